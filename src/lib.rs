@@ -1,0 +1,15 @@
+//! `itgc` checks IT general controls (SOX ITGC, SOC 2) the way an auditor tests them: build the
+//! complete population, test every item against declarative controls, record every deviation.
+//!
+//! Data flows one way: `source` → `store` → `population` → `evaluate` → `report` / `evidence`.
+//! Each module is one stage; see `DESIGN.md` in the shared folder for the whole picture.
+
+pub mod cli;
+pub mod demo;
+pub mod diagnostics;
+pub mod exit;
+pub mod facts;
+pub mod model;
+pub mod period;
+pub mod source;
+pub mod store;

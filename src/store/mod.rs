@@ -1,0 +1,1 @@
+//! The store: SQLite embedded by default, PostgreSQL for teams.
