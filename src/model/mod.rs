@@ -1,1 +1,3 @@
-//! Controls and policies.
+//! Controls and policies: their types, loading with positions, and validation.
+
+pub mod document;
