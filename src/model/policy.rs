@@ -1,0 +1,316 @@
+//! A policy file (`policies/*.yaml`): what is in scope, who the people are, and the
+//! organisation's own decisions (SLAs, exceptions, redaction, ownership).
+//!
+//! An organisation may split its policy across files (one per business unit, say); every
+//! section is a list so files merge by concatenation, and duplicates across files are errors.
+
+use jiff::civil::Date;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// One policy file. Every section is optional so a file may hold only, say, exceptions.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "itgc policy")]
+pub struct PolicyFile {
+    /// Organisation-wide settings; at most one policy file may set them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<Organisation>,
+    /// Teams that own controls, systems and findings.
+    #[serde(default)]
+    pub teams: Vec<Team>,
+    /// The system inventory: everything in scope of the audit.
+    #[serde(default)]
+    pub systems: Vec<System>,
+    /// Where the people come from (HR roster exports).
+    #[serde(default)]
+    pub people: Vec<PeopleSource>,
+    /// Named groups of people (approvers, release managers, admins).
+    #[serde(default)]
+    pub groups: Vec<Group>,
+    /// Automation identities whose changes or accounts are expected.
+    #[serde(default)]
+    pub bots: Vec<Bot>,
+    /// Service-level agreements the rules refer to.
+    #[serde(default)]
+    pub slas: Vec<Sla>,
+    /// Approved exceptions: a deviation on this item is accepted until `expires`.
+    #[serde(default)]
+    pub exceptions: Vec<Exception>,
+    /// Redaction applied to evidence before hashing.
+    #[serde(default)]
+    pub redaction: Vec<RedactionRule>,
+    /// Routes findings to teams by repo path, system or job.
+    #[serde(default)]
+    pub owners: Vec<OwnerRoute>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Organisation {
+    pub name: String,
+    /// IANA time zone in which periods are calendar days, e.g. `Europe/Berlin`. Default `UTC`.
+    #[serde(default = "utc")]
+    pub time_zone: String,
+}
+
+fn utc() -> String {
+    "UTC".to_string()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Team {
+    #[schemars(regex(pattern = r"^[a-z][a-z0-9-]*$"))]
+    pub id: String,
+    pub name: String,
+    /// Where findings for this team go (email, chat channel, queue).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+    /// The parent team (pod → department) for roll-ups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+}
+
+/// A system in the inventory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct System {
+    #[schemars(regex(pattern = r"^[a-z][a-z0-9-]*$"))]
+    pub id: String,
+    pub name: String,
+    /// Team accountable for the system.
+    pub owner: String,
+    /// Frameworks the system is in scope for.
+    #[schemars(length(min = 1))]
+    pub in_scope: Vec<ScopeFramework>,
+    #[serde(default)]
+    pub repos: Vec<Repo>,
+    #[serde(default)]
+    pub access_lists: Vec<AccessList>,
+    #[serde(default)]
+    pub jobs: Vec<JobSource>,
+    /// Jobs run by a scheduler outside any repo (an enterprise scheduler, a SaaS), declared
+    /// here with their schedule because there is no definition file to read.
+    #[serde(default)]
+    pub declared_jobs: Vec<DeclaredJob>,
+}
+
+/// A scheduled job declared in policy rather than read from a repo.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeclaredJob {
+    pub name: String,
+    /// Cron expression (5 fields, or 6 with seconds), e.g. `30 2 * * *`.
+    pub schedule: String,
+    /// IANA time zone of the schedule. Default `UTC`.
+    #[serde(default = "utc")]
+    pub time_zone: String,
+    /// Team accountable for the job.
+    pub owner: String,
+    /// Where alerts for this job go; required by `monitoring-coverage`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert_route: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScopeFramework {
+    Sox,
+    Soc2,
+}
+
+/// A repository whose changes reach production.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Repo {
+    /// Name as the policy refers to it (usually `owner/name` on GitHub).
+    pub name: String,
+    /// Local clone path or GitHub `owner/name`.
+    pub location: String,
+    /// Branches whose first-parent history reaches production.
+    #[schemars(length(min = 1))]
+    pub branches: Vec<String>,
+}
+
+/// An access list export and how to read its columns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccessList {
+    #[schemars(regex(pattern = r"^[a-z][a-z0-9-]*$"))]
+    pub id: String,
+    pub format: ExportFormat,
+    /// Which column holds which field.
+    pub columns: AccessColumns,
+    /// Roles (values of the role column) that are privileged.
+    #[serde(default)]
+    pub privileged_roles: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExportFormat {
+    Csv,
+    Json,
+}
+
+/// Column names in an access list export. Only `user_id` is required.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccessColumns {
+    pub user_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privileged: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_login: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled: Option<String>,
+}
+
+/// Where a system's scheduled jobs are defined.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JobSource {
+    /// Repo (policy name) holding the definitions.
+    pub repo: String,
+    /// Path glob of the definition files, e.g. `deploy/cronjobs/*.yaml`.
+    pub path: String,
+    pub format: JobFormat,
+    /// Time zone of the schedules when the definition does not say (IANA name).
+    #[serde(default = "utc")]
+    pub time_zone: String,
+    /// Where alerts for these jobs go; required by `monitoring-coverage`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert_route: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum JobFormat {
+    Crontab,
+    KubernetesCronjob,
+}
+
+/// An HR roster export.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PeopleSource {
+    #[schemars(regex(pattern = r"^[a-z][a-z0-9-]*$"))]
+    pub id: String,
+    pub format: ExportFormat,
+    /// Email aliases that belong to a person: alias → primary email.
+    #[serde(default)]
+    pub aliases: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    #[schemars(regex(pattern = r"^[a-z][a-z0-9-]*$"))]
+    pub id: String,
+    pub description: String,
+    /// Members by email or GitHub login.
+    #[schemars(length(min = 1))]
+    pub members: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Bot {
+    /// GitHub login or account id, e.g. `dependabot[bot]`.
+    pub login: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// What the bot does; quoted when its changes are accepted.
+    pub purpose: String,
+    /// Team accountable for the bot.
+    pub owner: String,
+}
+
+/// A named SLA in days or hours.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Sla {
+    #[schemars(regex(pattern = r"^[a-z][a-z0-9-]*$"))]
+    pub id: String,
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 365))]
+    pub days: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 8760))]
+    pub hours: Option<u32>,
+}
+
+/// An approved exception: a deviation on `item` for `control` is accepted until `expires`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Exception {
+    #[schemars(regex(pattern = r"^[A-Z][A-Z0-9]*-[0-9A-Z-]+$"))]
+    pub id: String,
+    /// Control id the exception applies to.
+    pub control: String,
+    /// The population item id (e.g. `payments-api@3f2a9c1`, an account id, a job name).
+    pub item: String,
+    #[schemars(length(min = 10))]
+    pub reason: String,
+    /// Who approved the exception (a person, by email).
+    pub approver: String,
+    /// The ticket recording the approval.
+    pub ticket: String,
+    /// Date the exception was approved.
+    #[schemars(with = "String", extend("format" = "date"))]
+    pub approved: Date,
+    /// Last day the exception is valid (inclusive).
+    #[schemars(with = "String", extend("format" = "date"))]
+    pub expires: Date,
+}
+
+/// A redaction rule applied to evidence before it is hashed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RedactionRule {
+    #[schemars(regex(pattern = r"^[a-z][a-z0-9-]*$"))]
+    pub id: String,
+    pub action: RedactionAction,
+    /// Field names to redact wherever they occur.
+    #[serde(default)]
+    pub fields: Vec<String>,
+    /// Regular expression; matching text is redacted in every string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RedactionAction {
+    /// Replace with a stable keyed pseudonym (same input → same pseudonym in one packet).
+    Pseudonymize,
+    /// Replace with a fixed marker.
+    Remove,
+}
+
+/// Routes findings to a team. The most specific match wins (path over repo over system).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OwnerRoute {
+    pub team: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repo: Option<String>,
+    /// Path glob inside the repo, e.g. `infra/**`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Job name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job: Option<String>,
+}

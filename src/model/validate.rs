@@ -1,0 +1,624 @@
+//! Semantic checks over a whole catalogue: what a schema cannot see.
+//!
+//! Duplicate ids across files, references to teams/systems/groups/controls that do not exist,
+//! regular expressions, cron schedules, globs, time zones and minijinja expressions that do
+//! not compile, exceptions that are malformed or expired, rules applied to a population they
+//! cannot test, and configuration that can match nothing.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+
+use super::catalog::{Catalog, Loaded};
+use super::control::Control;
+use super::policy::{Exception, PolicyFile, System};
+use super::rule::Rule;
+use crate::diagnostics::{Diagnostic, did_you_mean};
+
+/// Longest an exception may run from approval: auditors expect exceptions to be re-approved.
+const MAX_EXCEPTION_DAYS: i32 = 366;
+
+/// The kinds of named things a catalogue declares and refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Control,
+    Team,
+    System,
+    Repo,
+    Group,
+    AccessList,
+    People,
+    Sla,
+    Exception,
+    Redaction,
+    Bot,
+}
+
+impl Kind {
+    fn noun(self) -> &'static str {
+        match self {
+            Kind::Control => "control",
+            Kind::Team => "team",
+            Kind::System => "system",
+            Kind::Repo => "repo",
+            Kind::Group => "group",
+            Kind::AccessList => "access list",
+            Kind::People => "people source",
+            Kind::Sla => "SLA",
+            Kind::Exception => "exception",
+            Kind::Redaction => "redaction rule",
+            Kind::Bot => "bot",
+        }
+    }
+
+    /// Where a user declares one, for the help line of an unknown reference.
+    fn declared_in(self) -> &'static str {
+        match self {
+            Kind::Control => "a file in controls/",
+            Kind::Team => "`teams:` in a policy file",
+            Kind::System => "`systems:` in a policy file",
+            Kind::Repo => "`repos:` of a system in a policy file",
+            Kind::Group => "`groups:` in a policy file",
+            Kind::AccessList => "`access_lists:` of a system",
+            Kind::People => "`people:` in a policy file",
+            Kind::Sla => "`slas:` in a policy file",
+            Kind::Exception => "`exceptions:` in a policy file",
+            Kind::Redaction => "`redaction:` in a policy file",
+            Kind::Bot => "`bots:` in a policy file",
+        }
+    }
+}
+
+/// Where something is declared: which document, which JSON pointer.
+struct Place<'a> {
+    doc: &'a super::document::Document,
+    pointer: String,
+}
+
+/// Every declared name, by kind, with every place it is declared.
+struct Index<'a> {
+    names: BTreeMap<(Kind, String), Vec<Place<'a>>>,
+}
+
+impl<'a> Index<'a> {
+    fn build(catalog: &'a Catalog) -> Index<'a> {
+        let mut ix = Index {
+            names: BTreeMap::new(),
+        };
+        for c in &catalog.controls {
+            ix.add(Kind::Control, &c.value.id, c, "/id");
+        }
+        for p in &catalog.policies {
+            ix.add_policy(p);
+        }
+        ix
+    }
+
+    fn add<T>(&mut self, kind: Kind, name: &str, at: &'a Loaded<T>, pointer: &str) {
+        let place = Place {
+            doc: &at.doc,
+            pointer: pointer.to_string(),
+        };
+        self.names
+            .entry((kind, name.to_string()))
+            .or_default()
+            .push(place);
+    }
+
+    fn add_policy(&mut self, p: &'a Loaded<PolicyFile>) {
+        let f = &p.value;
+        for (i, t) in f.teams.iter().enumerate() {
+            self.add(Kind::Team, &t.id, p, &format!("/teams/{i}/id"));
+        }
+        for (i, s) in f.systems.iter().enumerate() {
+            self.add(Kind::System, &s.id, p, &format!("/systems/{i}/id"));
+            for (j, r) in s.repos.iter().enumerate() {
+                self.add(
+                    Kind::Repo,
+                    &r.name,
+                    p,
+                    &format!("/systems/{i}/repos/{j}/name"),
+                );
+            }
+            for (j, a) in s.access_lists.iter().enumerate() {
+                self.add(
+                    Kind::AccessList,
+                    &a.id,
+                    p,
+                    &format!("/systems/{i}/access_lists/{j}/id"),
+                );
+            }
+        }
+        let lists: [(Kind, &str, Vec<&str>); 6] = [
+            (
+                Kind::Group,
+                "groups",
+                f.groups.iter().map(|g| g.id.as_str()).collect(),
+            ),
+            (
+                Kind::People,
+                "people",
+                f.people.iter().map(|g| g.id.as_str()).collect(),
+            ),
+            (
+                Kind::Sla,
+                "slas",
+                f.slas.iter().map(|g| g.id.as_str()).collect(),
+            ),
+            (
+                Kind::Exception,
+                "exceptions",
+                f.exceptions.iter().map(|g| g.id.as_str()).collect(),
+            ),
+            (
+                Kind::Redaction,
+                "redaction",
+                f.redaction.iter().map(|g| g.id.as_str()).collect(),
+            ),
+            (
+                Kind::Bot,
+                "bots",
+                f.bots.iter().map(|g| g.login.as_str()).collect(),
+            ),
+        ];
+        for (kind, section, ids) in lists {
+            let key = if kind == Kind::Bot { "login" } else { "id" };
+            for (i, id) in ids.into_iter().enumerate() {
+                self.add(kind, id, p, &format!("/{section}/{i}/{key}"));
+            }
+        }
+    }
+
+    fn contains(&self, kind: Kind, name: &str) -> bool {
+        self.names.contains_key(&(kind, name.to_string()))
+    }
+
+    fn names_of(&self, kind: Kind) -> Vec<&str> {
+        self.names
+            .keys()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, n)| n.as_str())
+            .collect()
+    }
+
+    fn duplicates(&self, out: &mut Vec<Diagnostic>) {
+        for ((kind, name), places) in &self.names {
+            let Some(first) = places.first() else {
+                continue;
+            };
+            let first_at = first
+                .doc
+                .spans
+                .value_at(&first.pointer)
+                .map_or(String::new(), |l| format!(":{}", l.line));
+            for again in &places[1..] {
+                out.push(
+                    again
+                        .doc
+                        .error_at("duplicate-id", &again.pointer, format!("duplicate {} id `{name}`", kind.noun()))
+                        .help(format!("it is first declared at {}{first_at}; ids must be unique across all files", first.doc.source.name)),
+                );
+            }
+        }
+    }
+
+    /// Reports `name` at `pointer` in `doc` unless a `kind` by that name is declared.
+    fn require(
+        &self,
+        kind: Kind,
+        name: &str,
+        doc: &super::document::Document,
+        pointer: &str,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        if self.contains(kind, name) {
+            return;
+        }
+        let known = self.names_of(kind);
+        let mut d = doc.error_at(
+            "unknown-reference",
+            pointer,
+            format!("unknown {} `{name}`", kind.noun()),
+        );
+        if !known.is_empty() && known.len() <= 15 {
+            d = d.expected(format!("one of {}", known.join(", ")));
+        }
+        d = match did_you_mean(name, known.iter().copied()) {
+            Some(s) => d.help(format!("did you mean `{s}`?")),
+            None => d.help(format!("declare it in {}", kind.declared_in())),
+        };
+        out.push(d);
+    }
+}
+
+/// Runs every semantic check over the catalogue.
+pub fn check(catalog: &Catalog, today: Date) -> Vec<Diagnostic> {
+    let ix = Index::build(catalog);
+    let mut out = Vec::new();
+    ix.duplicates(&mut out);
+    for c in &catalog.controls {
+        check_control(c, &ix, &mut out);
+    }
+    for p in &catalog.policies {
+        check_policy(p, &ix, today, &mut out);
+    }
+    check_single_organisation(catalog, &mut out);
+    out
+}
+
+fn check_control(c: &Loaded<Control>, ix: &Index, out: &mut Vec<Diagnostic>) {
+    let (control, doc) = (&c.value, &c.doc);
+    ix.require(Kind::Team, &control.owner, doc, "/owner", out);
+    let pop = &control.population;
+    if pop.kind.domain() != control.domain {
+        out.push(
+            doc.error_at(
+                "population-domain-mismatch",
+                "/population/kind",
+                format!(
+                    "a `{}` population belongs to the {} domain, not {}",
+                    pop.kind.as_str(),
+                    pop.kind.domain().as_str(),
+                    control.domain.as_str()
+                ),
+            )
+            .help("change `domain:` or `population.kind:` so they agree"),
+        );
+    }
+    for (i, s) in pop.systems.iter().enumerate() {
+        ix.require(
+            Kind::System,
+            s,
+            doc,
+            &format!("/population/systems/{i}"),
+            out,
+        );
+    }
+    for (i, r) in pop.repos.iter().enumerate() {
+        ix.require(Kind::Repo, r, doc, &format!("/population/repos/{i}"), out);
+    }
+    for (i, g) in pop.paths.iter().enumerate() {
+        check_glob(g, doc, &format!("/population/paths/{i}"), out);
+    }
+    if let Some(filter) = &pop.filter {
+        check_expression(filter, doc, "/population/filter", out);
+    }
+    for (i, rule) in control.rules.iter().enumerate() {
+        check_rule(rule, control, ix, doc, &format!("/rules/{i}"), out);
+    }
+}
+
+fn check_rule(
+    rule: &Rule,
+    control: &Control,
+    ix: &Index,
+    doc: &super::document::Document,
+    at: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    if let Some(kinds) = rule.applies_to()
+        && !kinds.contains(&control.population.kind)
+    {
+        let wanted: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+        out.push(
+            doc.error_at("rule-population-mismatch", &format!("{at}/kind"), format!("rule `{}` cannot test a `{}` population", rule.code(), control.population.kind.as_str()))
+                .expected(format!("a population of kind {}", wanted.join(" or ")))
+                .help("use a rule made for this population, or move the rule to a control over the right population"),
+        );
+    }
+    match rule {
+        Rule::IndependentApproval {
+            from_group: Some(g),
+            ..
+        }
+        | Rule::PrivilegedAccessApproved {
+            approved_group: Some(g),
+            ..
+        } => {
+            let key = if matches!(rule, Rule::IndependentApproval { .. }) {
+                "from_group"
+            } else {
+                "approved_group"
+            };
+            ix.require(Kind::Group, g, doc, &format!("{at}/{key}"), out);
+        }
+        Rule::TicketLinked { pattern, .. } => {
+            check_regex(pattern, doc, &format!("{at}/pattern"), out)
+        }
+        Rule::JobChangesApproved { controls } => {
+            for (i, id) in controls.iter().enumerate() {
+                ix.require(Kind::Control, id, doc, &format!("{at}/controls/{i}"), out);
+            }
+        }
+        Rule::Expr { expr, .. } => check_expression(expr, doc, &format!("{at}/expr"), out),
+        _ => {}
+    }
+}
+
+fn check_policy(p: &Loaded<PolicyFile>, ix: &Index, today: Date, out: &mut Vec<Diagnostic>) {
+    let (f, doc) = (&p.value, &p.doc);
+    if let Some(org) = &f.organisation {
+        check_time_zone(&org.time_zone, doc, "/organisation/time_zone", out);
+    }
+    for (i, t) in f.teams.iter().enumerate() {
+        if let Some(parent) = &t.parent {
+            ix.require(Kind::Team, parent, doc, &format!("/teams/{i}/parent"), out);
+        }
+    }
+    for (i, s) in f.systems.iter().enumerate() {
+        check_system(s, ix, doc, &format!("/systems/{i}"), out);
+    }
+    for (i, b) in f.bots.iter().enumerate() {
+        ix.require(Kind::Team, &b.owner, doc, &format!("/bots/{i}/owner"), out);
+    }
+    for (i, s) in f.slas.iter().enumerate() {
+        if s.days.is_some() == s.hours.is_some() {
+            out.push(doc.error_at(
+                "invalid-sla",
+                &format!("/slas/{i}"),
+                format!("SLA `{}` must give exactly one of `days` or `hours`", s.id),
+            ));
+        }
+    }
+    for (i, e) in f.exceptions.iter().enumerate() {
+        check_exception(e, ix, today, doc, &format!("/exceptions/{i}"), out);
+    }
+    for (i, r) in f.redaction.iter().enumerate() {
+        let at = format!("/redaction/{i}");
+        match &r.pattern {
+            Some(p) => check_regex(p, doc, &format!("{at}/pattern"), out),
+            None if r.fields.is_empty() => out.push(doc.error_at(
+                "invalid-redaction",
+                &at,
+                format!(
+                    "redaction rule `{}` names no `fields` and no `pattern`, so it redacts nothing",
+                    r.id
+                ),
+            )),
+            None => {}
+        }
+    }
+    for (i, route) in f.owners.iter().enumerate() {
+        check_owner_route(route, ix, doc, &format!("/owners/{i}"), out);
+    }
+}
+
+fn check_system(
+    s: &System,
+    ix: &Index,
+    doc: &super::document::Document,
+    at: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    ix.require(Kind::Team, &s.owner, doc, &format!("{at}/owner"), out);
+    for (j, job) in s.jobs.iter().enumerate() {
+        let jat = format!("{at}/jobs/{j}");
+        ix.require(Kind::Repo, &job.repo, doc, &format!("{jat}/repo"), out);
+        check_glob(&job.path, doc, &format!("{jat}/path"), out);
+        check_time_zone(&job.time_zone, doc, &format!("{jat}/time_zone"), out);
+    }
+    for (j, job) in s.declared_jobs.iter().enumerate() {
+        let jat = format!("{at}/declared_jobs/{j}");
+        check_cron(&job.schedule, doc, &format!("{jat}/schedule"), out);
+        check_time_zone(&job.time_zone, doc, &format!("{jat}/time_zone"), out);
+        ix.require(Kind::Team, &job.owner, doc, &format!("{jat}/owner"), out);
+    }
+    let empty = s.repos.is_empty()
+        && s.access_lists.is_empty()
+        && s.jobs.is_empty()
+        && s.declared_jobs.is_empty();
+    if empty {
+        out.push(doc.warning_at(
+            "empty-system",
+            &format!("{at}/id"),
+            format!(
+                "system `{}` declares no repos, access lists or jobs, so no control can test it",
+                s.id
+            ),
+        ));
+    }
+}
+
+fn check_exception(
+    e: &Exception,
+    ix: &Index,
+    today: Date,
+    doc: &super::document::Document,
+    at: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    ix.require(
+        Kind::Control,
+        &e.control,
+        doc,
+        &format!("{at}/control"),
+        out,
+    );
+    if !e.approver.contains('@') {
+        out.push(
+            doc.error_at(
+                "malformed-exception",
+                &format!("{at}/approver"),
+                format!("approver `{}` is not an email address", e.approver),
+            )
+            .expected("the approver's email, e.g. cfo@example.com"),
+        );
+    }
+    if e.expires < e.approved {
+        out.push(doc.error_at(
+            "malformed-exception",
+            &format!("{at}/expires"),
+            format!(
+                "exception `{}` expires ({}) before it was approved ({})",
+                e.id, e.expires, e.approved
+            ),
+        ));
+    } else if (e.expires - e.approved).get_days() > MAX_EXCEPTION_DAYS {
+        out.push(
+            doc.error_at(
+                "malformed-exception",
+                &format!("{at}/expires"),
+                format!(
+                    "exception `{}` runs {} days from approval",
+                    e.id,
+                    (e.expires - e.approved).get_days()
+                ),
+            )
+            .expected(format!("at most {MAX_EXCEPTION_DAYS} days"))
+            .help(
+                "exceptions must be re-approved at least yearly; split it into a renewed exception",
+            ),
+        );
+    }
+    if e.approved > today {
+        out.push(doc.error_at(
+            "malformed-exception",
+            &format!("{at}/approved"),
+            format!(
+                "exception `{}` is approved in the future ({})",
+                e.id, e.approved
+            ),
+        ));
+    }
+    if e.expires < today {
+        out.push(
+            doc.warning_at("expired-exception", &format!("{at}/expires"), format!("exception `{}` expired on {}", e.id, e.expires))
+                .help("it still covers items up to its expiry; renew it with a new approval and ticket, or delete it once no audited period needs it"),
+        );
+    }
+}
+
+fn check_owner_route(
+    route: &super::policy::OwnerRoute,
+    ix: &Index,
+    doc: &super::document::Document,
+    at: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    ix.require(Kind::Team, &route.team, doc, &format!("{at}/team"), out);
+    if let Some(s) = &route.system {
+        ix.require(Kind::System, s, doc, &format!("{at}/system"), out);
+    }
+    if let Some(r) = &route.repo {
+        ix.require(Kind::Repo, r, doc, &format!("{at}/repo"), out);
+    }
+    match (&route.path, &route.repo) {
+        (Some(p), Some(_)) => check_glob(p, doc, &format!("{at}/path"), out),
+        (Some(_), None) => out.push(doc.error_at(
+            "invalid-owner-route",
+            &format!("{at}/path"),
+            "a `path` route needs the `repo` it is a path in",
+        )),
+        (None, _) if route.system.is_none() && route.repo.is_none() && route.job.is_none() => {
+            out.push(doc.error_at("invalid-owner-route", at, "the route matches nothing: give a `system`, `repo` (with optional `path`) or `job`"));
+        }
+        _ => {}
+    }
+}
+
+fn check_single_organisation(catalog: &Catalog, out: &mut Vec<Diagnostic>) {
+    let mut with_org = catalog
+        .policies
+        .iter()
+        .filter(|p| p.value.organisation.is_some());
+    let Some(first) = with_org.next() else { return };
+    for again in with_org {
+        out.push(
+            again
+                .doc
+                .error_at(
+                    "duplicate-organisation",
+                    "/organisation",
+                    "`organisation` is set in more than one policy file",
+                )
+                .help(format!("keep it only in {}", first.doc.source.name)),
+        );
+    }
+}
+
+fn check_regex(
+    pattern: &str,
+    doc: &super::document::Document,
+    at: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    if let Err(e) = regex::Regex::new(pattern) {
+        let reason = e
+            .to_string()
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        out.push(
+            doc.error_at(
+                "invalid-regex",
+                at,
+                format!("invalid regular expression: {reason}"),
+            )
+            .expected("a regular expression (Rust regex syntax)"),
+        );
+    }
+}
+
+fn check_glob(glob: &str, doc: &super::document::Document, at: &str, out: &mut Vec<Diagnostic>) {
+    if let Err(e) = globset::Glob::new(glob) {
+        out.push(
+            doc.error_at(
+                "invalid-glob",
+                at,
+                format!("invalid path glob: {}", e.kind()),
+            )
+            .expected("a glob such as `infra/**` or `deploy/*.yaml`"),
+        );
+    }
+}
+
+fn check_cron(
+    schedule: &str,
+    doc: &super::document::Document,
+    at: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    if let Err(e) = schedule.parse::<croner::Cron>() {
+        out.push(
+            doc.error_at(
+                "invalid-cron",
+                at,
+                format!("invalid cron schedule `{schedule}`: {e}"),
+            )
+            .expected("5 fields (minute hour day month weekday), e.g. `30 2 * * *`"),
+        );
+    }
+}
+
+fn check_time_zone(tz: &str, doc: &super::document::Document, at: &str, out: &mut Vec<Diagnostic>) {
+    if jiff::tz::TimeZone::get(tz).is_err() {
+        out.push(
+            doc.error_at("invalid-time-zone", at, format!("unknown time zone `{tz}`"))
+                .expected("an IANA time zone name such as `UTC` or `Europe/Berlin`"),
+        );
+    }
+}
+
+fn check_expression(
+    expr: &str,
+    doc: &super::document::Document,
+    at: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    let env = minijinja::Environment::new();
+    if let Err(e) = env.compile_expression(expr) {
+        out.push(
+            doc.error_at(
+                "invalid-expression",
+                at,
+                format!(
+                    "invalid expression: {}",
+                    e.detail().unwrap_or("syntax error")
+                ),
+            )
+            .expected("a minijinja expression, e.g. `change.approvals | length >= 2`"),
+        );
+    }
+}
