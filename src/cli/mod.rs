@@ -1,1 +1,160 @@
-//! Subcommands.
+//! The command line: argument definitions, global options, and dispatch to one thin file per
+//! subcommand. Subcommands parse, call the library, render, and return an `Exit`.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::exit::Exit;
+
+mod completions;
+mod config;
+mod validate;
+
+pub use config::Config;
+
+/// Check IT general controls (SOX ITGC, SOC 2) against git history, pull requests, access
+/// lists and job runs; write evidence an auditor can verify offline.
+#[derive(Debug, Parser)]
+#[command(name = "itgc", version, about, long_about = None, propagate_version = true)]
+#[command(
+    after_help = "Exit codes: 0 pass, 1 deviations, 2 usage/config/input error, 3 incomplete data, 4 evidence verification failed."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand accepts.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Store URL: `sqlite://PATH` (embedded, the default) or `postgres://…`.
+    #[arg(long, global = true, env = "ITGC_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Configuration file [default: .itgc/config.yaml when it exists].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print less (repeat for errors only).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "verbose")]
+    pub quiet: u8,
+    /// Print more (repeat for debug logs).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// When to use colour; `auto` honours NO_COLOR and whether stderr is a terminal.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check controls and policies: schema, references, expressions; report every problem.
+    Validate(validate::ValidateArgs),
+    /// Print shell completions.
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff).
+    Man,
+}
+
+/// How a subcommand should talk to the user.
+#[derive(Debug, Clone, Copy)]
+pub struct Ui {
+    pub color: bool,
+    /// -2 errors only, -1 quiet, 0 normal, 1+ verbose.
+    pub level: i8,
+}
+
+impl Ui {
+    fn new(global: &Global) -> Ui {
+        let color = match global.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::io::stderr().is_terminal()
+            }
+        };
+        Ui {
+            color,
+            level: global.verbose as i8 - global.quiet as i8,
+        }
+    }
+
+    /// Prints a line of normal output to stdout unless quiet.
+    pub fn say(&self, line: impl AsRef<str>) {
+        if self.level >= 0 {
+            println!("{}", line.as_ref());
+        }
+    }
+}
+
+/// Parses the process arguments, runs the subcommand and returns its exit status.
+pub fn main() -> Exit {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    Exit::Pass
+                }
+                _ => Exit::Usage,
+            };
+        }
+    };
+    let ui = Ui::new(&cli.global);
+    init_logging(&ui);
+    let config = match Config::load(cli.global.config.as_deref()) {
+        Ok(config) => config.with_database_url(cli.global.database_url.clone()),
+        Err(e) => {
+            eprintln!("{}", e.render(ui.color));
+            return Exit::Usage;
+        }
+    };
+    run(cli.command, &config, &ui)
+}
+
+fn run(command: Command, config: &Config, ui: &Ui) -> Exit {
+    match command {
+        Command::Validate(args) => validate::run(&args, config, ui),
+        Command::Completions(args) => completions::completions(&args),
+        Command::Man => completions::man(),
+    }
+}
+
+fn init_logging(ui: &Ui) {
+    let level = match ui.level {
+        i8::MIN..=-1 => "error",
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ITGC_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("itgc={level}")));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ui.color)
+        .without_time()
+        .try_init();
+}
+
+/// Prints an operational error (not a diagnostic about a user's file) to stderr.
+pub fn fail(ui: &Ui, exit: Exit, message: impl std::fmt::Display) -> Exit {
+    let prefix = if ui.color {
+        "\x1b[1;31merror\x1b[0m"
+    } else {
+        "error"
+    };
+    eprintln!("{prefix}: {message}");
+    exit
+}

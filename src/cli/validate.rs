@@ -1,0 +1,74 @@
+//! `itgc validate`: check every control and policy file and report every problem at once.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{Config, Ui};
+use crate::diagnostics::Diagnostic;
+use crate::exit::Exit;
+use crate::model::{self, Validation, catalog};
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Directory of control files [default: controls, or the config's `controls`].
+    #[arg(long, value_name = "DIR")]
+    pub controls: Option<PathBuf>,
+    /// Directory of policy files [default: policies, or the config's `policies`].
+    #[arg(long, value_name = "DIR")]
+    pub policies: Option<PathBuf>,
+}
+
+pub fn run(args: &ValidateArgs, config: &Config, ui: &Ui) -> Exit {
+    let controls_dir = args
+        .controls
+        .clone()
+        .unwrap_or_else(|| config.controls.clone());
+    let policies_dir = args
+        .policies
+        .clone()
+        .unwrap_or_else(|| config.policies.clone());
+    let mut unreadable = Vec::new();
+    let controls = catalog::read_dir(&controls_dir, &mut unreadable);
+    let policies = catalog::read_dir(&policies_dir, &mut unreadable);
+    if controls.is_empty() && unreadable.is_empty() {
+        unreadable.push(
+            Diagnostic::error(
+                "no-controls",
+                controls_dir.display().to_string(),
+                "no control files (*.yaml) found, so nothing would be tested",
+            )
+            .help("run `itgc init` to scaffold the built-in catalogue, or pass --controls DIR"),
+        );
+    }
+    let mut validation = model::load(&controls, &policies, today());
+    validation.diagnostics.splice(0..0, unreadable);
+    report(&validation, controls.len(), policies.len(), ui)
+}
+
+/// Prints every diagnostic and a summary line; exit 2 when any is an error.
+pub fn report(validation: &Validation, controls: usize, policies: usize, ui: &Ui) -> Exit {
+    for d in &validation.diagnostics {
+        if d.is_error() || ui.level >= 0 {
+            eprint!("{}", d.render(ui.color));
+        }
+    }
+    let (errors, warnings) = (validation.errors(), validation.warnings());
+    let summary = format!(
+        "{controls} control file(s), {policies} policy file(s): {errors} error(s), {warnings} warning(s)"
+    );
+    if errors > 0 {
+        eprintln!("{summary}");
+        return Exit::Usage;
+    }
+    ui.say(format!("valid: {summary}"));
+    Exit::Pass
+}
+
+/// Today's date (UTC) for deciding which exceptions have expired. The clock is read here,
+/// at the edge, never inside the library.
+pub fn today() -> jiff::civil::Date {
+    jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date()
+}

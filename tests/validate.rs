@@ -1,0 +1,383 @@
+//! `itgc validate` through the real binary: each class of bad control or policy is reported
+//! with file, line, column, key path and message, all at once, with exit code 2.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+const CONTROL: &str = "\
+id: CM-01
+title: Changes are independently approved
+objective: Every change to production is approved by someone other than its author.
+risk: Unauthorised or erroneous changes reach production.
+domain: change-management
+frameworks:
+  soc2: [CC8.1]
+owner: platform
+frequency: per-event
+severity: high
+population:
+  kind: changes
+  systems: [payments]
+rules:
+  - kind: independent-approval
+    min_approvals: 1
+    from_group: approvers
+  - kind: ticket-linked
+    pattern: 'PAY-[0-9]+'
+";
+
+const POLICY: &str = "\
+organisation:
+  name: Test Org
+teams:
+  - id: platform
+    name: Platform
+groups:
+  - id: approvers
+    description: Change approvers
+    members: [a@example.com]
+systems:
+  - id: payments
+    name: Payments
+    owner: platform
+    in_scope: [sox]
+    repos:
+      - name: payments-api
+        location: ./payments-api
+        branches: [main]
+    declared_jobs:
+      - name: nightly-settlement
+        schedule: \"30 2 * * *\"
+        owner: platform
+exceptions:
+  - id: EXC-1
+    control: CM-01
+    item: payments-api@abc
+    reason: Vendor hotfix approved by CAB after the fact
+    approver: cfo@example.com
+    ticket: GRC-1
+    approved: 2026-10-01
+    expires: 2027-09-30
+";
+
+struct Outcome {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn write(root: &Path, rel: &str, bytes: &[u8]) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
+fn validate(files: &[(&str, &[u8])]) -> Outcome {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("controls")).unwrap();
+    std::fs::create_dir_all(dir.path().join("policies")).unwrap();
+    for (rel, bytes) in files {
+        write(dir.path(), rel, bytes);
+    }
+    let out = Command::cargo_bin("itgc")
+        .unwrap()
+        .current_dir(dir.path())
+        .args([
+            "--color",
+            "never",
+            "validate",
+            "--controls",
+            "controls",
+            "--policies",
+            "policies",
+        ])
+        .output()
+        .unwrap();
+    Outcome {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Validates the fixture with one substitution applied to the control or the policy.
+fn with_change(file: &str, from: &str, to: &str) -> Outcome {
+    let (mut control, mut policy) = (CONTROL.to_string(), POLICY.to_string());
+    let target = if file == "control" {
+        &mut control
+    } else {
+        &mut policy
+    };
+    assert!(target.contains(from), "fixture has no {from:?}");
+    *target = target.replacen(from, to, 1);
+    validate(&[
+        ("controls/CM-01.yaml", control.as_bytes()),
+        ("policies/org.yaml", policy.as_bytes()),
+    ])
+}
+
+fn assert_reports(out: &Outcome, headline: &str) {
+    assert_eq!(out.code, 2, "exit code; stderr:\n{}", out.stderr);
+    assert!(
+        out.stderr.contains(headline),
+        "missing {headline:?} in:\n{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn the_fixture_is_valid() {
+    let out = with_change("control", "", "");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("valid: 1 control file(s), 1 policy file(s): 0 error(s)"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn unknown_key_suggests_the_right_one() {
+    let out = with_change("control", "severity: high", "severty: high");
+    assert_reports(
+        &out,
+        "controls/CM-01.yaml:10:1: severty: unknown key `severty` (expected one of id, title,",
+    );
+    assert!(
+        out.stderr.contains("help: did you mean `severity`?"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("controls/CM-01.yaml:1:1: missing required key `severity`"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn wrong_type_and_unknown_rule_kind() {
+    let out = with_change("control", "    min_approvals: 1", "    min_approvals: two");
+    assert_reports(
+        &out,
+        "controls/CM-01.yaml:16:20: rules[0].min_approvals: `two` is not the right type (expected a whole number)",
+    );
+    let out = with_change("control", "kind: ticket-linked", "kind: ticket-link");
+    assert_reports(
+        &out,
+        "controls/CM-01.yaml:18:11: rules[1].kind: `ticket-link` is not allowed here (expected one of ",
+    );
+    assert!(
+        out.stderr.contains("did you mean `ticket-linked`?"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn duplicate_ids_across_files() {
+    let out = validate(&[
+        ("controls/CM-01.yaml", CONTROL.as_bytes()),
+        ("controls/CM-01-copy.yaml", CONTROL.as_bytes()),
+        ("policies/org.yaml", POLICY.as_bytes()),
+    ]);
+    assert_reports(
+        &out,
+        "controls/CM-01.yaml:1:5: id: duplicate control id `CM-01`",
+    );
+    assert!(
+        out.stderr
+            .contains("first declared at controls/CM-01-copy.yaml:1"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn unknown_references_name_what_exists() {
+    let out = with_change("control", "owner: platform", "owner: platfrom");
+    assert_reports(
+        &out,
+        "controls/CM-01.yaml:8:8: owner: unknown team `platfrom` (expected one of platform)",
+    );
+    assert!(
+        out.stderr.contains("did you mean `platform`?"),
+        "{}",
+        out.stderr
+    );
+    let out = with_change("control", "from_group: approvers", "from_group: cab");
+    assert_reports(
+        &out,
+        "controls/CM-01.yaml:17:17: rules[0].from_group: unknown group `cab`",
+    );
+    let out = with_change("control", "systems: [payments]", "systems: [payroll]");
+    assert_reports(
+        &out,
+        "controls/CM-01.yaml:13:13: population.systems[0]: unknown system `payroll`",
+    );
+    let out = with_change("policy", "control: CM-01", "control: CM-99");
+    assert_reports(
+        &out,
+        "policies/org.yaml:25:14: exceptions[0].control: unknown control `CM-99`",
+    );
+}
+
+#[test]
+fn invalid_regex_cron_and_expression() {
+    let out = with_change("control", "pattern: 'PAY-[0-9]+'", "pattern: 'PAY-[0-9+'");
+    assert_reports(
+        &out,
+        "controls/CM-01.yaml:19:14: rules[1].pattern: invalid regular expression: ",
+    );
+    let out = with_change(
+        "policy",
+        "schedule: \"30 2 * * *\"",
+        "schedule: \"61 2 * * *\"",
+    );
+    assert_reports(
+        &out,
+        "policies/org.yaml:21:19: systems[0].declared_jobs[0].schedule: invalid cron schedule `61 2 * * *`",
+    );
+    let out = with_change(
+        "control",
+        "  systems: [payments]\n",
+        "  systems: [payments]\n  filter: \"change.paths | length >\"\n",
+    );
+    assert_reports(
+        &out,
+        "controls/CM-01.yaml:14:11: population.filter: invalid expression: ",
+    );
+}
+
+#[test]
+fn malformed_and_expired_exceptions() {
+    let out = with_change("policy", "expires: 2027-09-30", "expires: 2026-09-30");
+    assert_reports(
+        &out,
+        "policies/org.yaml:31:14: exceptions[0].expires: exception `EXC-1` expires (2026-09-30) before it was approved (2026-10-01)",
+    );
+    let out = with_change("policy", "approver: cfo@example.com", "approver: the CFO");
+    assert_reports(
+        &out,
+        "policies/org.yaml:28:15: exceptions[0].approver: approver `the CFO` is not an email address",
+    );
+    let out = with_change("policy", "expires: 2027-09-30", "expires: 2026-13-01");
+    assert_reports(
+        &out,
+        "policies/org.yaml:31:14: exceptions[0].expires: `2026-13-01` is not valid (expected a date as YYYY-MM-DD)",
+    );
+    // Expired (but well-formed) is a warning: it still covers items of past periods.
+    let out = with_change(
+        "policy",
+        "approved: 2026-10-01\n    expires: 2027-09-30",
+        "approved: 2025-01-01\n    expires: 2025-06-30",
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("policies/org.yaml:31:14: exceptions[0].expires: exception `EXC-1` expired on 2025-06-30"), "{}", out.stderr);
+}
+
+#[test]
+fn rule_on_the_wrong_population() {
+    let out = with_change(
+        "control",
+        "  - kind: ticket-linked\n    pattern: 'PAY-[0-9]+'\n",
+        "  - kind: dormant-accounts\n    max_idle_days: 90\n",
+    );
+    assert_reports(
+        &out,
+        "controls/CM-01.yaml:18:11: rules[1].kind: rule `dormant-accounts` cannot test a `changes` population (expected a population of kind accounts)",
+    );
+}
+
+#[test]
+fn every_error_is_reported_at_once() {
+    let control = CONTROL
+        .replacen("severity: high", "severity: urgent", 1)
+        .replacen("owner: platform", "owner: nobody", 1)
+        .replacen("pattern: 'PAY-[0-9]+'", "pattern: '('", 1);
+    let out = validate(&[
+        ("controls/CM-01.yaml", control.as_bytes()),
+        (
+            "policies/org.yaml",
+            b"teams:\n  - id: platform\n    nmae: x\n",
+        ),
+    ]);
+    assert_eq!(out.code, 2);
+    // Schema errors stop a file before semantic checks; the other file is still checked.
+    assert!(out.stderr.contains("controls/CM-01.yaml:10:11: severity: `urgent` is not allowed here (expected one of low, medium, high, critical)"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("policies/org.yaml:3:5: teams[0].nmae: unknown key `nmae`"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("policies/org.yaml:2:5: teams[0]: missing required key `name`"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("3 error(s)"), "{}", out.stderr);
+}
+
+#[test]
+fn hostile_files_are_clear_errors() {
+    let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 0..15 {
+        let prev = if i == 0 {
+            "a".to_string()
+        } else {
+            format!("l{}", i - 1)
+        };
+        let refs = vec![format!("*{prev}"); 10].join(", ");
+        bomb.push_str(&format!("l{i}: &l{i} [{refs}]\n"));
+    }
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (Vec::new(), "controls/X.yaml: the file is empty"),
+        (
+            b"id: \x00\x01\x02\xff".to_vec(),
+            "controls/X.yaml:1:5: the file contains a NUL byte",
+        ),
+        (
+            b"id: CM-01\ntitle: caf\xe9\n".to_vec(),
+            "controls/X.yaml:2:11: the file is not valid UTF-8",
+        ),
+        (
+            vec![b'#'; 50 * 1024 * 1024],
+            "controls/X.yaml: the file is 50.0 MiB; control and policy files are limited to 4 MiB",
+        ),
+        (bomb.into_bytes(), "controls/X.yaml:"),
+        (deep.into_bytes(), "controls/X.yaml:1:"),
+        (b"id: [unclosed\n".to_vec(), "controls/X.yaml:"),
+    ];
+    for (bytes, headline) in cases {
+        let out = validate(&[
+            ("controls/X.yaml", &bytes),
+            ("policies/org.yaml", POLICY.as_bytes()),
+        ]);
+        assert_reports(&out, headline);
+        assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    }
+}
+
+#[test]
+fn missing_directory_and_no_controls() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("itgc")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["validate", "--controls", "nope", "--policies", "nope"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("nope: cannot read the directory"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("itgc init"), "{stderr}");
+}
