@@ -1,1 +1,3 @@
 //! Sources: where facts come from (git, GitHub, offline files).
+
+pub mod git;

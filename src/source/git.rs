@@ -1,0 +1,582 @@
+//! First-parent history of one branch, read with libgit2: no checkout, no `git` process, no
+//! network.
+//!
+//! The change-management population for a branch is every commit that *landed* on it. On a
+//! branch that only moves by pull request, that is exactly the first-parent chain: each merge
+//! or squash adds one first-parent commit, while the commits of a merged feature branch hang off
+//! second parents and were reviewed as part of their pull request. Direct pushes land on the
+//! same chain, which is why it is the population and not the pull-request list.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use git2::{DiffOptions, ErrorCode, Mailmap, Oid, Repository, Revwalk, Sort};
+use jiff::Timestamp;
+
+use crate::facts::{Commit, Signature};
+
+/// Why history could not be read. Every variant names the repository path, so a failure in a
+/// multi-repo run says which repository it came from.
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("git repository `{}` does not exist", path.display())]
+    NotFound { path: PathBuf },
+
+    #[error("`{}` is not a git repository, or it cannot be opened", path.display())]
+    NotARepository {
+        path: PathBuf,
+        #[source]
+        source: git2::Error,
+    },
+
+    #[error("branch `{branch}` not found in `{}`; {}", path.display(), describe_branches(.existing))]
+    BranchNotFound {
+        path: PathBuf,
+        branch: String,
+        /// Local and remote-tracking branches that do exist, sorted.
+        existing: Vec<String>,
+    },
+
+    #[error("cannot read {what} in `{}`: the repository is corrupt or incomplete (a shallow clone?)", path.display())]
+    Corrupt {
+        path: PathBuf,
+        what: String,
+        #[source]
+        source: git2::Error,
+    },
+
+    #[error("commit {oid} in `{}` has a {which} time out of range ({seconds} s since 1970)", path.display())]
+    BadTime {
+        path: PathBuf,
+        oid: String,
+        which: &'static str,
+        seconds: i64,
+    },
+}
+
+fn describe_branches(existing: &[String]) -> String {
+    if existing.is_empty() {
+        "the repository has no branches".to_string()
+    } else {
+        format!("existing branches: {}", existing.join(", "))
+    }
+}
+
+/// Every commit on the first-parent chain of `branch` whose committer time is in `[from, to)`,
+/// newest first (the chain's own order, not a time sort).
+///
+/// `branch` is a local branch (`main`), a remote-tracking branch (`origin/main`) or a full
+/// reference name (`refs/heads/main`, `refs/remotes/origin/main`); a local branch wins over a
+/// remote-tracking one of the same short name, as in git.
+///
+/// The whole chain is walked, always. Committer times are not monotonic along a first-parent
+/// chain (clock skew, rebased or cherry-picked commits keep odd dates), so stopping at the first
+/// commit older than `from` could silently drop a later-landed commit with an earlier date:
+/// a population must never lose items for speed. Only commits inside the window are diffed.
+///
+/// `.mailmap` is applied to author and committer as libgit2 finds it: the work tree's
+/// `.mailmap` (or `HEAD:.mailmap` in a bare repository) plus `mailmap.file`/`mailmap.blob`.
+pub fn walk_first_parent(
+    repo_path: &Path,
+    repo_name: &str,
+    branch: &str,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Vec<Commit>, GitError> {
+    let repo = open(repo_path)?;
+    let tip = resolve_branch(&repo, repo_path, branch)?;
+    let mailmap = repo
+        .mailmap()
+        .map_err(|e| corrupt(repo_path, "the mailmap", e))?;
+    let reader = Reader {
+        repo: &repo,
+        path: repo_path,
+        name: repo_name,
+        mailmap: &mailmap,
+    };
+    let mut commits = Vec::new();
+    for oid in first_parent_walk(&repo, repo_path, tip)? {
+        let oid = oid.map_err(|e| corrupt(repo_path, "the first-parent history", e))?;
+        if let Some(commit) = reader.read_if_within(oid, from, to)? {
+            commits.push(commit);
+        }
+    }
+    Ok(commits)
+}
+
+/// Opens exactly `path`: no search upwards, so a wrong path never reads an enclosing repository.
+fn open(path: &Path) -> Result<Repository, GitError> {
+    if !path.exists() {
+        return Err(GitError::NotFound {
+            path: path.to_path_buf(),
+        });
+    }
+    Repository::open(path).map_err(|source| GitError::NotARepository {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The reference names `branch` may mean, most specific first.
+fn candidate_refs(branch: &str) -> Vec<String> {
+    if branch.starts_with("refs/") {
+        vec![branch.to_string()]
+    } else {
+        vec![
+            format!("refs/heads/{branch}"),
+            format!("refs/remotes/{branch}"),
+        ]
+    }
+}
+
+fn resolve_branch(repo: &Repository, path: &Path, branch: &str) -> Result<Oid, GitError> {
+    for name in candidate_refs(branch) {
+        match repo.find_reference(&name) {
+            Ok(reference) => {
+                let commit = reference
+                    .peel_to_commit()
+                    .map_err(|e| corrupt(path, format!("the commit `{name}` points to"), e))?;
+                return Ok(commit.id());
+            }
+            // An invalid name cannot exist either: report it as "not found" with the list.
+            Err(e) if matches!(e.code(), ErrorCode::NotFound | ErrorCode::InvalidSpec) => {}
+            Err(e) => return Err(corrupt(path, format!("reference `{name}`"), e)),
+        }
+    }
+    Err(GitError::BranchNotFound {
+        path: path.to_path_buf(),
+        branch: branch.to_string(),
+        existing: branch_names(repo),
+    })
+}
+
+/// Best effort: this only decorates an error message, so unreadable entries are skipped.
+fn branch_names(repo: &Repository) -> Vec<String> {
+    let Ok(branches) = repo.branches(None) else {
+        return Vec::new();
+    };
+    let names: BTreeSet<String> = branches
+        .flatten()
+        .filter_map(|(b, _)| b.name_bytes().ok().map(lossy))
+        .collect();
+    names.into_iter().collect()
+}
+
+fn first_parent_walk<'r>(
+    repo: &'r Repository,
+    path: &Path,
+    tip: Oid,
+) -> Result<Revwalk<'r>, GitError> {
+    let fail = |e| corrupt(path, "the first-parent history", e);
+    let mut walk = repo.revwalk().map_err(fail)?;
+    // No time sort: the chain's own (topological) order is the landing order.
+    walk.set_sorting(Sort::NONE).map_err(fail)?;
+    walk.simplify_first_parent().map_err(fail)?;
+    walk.push(tip).map_err(fail)?;
+    Ok(walk)
+}
+
+/// What every per-commit read needs; bundled so helpers stay small.
+struct Reader<'a> {
+    repo: &'a Repository,
+    path: &'a Path,
+    name: &'a str,
+    mailmap: &'a Mailmap,
+}
+
+impl Reader<'_> {
+    fn read_if_within(
+        &self,
+        oid: Oid,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Option<Commit>, GitError> {
+        let commit = self
+            .repo
+            .find_commit(oid)
+            .map_err(|e| corrupt(self.path, format!("commit {oid}"), e))?;
+        let committed = self.time(oid, "committer", commit.committer().when())?;
+        if committed < from || committed >= to {
+            return Ok(None);
+        }
+        self.read(&commit).map(Some)
+    }
+
+    fn read(&self, commit: &git2::Commit<'_>) -> Result<Commit, GitError> {
+        let oid = commit.id();
+        let fail = |what: &str| {
+            let what = format!("the {what} of commit {oid}");
+            move |e| corrupt(self.path, what, e)
+        };
+        let author = commit.author_with_mailmap(self.mailmap);
+        let committer = commit.committer_with_mailmap(self.mailmap);
+        Ok(Commit {
+            repo: self.name.to_string(),
+            oid: oid.to_string(),
+            parents: commit.parent_ids().map(|p| p.to_string()).collect(),
+            author: self.signature(oid, "author", &author.map_err(fail("author"))?)?,
+            committer: self.signature(oid, "committer", &committer.map_err(fail("committer"))?)?,
+            message: lossy(commit.message_bytes()),
+            paths: self.changed_paths(commit)?,
+            signed: has_signature(commit.raw_header_bytes()),
+        })
+    }
+
+    fn signature(
+        &self,
+        oid: Oid,
+        which: &'static str,
+        sig: &git2::Signature<'_>,
+    ) -> Result<Signature, GitError> {
+        Ok(Signature {
+            name: lossy(sig.name_bytes()),
+            email: lossy(sig.email_bytes()),
+            at: self.time(oid, which, sig.when())?,
+        })
+    }
+
+    /// Git times carry the author's offset; facts are UTC instants, so the offset is dropped.
+    fn time(&self, oid: Oid, which: &'static str, when: git2::Time) -> Result<Timestamp, GitError> {
+        Timestamp::from_second(when.seconds()).map_err(|_| GitError::BadTime {
+            path: self.path.to_path_buf(),
+            oid: oid.to_string(),
+            which,
+            seconds: when.seconds(),
+        })
+    }
+
+    /// Paths changed against the first parent (every path for a root commit). Both sides of a
+    /// rename or delete are listed: a control matching `infra/**` must see a file moved out.
+    fn changed_paths(&self, commit: &git2::Commit<'_>) -> Result<Vec<String>, GitError> {
+        let oid = commit.id();
+        let fail = |what: String| move |e| corrupt(self.path, what, e);
+        let tree = commit
+            .tree()
+            .map_err(fail(format!("the tree of commit {oid}")))?;
+        let parent_tree = match commit.parent_ids().next() {
+            None => None,
+            Some(parent) => Some(self.tree_of(parent)?),
+        };
+        let mut options = DiffOptions::new();
+        options.skip_binary_check(true);
+        let diff = self
+            .repo
+            .diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), Some(&mut options))
+            .map_err(fail(format!("the changes of commit {oid}")))?;
+        let mut paths = BTreeSet::new();
+        for delta in diff.deltas() {
+            for file in [delta.old_file(), delta.new_file()] {
+                if let Some(path) = file.path_bytes() {
+                    paths.insert(lossy(path));
+                }
+            }
+        }
+        Ok(paths.into_iter().collect())
+    }
+
+    fn tree_of(&self, oid: Oid) -> Result<git2::Tree<'_>, GitError> {
+        self.repo
+            .find_commit(oid)
+            .and_then(|c| c.tree())
+            .map_err(|e| corrupt(self.path, format!("parent commit {oid}"), e))
+    }
+}
+
+/// A signature header (`gpgsig`, or `gpgsig-sha256` in SHA-256 repositories; SSH and X.509
+/// signatures use the same headers). Continuation lines start with a space, so they never match.
+fn has_signature(header: &[u8]) -> bool {
+    header
+        .split(|b| *b == b'\n')
+        .any(|line| line.starts_with(b"gpgsig ") || line.starts_with(b"gpgsig-sha256 "))
+}
+
+fn lossy(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn corrupt(path: &Path, what: impl Into<String>, source: git2::Error) -> GitError {
+    GitError::Corrupt {
+        path: path.to_path_buf(),
+        what: what.into(),
+        source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+    use tempfile::TempDir;
+
+    const FROM: &str = "2026-07-01T00:00:00Z";
+    const TO: &str = "2026-10-01T00:00:00Z";
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    fn fixture() -> (TempDir, Repository) {
+        let dir = TempDir::new().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        (dir, repo)
+    }
+
+    /// A tree holding exactly `files` (paths may contain directories).
+    fn tree(repo: &Repository, files: &[(&str, &str)]) -> Oid {
+        let mut dirs: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
+        let mut builder = repo.treebuilder(None).unwrap();
+        for (path, content) in files {
+            match path.split_once('/') {
+                Some((dir, rest)) => dirs.entry(dir).or_default().push((rest, content)),
+                None => {
+                    let blob = repo.blob(content.as_bytes()).unwrap();
+                    builder.insert(path, blob, 0o100644).unwrap();
+                }
+            }
+        }
+        for (dir, entries) in dirs {
+            builder.insert(dir, tree(repo, &entries), 0o040000).unwrap();
+        }
+        builder.write().unwrap()
+    }
+
+    fn sig(name: &str, email: &str, at: &str) -> git2::Signature<'static> {
+        // A non-zero offset proves the fact is the UTC instant, not the local wall time.
+        git2::Signature::new(name, email, &git2::Time::new(ts(at).as_second(), 120)).unwrap()
+    }
+
+    fn commit_as(
+        repo: &Repository,
+        author: &git2::Signature<'_>,
+        files: &[(&str, &str)],
+        parents: &[Oid],
+        message: &str,
+    ) -> Oid {
+        let tree = repo.find_tree(tree(repo, files)).unwrap();
+        let parents: Vec<_> = parents
+            .iter()
+            .map(|p| repo.find_commit(*p).unwrap())
+            .collect();
+        let parents: Vec<_> = parents.iter().collect();
+        repo.commit(None, author, author, message, &tree, &parents)
+            .unwrap()
+    }
+
+    fn commit(repo: &Repository, files: &[(&str, &str)], parents: &[Oid], at: &str) -> Oid {
+        let author = sig("Ada Lovelace", "ada@example.com", at);
+        commit_as(repo, &author, files, parents, &format!("change at {at}\n"))
+    }
+
+    fn set_branch(repo: &Repository, name: &str, oid: Oid) {
+        repo.reference(name, oid, true, "test").unwrap();
+    }
+
+    fn walk(dir: &TempDir, branch: &str) -> Result<Vec<Commit>, GitError> {
+        walk_first_parent(dir.path(), "demo", branch, ts(FROM), ts(TO))
+    }
+
+    #[test]
+    fn root_commit_lists_every_path() {
+        let (dir, repo) = fixture();
+        let root = commit(
+            &repo,
+            &[("src/lib.rs", "x"), ("README.md", "r")],
+            &[],
+            "2026-07-02T10:00:00Z",
+        );
+        set_branch(&repo, "refs/heads/main", root);
+        let commits = walk(&dir, "main").unwrap();
+        assert_eq!(commits.len(), 1);
+        assert_eq!(commits[0].paths, ["README.md", "src/lib.rs"]);
+        assert!(commits[0].parents.is_empty());
+        assert_eq!(commits[0].repo, "demo");
+        assert_eq!(commits[0].committer.at, ts("2026-07-02T10:00:00Z"));
+        assert!(!commits[0].signed);
+    }
+
+    #[test]
+    fn merge_commit_paths_are_against_the_first_parent_and_chain_skips_the_side_branch() {
+        let (dir, repo) = fixture();
+        let root = commit(&repo, &[("a.txt", "1")], &[], "2026-07-01T09:00:00Z");
+        let main = commit(&repo, &[("a.txt", "2")], &[root], "2026-07-02T09:00:00Z");
+        let side = commit(
+            &repo,
+            &[("a.txt", "1"), ("b.txt", "b")],
+            &[root],
+            "2026-07-03T09:00:00Z",
+        );
+        let merge = commit(
+            &repo,
+            &[("a.txt", "2"), ("b.txt", "b")],
+            &[main, side],
+            "2026-07-04T09:00:00Z",
+        );
+        set_branch(&repo, "refs/heads/main", merge);
+        let commits = walk(&dir, "main").unwrap();
+        let oids: Vec<_> = commits.iter().map(|c| c.oid.clone()).collect();
+        assert_eq!(
+            oids,
+            [merge.to_string(), main.to_string(), root.to_string()]
+        );
+        assert_eq!(commits[0].parents, [main.to_string(), side.to_string()]);
+        assert_eq!(commits[0].paths, ["b.txt"]);
+        assert_eq!(commits[1].paths, ["a.txt"]);
+    }
+
+    #[test]
+    fn empty_commit_has_no_paths() {
+        let (dir, repo) = fixture();
+        let root = commit(&repo, &[("a.txt", "1")], &[], "2026-07-01T09:00:00Z");
+        let empty = commit(&repo, &[("a.txt", "1")], &[root], "2026-07-02T09:00:00Z");
+        set_branch(&repo, "refs/heads/main", empty);
+        let commits = walk(&dir, "main").unwrap();
+        assert!(commits[0].paths.is_empty());
+    }
+
+    #[test]
+    fn renames_and_deletes_list_both_sides() {
+        let (dir, repo) = fixture();
+        let files = [("ops/old.sh", "run"), ("gone.txt", "g"), ("keep", "k")];
+        let root = commit(&repo, &files, &[], "2026-07-01T09:00:00Z");
+        let moved = commit(
+            &repo,
+            &[("ops/new.sh", "run"), ("keep", "k")],
+            &[root],
+            "2026-07-02T09:00:00Z",
+        );
+        set_branch(&repo, "refs/heads/main", moved);
+        let commits = walk(&dir, "main").unwrap();
+        assert_eq!(commits[0].paths, ["gone.txt", "ops/new.sh", "ops/old.sh"]);
+    }
+
+    #[test]
+    fn unicode_author_and_message_survive() {
+        let (dir, repo) = fixture();
+        let author = sig("Zoë Ünal-Øster", "zoe@example.com", "2026-07-05T12:00:00Z");
+        let message = "Füge €-Rundung hinzu — ✓ 日本語\n\nKörper mit Umlauten.\n";
+        let oid = commit_as(&repo, &author, &[("a", "1")], &[], message);
+        set_branch(&repo, "refs/heads/main", oid);
+        let commits = walk(&dir, "main").unwrap();
+        assert_eq!(commits[0].author.name, "Zoë Ünal-Øster");
+        assert_eq!(commits[0].message, message);
+    }
+
+    #[test]
+    fn period_is_from_inclusive_to_exclusive() {
+        let (dir, repo) = fixture();
+        let times = [
+            "2026-06-30T23:59:59Z",
+            "2026-07-01T00:00:00Z",
+            "2026-09-30T23:59:59Z",
+            "2026-10-01T00:00:00Z",
+        ];
+        let mut parent = Vec::new();
+        for (i, at) in times.iter().enumerate() {
+            let oid = commit(&repo, &[("n", &i.to_string())], &parent, at);
+            parent = vec![oid];
+        }
+        set_branch(&repo, "refs/heads/main", parent[0]);
+        let commits = walk(&dir, "main").unwrap();
+        let got: Vec<_> = commits.iter().map(|c| c.committer.at).collect();
+        assert_eq!(got, [ts(times[2]), ts(times[1])]);
+    }
+
+    #[test]
+    fn non_monotonic_committer_times_do_not_stop_the_walk() {
+        let (dir, repo) = fixture();
+        let old = commit(&repo, &[("n", "1")], &[], "2026-05-01T00:00:00Z");
+        let inside = commit(&repo, &[("n", "2")], &[old], "2026-08-01T00:00:00Z");
+        // Landed later but carries a skewed, pre-period date.
+        let skewed = commit(&repo, &[("n", "3")], &[inside], "2026-04-01T00:00:00Z");
+        let tip = commit(&repo, &[("n", "4")], &[skewed], "2026-09-01T00:00:00Z");
+        set_branch(&repo, "refs/heads/main", tip);
+        let oids: Vec<_> = walk(&dir, "main")
+            .unwrap()
+            .into_iter()
+            .map(|c| c.oid)
+            .collect();
+        assert_eq!(oids, [tip.to_string(), inside.to_string()]);
+    }
+
+    #[test]
+    fn mailmap_is_applied_to_author_and_committer() {
+        let (dir, repo) = fixture();
+        std::fs::write(
+            dir.path().join(".mailmap"),
+            "Ada Lovelace <ada@example.com> <ada@laptop.local>\n",
+        )
+        .unwrap();
+        let author = sig("ada", "ada@laptop.local", "2026-07-05T12:00:00Z");
+        let oid = commit_as(&repo, &author, &[("a", "1")], &[], "m\n");
+        set_branch(&repo, "refs/heads/main", oid);
+        let commits = walk(&dir, "main").unwrap();
+        for who in [&commits[0].author, &commits[0].committer] {
+            assert_eq!(who.name, "Ada Lovelace");
+            assert_eq!(who.email, "ada@example.com");
+        }
+    }
+
+    #[test]
+    fn signed_commits_are_flagged() {
+        let (dir, repo) = fixture();
+        let author = sig("Ada", "ada@example.com", "2026-07-05T12:00:00Z");
+        let tree = repo.find_tree(tree(&repo, &[("a", "1")])).unwrap();
+        let buffer = repo
+            .commit_create_buffer(&author, &author, "m\n", &tree, &[])
+            .unwrap();
+        let armor = "-----BEGIN PGP SIGNATURE-----\n\nAAAA\n-----END PGP SIGNATURE-----";
+        let oid = repo
+            .commit_signed(buffer.as_str().unwrap(), armor, None)
+            .unwrap();
+        set_branch(&repo, "refs/heads/main", oid);
+        assert!(walk(&dir, "main").unwrap()[0].signed);
+    }
+
+    #[test]
+    fn full_and_remote_ref_names_are_accepted() {
+        let (dir, repo) = fixture();
+        let oid = commit(&repo, &[("a", "1")], &[], "2026-07-05T12:00:00Z");
+        set_branch(&repo, "refs/remotes/origin/main", oid);
+        assert_eq!(walk(&dir, "origin/main").unwrap().len(), 1);
+        assert_eq!(walk(&dir, "refs/remotes/origin/main").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn missing_branch_names_it_and_lists_the_branches_that_exist() {
+        let (dir, repo) = fixture();
+        let oid = commit(&repo, &[("a", "1")], &[], "2026-07-05T12:00:00Z");
+        set_branch(&repo, "refs/heads/main", oid);
+        set_branch(&repo, "refs/heads/feature/x", oid);
+        set_branch(&repo, "refs/remotes/origin/main", oid);
+        let err = walk(&dir, "release").unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, GitError::BranchNotFound { .. }), "{text}");
+        assert!(text.contains("branch `release` not found in"), "{text}");
+        assert!(text.contains(&dir.path().display().to_string()), "{text}");
+        assert!(
+            text.ends_with("existing branches: feature/x, main, origin/main"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn invalid_branch_name_is_reported_as_not_found() {
+        let (dir, _repo) = fixture();
+        let err = walk(&dir, "a..b").unwrap_err();
+        assert!(
+            err.to_string().ends_with("the repository has no branches"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn missing_path_and_plain_directory_are_distinct_errors() {
+        let dir = TempDir::new().unwrap();
+        let missing = dir.path().join("nope");
+        let err = walk_first_parent(&missing, "x", "main", ts(FROM), ts(TO)).unwrap_err();
+        assert!(matches!(err, GitError::NotFound { .. }), "{err}");
+        let err = walk_first_parent(dir.path(), "x", "main", ts(FROM), ts(TO)).unwrap_err();
+        assert!(matches!(err, GitError::NotARepository { .. }), "{err}");
+        assert!(err.to_string().contains(&dir.path().display().to_string()));
+    }
+}
