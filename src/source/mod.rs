@@ -1,3 +1,4 @@
 //! Sources: where facts come from (git, GitHub, offline files).
 
+pub mod files;
 pub mod git;
