@@ -1,1 +1,123 @@
-//! The store: SQLite embedded by default, PostgreSQL for teams.
+//! The store: SQLite embedded by default, PostgreSQL for teams, behind one API.
+//!
+//! Sources write facts here (`upsert_commits`, `record_import`, `set_cursor`); populations read
+//! them back (`commits`). Every instant is given by the caller: the store never reads a clock, so
+//! a run can be replayed with the same timestamps.
+//!
+//! Instants are kept as whole UTC seconds. The store refuses an instant with a fractional second
+//! instead of truncating it, because a value that does not read back equal would break the
+//! evidence it is part of; git and the exports deal in whole seconds anyway.
+//!
+//! ## Why an enum over two pools, not `sqlx::Any`
+//!
+//! `AnyPool` would give one pool type, but it needs sqlx's `any` feature (not enabled), decodes
+//! through a lowest-common-denominator value type (no native `BOOLEAN` on PostgreSQL), and hides
+//! which backend a query runs on from the migrator. Instead [`Store`] holds either a `SqlitePool`
+//! or a `PgPool`, and every operation is written once: the SQL text is shared (both backends
+//! accept `$1` placeholders, `ON CONFLICT` and `RETURNING`), and the Rust that binds and reads is
+//! expanded for each pool by the `with_pool!` macro. The migrations differ per backend, where the
+//! types genuinely differ, and so do the placeholders of the bulk commit insert, for speed (see
+//! `commits::upsert_sql`).
+
+use std::fmt;
+
+use sqlx::{PgPool, SqlitePool};
+
+/// Runs `$body` with `$pool` bound to whichever pool the store holds. The body is compiled once
+/// per backend, so it may use backend-specific types (rows, transactions) while being written
+/// once. Defined before the submodules so that they can use it.
+macro_rules! with_pool {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match &$store.pools {
+            $crate::store::Pools::Sqlite($pool) => $body,
+            $crate::store::Pools::Postgres($pool) => $body,
+        }
+    };
+}
+
+mod commits;
+mod connect;
+mod cursors;
+mod error;
+mod imports;
+mod row;
+mod runs;
+mod url;
+
+pub use cursors::Cursor;
+pub use error::StoreError;
+pub use imports::{ImportId, ImportOutcome};
+pub use runs::{NewRun, Run, RunId};
+
+/// The database behind a [`Store`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        })
+    }
+}
+
+/// The connection pool of one backend.
+#[derive(Debug, Clone)]
+enum Pools {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A handle on the database; cheap to clone (clones share the pool).
+#[derive(Debug, Clone)]
+pub struct Store {
+    pools: Pools,
+}
+
+impl Store {
+    /// Opens the database at `url` and brings its schema up to date.
+    ///
+    /// Accepted: `sqlite://PATH` (the file and its parent directories are created on first use;
+    /// WAL journal, foreign keys on, busy timeout), `postgres://…` and `postgresql://…`.
+    /// Errors never contain the password of the URL.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        let pools = match url::backend_of(url)? {
+            Backend::Sqlite => Pools::Sqlite(connect::sqlite(url).await?),
+            Backend::Postgres => Pools::Postgres(connect::postgres(url).await?),
+        };
+        let store = Store { pools };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies the migrations that are not applied yet; a no-op on an up-to-date schema.
+    /// [`Store::open`] already does this; it is public so that a long-lived process can check.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let migrated = match &self.pools {
+            Pools::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await,
+            Pools::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await,
+        };
+        migrated.map_err(|source| StoreError::Migrate {
+            backend: self.backend(),
+            source,
+        })
+    }
+
+    /// Which database this store talks to.
+    pub fn backend(&self) -> Backend {
+        match self.pools {
+            Pools::Sqlite(_) => Backend::Sqlite,
+            Pools::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Closes every connection, waiting for those in use to be returned. For SQLite this also
+    /// checkpoints the WAL into the database file.
+    pub async fn close(&self) {
+        with_pool!(self, |pool| pool.close().await)
+    }
+}

@@ -1,0 +1,70 @@
+//! Cursors: where each source stopped, so the next sync resumes instead of starting over.
+
+use jiff::Timestamp;
+
+use super::row::{Columns, from_seconds, to_seconds};
+use super::{Store, StoreError};
+
+/// The saved position of one source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    pub source: String,
+    /// Opaque to the store: only the source that wrote it knows what it means.
+    pub value: String,
+    /// When the caller says it saved the cursor (the store reads no clock).
+    pub updated_at: Timestamp,
+}
+
+const UPSERT: &str = "INSERT INTO cursors (source, cursor, updated_at) VALUES ($1, $2, $3) \
+     ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at";
+
+const GET: &str = "SELECT source, cursor, updated_at FROM cursors WHERE source = $1";
+
+impl Store {
+    /// Saves the cursor of `source`, replacing any earlier one.
+    pub async fn set_cursor(
+        &self,
+        source: &str,
+        value: &str,
+        updated_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        const ACTION: &str = "saving a cursor";
+        if source.is_empty() {
+            return Err(StoreError::invalid("cursor", "the source name is empty"));
+        }
+        let updated_at = to_seconds(updated_at, "cursor updated_at")?;
+        with_pool!(self, |pool| {
+            sqlx::query(UPSERT)
+                .bind(source)
+                .bind(value)
+                .bind(updated_at)
+                .execute(pool)
+                .await
+                .map_err(StoreError::query(ACTION))?;
+        });
+        Ok(())
+    }
+
+    /// The saved cursor of `source`, if it has one.
+    pub async fn cursor(&self, source: &str) -> Result<Option<Cursor>, StoreError> {
+        const ACTION: &str = "reading a cursor";
+        with_pool!(self, |pool| {
+            sqlx::query(GET)
+                .bind(source)
+                .fetch_optional(pool)
+                .await
+                .map_err(StoreError::query(ACTION))?
+                .as_ref()
+                .map(decode)
+                .transpose()
+        })
+    }
+}
+
+fn decode<R: Columns>(row: &R) -> Result<Cursor, StoreError> {
+    Ok(Cursor {
+        source: row.text("source")?,
+        value: row.text("cursor")?,
+        updated_at: from_seconds(row.int("updated_at")?, "updated_at")?,
+    })
+}
