@@ -104,7 +104,7 @@ mod tests {
         std::fs::write(&path, "id,email\n1,a@x\n2,b@x\n").unwrap();
         let import = fingerprint("access-list", Some("okta"), &path).unwrap();
         assert_eq!(import.rows, 2);
-        assert_eq!(import.bytes, 22);
+        assert_eq!(import.bytes, 21);
         assert_eq!(
             import.sha256,
             hex(&Sha256::digest(b"id,email\n1,a@x\n2,b@x\n"))
