@@ -37,7 +37,10 @@ pub enum GitError {
         existing: Vec<String>,
     },
 
-    #[error("cannot read {what} in `{}`: the repository is corrupt or incomplete (a shallow clone?)", path.display())]
+    #[error("`{}` is a shallow clone: its history is cut off, so the population cannot be shown complete; fetch the full history (`git fetch --unshallow`)", path.display())]
+    Shallow { path: PathBuf },
+
+    #[error("cannot read {what} in `{}`: the repository is corrupt or incomplete", path.display())]
     Corrupt {
         path: PathBuf,
         what: String,
@@ -74,8 +77,13 @@ fn describe_branches(existing: &[String]) -> String {
 /// commit older than `from` could silently drop a later-landed commit with an earlier date:
 /// a population must never lose items for speed. Only commits inside the window are diffed.
 ///
-/// `.mailmap` is applied to author and committer as libgit2 finds it: the work tree's
-/// `.mailmap` (or `HEAD:.mailmap` in a bare repository) plus `mailmap.file`/`mailmap.blob`.
+/// The `.mailmap` committed at the branch tip is applied to author and committer. Not the work
+/// tree's copy, nor `mailmap.file` from git config: those can be uncommitted or differ between
+/// machines, and a population must be re-performable from the repository alone. (A committed
+/// `.mailmap` is itself a change on the branch, so it is under change management too.)
+///
+/// A shallow clone is refused: its history stops at an arbitrary commit, so the population
+/// could be missing items with no way to tell.
 pub fn walk_first_parent(
     repo_path: &Path,
     repo_name: &str,
@@ -84,10 +92,13 @@ pub fn walk_first_parent(
     to: Timestamp,
 ) -> Result<Vec<Commit>, GitError> {
     let repo = open(repo_path)?;
+    if repo.is_shallow() {
+        return Err(GitError::Shallow {
+            path: repo_path.to_path_buf(),
+        });
+    }
     let tip = resolve_branch(&repo, repo_path, branch)?;
-    let mailmap = repo
-        .mailmap()
-        .map_err(|e| corrupt(repo_path, "the mailmap", e))?;
+    let mailmap = committed_mailmap(&repo, repo_path, tip)?;
     let reader = Reader {
         repo: &repo,
         path: repo_path,
@@ -115,6 +126,19 @@ fn open(path: &Path) -> Result<Repository, GitError> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// The `.mailmap` in the tree of `tip`; an empty one when there is none.
+fn committed_mailmap(repo: &Repository, path: &Path, tip: Oid) -> Result<Mailmap, GitError> {
+    let fail = |e| corrupt(path, format!("the .mailmap of commit {tip}"), e);
+    let tree = repo.find_commit(tip).and_then(|c| c.tree()).map_err(fail)?;
+    let entry = match tree.get_path(Path::new(".mailmap")) {
+        Ok(entry) => entry,
+        Err(e) if e.code() == ErrorCode::NotFound => return Mailmap::new().map_err(fail),
+        Err(e) => return Err(fail(e)),
+    };
+    let blob = repo.find_blob(entry.id()).map_err(fail)?;
+    Mailmap::from_buffer(&String::from_utf8_lossy(blob.content())).map_err(fail)
 }
 
 /// The reference names `branch` may mean, most specific first.
@@ -498,22 +522,44 @@ mod tests {
         assert_eq!(oids, [tip.to_string(), inside.to_string()]);
     }
 
+    const MAILMAP: &str = "Ada Lovelace <ada@example.com> <ada@laptop.local>\n";
+
     #[test]
-    fn mailmap_is_applied_to_author_and_committer() {
+    fn mailmap_committed_at_the_tip_is_applied_to_author_and_committer() {
         let (dir, repo) = fixture();
-        std::fs::write(
-            dir.path().join(".mailmap"),
-            "Ada Lovelace <ada@example.com> <ada@laptop.local>\n",
-        )
-        .unwrap();
+        let author = sig("ada", "ada@laptop.local", "2026-07-05T12:00:00Z");
+        let first = commit_as(&repo, &author, &[("a", "1")], &[], "m\n");
+        let files = [("a", "1"), (".mailmap", MAILMAP)];
+        let tip = commit(&repo, &files, &[first], "2026-07-06T12:00:00Z");
+        set_branch(&repo, "refs/heads/main", tip);
+        let commits = walk(&dir, "main").unwrap();
+        for who in [&commits[1].author, &commits[1].committer] {
+            assert_eq!(who.name, "Ada Lovelace");
+            assert_eq!(who.email, "ada@example.com");
+        }
+    }
+
+    #[test]
+    fn an_uncommitted_work_tree_mailmap_is_ignored() {
+        let (dir, repo) = fixture();
+        std::fs::write(dir.path().join(".mailmap"), MAILMAP).unwrap();
         let author = sig("ada", "ada@laptop.local", "2026-07-05T12:00:00Z");
         let oid = commit_as(&repo, &author, &[("a", "1")], &[], "m\n");
         set_branch(&repo, "refs/heads/main", oid);
         let commits = walk(&dir, "main").unwrap();
-        for who in [&commits[0].author, &commits[0].committer] {
-            assert_eq!(who.name, "Ada Lovelace");
-            assert_eq!(who.email, "ada@example.com");
-        }
+        assert_eq!(commits[0].author.email, "ada@laptop.local");
+    }
+
+    #[test]
+    fn a_shallow_clone_is_refused() {
+        let (dir, repo) = fixture();
+        let root = commit(&repo, &[("a", "1")], &[], "2026-07-01T09:00:00Z");
+        let tip = commit(&repo, &[("a", "2")], &[root], "2026-07-02T09:00:00Z");
+        set_branch(&repo, "refs/heads/main", tip);
+        std::fs::write(repo.path().join("shallow"), format!("{tip}\n")).unwrap();
+        let err = walk(&dir, "main").unwrap_err();
+        assert!(matches!(err, GitError::Shallow { .. }), "{err}");
+        assert!(err.to_string().contains("--unshallow"), "{err}");
     }
 
     #[test]
