@@ -233,10 +233,17 @@ impl Staging {
     fn publish(mut self, out: &Path) -> Result<(), DemoError> {
         // Only an empty directory got past `ensure_free`; `remove_dir` refuses anything else,
         // so something written there meanwhile is never lost.
-        if out.exists() {
+        let was_empty_dir = out.exists();
+        if was_empty_dir {
             fs::remove_dir(out).map_err(io_error(out))?;
         }
-        fs::rename(&self.path, out).map_err(io_error(out))?;
+        if let Err(e) = fs::rename(&self.path, out) {
+            if was_empty_dir {
+                // Leave `out` as we found it; the rename error is the one to report.
+                let _ = fs::create_dir(out);
+            }
+            return Err(io_error(out)(e));
+        }
         self.published = true;
         Ok(())
     }
