@@ -18,6 +18,8 @@ pub struct Config {
     pub controls: PathBuf,
     pub policies: PathBuf,
     pub database_url: String,
+    /// Whether the URL came from `--database-url`/`ITGC_DATABASE_URL` rather than a default.
+    pub database_url_explicit: bool,
     /// IANA time zone in which periods are calendar days.
     pub time_zone: String,
 }
@@ -46,6 +48,7 @@ impl Config {
         Ok(Config {
             controls: resolve(&root, file.controls, "controls"),
             policies: resolve(&root, file.policies, "policies"),
+            database_url_explicit: file.database_url.is_some(),
             database_url: file
                 .database_url
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
@@ -57,6 +60,7 @@ impl Config {
     pub fn with_database_url(mut self, url: Option<String>) -> Config {
         if let Some(url) = url {
             self.database_url = url;
+            self.database_url_explicit = true;
         }
         self
     }

@@ -10,6 +10,8 @@ use crate::exit::Exit;
 
 mod completions;
 mod config;
+mod demo;
+mod init;
 mod validate;
 
 pub use config::Config;
@@ -57,8 +59,12 @@ pub enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Scaffold controls/, policies/ and .itgc/ with the built-in catalogue.
+    Init(init::InitArgs),
     /// Check controls and policies: schema, references, expressions; report every problem.
     Validate(validate::ValidateArgs),
+    /// Build a demo organisation (git repo + exports), validate, load it into the store.
+    Demo(demo::DemoArgs),
     /// Print shell completions.
     Completions(completions::CompletionsArgs),
     /// Print the man page (roff).
@@ -125,7 +131,9 @@ pub fn main() -> Exit {
 
 fn run(command: Command, config: &Config, ui: &Ui) -> Exit {
     match command {
+        Command::Init(args) => init::run(&args, ui),
         Command::Validate(args) => validate::run(&args, config, ui),
+        Command::Demo(args) => demo::run(&args, config, ui),
         Command::Completions(args) => completions::completions(&args),
         Command::Man => completions::man(),
     }

@@ -12,3 +12,4 @@ pub mod schema;
 pub mod validate;
 
 pub use catalog::{Catalog, SourceFile, Validation, load};
+pub mod builtin;

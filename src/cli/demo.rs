@@ -1,0 +1,191 @@
+//! `itgc demo [--out DIR]`: build the demo organisation from nothing, validate the built-in
+//! catalogue, load the organisation into the embedded store, and say what was done.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use jiff::Timestamp;
+
+use super::{Config, Ui};
+use crate::exit::Exit;
+use crate::model::{self, builtin};
+use crate::period::Period;
+use crate::source::{files, git};
+use crate::store::{NewRun, Store};
+
+/// The quarter the demo history falls in.
+const DEMO_PERIOD: &str = "2026-Q3";
+/// Left in a demo directory so a later run knows it may replace it.
+const MARKER: &str = ".itgc-demo";
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where to build the demo organisation; replaced if an earlier demo made it.
+    #[arg(long, default_value = "itgc-demo")]
+    pub out: PathBuf,
+}
+
+pub fn run(args: &DemoArgs, config: &Config, ui: &Ui) -> Exit {
+    match demo(args, config, ui) {
+        Ok(()) => Exit::Pass,
+        Err((exit, message)) => super::fail(ui, exit, message),
+    }
+}
+
+type Failure = (Exit, String);
+
+fn demo(args: &DemoArgs, config: &Config, ui: &Ui) -> Result<(), Failure> {
+    let out = &args.out;
+    clear_previous(out)?;
+    let org = crate::demo::build(out).map_err(|e| {
+        (
+            Exit::Usage,
+            format!("cannot build the demo organisation: {e}"),
+        )
+    })?;
+    write_catalogue(out)?;
+    ui.say(format!("built the demo organisation in {}", out.display()));
+    ui.say(format!("  {}", org.summary()));
+    for scenario in &org.scenarios {
+        ui.say(format!(
+            "  scenario {}: {}",
+            scenario.key, scenario.description
+        ));
+    }
+    let validation = model::load(
+        &builtin::controls(),
+        &builtin::policies(),
+        super::validate::today(),
+    );
+    if validation.errors() > 0 {
+        for d in &validation.diagnostics {
+            eprint!("{}", d.render(ui.color));
+        }
+        return Err((
+            Exit::Usage,
+            "the built-in catalogue does not validate".into(),
+        ));
+    }
+    ui.say(format!(
+        "validated {} built-in controls and {} policy files: 0 errors, {} warnings",
+        builtin::CONTROLS.len(),
+        builtin::POLICIES.len(),
+        validation.warnings()
+    ));
+    let url = store_url(config, out);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| (Exit::Usage, format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(load(&org, &url, ui))
+}
+
+/// Removes an earlier demo, but never a directory the demo did not make.
+fn clear_previous(out: &Path) -> Result<(), Failure> {
+    if !out.exists() {
+        return Ok(());
+    }
+    let empty = std::fs::read_dir(out)
+        .map(|mut d| d.next().is_none())
+        .unwrap_or(false);
+    if !empty && !out.join(MARKER).exists() {
+        return Err((
+            Exit::Usage,
+            format!(
+                "{} exists and was not made by `itgc demo`; choose another --out",
+                out.display()
+            ),
+        ));
+    }
+    std::fs::remove_dir_all(out).map_err(|e| {
+        (
+            Exit::Usage,
+            format!("cannot replace {}: {e}", out.display()),
+        )
+    })
+}
+
+/// Writes the built-in catalogue beside the organisation so users can read and edit it.
+fn write_catalogue(out: &Path) -> Result<(), Failure> {
+    let files = builtin::CONTROLS
+        .iter()
+        .chain(builtin::POLICIES)
+        .map(|(p, t)| (p.to_string(), t.to_string()));
+    let marker = std::iter::once((
+        MARKER.to_string(),
+        "made by `itgc demo`; safe to delete\n".to_string(),
+    ));
+    for (rel, text) in files.chain(marker) {
+        let path = out.join(rel);
+        path.parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&path, text))
+            .map_err(|e| (Exit::Usage, format!("cannot write {}: {e}", path.display())))?;
+    }
+    Ok(())
+}
+
+/// The demo's own embedded store, unless the user pointed at another one.
+fn store_url(config: &Config, out: &Path) -> String {
+    if config.database_url_explicit {
+        return config.database_url.clone();
+    }
+    format!("sqlite://{}", out.join(".itgc/itgc.db").display())
+}
+
+async fn load(org: &crate::demo::DemoOrg, url: &str, ui: &Ui) -> Result<(), Failure> {
+    let store_err = |e: crate::store::StoreError| (Exit::Usage, format!("store: {e}"));
+    let store = Store::open(url).await.map_err(store_err)?;
+    let period = Period::parse(DEMO_PERIOD).map_err(|e| (Exit::Usage, e.to_string()))?;
+    let new_run = NewRun {
+        command: "demo".into(),
+        period: period.to_string(),
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        started_at: now(),
+    };
+    let run = store.begin_run(&new_run).await.map_err(store_err)?;
+    for repo in &org.repos {
+        let commits = git::walk_first_parent(
+            &repo.path,
+            &repo.name,
+            &repo.branch,
+            period.start(),
+            period.end(),
+        )
+        .map_err(|e| (Exit::Usage, e.to_string()))?;
+        store.upsert_commits(&commits).await.map_err(store_err)?;
+        ui.say(format!(
+            "loaded {} first-parent commits of {}@{} in {period}",
+            commits.len(),
+            repo.name,
+            repo.branch
+        ));
+    }
+    for export in &org.exports {
+        let mut import = files::fingerprint(export.kind, export.scope.as_deref(), &export.path)
+            .map_err(|e| (Exit::Usage, e.to_string()))?;
+        // The export says what date its data is true as of; that, not the import time, is
+        // what an auditor compares against the period.
+        import.as_of = Some(export.as_of);
+        store.record_import(&import).await.map_err(store_err)?;
+        ui.say(format!(
+            "recorded {} export {} ({} records, sha256 {})",
+            import.kind,
+            import.file_name,
+            import.rows,
+            &import.sha256[..12]
+        ));
+    }
+    store.finish_run(run, now(), 0).await.map_err(store_err)?;
+    ui.say(format!(
+        "store: {url} ({} backend), run {run}",
+        store.backend()
+    ));
+    store.close().await;
+    Ok(())
+}
+
+/// The wall clock, to whole seconds (the store keeps whole seconds).
+fn now() -> Timestamp {
+    Timestamp::from_second(Timestamp::now().as_second()).unwrap_or(Timestamp::UNIX_EPOCH)
+}

@@ -1,0 +1,114 @@
+//! `itgc demo` and `itgc init` through the real binary, on a machine with no configuration.
+
+use assert_cmd::Command;
+
+fn itgc(dir: &std::path::Path) -> Command {
+    let mut cmd = Command::cargo_bin("itgc").unwrap();
+    cmd.current_dir(dir)
+        .env_remove("ITGC_DATABASE_URL")
+        .args(["--color", "never"]);
+    cmd
+}
+
+#[test]
+fn demo_builds_validates_and_loads_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = itgc(dir.path())
+        .args(["demo", "--out", "org"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("validated") && stdout.contains("0 errors"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("first-parent commits of payments-api@main in 2026-Q3"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("recorded github-prs export"), "{stdout}");
+    let org = dir.path().join("org");
+    assert!(org.join("repos/payments-api/.git").is_dir());
+    assert!(org.join(".itgc/itgc.db").is_file());
+    assert!(org.join("controls/CM-01.yaml").is_file());
+
+    // The demo's own output validates with the ordinary command.
+    let out = itgc(&org).args(["validate"]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A second run replaces the demo it made.
+    let again = itgc(dir.path())
+        .args(["demo", "--out", "org"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+}
+
+#[test]
+fn demo_never_replaces_a_directory_it_did_not_make() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("mine")).unwrap();
+    std::fs::write(dir.path().join("mine/notes.txt"), "keep me").unwrap();
+    let out = itgc(dir.path())
+        .args(["demo", "--out", "mine"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("was not made by `itgc demo`"));
+    let left: Vec<_> = std::fs::read_dir(dir.path().join("mine"))
+        .unwrap()
+        .collect();
+    assert_eq!(left.len(), 1);
+}
+
+#[test]
+fn init_scaffolds_a_valid_project_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = itgc(dir.path()).args(["init"]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for file in [
+        "controls/CM-01.yaml",
+        "controls/schema/control.schema.json",
+        "policies/systems.yaml",
+        ".itgc/config.yaml",
+    ] {
+        assert!(dir.path().join(file).is_file(), "{file}");
+    }
+    let out = itgc(dir.path()).args(["validate"]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    std::fs::write(dir.path().join("controls/CM-01.yaml"), "edited").unwrap();
+    let out = itgc(dir.path()).args(["init"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refusing to overwrite"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("controls/CM-01.yaml")).unwrap(),
+        "edited"
+    );
+}
