@@ -108,9 +108,11 @@ impl Document {
         pointer: &str,
         message: impl Into<String>,
     ) -> Diagnostic {
-        Diagnostic::error(code, "", message)
-            .at(&self.source, self.spans.value_at(pointer))
-            .with_path(self.spans.display_path(pointer))
+        self.place(
+            Diagnostic::error(code, "", message),
+            pointer,
+            self.spans.value_at(pointer),
+        )
     }
 
     /// A warning pointing at the value at `pointer`.
@@ -120,9 +122,11 @@ impl Document {
         pointer: &str,
         message: impl Into<String>,
     ) -> Diagnostic {
-        Diagnostic::warning(code, "", message)
-            .at(&self.source, self.spans.value_at(pointer))
-            .with_path(self.spans.display_path(pointer))
+        self.place(
+            Diagnostic::warning(code, "", message),
+            pointer,
+            self.spans.value_at(pointer),
+        )
     }
 
     /// A diagnostic pointing at the key of the value at `pointer`.
@@ -132,8 +136,15 @@ impl Document {
         pointer: &str,
         message: impl Into<String>,
     ) -> Diagnostic {
-        Diagnostic::error(code, "", message)
-            .at(&self.source, self.spans.key_at(pointer))
+        self.place(
+            Diagnostic::error(code, "", message),
+            pointer,
+            self.spans.key_at(pointer),
+        )
+    }
+
+    fn place(&self, d: Diagnostic, pointer: &str, at: Option<Location>) -> Diagnostic {
+        d.at(&self.source, at)
             .with_path(self.spans.display_path(pointer))
     }
 }
