@@ -115,7 +115,7 @@ fn json_pointer(path: &serde_path_to_error::Path) -> String {
     path.iter()
         .filter_map(|seg| match seg {
             Segment::Seq { index } => Some(format!("/{index}")),
-            Segment::Map { key } => Some(format!("/{}", key.replace('~', "~0").replace('/', "~1"))),
+            Segment::Map { key } => Some(format!("/{}", super::document::escape(key))),
             Segment::Enum { .. } | Segment::Unknown => None,
         })
         .collect()

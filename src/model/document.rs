@@ -357,7 +357,8 @@ fn index(
     }
 }
 
-fn escape(key: &str) -> String {
+/// Escapes a mapping key as one JSON-pointer segment (RFC 6901).
+pub fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 

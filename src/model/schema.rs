@@ -172,7 +172,7 @@ fn explain(doc: &Document, root: &Value, error: &ValidationError<'_>, out: &mut 
 }
 
 fn unknown_key(doc: &Document, pointer: &str, key: &str, allowed: &[String]) -> Diagnostic {
-    let child = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
+    let child = format!("{pointer}/{}", super::document::escape(key));
     let mut d = doc.error_at_key("unknown-key", &child, format!("unknown key `{key}`"));
     if !allowed.is_empty() {
         d = d.expected(format!("one of {}", allowed.join(", ")));
