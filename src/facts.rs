@@ -48,3 +48,154 @@ pub struct Import {
     /// When the export says its data is true as of (not when it was imported).
     pub as_of: Option<Timestamp>,
 }
+
+/// A GitHub account as a pull request names it. Bots are normalised to their git login form
+/// (`dependabot[bot]`), whatever the source wrote (`gh` prints `app/dependabot`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Actor {
+    pub login: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub bot: bool,
+}
+
+/// A merged pull request with what approval depends on. Parts a source could not read are
+/// `None` ("not fetched"), never empty: an empty list is a fact, a missing one is not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullRequest {
+    /// Repository name as the policy knows it.
+    pub repo: String,
+    pub number: u64,
+    pub title: String,
+    pub body: String,
+    pub author: Actor,
+    pub base_ref: String,
+    pub head_ref: String,
+    /// The head commit that was merged, when the source names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_oid: Option<String>,
+    pub merged_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_by: Option<Actor>,
+    /// Who put the PR in the merge queue, when it merged through one (then `merged_by` is the
+    /// queue's bot and this is the person accountable for the merge).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enqueued_by: Option<Actor>,
+    /// The commit the merge created on the base branch (merge, squash or last rebased commit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge_commit: Option<String>,
+    pub labels: Vec<String>,
+    /// The PR's commits, oldest first; `None` when the source did not list them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commits: Option<Vec<PrCommit>>,
+    /// Reviews in submission order; `None` when the source did not list them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviews: Option<Vec<Review>>,
+    /// Status checks on the merged head; `None` when the source did not list them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checks: Option<Vec<Check>>,
+    /// Approval-relevant events in time order (dismissals, pushes after approval);
+    /// `None` when the source did not list them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<PrEvent>>,
+}
+
+/// One commit of a pull request as GitHub lists it (before squash or rebase).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrCommit {
+    pub oid: String,
+    /// Author plus co-authors, as GitHub resolved them.
+    pub authors: Vec<Actor>,
+    pub authored_at: Timestamp,
+    pub committed_at: Timestamp,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReviewState {
+    Approved,
+    ChangesRequested,
+    Commented,
+    Dismissed,
+    Pending,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Review {
+    pub author: Actor,
+    pub state: ReviewState,
+    /// `None` for a pending review, which was never submitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted_at: Option<Timestamp>,
+    /// The PR head the reviewer saw when submitting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit_oid: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckConclusion {
+    Success,
+    Failure,
+    Neutral,
+    Cancelled,
+    Skipped,
+    TimedOut,
+    ActionRequired,
+    Stale,
+    StartupFailure,
+    /// Still queued or running when the PR merged.
+    Pending,
+}
+
+/// A check run or commit status on the merged head.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    pub name: String,
+    pub conclusion: CheckConclusion,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum PrEvent {
+    /// A review was dismissed (its approval no longer counts).
+    ReviewDismissed {
+        by: Actor,
+        reviewer: String,
+        at: Timestamp,
+    },
+    /// Commits were pushed to the head branch.
+    HeadPushed {
+        by: Option<Actor>,
+        oid: String,
+        at: Timestamp,
+    },
+    /// The PR entered the merge queue.
+    AddedToMergeQueue { by: Actor, at: Timestamp },
+}
+
+/// A ticket from an imported ticket export (change requests, incidents).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ticket {
+    /// The ticket key as it appears in references, e.g. `PAY-188`.
+    pub key: String,
+    /// Workflow state as the ticket system names it, e.g. `Approved`.
+    pub status: String,
+    pub kind: Option<String>,
+    pub created_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved_at: Option<Timestamp>,
+    /// Who approved it, when the export says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approver: Option<String>,
+    /// The job an incident refers to (computer operations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job: Option<String>,
+    pub summary: String,
+}

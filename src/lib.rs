@@ -7,9 +7,11 @@
 pub mod cli;
 pub mod demo;
 pub mod diagnostics;
+pub mod evaluate;
 pub mod exit;
 pub mod facts;
 pub mod model;
 pub mod period;
+pub mod population;
 pub mod source;
 pub mod store;

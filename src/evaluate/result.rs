@@ -1,0 +1,191 @@
+//! Results: what evaluation concludes for every item of every control's population.
+//!
+//! A deviation is data, not an error. Renderers (`report`) and the packet (`evidence`) read
+//! these types; JSON output has its own versioned types in `report::json`, so these may change.
+
+use serde::{Deserialize, Serialize};
+
+use crate::population::Fingerprint;
+
+/// The conclusion for one item under one control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    Pass,
+    /// At least one rule failed; the reasons say which and why.
+    Deviation,
+    /// It deviated, and an approved, unexpired policy exception covers it.
+    Exception,
+    /// The control does not apply to this item (the reasons say why).
+    NotApplicable,
+    /// Data needed to conclude is missing or unreadable. Never a pass: the run exits 3.
+    NotEvaluated,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Deviation => "deviation",
+            Outcome::Exception => "exception",
+            Outcome::NotApplicable => "not-applicable",
+            Outcome::NotEvaluated => "not-evaluated",
+        }
+    }
+}
+
+/// Why a rule did not pass, in words a reviewer can act on.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Reason {
+    /// The rule kind's stable code (`independent-approval`), or `population` for reasons about
+    /// the item itself.
+    pub rule: String,
+    /// Which of the three: a failed test, missing data, or why the rule does not apply.
+    pub verdict: Verdict,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    Failed,
+    NotEvaluated,
+    NotApplicable,
+}
+
+/// One item's result under one control.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemResult {
+    /// The item's stable id, e.g. `payments-api@3d07391…` (what fingerprints hash).
+    pub item: String,
+    /// A short human label, e.g. `#58 PAY-188: Instant payouts…` or a commit subject.
+    pub label: String,
+    /// Team accountable for the finding, from the policy's owner routes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// The system the item belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
+    pub outcome: Outcome,
+    pub reasons: Vec<Reason>,
+    /// The exception that covers a deviation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exception: Option<String>,
+    /// References to the evidence: `commit:payments-api@<oid>`, `pr:payments-api#58`, …
+    pub evidence: Vec<String>,
+}
+
+/// Every item of one control's population, tested.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControlResult {
+    pub control: String,
+    pub title: String,
+    pub severity: String,
+    pub owner: String,
+    pub population: Fingerprint,
+    /// Ordered by item id.
+    pub items: Vec<ItemResult>,
+}
+
+/// Counts over a control's items.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    pub population: usize,
+    pub pass: usize,
+    pub deviation: usize,
+    pub exception: usize,
+    pub not_applicable: usize,
+    pub not_evaluated: usize,
+}
+
+impl Tally {
+    pub fn add(&mut self, outcome: Outcome) {
+        self.population += 1;
+        match outcome {
+            Outcome::Pass => self.pass += 1,
+            Outcome::Deviation => self.deviation += 1,
+            Outcome::Exception => self.exception += 1,
+            Outcome::NotApplicable => self.not_applicable += 1,
+            Outcome::NotEvaluated => self.not_evaluated += 1,
+        }
+    }
+
+    /// Items actually tested (excludes not-applicable).
+    pub fn tested(&self) -> usize {
+        self.population - self.not_applicable
+    }
+
+    pub fn merge(&mut self, other: Tally) {
+        self.population += other.population;
+        self.pass += other.pass;
+        self.deviation += other.deviation;
+        self.exception += other.exception;
+        self.not_applicable += other.not_applicable;
+        self.not_evaluated += other.not_evaluated;
+    }
+}
+
+/// The auditor's conclusion for a control or a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Conclusion {
+    /// Every tested item passed or is excepted.
+    Effective,
+    /// At least one deviation.
+    Deviations,
+    /// Something could not be evaluated: no conclusion is drawn.
+    Incomplete,
+}
+
+impl Conclusion {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Conclusion::Effective => "effective",
+            Conclusion::Deviations => "deviations",
+            Conclusion::Incomplete => "incomplete",
+        }
+    }
+}
+
+impl Tally {
+    /// Incomplete data outranks deviations: a run that could not see everything draws no
+    /// conclusion, even about what it did see.
+    pub fn conclusion(&self) -> Conclusion {
+        if self.not_evaluated > 0 {
+            Conclusion::Incomplete
+        } else if self.deviation > 0 {
+            Conclusion::Deviations
+        } else {
+            Conclusion::Effective
+        }
+    }
+}
+
+impl ControlResult {
+    pub fn tally(&self) -> Tally {
+        let mut tally = Tally::default();
+        for item in &self.items {
+            tally.add(item.outcome);
+        }
+        tally
+    }
+}
+
+/// Everything one `check` concluded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Results {
+    /// Canonical period text, e.g. `2026-07-01..2026-09-30 (UTC)`.
+    pub period: String,
+    /// Ordered by control id.
+    pub controls: Vec<ControlResult>,
+}
+
+impl Results {
+    pub fn tally(&self) -> Tally {
+        let mut tally = Tally::default();
+        for control in &self.controls {
+            tally.merge(control.tally());
+        }
+        tally
+    }
+}

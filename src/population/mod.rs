@@ -1,0 +1,60 @@
+//! Populations: the complete, typed set of items a control tests for a period, built from the
+//! store's facts, with a fingerprint that lets a later run (or an auditor) see whether the set
+//! changed.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Count and hash of a population's sorted item ids.
+///
+/// The hash is SHA-256 over the ids sorted bytewise, each followed by `\n`; ids never contain a
+/// newline (they are built from repo names, oids, account ids and job names, all validated).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fingerprint {
+    pub kind: String,
+    pub count: usize,
+    pub sha256: String,
+}
+
+impl Fingerprint {
+    pub fn of<'a>(kind: &str, ids: impl IntoIterator<Item = &'a str>) -> Fingerprint {
+        let mut ids: Vec<&str> = ids.into_iter().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut hasher = Sha256::new();
+        for id in &ids {
+            hasher.update(id.as_bytes());
+            hasher.update(b"\n");
+        }
+        Fingerprint {
+            kind: kind.to_string(),
+            count: ids.len(),
+            sha256: crate::source::files::hex(&hasher.finalize()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_does_not_matter_but_membership_does() {
+        let a = Fingerprint::of("changes", ["r@b", "r@a"]);
+        let b = Fingerprint::of("changes", ["r@a", "r@b"]);
+        let c = Fingerprint::of("changes", ["r@a"]);
+        assert_eq!(a, b);
+        assert_eq!(a.count, 2);
+        assert_ne!(a.sha256, c.sha256);
+    }
+
+    #[test]
+    fn empty_population_has_the_hash_of_nothing() {
+        let empty = Fingerprint::of("changes", []);
+        assert_eq!(empty.count, 0);
+        assert_eq!(
+            empty.sha256,
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+}

@@ -1,0 +1,1 @@
+//! Live GitHub API client (GraphQL + REST) for merged pull requests.

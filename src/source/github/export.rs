@@ -1,0 +1,1 @@
+//! Offline imports of pull-request data: `gh pr list` JSON and raw REST responses.
