@@ -199,3 +199,16 @@ pub struct Ticket {
     pub job: Option<String>,
     pub summary: String,
 }
+
+/// A member of the GitHub organisation, from its member export or the API: how logins map to
+/// people (emails) and which teams CODEOWNERS entries name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgMember {
+    pub login: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Team slugs, without the organisation (`platform`, not `@demo-fintech/platform`).
+    pub teams: Vec<String>,
+}

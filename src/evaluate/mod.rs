@@ -1,6 +1,391 @@
-//! Evaluation: a pure function of (controls, policies, population) → results. No clock, no
-//! network, no store: that is what lets an auditor re-perform a run from its packet.
+//! Evaluation: a pure function of (controls, policies, population snapshot) → results. No
+//! clock, no network, no store: that is what lets an auditor re-perform a run from its packet.
 
+pub mod change;
+pub mod codeowners;
+pub mod expr;
+pub mod people;
+pub mod policy;
 pub mod result;
 
+use std::collections::{BTreeMap, BTreeSet};
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use regex::Regex;
+
 pub use result::{Conclusion, ControlResult, ItemResult, Outcome, Reason, Results, Tally, Verdict};
+
+use self::change::{ChangeView, Facts};
+use self::people::People;
+use self::policy::{OwnerTarget, PolicyView};
+use crate::model::catalog::Catalog;
+use crate::model::control::{Control, PopulationKind};
+use crate::model::rule::Rule;
+use crate::population::{Change, Fingerprint, Snapshot};
+
+/// One rule's verdict on one item, with the words for the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Check {
+    Pass(String),
+    Fail(String),
+    /// Data needed to decide is missing.
+    Missing(String),
+    NotApplicable(String),
+}
+
+/// Evaluates the selected controls (all when `only` is empty) on the snapshot.
+pub fn evaluate(catalog: &Catalog, snapshot: &Snapshot, only: &[String]) -> Results {
+    let policy = PolicyView::new(catalog);
+    let people = People::new(snapshot, &policy);
+    let facts = Facts {
+        policy: &policy,
+        people: &people,
+        tickets: snapshot
+            .tickets
+            .as_ref()
+            .map(|t| t.iter().map(|t| (t.key.as_str(), t)).collect()),
+        teams: teams(snapshot),
+    };
+    let ticket_pattern = ticket_pattern(catalog);
+    let views: Vec<ChangeView<'_>> = snapshot
+        .changes
+        .iter()
+        .map(|c| ChangeView::new(c, &facts))
+        .collect();
+    let mut controls: Vec<&Control> = catalog
+        .controls
+        .iter()
+        .map(|c| &c.value)
+        .filter(|c| only.is_empty() || only.contains(&c.id))
+        .collect();
+    controls.sort_by(|a, b| a.id.cmp(&b.id));
+    let run = Run {
+        facts: &facts,
+        views: &views,
+        snapshot,
+        ticket_pattern: ticket_pattern.as_ref(),
+    };
+    Results {
+        period: snapshot.period.clone(),
+        controls: controls.into_iter().map(|c| run.control(c)).collect(),
+    }
+}
+
+/// Team slug → member logins, when organisation data exists.
+fn teams(snapshot: &Snapshot) -> Option<BTreeMap<String, BTreeSet<String>>> {
+    let members = snapshot.members.as_ref()?;
+    let mut teams: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for m in members {
+        for team in &m.teams {
+            teams
+                .entry(team.to_lowercase())
+                .or_default()
+                .insert(m.login.to_lowercase());
+        }
+    }
+    Some(teams)
+}
+
+/// The ticket pattern emergency follow-ups are recognised by: the catalogue's first
+/// `ticket-linked` pattern.
+fn ticket_pattern(catalog: &Catalog) -> Option<Regex> {
+    catalog
+        .controls
+        .iter()
+        .flat_map(|c| &c.value.rules)
+        .find_map(|r| match r {
+            Rule::TicketLinked { pattern, .. } => Regex::new(pattern).ok(),
+            _ => None,
+        })
+}
+
+struct Run<'r, 'a> {
+    facts: &'r Facts<'a>,
+    views: &'r [ChangeView<'a>],
+    snapshot: &'r Snapshot,
+    ticket_pattern: Option<&'r Regex>,
+}
+
+impl Run<'_, '_> {
+    fn control(&self, control: &Control) -> ControlResult {
+        let kind = control.population.kind;
+        let (items, gaps) = match kind {
+            PopulationKind::Changes => self.changes(control),
+            other => (
+                Vec::new(),
+                vec![format!(
+                    "the {} population is not built by this version of itgc yet",
+                    kind_name(other)
+                )],
+            ),
+        };
+        let population = Fingerprint::of(kind_name(kind), items.iter().map(|i| i.item.as_str()));
+        ControlResult {
+            control: control.id.clone(),
+            title: control.title.clone(),
+            severity: serde_plain(&control.severity),
+            owner: control.owner.clone(),
+            population,
+            items,
+            gaps,
+        }
+    }
+
+    fn changes(&self, control: &Control) -> (Vec<ItemResult>, Vec<String>) {
+        let selector = Selector::new(control);
+        let mut items: Vec<ItemResult> = self
+            .views
+            .iter()
+            .filter(|v| selector.selects(v.change))
+            .map(|v| self.change_item(control, &selector, v))
+            .collect();
+        items.sort_by(|a, b| a.item.cmp(&b.item));
+        let gaps = self
+            .snapshot
+            .gaps
+            .iter()
+            .filter(|g| selector.covers_scope(&g.scope))
+            .map(|g| format!("{}: {}", g.scope, g.why))
+            .collect();
+        (items, gaps)
+    }
+
+    fn change_item(&self, control: &Control, selector: &Selector, view: &ChangeView) -> ItemResult {
+        let change = view.change;
+        let checks: Vec<(&str, Check)> = match selector.filter_check(view) {
+            Some(check) => vec![("population", check)],
+            None => control
+                .rules
+                .iter()
+                .map(|rule| (rule.code(), self.change_rule(rule, view)))
+                .collect(),
+        };
+        let mut evidence = vec![format!("commit:{}", change.id)];
+        if let Some(pr) = view.pr {
+            evidence.push(format!("pr:{}#{}", change.repo, pr.number));
+        }
+        let owner = self.facts.policy.owner(&OwnerTarget {
+            system: Some(&change.system),
+            repo: Some(&change.repo),
+            paths: &change.commit.paths,
+            job: None,
+        });
+        let day = change.commit.committer.at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+        let mut item = item_result(&change.id, change.label(), checks, evidence);
+        item.owner = owner;
+        item.system = Some(change.system.clone());
+        self.apply_exception(control, &mut item, Some(day));
+        item
+    }
+
+    fn change_rule(&self, rule: &Rule, view: &ChangeView) -> Check {
+        let facts = self.facts;
+        match rule {
+            Rule::PrRequired { allow_bots } => change::pr_required(view, *allow_bots),
+            Rule::IndependentApproval {
+                min_approvals,
+                from_group,
+            } => {
+                let group = from_group
+                    .as_deref()
+                    .and_then(|g| facts.policy.groups.get(g))
+                    .map(|g| g.members.as_slice());
+                change::independent_approval(view, *min_approvals, group, facts.people)
+            }
+            Rule::ApprovalOnFinalCommit {} => change::approval_on_final_commit(view),
+            Rule::RequiredChecks { checks } => change::required_checks(view, checks),
+            Rule::TicketLinked {
+                pattern,
+                approved_states,
+            } => match Regex::new(pattern) {
+                Ok(re) => {
+                    change::ticket_linked(view, &re, approved_states, facts.tickets.as_ref())
+                }
+                Err(e) => Check::Missing(format!("the ticket pattern does not compile: {e}")),
+            },
+            Rule::CodeownerApproval {} => change::codeowner_approval(view, facts),
+            Rule::NoSelfMerge {} => change::no_self_merge(view, facts.people),
+            Rule::EmergencyChange {
+                label,
+                within_days,
+                follow_up,
+            } => change::emergency_change(
+                view,
+                label,
+                *within_days,
+                *follow_up,
+                self.ticket_pattern,
+                facts.tickets.as_ref(),
+            ),
+            Rule::SignedCommits {} => change::signed_commits(view),
+            Rule::Expr { expr, message } => {
+                match expr::eval(expr, "change", &expr::change_value(view)) {
+                    expr::Truth::True => Check::Pass(format!("`{expr}` holds")),
+                    expr::Truth::False => Check::Fail(message.clone()),
+                    expr::Truth::Error(e) => {
+                        Check::Missing(format!("the expression could not be evaluated: {e}"))
+                    }
+                }
+            }
+            other => Check::Missing(format!(
+                "rule `{}` cannot test a change (validation should have refused it)",
+                other.code()
+            )),
+        }
+    }
+
+    /// Turns a deviation into an exception when an approved exception covers the item on the
+    /// item's date (or, without a date, at any time).
+    fn apply_exception(&self, control: &Control, item: &mut ItemResult, day: Option<jiff::civil::Date>) {
+        if item.outcome != Outcome::Deviation {
+            return;
+        }
+        let covering = self.facts.policy.exceptions.iter().find(|e| {
+            e.control == control.id
+                && item_matches(&e.item, &item.item)
+                && day.is_none_or(|d| e.approved <= d && d <= e.expires)
+        });
+        if let Some(e) = covering {
+            item.outcome = Outcome::Exception;
+            item.exception = Some(e.id.clone());
+        }
+    }
+}
+
+/// An exception names an item by its id, or a change by `repo@` and an abbreviated oid
+/// (at least 7 characters, as git prints them).
+fn item_matches(pattern: &str, id: &str) -> bool {
+    if pattern == id {
+        return true;
+    }
+    match (pattern.split_once('@'), id.split_once('@')) {
+        (Some((prepo, poid)), Some((repo, oid))) => {
+            prepo == repo && poid.len() >= 7 && oid.starts_with(poid)
+        }
+        _ => false,
+    }
+}
+
+/// Combines rule verdicts: any failure is a deviation; otherwise missing data leaves the item
+/// not evaluated; an item no rule applies to is not applicable.
+fn item_result(
+    id: &str,
+    label: String,
+    checks: Vec<(&str, Check)>,
+    evidence: Vec<String>,
+) -> ItemResult {
+    let mut reasons = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (rule, check) in &checks {
+        let (verdict, message) = match check {
+            Check::Pass(_) => continue,
+            Check::Fail(m) => (Verdict::Failed, m),
+            Check::Missing(m) => (Verdict::NotEvaluated, m),
+            Check::NotApplicable(m) => (Verdict::NotApplicable, m),
+        };
+        seen.insert(verdict);
+        reasons.push(Reason {
+            rule: (*rule).to_string(),
+            verdict,
+            message: message.clone(),
+        });
+    }
+    let any_pass = checks.iter().any(|(_, c)| matches!(c, Check::Pass(_)));
+    let outcome = if seen.contains(&Verdict::Failed) {
+        Outcome::Deviation
+    } else if seen.contains(&Verdict::NotEvaluated) {
+        Outcome::NotEvaluated
+    } else if any_pass {
+        Outcome::Pass
+    } else {
+        Outcome::NotApplicable
+    };
+    ItemResult {
+        item: id.to_string(),
+        label,
+        owner: None,
+        system: None,
+        outcome,
+        reasons,
+        exception: None,
+        evidence,
+    }
+}
+
+/// Which changes a control's population spec selects.
+struct Selector<'c> {
+    control: &'c Control,
+    paths: Option<GlobSet>,
+}
+
+impl<'c> Selector<'c> {
+    fn new(control: &'c Control) -> Selector<'c> {
+        let spec = &control.population;
+        let paths = (!spec.paths.is_empty()).then(|| {
+            let mut set = GlobSetBuilder::new();
+            for p in &spec.paths {
+                if let Ok(g) = GlobBuilder::new(p).literal_separator(true).build() {
+                    set.add(g);
+                }
+            }
+            set.build().unwrap_or_else(|_| GlobSet::empty())
+        });
+        Selector { control, paths }
+    }
+
+    fn selects(&self, change: &Change) -> bool {
+        let spec = &self.control.population;
+        let listed = |list: &[String], value: &str| list.is_empty() || list.iter().any(|v| v == value);
+        listed(&spec.systems, &change.system)
+            && listed(&spec.repos, &change.repo)
+            && listed(&spec.branches, &change.branch)
+            && self
+                .paths
+                .as_ref()
+                .is_none_or(|set| change.commit.paths.iter().any(|p| set.is_match(p)))
+    }
+
+    /// Whether a snapshot gap (`repo:NAME`, `system:ID`) touches this population.
+    fn covers_scope(&self, scope: &str) -> bool {
+        let spec = &self.control.population;
+        match scope.split_once(':') {
+            Some(("repo", name)) => spec.repos.is_empty() || spec.repos.iter().any(|r| r == name),
+            Some(("system", id)) => {
+                spec.systems.is_empty() || spec.systems.iter().any(|s| s == id)
+            }
+            _ => true,
+        }
+    }
+
+    /// The population filter's verdict on an item it excludes (recorded, never silent).
+    fn filter_check(&self, view: &ChangeView) -> Option<Check> {
+        let filter = self.control.population.filter.as_deref()?;
+        match expr::eval(filter, "change", &expr::change_value(view)) {
+            expr::Truth::True => None,
+            expr::Truth::False => Some(Check::NotApplicable(format!(
+                "excluded by the population filter `{filter}`"
+            ))),
+            expr::Truth::Error(e) => Some(Check::Missing(format!(
+                "the population filter could not be evaluated: {e}"
+            ))),
+        }
+    }
+}
+
+fn kind_name(kind: PopulationKind) -> &'static str {
+    match kind {
+        PopulationKind::Changes => "changes",
+        PopulationKind::Accounts => "accounts",
+        PopulationKind::AccessReviews => "access-reviews",
+        PopulationKind::Jobs => "jobs",
+        PopulationKind::JobRuns => "job-runs",
+    }
+}
+
+/// A unit enum's serde name (`high`, `per-event`).
+fn serde_plain<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}

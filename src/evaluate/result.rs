@@ -85,6 +85,10 @@ pub struct ControlResult {
     pub population: Fingerprint,
     /// Ordered by item id.
     pub items: Vec<ItemResult>,
+    /// Why the population itself is incomplete (a source that could not be read, a kind of
+    /// population not built yet): any entry makes the control's conclusion incomplete.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gaps: Vec<String>,
 }
 
 /// Counts over a control's items.
@@ -162,6 +166,14 @@ impl Tally {
 }
 
 impl ControlResult {
+    pub fn conclusion(&self) -> Conclusion {
+        if self.gaps.is_empty() {
+            self.tally().conclusion()
+        } else {
+            Conclusion::Incomplete
+        }
+    }
+
     pub fn tally(&self) -> Tally {
         let mut tally = Tally::default();
         for item in &self.items {
@@ -181,6 +193,18 @@ pub struct Results {
 }
 
 impl Results {
+    /// The run's conclusion: the worst of its controls'.
+    pub fn conclusion(&self) -> Conclusion {
+        let all: Vec<Conclusion> = self.controls.iter().map(|c| c.conclusion()).collect();
+        if all.contains(&Conclusion::Incomplete) {
+            Conclusion::Incomplete
+        } else if all.contains(&Conclusion::Deviations) {
+            Conclusion::Deviations
+        } else {
+            Conclusion::Effective
+        }
+    }
+
     pub fn tally(&self) -> Tally {
         let mut tally = Tally::default();
         for control in &self.controls {

@@ -2,8 +2,42 @@
 //! store's facts, with a fingerprint that lets a later run (or an auditor) see whether the set
 //! changed.
 
+pub mod change;
+
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+use crate::facts::{OrgMember, Ticket};
+pub use change::Change;
+
+/// Everything evaluation reads, for one period: the packet stores it so that an auditor can
+/// re-perform the run without the store, git or GitHub.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Canonical period text.
+    pub period: String,
+    /// Every change on every in-scope branch, ordered by id.
+    pub changes: Vec<Change>,
+    /// The ticket export; `None` when none was imported (rules needing tickets are then not
+    /// evaluated, never passed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tickets: Option<Vec<Ticket>>,
+    /// GitHub organisation members; `None` when neither exported nor synced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub members: Option<Vec<OrgMember>>,
+    /// Source-level gaps found while building (a repo that was never synced, a branch that
+    /// is missing): each makes the run incomplete.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gaps: Vec<Gap>,
+}
+
+/// A part of the scope whose facts are missing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gap {
+    /// What is missing: `repo:payments-api`, `branch:payments-api/main`, …
+    pub scope: String,
+    pub why: String,
+}
 
 /// Count and hash of a population's sorted item ids.
 ///

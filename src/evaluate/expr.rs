@@ -1,0 +1,150 @@
+//! `expr` rules and population filters: minijinja expressions over an item.
+//!
+//! The variable model is a contract with the people who write controls, so it is built here
+//! explicitly (not by serialising internal types, which may change):
+//!
+//! `change` —
+//! `id`, `system`, `repo`, `branch`, `sha`, `short_sha`, `subject`, `message`,
+//! `author` / `committer` (`name`, `email`, `at` as RFC 3339), `paths` and `files_changed`
+//! (the same list of changed paths), `signed`, `via` (`pull-request`, `direct-push`,
+//! `unknown`), `direct_push` (bool), `labels`, `approvals` (logins of independent approvers
+//! whose approval stood at merge), `co_authors` (emails), and `pull_request` (none for a direct
+//! push) with `number`, `title`, `body`, `author`, `base_ref`, `head_ref`, `merged_at`,
+//! `merged_by`, `labels`, `reviews` (`author`, `state`, `submitted_at`, `commit`) and `checks`
+//! (`name`, `conclusion`).
+
+use minijinja::value::Serde;
+use minijinja::{Environment, Value};
+use serde_json::json;
+
+use super::change::{ChangeView, co_authors};
+use crate::population::change::{Via, short};
+
+/// Instructions one expression may execute; far above any sane control expression.
+const FUEL: u64 = 100_000;
+
+/// The outcome of evaluating an expression.
+pub enum Truth {
+    True,
+    False,
+    /// The expression failed at run time (e.g. an attribute of none).
+    Error(String),
+}
+
+/// Evaluates `expr` with `name` bound to `value`.
+pub fn eval(expr: &str, name: &str, value: &serde_json::Value) -> Truth {
+    let mut env = Environment::new();
+    // Expressions come from reviewed YAML, but a runaway one must not hang a CI gate.
+    env.set_fuel(Some(FUEL));
+    let compiled = match env.compile_expression(expr) {
+        Ok(c) => c,
+        Err(e) => return Truth::Error(e.to_string()),
+    };
+    let ctx = Value::from(Serde(json!({ name: value })));
+    match compiled.eval(ctx) {
+        Ok(v) if v.is_true() => Truth::True,
+        Ok(_) => Truth::False,
+        Err(e) => Truth::Error(e.to_string()),
+    }
+}
+
+/// The `change` variable for a change.
+pub fn change_value(view: &ChangeView<'_>) -> serde_json::Value {
+    let change = view.change;
+    let commit = &change.commit;
+    let via = match change.via {
+        Via::PullRequest { .. } => "pull-request",
+        Via::DirectPush => "direct-push",
+        Via::Unknown { .. } => "unknown",
+    };
+    let approvals: Vec<&str> = view
+        .independent_approvals()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|a| a.login.as_str())
+        .collect();
+    let labels = view.pr.map(|pr| pr.labels.clone()).unwrap_or_default();
+    json!({
+        "id": change.id,
+        "system": change.system,
+        "repo": change.repo,
+        "branch": change.branch,
+        "sha": commit.oid,
+        "short_sha": short(&commit.oid),
+        "subject": change.subject(),
+        "message": commit.message,
+        "author": signature(&commit.author),
+        "committer": signature(&commit.committer),
+        "paths": commit.paths,
+        "files_changed": commit.paths,
+        "signed": commit.signed,
+        "via": via,
+        "direct_push": matches!(change.via, Via::DirectPush),
+        "labels": labels,
+        "approvals": approvals,
+        "co_authors": co_authors(&commit.message).into_iter().map(|(_, e)| e).collect::<Vec<_>>(),
+        "pull_request": view.pr.map(pull_request_value),
+    })
+}
+
+fn signature(s: &crate::facts::Signature) -> serde_json::Value {
+    json!({ "name": s.name, "email": s.email, "at": s.at.to_string() })
+}
+
+fn pull_request_value(pr: &crate::facts::PullRequest) -> serde_json::Value {
+    let reviews: Vec<serde_json::Value> = pr
+        .reviews
+        .iter()
+        .flatten()
+        .map(|r| {
+            json!({
+                "author": r.author.login,
+                "state": r.state,
+                "submitted_at": r.submitted_at.map(|t| t.to_string()),
+                "commit": r.commit_oid,
+            })
+        })
+        .collect();
+    let checks: Vec<serde_json::Value> = pr
+        .checks
+        .iter()
+        .flatten()
+        .map(|c| json!({ "name": c.name, "conclusion": c.conclusion }))
+        .collect();
+    json!({
+        "number": pr.number,
+        "title": pr.title,
+        "body": pr.body,
+        "author": pr.author.login,
+        "base_ref": pr.base_ref,
+        "head_ref": pr.head_ref,
+        "merged_at": pr.merged_at.to_string(),
+        "merged_by": pr.merged_by.as_ref().map(|a| a.login.clone()),
+        "labels": pr.labels,
+        "reviews": reviews,
+        "checks": checks,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expressions_see_the_bound_item() {
+        let item = json!({ "files_changed": ["a", "b"], "approvals": ["x"] });
+        let t = |e| matches!(eval(e, "change", &item), Truth::True);
+        assert!(t("(change.files_changed | length) < 500"));
+        assert!(t("(change.approvals | length) >= 1"));
+        assert!(!t("(change.approvals | length) >= 2"));
+    }
+
+    #[test]
+    fn runtime_errors_are_not_false() {
+        let item = json!({ "pull_request": null });
+        assert!(matches!(
+            eval("change.pull_request.number > 1", "change", &item),
+            Truth::Error(_)
+        ));
+    }
+}
