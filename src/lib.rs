@@ -13,5 +13,6 @@ pub mod facts;
 pub mod model;
 pub mod period;
 pub mod population;
+pub mod report;
 pub mod source;
 pub mod store;

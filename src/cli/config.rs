@@ -15,6 +15,8 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://.itgc/itgc.db";
 /// Resolved settings, paths made absolute against the project root.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// The project directory: policy repo locations are relative to it.
+    pub root: PathBuf,
     pub controls: PathBuf,
     pub policies: PathBuf,
     pub database_url: String,
@@ -53,6 +55,7 @@ impl Config {
                 .database_url
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
             time_zone: file.time_zone.unwrap_or_else(|| "UTC".to_string()),
+            root,
         })
     }
 

@@ -8,9 +8,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::exit::Exit;
 
+mod check;
 mod completions;
 mod config;
 mod demo;
+mod gate;
 mod init;
 mod validate;
 
@@ -63,6 +65,10 @@ pub enum Command {
     Init(init::InitArgs),
     /// Check controls and policies: schema, references, expressions; report every problem.
     Validate(validate::ValidateArgs),
+    /// Test controls for a period against the store; exit 0 effective, 1 deviations, 3 incomplete.
+    Check(check::CheckArgs),
+    /// CI: test the changes being deployed against the change-management controls.
+    Gate(gate::GateArgs),
     /// Build a demo organisation (git repo + exports), validate, load it into the store.
     Demo(demo::DemoArgs),
     /// Print shell completions.
@@ -134,6 +140,8 @@ fn run(command: Command, config: &Config, ui: &Ui) -> Exit {
         Command::Init(args) => init::run(&args, ui),
         Command::Validate(args) => validate::run(&args, config, ui),
         Command::Demo(args) => demo::run(&args, config, ui),
+        Command::Check(args) => check::run(&args, config, ui),
+        Command::Gate(args) => gate::run(&args, config, ui),
         Command::Completions(args) => completions::completions(&args),
         Command::Man => completions::man(),
     }
@@ -158,6 +166,11 @@ fn init_logging(ui: &Ui) {
 
 /// Prints an operational error (not a diagnostic about a user's file) to stderr.
 pub fn fail(ui: &Ui, exit: Exit, message: impl std::fmt::Display) -> Exit {
+    let message = message.to_string();
+    if message.is_empty() {
+        // The problem was already reported (e.g. as diagnostics).
+        return exit;
+    }
     let prefix = if ui.color {
         "\x1b[1;31merror\x1b[0m"
     } else {
@@ -165,4 +178,22 @@ pub fn fail(ui: &Ui, exit: Exit, message: impl std::fmt::Display) -> Exit {
     };
     eprintln!("{prefix}: {message}");
     exit
+}
+
+/// Writes a report file whole or not at all: a temporary file beside it, then a rename, so a
+/// reader (or a CI step) never sees half a report.
+pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let temp = dir.join(format!(".{name}.itgc-tmp-{}", std::process::id()));
+    std::fs::write(&temp, bytes)?;
+    std::fs::rename(&temp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&temp);
+    })
 }

@@ -20,6 +20,33 @@ pub struct ValidateArgs {
 }
 
 pub fn run(args: &ValidateArgs, config: &Config, ui: &Ui) -> Exit {
+    let (controls, policies, validation) = validate(args, config);
+    report(&validation, controls, policies, ui)
+}
+
+/// Loads the catalogue for a command that needs one: every diagnostic printed, and exit 2
+/// when any is an error (a command never runs on a catalogue that does not validate).
+pub fn load_catalog(config: &Config, ui: &Ui) -> Result<crate::model::Catalog, Exit> {
+    let args = ValidateArgs {
+        controls: None,
+        policies: None,
+    };
+    let (controls, policies, validation) = validate(&args, config);
+    for d in &validation.diagnostics {
+        if d.is_error() || ui.level >= 0 {
+            eprint!("{}", d.render(ui.color));
+        }
+    }
+    if validation.errors() > 0 {
+        eprintln!(
+            "{controls} control file(s), {policies} policy file(s): {} error(s); fix them and run again",
+            validation.errors()
+        );
+    }
+    validation.catalog.ok_or(Exit::Usage)
+}
+
+fn validate(args: &ValidateArgs, config: &Config) -> (usize, usize, Validation) {
     let controls_dir = args
         .controls
         .clone()
@@ -43,7 +70,10 @@ pub fn run(args: &ValidateArgs, config: &Config, ui: &Ui) -> Exit {
     }
     let mut validation = model::load(&controls, &policies, today());
     validation.diagnostics.splice(0..0, unreadable);
-    report(&validation, controls.len(), policies.len(), ui)
+    if validation.diagnostics.iter().any(|d| d.is_error()) {
+        validation.catalog = None;
+    }
+    (controls.len(), policies.len(), validation)
 }
 
 /// Prints every diagnostic and a summary line; exit 2 when any is an error.

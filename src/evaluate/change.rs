@@ -99,7 +99,10 @@ impl<'a> ChangeView<'a> {
                     "{} was pushed directly to {} by {}: no pull request, so no review",
                     short(&self.change.commit.oid),
                     self.change.branch,
-                    person(&self.change.commit.author.name, &self.change.commit.author.email)
+                    person(
+                        &self.change.commit.author.name,
+                        &self.change.commit.author.email
+                    )
                 )),
             }),
         }
@@ -161,7 +164,11 @@ fn contributors(change: &Change, pr: Option<&PullRequest>, people: &People) -> V
             add(a.login.clone(), role.clone(), keys);
         }
         for (name, email) in co_authors(&pr_commit.message) {
-            let role = format!("is a co-author of {} in #{}", short(&pr_commit.oid), pr.number);
+            let role = format!(
+                "is a co-author of {} in #{}",
+                short(&pr_commit.oid),
+                pr.number
+            );
             add(name, role, people.keys(None, Some(&email)));
         }
     }
@@ -269,10 +276,9 @@ fn direct_push_bot<'a>(change: &Change, facts: &Facts<'a>) -> Option<&'a Bot> {
 
 pub fn pr_required(view: &ChangeView<'_>, allow_bots: bool) -> Check {
     match &view.change.via {
-        Via::PullRequest { pull_request, .. } => Check::Pass(format!(
-            "merged by pull request #{}",
-            pull_request.number
-        )),
+        Via::PullRequest { pull_request, .. } => {
+            Check::Pass(format!("merged by pull request #{}", pull_request.number))
+        }
         Via::Unknown { why } => Check::Missing(why.clone()),
         Via::DirectPush => match view.bot_push {
             Some(bot) if allow_bots => Check::Pass(format!(
@@ -344,7 +350,10 @@ fn count_approvals(
                 .iter()
                 .any(|m| people::same(&a.keys, &people.keys(None, Some(m))));
             if !member {
-                refused.push(format!("{} approved but is not in the required group", a.login));
+                refused.push(format!(
+                    "{} approved but is not in the required group",
+                    a.login
+                ));
                 continue;
             }
         }
@@ -451,14 +460,20 @@ pub fn required_checks(view: &ChangeView<'_>, names: &[String]) -> Check {
         Err(check) => return check,
     };
     let Some(checks) = &pr.checks else {
-        return Check::Missing(format!("the status checks of #{} were not fetched", pr.number));
+        return Check::Missing(format!(
+            "the status checks of #{} were not fetched",
+            pr.number
+        ));
     };
     let mut problems = Vec::new();
     for name in names {
         let runs: Vec<_> = checks.iter().filter(|c| &c.name == name).collect();
         if runs.is_empty() {
             problems.push(format!("`{name}` did not run"));
-        } else if !runs.iter().any(|c| c.conclusion == CheckConclusion::Success) {
+        } else if !runs
+            .iter()
+            .any(|c| c.conclusion == CheckConclusion::Success)
+        {
             let seen: BTreeSet<String> = runs.iter().map(|c| conclusion(c.conclusion)).collect();
             let seen: Vec<String> = seen.into_iter().collect();
             problems.push(format!("`{name}` was {}", seen.join("/")));
@@ -620,7 +635,10 @@ fn codeowner_verdict(pr: &PullRequest, missing: Vec<String>, unknown: Vec<String
     if let Some(why) = unknown.into_iter().next() {
         return Check::Missing(why);
     }
-    Check::Pass(format!("a code owner approved every changed path of #{}", pr.number))
+    Check::Pass(format!(
+        "a code owner approved every changed path of #{}",
+        pr.number
+    ))
 }
 
 enum PathVerdict {
@@ -648,9 +666,11 @@ fn path_approved(
             match owns(owner, approval, facts) {
                 Some(true) => return PathVerdict::Approved,
                 Some(false) => {}
-                None => unknown = Some(format!(
-                    "CODEOWNERS names team {owner}, and the organisation's team membership is not in the data (import or sync the GitHub organisation)"
-                )),
+                None => {
+                    unknown = Some(format!(
+                        "CODEOWNERS names team {owner}, and the organisation's team membership is not in the data (import or sync the GitHub organisation)"
+                    ))
+                }
             }
         }
     }
@@ -697,7 +717,11 @@ pub fn no_self_merge(view: &ChangeView<'_>, people: &People) -> Check {
         "merged it"
     };
     let keys = people.keys(Some(&merger.login), merger.email.as_deref());
-    match view.contributors.iter().find(|c| people::same(&keys, &c.keys)) {
+    match view
+        .contributors
+        .iter()
+        .find(|c| people::same(&keys, &c.keys))
+    {
         Some(c) => Check::Fail(format!(
             "{} {} and {how} at {}",
             merger.login,
@@ -774,9 +798,11 @@ fn follow_up_ticket(
             "no ticket export was imported to find the emergency follow-up ticket".to_string(),
         ));
     };
-    Ok(ticket_keys(view, pattern)
-        .into_iter()
-        .find(|k| tickets.get(k.as_str()).is_some_and(|t| t.created_at <= deadline)))
+    Ok(ticket_keys(view, pattern).into_iter().find(|k| {
+        tickets
+            .get(k.as_str())
+            .is_some_and(|t| t.created_at <= deadline)
+    }))
 }
 
 fn emergency_reason(

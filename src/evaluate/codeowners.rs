@@ -18,7 +18,10 @@ struct Line {
 pub enum Owner {
     User(String),
     /// Team slug without the organisation.
-    Team { org: String, slug: String },
+    Team {
+        org: String,
+        slug: String,
+    },
     Email(String),
 }
 

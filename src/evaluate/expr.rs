@@ -14,7 +14,7 @@
 //! (`name`, `conclusion`).
 
 use minijinja::value::Serde;
-use minijinja::{Environment, Value};
+use minijinja::{Environment, UndefinedBehavior, Value};
 use serde_json::json;
 
 use super::change::{ChangeView, co_authors};
@@ -36,12 +36,15 @@ pub fn eval(expr: &str, name: &str, value: &serde_json::Value) -> Truth {
     let mut env = Environment::new();
     // Expressions come from reviewed YAML, but a runaway one must not hang a CI gate.
     env.set_fuel(Some(FUEL));
+    // A misspelt attribute must be an error (not evaluated), never a silent false or true.
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
     let compiled = match env.compile_expression(expr) {
         Ok(c) => c,
         Err(e) => return Truth::Error(e.to_string()),
     };
     let ctx = Value::from(Serde(json!({ name: value })));
     match compiled.eval(ctx) {
+        Ok(v) if v.is_undefined() => Truth::Error(format!("`{expr}` is undefined")),
         Ok(v) if v.is_true() => Truth::True,
         Ok(_) => Truth::False,
         Err(e) => Truth::Error(e.to_string()),
@@ -142,9 +145,11 @@ mod tests {
     #[test]
     fn runtime_errors_are_not_false() {
         let item = json!({ "pull_request": null });
-        assert!(matches!(
-            eval("change.pull_request.number > 1", "change", &item),
-            Truth::Error(_)
-        ));
+        for expr in ["change.pull_request.number > 1", "change.misspelt"] {
+            assert!(
+                matches!(eval(expr, "change", &item), Truth::Error(_)),
+                "{expr}"
+            );
+        }
     }
 }

@@ -170,7 +170,12 @@ impl Run<'_, '_> {
             paths: &change.commit.paths,
             job: None,
         });
-        let day = change.commit.committer.at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+        let day = change
+            .commit
+            .committer
+            .at
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .date();
         let mut item = item_result(&change.id, change.label(), checks, evidence);
         item.owner = owner;
         item.system = Some(change.system.clone());
@@ -198,9 +203,7 @@ impl Run<'_, '_> {
                 pattern,
                 approved_states,
             } => match Regex::new(pattern) {
-                Ok(re) => {
-                    change::ticket_linked(view, &re, approved_states, facts.tickets.as_ref())
-                }
+                Ok(re) => change::ticket_linked(view, &re, approved_states, facts.tickets.as_ref()),
                 Err(e) => Check::Missing(format!("the ticket pattern does not compile: {e}")),
             },
             Rule::CodeownerApproval {} => change::codeowner_approval(view, facts),
@@ -236,7 +239,12 @@ impl Run<'_, '_> {
 
     /// Turns a deviation into an exception when an approved exception covers the item on the
     /// item's date (or, without a date, at any time).
-    fn apply_exception(&self, control: &Control, item: &mut ItemResult, day: Option<jiff::civil::Date>) {
+    fn apply_exception(
+        &self,
+        control: &Control,
+        item: &mut ItemResult,
+        day: Option<jiff::civil::Date>,
+    ) {
         if item.outcome != Outcome::Deviation {
             return;
         }
@@ -335,7 +343,8 @@ impl<'c> Selector<'c> {
 
     fn selects(&self, change: &Change) -> bool {
         let spec = &self.control.population;
-        let listed = |list: &[String], value: &str| list.is_empty() || list.iter().any(|v| v == value);
+        let listed =
+            |list: &[String], value: &str| list.is_empty() || list.iter().any(|v| v == value);
         listed(&spec.systems, &change.system)
             && listed(&spec.repos, &change.repo)
             && listed(&spec.branches, &change.branch)
@@ -350,9 +359,7 @@ impl<'c> Selector<'c> {
         let spec = &self.control.population;
         match scope.split_once(':') {
             Some(("repo", name)) => spec.repos.is_empty() || spec.repos.iter().any(|r| r == name),
-            Some(("system", id)) => {
-                spec.systems.is_empty() || spec.systems.iter().any(|s| s == id)
-            }
+            Some(("system", id)) => spec.systems.is_empty() || spec.systems.iter().any(|s| s == id),
             _ => true,
         }
     }
@@ -389,3 +396,6 @@ fn serde_plain<T: serde::Serialize>(value: &T) -> String {
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests;

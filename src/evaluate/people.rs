@@ -135,7 +135,10 @@ mod tests {
     #[test]
     fn noreply_emails_name_their_login() {
         let p = people();
-        let bot = p.keys(None, Some("49699333+dependabot[bot]@users.noreply.github.com"));
+        let bot = p.keys(
+            None,
+            Some("49699333+dependabot[bot]@users.noreply.github.com"),
+        );
         assert!(same(&bot, &p.keys(Some("dependabot[bot]"), None)));
     }
 }

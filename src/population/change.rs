@@ -47,8 +47,12 @@ pub enum Via {
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum CodeOwners {
     /// The file's text; `None` when the base has no CODEOWNERS file.
-    Read { text: Option<String> },
-    NotRead { why: String },
+    Read {
+        text: Option<String>,
+    },
+    NotRead {
+        why: String,
+    },
 }
 
 impl Change {
@@ -320,7 +324,11 @@ mod tests {
                     Via::PullRequest {
                         pull_request,
                         rebased,
-                    } => format!("pr{}{}", pull_request.number, if *rebased { "r" } else { "" }),
+                    } => format!(
+                        "pr{}{}",
+                        pull_request.number,
+                        if *rebased { "r" } else { "" }
+                    ),
                     Via::DirectPush => "push".into(),
                     Via::Unknown { .. } => "unknown".into(),
                 };

@@ -3,6 +3,7 @@
 //! changed.
 
 pub mod change;
+pub mod load;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

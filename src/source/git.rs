@@ -48,6 +48,16 @@ pub enum GitError {
         source: git2::Error,
     },
 
+    #[error("`{revision}` is not a commit in `{}`", path.display())]
+    UnknownRevision { path: PathBuf, revision: String },
+
+    #[error("`{since}` is not on the first-parent history of `{tip}` in `{}`: the range of changes cannot be told", path.display())]
+    NotAnAncestor {
+        path: PathBuf,
+        since: String,
+        tip: String,
+    },
+
     #[error("commit {oid} in `{}` has a {which} time out of range ({seconds} s since 1970)", path.display())]
     BadTime {
         path: PathBuf,
@@ -324,6 +334,85 @@ fn corrupt(path: &Path, what: impl Into<String>, source: git2::Error) -> GitErro
         what: what.into(),
         source,
     }
+}
+
+/// The first-parent commits from `tip` down to `since` (exclusive), newest first: the changes
+/// a deploy of `tip` adds to a deploy of `since`. Without `since`, only `tip` itself. Both are
+/// revisions (`a1b2c3d`, `HEAD`, `v1.2`). `since` must be on `tip`'s first-parent chain, or
+/// the range would silently be the whole history.
+pub fn walk_range(
+    repo_path: &Path,
+    repo_name: &str,
+    tip: &str,
+    since: Option<&str>,
+) -> Result<Vec<Commit>, GitError> {
+    let repo = open(repo_path)?;
+    if repo.is_shallow() && since.is_some() {
+        return Err(GitError::Shallow {
+            path: repo_path.to_path_buf(),
+        });
+    }
+    let tip_oid = revision(&repo, repo_path, tip)?;
+    let since_oid = since.map(|s| revision(&repo, repo_path, s)).transpose()?;
+    let mailmap = committed_mailmap(&repo, repo_path, tip_oid)?;
+    let reader = Reader {
+        repo: &repo,
+        path: repo_path,
+        name: repo_name,
+        mailmap: &mailmap,
+    };
+    let mut commits = Vec::new();
+    for oid in first_parent_walk(&repo, repo_path, tip_oid)? {
+        let oid = oid.map_err(|e| corrupt(repo_path, "the first-parent history", e))?;
+        if Some(oid) == since_oid {
+            return Ok(commits);
+        }
+        let commit = repo
+            .find_commit(oid)
+            .map_err(|e| corrupt(repo_path, format!("commit {oid}"), e))?;
+        commits.push(reader.read(&commit)?);
+        if since_oid.is_none() {
+            return Ok(commits);
+        }
+    }
+    Err(GitError::NotAnAncestor {
+        path: repo_path.to_path_buf(),
+        since: since.unwrap_or_default().to_string(),
+        tip: tip.to_string(),
+    })
+}
+
+fn revision(repo: &Repository, path: &Path, spec: &str) -> Result<Oid, GitError> {
+    repo.revparse_single(spec)
+        .and_then(|o| o.peel_to_commit())
+        .map(|c| c.id())
+        .map_err(|_| GitError::UnknownRevision {
+            path: path.to_path_buf(),
+            revision: spec.to_string(),
+        })
+}
+
+/// Where GitHub looks for CODEOWNERS, in its order.
+const CODEOWNERS_PATHS: [&str; 3] = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
+
+/// The CODEOWNERS file GitHub would use at `commit`, read from the object database (no
+/// checkout); `None` when the commit has none.
+pub fn codeowners_at(repo_path: &Path, commit: &str) -> Result<Option<String>, GitError> {
+    let repo = open(repo_path)?;
+    let oid = revision(&repo, repo_path, commit)?;
+    let fail = |e| corrupt(repo_path, format!("the tree of commit {oid}"), e);
+    let tree = repo.find_commit(oid).and_then(|c| c.tree()).map_err(fail)?;
+    for candidate in CODEOWNERS_PATHS {
+        match tree.get_path(Path::new(candidate)) {
+            Ok(entry) => {
+                let blob = repo.find_blob(entry.id()).map_err(fail)?;
+                return Ok(Some(lossy(blob.content())));
+            }
+            Err(e) if e.code() == ErrorCode::NotFound => {}
+            Err(e) => return Err(fail(e)),
+        }
+    }
+    Ok(None)
 }
 
 #[cfg(test)]

@@ -1,0 +1,126 @@
+//! `itgc check --period P`: build every selected control's population from the store, test
+//! each item, render the results. Exit 0 effective, 1 deviations, 3 incomplete data.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{Config, Ui};
+use crate::evaluate::{self, Conclusion, Results};
+use crate::exit::Exit;
+use crate::model::Catalog;
+use crate::period::Period;
+use crate::population::{Snapshot, load};
+use crate::report::{self, Format};
+use crate::store::Store;
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The audit period: `2026-Q3`, `2026-07`, `2026` or `2026-07-01..2026-09-30`.
+    #[arg(long)]
+    pub period: String,
+    /// Test only these controls (repeatable); default all.
+    #[arg(long = "control", value_name = "ID")]
+    pub controls: Vec<String>,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Write the report here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+pub fn run(args: &CheckArgs, config: &Config, ui: &Ui) -> Exit {
+    match check(args, config, ui) {
+        Ok(exit) => exit,
+        Err((exit, message)) => super::fail(ui, exit, message),
+    }
+}
+
+type Failure = (Exit, String);
+
+fn check(args: &CheckArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
+    let catalog = super::validate::load_catalog(config, ui).map_err(|e| (e, String::new()))?;
+    select(&catalog, &args.controls)?;
+    let period = parse_period(&args.period, &catalog, config)?;
+    let snapshot = runtime()?.block_on(snapshot(config, &catalog, &period))?;
+    let results = evaluate::evaluate(&catalog, &snapshot, &args.controls);
+    let color = ui.color && args.output.is_none() && args.format == Format::Human;
+    let text = report::render(args.format, &results, color);
+    write(args.output.as_ref(), &text)?;
+    Ok(exit_for(&results))
+}
+
+/// Every `--control` must name a control: a typo must not test nothing and pass.
+fn select(catalog: &Catalog, wanted: &[String]) -> Result<(), Failure> {
+    let ids: Vec<&str> = catalog
+        .controls
+        .iter()
+        .map(|c| c.value.id.as_str())
+        .collect();
+    for id in wanted {
+        if !ids.contains(&id.as_str()) {
+            let hint = crate::diagnostics::did_you_mean(id, ids.iter().copied())
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            return Err((
+                Exit::Usage,
+                format!("--control {id}: no such control{hint}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The period in the organisation's time zone (policy), else the configuration's.
+pub fn parse_period(text: &str, catalog: &Catalog, config: &Config) -> Result<Period, Failure> {
+    let zone = catalog
+        .policies
+        .iter()
+        .find_map(|p| p.value.organisation.as_ref().map(|o| o.time_zone.clone()))
+        .unwrap_or_else(|| config.time_zone.clone());
+    let tz = jiff::tz::TimeZone::get(&zone)
+        .map_err(|e| (Exit::Usage, format!("time zone `{zone}`: {e}")))?;
+    Period::parse_in(text, tz).map_err(|e| (Exit::Usage, e.to_string()))
+}
+
+pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| (Exit::Usage, format!("cannot start the async runtime: {e}")))
+}
+
+/// Reads the snapshot; a store that cannot be read is incomplete data (exit 3), not a pass.
+pub async fn snapshot(
+    config: &Config,
+    catalog: &Catalog,
+    period: &Period,
+) -> Result<Snapshot, Failure> {
+    let store = Store::open(&config.database_url)
+        .await
+        .map_err(|e| (Exit::Usage, format!("store: {e}")))?;
+    let snapshot = load::load(&store, catalog, period, &config.root)
+        .await
+        .map_err(|e| (Exit::Incomplete, format!("store: {e}")));
+    store.close().await;
+    snapshot
+}
+
+fn write(output: Option<&PathBuf>, text: &str) -> Result<(), Failure> {
+    match output {
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+        Some(path) => crate::cli::write_atomically(path, text.as_bytes())
+            .map_err(|e| (Exit::Usage, format!("cannot write {}: {e}", path.display()))),
+    }
+}
+
+pub fn exit_for(results: &Results) -> Exit {
+    match results.conclusion() {
+        Conclusion::Effective => Exit::Pass,
+        Conclusion::Deviations => Exit::Deviations,
+        Conclusion::Incomplete => Exit::Incomplete,
+    }
+}

@@ -1,0 +1,244 @@
+//! `itgc gate --repo PATH --commit SHA [--since SHA]`: in a deploy pipeline, test the changes
+//! being deployed against the change-management controls, from the store's pull-request data
+//! (synced or imported beforehand) and the local clone. Exit 0 deploy, 1 deviations, 3 the
+//! data cannot prove the changes were approved.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use jiff::SignedDuration;
+
+use super::{Config, Ui};
+use crate::evaluate::{self, Outcome, Results};
+use crate::exit::Exit;
+use crate::model::Catalog;
+use crate::model::control::PopulationKind;
+use crate::population::change::{self, BranchScope};
+use crate::population::{Gap, Snapshot};
+use crate::report::{self, Format};
+use crate::source::git;
+use crate::store::Store;
+
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// The local clone being deployed.
+    #[arg(long, value_name = "PATH")]
+    pub repo: PathBuf,
+    /// The commit being deployed (the tip of the first-parent range).
+    #[arg(long, value_name = "SHA")]
+    pub commit: String,
+    /// The commit deployed last time: changes after it (exclusive) are tested. Default: only
+    /// `--commit` itself.
+    #[arg(long, value_name = "SHA")]
+    pub since: Option<String>,
+    /// The repo's name in policy, when its `location` does not point at `--repo`.
+    #[arg(long, value_name = "NAME")]
+    pub repo_name: Option<String>,
+    /// Test only these controls (repeatable); default every change-management control.
+    #[arg(long = "control", value_name = "ID")]
+    pub controls: Vec<String>,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+type Failure = (Exit, String);
+
+pub fn run(args: &GateArgs, config: &Config, ui: &Ui) -> Exit {
+    match gate(args, config, ui) {
+        Ok(exit) => exit,
+        Err((exit, message)) => super::fail(ui, exit, message),
+    }
+}
+
+fn gate(args: &GateArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
+    let catalog = super::validate::load_catalog(config, ui).map_err(|e| (e, String::new()))?;
+    let target = target(&catalog, config, args)?;
+    let commits = git::walk_range(
+        &args.repo,
+        &target.repo,
+        &args.commit,
+        args.since.as_deref(),
+    )
+    .map_err(|e| (Exit::Usage, e.to_string()))?;
+    let snapshot = super::check::runtime()?.block_on(snapshot(config, &target, args, commits))?;
+    let only = controls(&catalog, &args.controls);
+    let results = evaluate::evaluate(&catalog, &snapshot, &only);
+    print!("{}", report::render(args.format, &results, ui.color));
+    github_actions(&results);
+    Ok(super::check::exit_for(&results))
+}
+
+/// The policy repo and branch being deployed.
+struct Target {
+    system: String,
+    repo: String,
+    branch: String,
+}
+
+fn target(catalog: &Catalog, config: &Config, args: &GateArgs) -> Result<Target, Failure> {
+    let wanted = std::fs::canonicalize(&args.repo).ok();
+    let systems = catalog.policies.iter().flat_map(|p| &p.value.systems);
+    for system in systems {
+        for repo in &system.repos {
+            let by_name = args.repo_name.as_deref() == Some(repo.name.as_str());
+            let by_path = args.repo_name.is_none()
+                && wanted.is_some()
+                && std::fs::canonicalize(config.root.join(&repo.location)).ok() == wanted;
+            if by_name || by_path {
+                return Ok(Target {
+                    system: system.id.clone(),
+                    repo: repo.name.clone(),
+                    branch: repo.branches.first().cloned().unwrap_or_default(),
+                });
+            }
+        }
+    }
+    Err((
+        Exit::Usage,
+        format!(
+            "{} is not a repo any policy declares; pass --repo-name with its policy name",
+            args.repo.display()
+        ),
+    ))
+}
+
+/// The change-management controls over changes, or the ones asked for.
+fn controls(catalog: &Catalog, wanted: &[String]) -> Vec<String> {
+    if !wanted.is_empty() {
+        return wanted.to_vec();
+    }
+    catalog
+        .controls
+        .iter()
+        .filter(|c| c.value.population.kind == PopulationKind::Changes)
+        .map(|c| c.value.id.clone())
+        .collect()
+}
+
+async fn snapshot(
+    config: &Config,
+    target: &Target,
+    args: &GateArgs,
+    commits: Vec<crate::facts::Commit>,
+) -> Result<Snapshot, Failure> {
+    let store = Store::open(&config.database_url)
+        .await
+        .map_err(|e| (Exit::Usage, format!("store: {e}")))?;
+    let read = read_store(&store, target, &commits).await;
+    store.close().await;
+    let (prs, has_pr_data, tickets) =
+        read.map_err(|e| (Exit::Incomplete, format!("store: {e}")))?;
+    let scope = BranchScope {
+        system: &target.system,
+        repo: &target.repo,
+        branch: &target.branch,
+        has_pr_data,
+    };
+    let mut changes = change::link(&scope, &commits, &prs);
+    for c in &mut changes {
+        c.codeowners = crate::population::load::codeowners(&args.repo, c);
+    }
+    changes.sort_by(|a, b| a.id.cmp(&b.id));
+    let gaps = if commits.is_empty() {
+        vec![Gap {
+            scope: format!("repo:{}", target.repo),
+            why: "the range holds no commits to test".into(),
+        }]
+    } else {
+        Vec::new()
+    };
+    Ok(Snapshot {
+        period: format!("deploy of {}", change::short(&args.commit)),
+        changes,
+        tickets,
+        members: None,
+        gaps,
+    })
+}
+
+type StoreRead = (
+    Vec<crate::facts::PullRequest>,
+    bool,
+    Option<Vec<crate::facts::Ticket>>,
+);
+
+async fn read_store(
+    store: &Store,
+    target: &Target,
+    commits: &[crate::facts::Commit],
+) -> Result<StoreRead, crate::store::StoreError> {
+    let margin = SignedDuration::from_hours(31 * 24);
+    let times = commits.iter().map(|c| c.committer.at);
+    let (Some(first), Some(last)) = (times.clone().min(), times.max()) else {
+        return Ok((Vec::new(), false, None));
+    };
+    let prs = store
+        .pull_requests(&target.repo, first - margin, last + margin)
+        .await?;
+    let has = store.pull_request_count(&target.repo).await? > 0;
+    let tickets = crate::population::load::tickets(store).await?;
+    Ok((prs, has, tickets))
+}
+
+/// Under GitHub Actions: a Markdown summary for the run page and an annotation per finding.
+fn github_actions(results: &Results) {
+    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") {
+        let markdown = report::markdown::render(results);
+        let appended = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(Path::new(&path))
+            .and_then(|mut f| f.write_all(markdown.as_bytes()));
+        if let Err(e) = appended {
+            eprintln!("warning: cannot write the step summary: {e}");
+        }
+    }
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        for line in annotations(results) {
+            println!("{line}");
+        }
+    }
+}
+
+/// Workflow commands (`::error title=…::message`), one per finding.
+pub fn annotations(results: &Results) -> Vec<String> {
+    let mut lines = Vec::new();
+    for c in &results.controls {
+        for item in report::findings(&c.items) {
+            let level = match item.outcome {
+                Outcome::Deviation => "error",
+                Outcome::NotEvaluated => "warning",
+                _ => "notice",
+            };
+            let reasons: Vec<String> = report::reasons(item)
+                .map(|r| format!("{}: {}", r.rule, r.message))
+                .collect();
+            let title = escape_property(&format!("{} {}", c.control, item.label));
+            let message = escape_data(&reasons.join("\n"));
+            lines.push(format!("::{level} title={title}::{message}"));
+        }
+    }
+    lines
+}
+
+/// GitHub's escaping for workflow command data.
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// …and for workflow command properties, which also end at `:` and `,`.
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn workflow_commands_cannot_be_broken_by_user_text() {
+        assert_eq!(super::escape_data("a%b\nc"), "a%25b%0Ac");
+        assert_eq!(super::escape_property("x: y, z"), "x%3A y%2C z");
+    }
+}

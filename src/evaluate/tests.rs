@@ -1,0 +1,465 @@
+//! Every change rule passing and failing, on changes built in code.
+
+use jiff::Timestamp;
+
+use super::*;
+use crate::facts::{
+    Actor, Check as StatusCheck, CheckConclusion, Commit, PrCommit, PullRequest, Review,
+    ReviewState, Signature, Ticket,
+};
+use crate::model::SourceFile;
+use crate::population::change::{CodeOwners, Via};
+
+const POLICY: &str = r#"
+organisation: { name: Test Org }
+teams:
+  - { id: eng, name: Engineering }
+  - { id: platform, name: Platform }
+systems:
+  - id: api
+    name: API service
+    owner: eng
+    in_scope: [sox]
+    repos:
+      - { name: api, location: repos/api, branches: [main] }
+bots:
+  - login: "release[bot]"
+    email: "1+release[bot]@users.noreply.github.com"
+    purpose: Cuts releases.
+    owner: platform
+owners:
+  - { team: platform, repo: api, path: "infra/**" }
+exceptions:
+  - id: EXC-1
+    control: CM-06
+    item: "api@9999999"
+    reason: Approved hotfix by the only on-call engineer.
+    approver: cto@example.com
+    ticket: SEC-1
+    approved: 2026-07-01
+    expires: 2026-12-31
+"#;
+
+fn control(id: &str, rules: &str, extra: &str) -> String {
+    format!(
+        "id: {id}\ntitle: Test control {id}\nobjective: Objective of the test control.\nrisk: Risk the test control addresses.\ndomain: change-management\nframeworks: {{ sox: [program-change] }}\nowner: eng\nfrequency: per-event\nseverity: high\npopulation:\n  kind: changes\n{extra}rules:\n{rules}"
+    )
+}
+
+fn catalog(controls: &[(&str, &str, &str)]) -> Catalog {
+    let files: Vec<SourceFile> = controls
+        .iter()
+        .map(|(id, rules, extra)| SourceFile {
+            name: format!("{id}.yaml"),
+            bytes: control(id, rules, extra).into_bytes(),
+        })
+        .collect();
+    let policies = [SourceFile {
+        name: "policy.yaml".into(),
+        bytes: POLICY.as_bytes().to_vec(),
+    }];
+    let today = jiff::civil::date(2026, 11, 1);
+    let v = crate::model::load(&files, &policies, today);
+    assert_eq!(v.errors(), 0, "{:#?}", v.diagnostics);
+    v.catalog.expect("catalog")
+}
+
+fn at(day: i8, hour: i8) -> Timestamp {
+    jiff::civil::date(2026, 8, day)
+        .at(hour, 0, 0, 0)
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .map(|z| z.timestamp())
+        .expect("valid time")
+}
+
+fn actor(login: &str) -> Actor {
+    Actor {
+        login: login.into(),
+        name: None,
+        email: Some(format!("{login}@example.com")),
+        bot: login.ends_with("[bot]"),
+    }
+}
+
+fn sig(login: &str, t: Timestamp) -> Signature {
+    Signature {
+        name: login.into(),
+        email: format!("{login}@example.com"),
+        at: t,
+    }
+}
+
+fn commit(oid: &str, author: &str, message: &str, paths: &[&str]) -> Commit {
+    Commit {
+        repo: "api".into(),
+        oid: oid.repeat(40 / oid.len()),
+        parents: vec!["0".repeat(40)],
+        author: sig(author, at(3, 12)),
+        committer: Signature {
+            name: "GitHub".into(),
+            email: "noreply@github.com".into(),
+            at: at(3, 12),
+        },
+        message: message.into(),
+        paths: paths.iter().map(|p| p.to_string()).collect(),
+        signed: false,
+    }
+}
+
+fn review(login: &str, state: ReviewState, t: Timestamp, oid: &str) -> Review {
+    Review {
+        author: actor(login),
+        state,
+        submitted_at: Some(t),
+        commit_oid: Some(oid.into()),
+    }
+}
+
+/// A PR by `dev` with commits `h1` then `h2`, approved by `rev` on `h2`, merged by `rev`.
+fn pr(number: u64, merge: &str) -> PullRequest {
+    let pr_commit = |oid: &str, t| PrCommit {
+        oid: oid.into(),
+        authors: vec![actor("dev")],
+        authored_at: t,
+        committed_at: t,
+        message: format!("work {oid}"),
+    };
+    PullRequest {
+        repo: "api".into(),
+        number,
+        title: "PAY-1: do the thing".into(),
+        body: String::new(),
+        author: actor("dev"),
+        base_ref: "main".into(),
+        head_ref: "feature/thing".into(),
+        head_oid: Some("h2".into()),
+        merged_at: at(3, 12),
+        merged_by: Some(actor("rev")),
+        enqueued_by: None,
+        merge_commit: Some(merge.repeat(40 / merge.len())),
+        labels: vec![],
+        commits: Some(vec![pr_commit("h1", at(2, 9)), pr_commit("h2", at(2, 10))]),
+        reviews: Some(vec![review("rev", ReviewState::Approved, at(2, 11), "h2")]),
+        checks: Some(vec![StatusCheck {
+            name: "build".into(),
+            conclusion: CheckConclusion::Success,
+            completed_at: Some(at(2, 10)),
+        }]),
+        events: None,
+    }
+}
+
+fn change(commit: Commit, via: Via) -> Change {
+    Change {
+        id: format!("api@{}", commit.oid),
+        system: "api".into(),
+        repo: "api".into(),
+        branch: "main".into(),
+        commit,
+        via,
+        codeowners: CodeOwners::Read {
+            text: Some("* @rev\n/infra/ @acme/platform\n".into()),
+        },
+    }
+}
+
+fn via(pr: PullRequest) -> Via {
+    Via::PullRequest {
+        pull_request: Box::new(pr),
+        rebased: false,
+    }
+}
+
+fn run(rule: &str, changes: Vec<Change>) -> Vec<ItemResult> {
+    run_with(rule, "", changes, None)
+}
+
+fn run_with(
+    rule: &str,
+    extra: &str,
+    changes: Vec<Change>,
+    tickets: Option<Vec<Ticket>>,
+) -> Vec<ItemResult> {
+    let catalog = catalog(&[("CM-06", rule, extra)]);
+    let snapshot = Snapshot {
+        period: "2026-Q3".into(),
+        changes,
+        tickets,
+        members: None,
+        gaps: vec![],
+    };
+    let results = evaluate(&catalog, &snapshot, &[]);
+    results
+        .controls
+        .into_iter()
+        .next()
+        .expect("one control")
+        .items
+}
+
+fn outcome(items: &[ItemResult]) -> (Outcome, String) {
+    let item = &items[0];
+    let text = item
+        .reasons
+        .iter()
+        .map(|r| r.message.clone())
+        .collect::<Vec<_>>()
+        .join(" | ");
+    (item.outcome, text)
+}
+
+#[test]
+fn pr_required_fails_a_direct_push_and_accepts_a_policy_bot() {
+    let rule = "  - kind: pr-required\n";
+    let push = change(commit("aa", "dev", "hotfix", &["a"]), Via::DirectPush);
+    let (o, why) = outcome(&run(rule, vec![push]));
+    assert_eq!(o, Outcome::Deviation);
+    assert!(why.contains("pushed directly to main by dev"), "{why}");
+    let mut bot = commit("bb", "release[bot]", "chore: release", &["VERSION"]);
+    bot.author.email = "1+release[bot]@users.noreply.github.com".into();
+    let (o, _) = outcome(&run(rule, vec![change(bot, Via::DirectPush)]));
+    assert_eq!(o, Outcome::Pass);
+    let merged = change(commit("cc", "dev", "x (#1)", &["a"]), via(pr(1, "cc")));
+    assert_eq!(outcome(&run(rule, vec![merged])).0, Outcome::Pass);
+}
+
+#[test]
+fn unknown_linkage_is_not_evaluated_never_pass() {
+    let rule = "  - kind: pr-required\n";
+    let unknown = Via::Unknown {
+        why: "no pull-request data".into(),
+    };
+    let (o, why) = outcome(&run(
+        rule,
+        vec![change(commit("aa", "dev", "x", &[]), unknown)],
+    ));
+    assert_eq!(o, Outcome::NotEvaluated);
+    assert!(why.contains("no pull-request data"));
+}
+
+#[test]
+fn independent_approval_refuses_self_approval_by_a_contributor() {
+    let rule = "  - kind: independent-approval\n    min_approvals: 1\n";
+    let ok = change(commit("cc", "dev", "x", &["a"]), via(pr(1, "cc")));
+    assert_eq!(outcome(&run(rule, vec![ok])).0, Outcome::Pass);
+
+    let mut own = pr(2, "dd");
+    let mut c = own.commits.clone().expect("commits");
+    c[1].authors.push(actor("rev"));
+    own.commits = Some(c);
+    let (o, why) = outcome(&run(
+        rule,
+        vec![change(commit("dd", "dev", "x", &["a"]), via(own))],
+    ));
+    assert_eq!(o, Outcome::Deviation);
+    assert!(why.contains("rev approved but authored h2 in #2"), "{why}");
+}
+
+#[test]
+fn a_later_change_request_withdraws_an_approval() {
+    let rule = "  - kind: independent-approval\n";
+    let mut p = pr(3, "ee");
+    p.reviews.as_mut().expect("reviews").push(review(
+        "rev",
+        ReviewState::ChangesRequested,
+        at(2, 12),
+        "h2",
+    ));
+    let (o, why) = outcome(&run(
+        rule,
+        vec![change(commit("ee", "dev", "x", &[]), via(p))],
+    ));
+    assert_eq!(o, Outcome::Deviation);
+    assert!(why.contains("it had 0"), "{why}");
+}
+
+#[test]
+fn reviews_not_fetched_is_not_evaluated() {
+    let rule = "  - kind: independent-approval\n";
+    let mut p = pr(4, "ff");
+    p.reviews = None;
+    let (o, _) = outcome(&run(
+        rule,
+        vec![change(commit("ff", "dev", "x", &[]), via(p))],
+    ));
+    assert_eq!(o, Outcome::NotEvaluated);
+}
+
+#[test]
+fn approval_on_final_commit_names_the_commits_added_after() {
+    let rule = "  - kind: approval-on-final-commit\n";
+    let ok = change(commit("cc", "dev", "x", &[]), via(pr(1, "cc")));
+    assert_eq!(outcome(&run(rule, vec![ok])).0, Outcome::Pass);
+    let mut stale = pr(5, "dd");
+    stale.reviews = Some(vec![review("rev", ReviewState::Approved, at(2, 9), "h1")]);
+    let (o, why) = outcome(&run(
+        rule,
+        vec![change(commit("dd", "dev", "x", &[]), via(stale))],
+    ));
+    assert_eq!(o, Outcome::Deviation);
+    assert!(why.contains("rev approved h1"), "{why}");
+    assert!(
+        why.contains("1 commit was added after the approval"),
+        "{why}"
+    );
+    assert!(why.contains("h2 (2026-08-02 10:00 UTC)"), "{why}");
+}
+
+#[test]
+fn required_checks_names_missing_and_failed_checks() {
+    let rule = "  - kind: required-checks\n    checks: [build, lint]\n";
+    let mut p = pr(6, "cc");
+    p.checks.as_mut().expect("checks").push(StatusCheck {
+        name: "lint".into(),
+        conclusion: CheckConclusion::Failure,
+        completed_at: None,
+    });
+    let (o, why) = outcome(&run(
+        rule,
+        vec![change(commit("cc", "dev", "x", &[]), via(p))],
+    ));
+    assert_eq!(o, Outcome::Deviation);
+    assert!(why.contains("`lint` was failure"), "{why}");
+    let rule = "  - kind: required-checks\n    checks: [build]\n";
+    let ok = change(commit("cc", "dev", "x", &[]), via(pr(6, "cc")));
+    assert_eq!(outcome(&run(rule, vec![ok])).0, Outcome::Pass);
+}
+
+fn ticket(key: &str, status: &str) -> Ticket {
+    Ticket {
+        key: key.into(),
+        status: status.into(),
+        kind: None,
+        created_at: at(1, 9),
+        resolved_at: None,
+        approver: None,
+        job: None,
+        summary: String::new(),
+    }
+}
+
+#[test]
+fn ticket_linked_checks_presence_and_state() {
+    let rule = "  - kind: ticket-linked\n    pattern: '\\bPAY-[0-9]+\\b'\n    approved_states: [Approved]\n";
+    let item = || change(commit("cc", "dev", "x", &[]), via(pr(7, "cc")));
+    let approved = Some(vec![ticket("PAY-1", "Approved")]);
+    assert_eq!(
+        outcome(&run_with(rule, "", vec![item()], approved)).0,
+        Outcome::Pass
+    );
+    let open = Some(vec![ticket("PAY-1", "Open")]);
+    let (o, why) = outcome(&run_with(rule, "", vec![item()], open));
+    assert_eq!(o, Outcome::Deviation);
+    assert!(why.contains("PAY-1 is `Open`"), "{why}");
+    let (o, why) = outcome(&run_with(rule, "", vec![item()], Some(vec![])));
+    assert_eq!(o, Outcome::Deviation);
+    assert!(why.contains("PAY-1 is not in the ticket export"), "{why}");
+    let (o, _) = outcome(&run_with(rule, "", vec![item()], None));
+    assert_eq!(o, Outcome::NotEvaluated);
+    let mut p = pr(8, "dd");
+    p.title = "do the thing".into();
+    let bare = change(commit("dd", "dev", "x", &[]), via(p));
+    let (o, why) = outcome(&run_with(rule, "", vec![bare], Some(vec![])));
+    assert_eq!(o, Outcome::Deviation);
+    assert!(why.contains("no ticket reference"), "{why}");
+}
+
+#[test]
+fn codeowner_approval_requires_an_owner_of_every_path() {
+    let rule = "  - kind: codeowner-approval\n";
+    let ok = change(commit("cc", "dev", "x", &["src/a.rs"]), via(pr(9, "cc")));
+    assert_eq!(outcome(&run(rule, vec![ok])).0, Outcome::Pass);
+    // infra/ is owned by a team; without organisation data membership is unknown.
+    let infra = change(
+        commit("dd", "dev", "x", &["infra/main.tf"]),
+        via(pr(10, "dd")),
+    );
+    let (o, why) = outcome(&run(rule, vec![infra]));
+    assert_eq!(o, Outcome::NotEvaluated);
+    assert!(why.contains("@acme/platform"), "{why}");
+}
+
+#[test]
+fn no_self_merge_and_exceptions() {
+    let rule = "  - kind: no-self-merge\n";
+    let mut p = pr(11, "99");
+    p.merged_by = Some(actor("dev"));
+    let self_merged = change(commit("99", "dev", "x", &[]), via(p.clone()));
+    // EXC-1 covers api@9999999… for CM-06.
+    let items = run(rule, vec![self_merged]);
+    assert_eq!(items[0].outcome, Outcome::Exception);
+    assert_eq!(items[0].exception.as_deref(), Some("EXC-1"));
+    p.merge_commit = Some("dd".repeat(20));
+    let (o, why) = outcome(&run(
+        rule,
+        vec![change(commit("dd", "dev", "x", &[]), via(p))],
+    ));
+    assert_eq!(o, Outcome::Deviation);
+    assert!(why.contains("dev authored dddd"), "{why}");
+}
+
+#[test]
+fn emergency_changes_need_a_timely_post_hoc_approval() {
+    let rule = "  - kind: emergency-change\n    label: emergency\n    within_days: 3\n    follow_up: post-hoc-approval\n";
+    let plain = change(commit("cc", "dev", "x", &[]), via(pr(12, "cc")));
+    assert_eq!(outcome(&run(rule, vec![plain])).0, Outcome::NotApplicable);
+    let mut p = pr(13, "dd");
+    p.labels = vec!["emergency".into()];
+    p.reviews = Some(vec![review("rev", ReviewState::Approved, at(5, 9), "h2")]);
+    let late_ok = change(commit("dd", "dev", "x", &[]), via(p.clone()));
+    let (o, why) = outcome(&run(rule, vec![late_ok]));
+    assert_eq!(o, Outcome::Pass, "{why}");
+    p.reviews = Some(vec![review("rev", ReviewState::Approved, at(9, 9), "h2")]);
+    let too_late = change(commit("dd", "dev", "x", &[]), via(p));
+    let (o, why) = outcome(&run(rule, vec![too_late]));
+    assert_eq!(o, Outcome::Deviation);
+    assert!(
+        why.contains("rev approved only at 2026-08-09 09:00 UTC"),
+        "{why}"
+    );
+}
+
+#[test]
+fn signed_commits_and_expressions() {
+    let rule = "  - kind: signed-commits\n";
+    let mut signed = commit("cc", "dev", "x", &[]);
+    signed.signed = true;
+    assert_eq!(
+        outcome(&run(rule, vec![change(signed, via(pr(14, "cc")))])).0,
+        Outcome::Pass
+    );
+    let unsigned = change(commit("dd", "dev", "x", &[]), via(pr(15, "dd")));
+    assert_eq!(outcome(&run(rule, vec![unsigned])).0, Outcome::Deviation);
+
+    let rule = "  - kind: expr\n    expr: (change.approvals | length) >= 2\n    message: needs two approvals\n";
+    let one = change(commit("cc", "dev", "x", &[]), via(pr(16, "cc")));
+    let (o, why) = outcome(&run(rule, vec![one]));
+    assert_eq!(
+        (o, why.as_str()),
+        (Outcome::Deviation, "needs two approvals")
+    );
+}
+
+#[test]
+fn population_filters_record_their_exclusions() {
+    let rule = "  - kind: pr-required\n";
+    let extra = "  filter: not change.direct_push\n";
+    let push = change(commit("aa", "dev", "x", &[]), Via::DirectPush);
+    let items = run_with(rule, extra, vec![push], None);
+    assert_eq!(items[0].outcome, Outcome::NotApplicable);
+    assert!(
+        items[0].reasons[0]
+            .message
+            .contains("excluded by the population filter")
+    );
+}
+
+#[test]
+fn owners_follow_the_most_specific_route() {
+    let rule = "  - kind: pr-required\n";
+    let infra = change(commit("aa", "dev", "x", &["infra/x.tf"]), Via::DirectPush);
+    let app = change(commit("bb", "dev", "x", &["src/x.rs"]), Via::DirectPush);
+    let items = run(rule, vec![infra, app]);
+    assert_eq!(items[0].owner.as_deref(), Some("platform"));
+    assert_eq!(items[1].owner.as_deref(), Some("eng"));
+}

@@ -1,0 +1,95 @@
+//! The terminal summary: one line per control, then each finding with its owner and reasons.
+
+use std::fmt::Write;
+
+use crate::evaluate::{Conclusion, ControlResult, Outcome, Results};
+
+pub fn render(results: &Results, color: bool) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "period {}", results.period);
+    let _ = writeln!(
+        out,
+        "{:<8} {:<11} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}  title",
+        "control", "conclusion", "items", "pass", "dev", "exc", "n/a", "n/e"
+    );
+    for control in &results.controls {
+        summary_line(&mut out, control, color);
+    }
+    for control in &results.controls {
+        details(&mut out, control, color);
+    }
+    let t = results.tally();
+    let _ = writeln!(
+        out,
+        "\n{}: {} items, {} pass, {} deviations, {} exceptions, {} not applicable, {} not evaluated",
+        paint(results.conclusion(), color),
+        t.population,
+        t.pass,
+        t.deviation,
+        t.exception,
+        t.not_applicable,
+        t.not_evaluated
+    );
+    out
+}
+
+fn summary_line(out: &mut String, c: &ControlResult, color: bool) {
+    let t = c.tally();
+    let conclusion = c.conclusion();
+    let padded = format!("{:<11}", conclusion.as_str());
+    let _ = writeln!(
+        out,
+        "{:<8} {} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}  {}",
+        c.control,
+        paint_text(conclusion, &padded, color),
+        t.population,
+        t.pass,
+        t.deviation,
+        t.exception,
+        t.not_applicable,
+        t.not_evaluated,
+        c.title
+    );
+}
+
+fn details(out: &mut String, c: &ControlResult, color: bool) {
+    let findings: Vec<_> = super::findings(&c.items).collect();
+    if findings.is_empty() && c.gaps.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n{} {}", c.control, c.title);
+    for gap in &c.gaps {
+        let _ = writeln!(out, "  ! population incomplete: {gap}");
+    }
+    for item in findings {
+        let mark = match item.outcome {
+            Outcome::Deviation => paint_text(Conclusion::Deviations, "✗", color),
+            Outcome::NotEvaluated => paint_text(Conclusion::Incomplete, "?", color),
+            _ => "~".to_string(),
+        };
+        let owner = item.owner.as_deref().unwrap_or("no owner");
+        let _ = writeln!(out, "  {mark} {} {} [{owner}]", item.item, item.label);
+        if let Some(id) = &item.exception {
+            let _ = writeln!(out, "      excepted by {id}");
+        }
+        for r in super::reasons(item) {
+            let _ = writeln!(out, "      {}: {}", r.rule, r.message);
+        }
+    }
+}
+
+fn paint(c: Conclusion, color: bool) -> String {
+    paint_text(c, c.as_str(), color)
+}
+
+fn paint_text(c: Conclusion, text: &str, color: bool) -> String {
+    if !color {
+        return text.to_string();
+    }
+    let code = match c {
+        Conclusion::Effective => "32",
+        Conclusion::Deviations => "31",
+        Conclusion::Incomplete => "33",
+    };
+    format!("\x1b[{code}m{text}\x1b[0m")
+}

@@ -1,0 +1,152 @@
+//! JSON output: its own versioned types, so internal result types can change without breaking
+//! the scripts and dashboards that read `itgc check --format json`.
+
+use serde::Serialize;
+
+use crate::evaluate::{ControlResult, ItemResult, Results, Tally};
+
+/// Bumped on any incompatible change to the shape below.
+pub const SCHEMA: &str = "https://itgc.dev/schemas/check-results/v1";
+
+#[derive(Debug, Serialize)]
+pub struct CheckOutput<'a> {
+    #[serde(rename = "$schema")]
+    pub schema: &'static str,
+    pub tool: Tool,
+    pub period: &'a str,
+    pub conclusion: &'static str,
+    pub totals: Totals,
+    pub controls: Vec<ControlOutput<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Totals {
+    pub population: usize,
+    pub tested: usize,
+    pub pass: usize,
+    pub deviation: usize,
+    pub exception: usize,
+    pub not_applicable: usize,
+    pub not_evaluated: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ControlOutput<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub severity: &'a str,
+    pub owner: &'a str,
+    pub conclusion: &'static str,
+    pub population: Population<'a>,
+    pub totals: Totals,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub gaps: &'a [String],
+    pub items: Vec<ItemOutput<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Population<'a> {
+    pub kind: &'a str,
+    pub count: usize,
+    pub sha256: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ItemOutput<'a> {
+    pub id: &'a str,
+    pub label: &'a str,
+    pub outcome: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub system: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exception: Option<&'a str>,
+    pub reasons: Vec<ReasonOutput<'a>>,
+    pub evidence: &'a [String],
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReasonOutput<'a> {
+    pub rule: &'a str,
+    pub verdict: &'static str,
+    pub message: &'a str,
+}
+
+pub fn totals(t: Tally) -> Totals {
+    Totals {
+        population: t.population,
+        tested: t.tested(),
+        pass: t.pass,
+        deviation: t.deviation,
+        exception: t.exception,
+        not_applicable: t.not_applicable,
+        not_evaluated: t.not_evaluated,
+    }
+}
+
+pub fn output(results: &Results) -> CheckOutput<'_> {
+    CheckOutput {
+        schema: SCHEMA,
+        tool: Tool {
+            name: "itgc",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        period: &results.period,
+        conclusion: results.conclusion().as_str(),
+        totals: totals(results.tally()),
+        controls: results.controls.iter().map(control).collect(),
+    }
+}
+
+fn control(c: &ControlResult) -> ControlOutput<'_> {
+    ControlOutput {
+        id: &c.control,
+        title: &c.title,
+        severity: &c.severity,
+        owner: &c.owner,
+        conclusion: c.conclusion().as_str(),
+        population: Population {
+            kind: &c.population.kind,
+            count: c.population.count,
+            sha256: &c.population.sha256,
+        },
+        totals: totals(c.tally()),
+        gaps: &c.gaps,
+        items: c.items.iter().map(item).collect(),
+    }
+}
+
+fn item(i: &ItemResult) -> ItemOutput<'_> {
+    ItemOutput {
+        id: &i.item,
+        label: &i.label,
+        outcome: i.outcome.as_str(),
+        owner: i.owner.as_deref(),
+        system: i.system.as_deref(),
+        exception: i.exception.as_deref(),
+        reasons: i
+            .reasons
+            .iter()
+            .map(|r| ReasonOutput {
+                rule: &r.rule,
+                verdict: super::verdict_name(r.verdict),
+                message: &r.message,
+            })
+            .collect(),
+        evidence: &i.evidence,
+    }
+}
+
+/// Pretty JSON with a trailing newline.
+pub fn render(results: &Results) -> String {
+    let mut text = serde_json::to_string_pretty(&output(results)).unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -1,0 +1,106 @@
+//! JUnit XML, for CI systems that show test results: a test suite per control, a test case
+//! per item; deviations are failures, unevaluated items errors, not-applicable items skipped.
+
+use std::fmt::Write;
+
+use crate::evaluate::{ControlResult, ItemResult, Outcome, Results};
+
+pub fn render(results: &Results) -> String {
+    let t = results.tally();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"itgc {}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
+        xml(&results.period),
+        t.population,
+        t.deviation,
+        t.not_evaluated,
+        t.not_applicable
+    );
+    for control in &results.controls {
+        suite(&mut out, control);
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+fn suite(out: &mut String, c: &ControlResult) {
+    let t = c.tally();
+    let gaps = usize::from(!c.gaps.is_empty());
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"{} {}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
+        xml(&c.control),
+        xml(&c.title),
+        t.population + gaps,
+        t.deviation,
+        t.not_evaluated + gaps,
+        t.not_applicable
+    );
+    if !c.gaps.is_empty() {
+        let _ = writeln!(
+            out,
+            "    <testcase classname=\"{}\" name=\"population\">\n      <error message=\"population incomplete\">{}</error>\n    </testcase>",
+            xml(&c.control),
+            xml(&c.gaps.join("\n"))
+        );
+    }
+    for item in &c.items {
+        case(out, &c.control, item);
+    }
+    out.push_str("  </testsuite>\n");
+}
+
+fn case(out: &mut String, control: &str, item: &ItemResult) {
+    let _ = write!(
+        out,
+        "    <testcase classname=\"{}\" name=\"{} {}\"",
+        xml(control),
+        xml(&item.item),
+        xml(&item.label)
+    );
+    let text: Vec<String> = super::reasons(item)
+        .map(|r| format!("{}: {}", r.rule, r.message))
+        .collect();
+    let body = xml(&text.join("\n"));
+    let inner = match item.outcome {
+        Outcome::Pass | Outcome::Exception => None,
+        Outcome::Deviation => Some(format!("<failure message=\"deviation\">{body}</failure>")),
+        Outcome::NotEvaluated => Some(format!("<error message=\"not evaluated\">{body}</error>")),
+        Outcome::NotApplicable => Some("<skipped/>".to_string()),
+    };
+    match inner {
+        Some(inner) => {
+            let _ = writeln!(out, ">\n      {inner}\n    </testcase>");
+        }
+        None => {
+            let _ = writeln!(out, "/>");
+        }
+    }
+}
+
+/// Escapes text for XML attributes and content; drops characters XML 1.0 cannot carry.
+fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(ch),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn xml_escapes_markup_and_drops_control_characters() {
+        assert_eq!(super::xml("a<b>&\"'\u{1}"), "a&lt;b&gt;&amp;&quot;&apos;");
+    }
+}

@@ -1,0 +1,56 @@
+//! Renderers: the same results as a terminal summary, JSON, Markdown, SARIF and JUnit XML.
+//! Each renderer is a pure function from results to text; the CLI decides where text goes.
+
+pub mod human;
+pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
+
+use crate::evaluate::{ItemResult, Outcome, Verdict};
+
+/// An output format of `check` and `gate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Sarif,
+    Junit,
+    Markdown,
+}
+
+/// Renders results in a format; `color` only affects `human`.
+pub fn render(format: Format, results: &crate::evaluate::Results, color: bool) -> String {
+    match format {
+        Format::Human => human::render(results, color),
+        Format::Json => json::render(results),
+        Format::Sarif => sarif::render(results),
+        Format::Junit => junit::render(results),
+        Format::Markdown => markdown::render(results),
+    }
+}
+
+pub fn verdict_name(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Failed => "failed",
+        Verdict::NotEvaluated => "not-evaluated",
+        Verdict::NotApplicable => "not-applicable",
+    }
+}
+
+/// Items a reader must look at: deviations, exceptions and what could not be evaluated.
+pub fn findings(items: &[ItemResult]) -> impl Iterator<Item = &ItemResult> {
+    items.iter().filter(|i| {
+        matches!(
+            i.outcome,
+            Outcome::Deviation | Outcome::Exception | Outcome::NotEvaluated
+        )
+    })
+}
+
+/// The reasons worth printing for an item: failures and missing data, not "does not apply".
+pub fn reasons(item: &ItemResult) -> impl Iterator<Item = &crate::evaluate::Reason> {
+    item.reasons
+        .iter()
+        .filter(|r| r.verdict != Verdict::NotApplicable)
+}
