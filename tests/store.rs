@@ -1,11 +1,11 @@
 //! The store, tested once and run against both backends.
 //!
 //! Each behaviour is one async fn taking a `&Store` (or also its URL, to reopen it). The `suite!`
-//! macro at the bottom runs every one of them twice: on SQLite in a temp dir, and on PostgreSQL
-//! in a fresh schema of the server named by `ITGC_TEST_DATABASE_URL`, dropped afterwards, so the
-//! tests run in parallel without seeing each other's rows. Without that variable the PostgreSQL
-//! tests say why on stderr and pass, unless `ITGC_REQUIRE_POSTGRES=1`, which makes them fail:
-//! CI sets it, so a missing server can never turn into a green run that tested nothing.
+//! invocation at the bottom runs every one of them twice: on SQLite in a temp dir, and on
+//! PostgreSQL in a fresh schema when `ITGC_TEST_DATABASE_URL` is set (see `tests/common`, shared
+//! with the other store suites).
+
+mod common;
 
 use itgc::facts::{Commit, Import, Signature};
 use itgc::store::{Backend, ImportOutcome, NewRun, Store, StoreError};
@@ -489,7 +489,17 @@ async fn sqlite_creates_file_and_parents_in_wal_mode() {
     .fetch_all(&mut conn)
     .await
     .unwrap();
-    assert_eq!(tables, ["commits", "cursors", "imports", "runs"]);
+    assert_eq!(
+        tables,
+        [
+            "commits",
+            "cursors",
+            "imports",
+            "pull_requests",
+            "runs",
+            "tickets"
+        ]
+    );
     conn.close().await.unwrap();
     store.close().await;
 }
@@ -504,159 +514,7 @@ async fn sqlite_directory_that_cannot_be_created_is_an_error() {
     assert!(matches!(err, StoreError::CreateDir { .. }), "{err:?}");
 }
 
-// ----- harness ---------------------------------------------------------------------------------
-
-mod harness {
-    use std::sync::atomic::{AtomicU32, Ordering};
-
-    use itgc::store::Store;
-    use sqlx::PgPool;
-    use tempfile::TempDir;
-
-    /// A store in a fresh SQLite file; the directory goes when this is dropped.
-    pub struct SqliteDb {
-        pub store: Store,
-        pub url: String,
-        _dir: TempDir,
-    }
-
-    impl SqliteDb {
-        pub async fn new() -> SqliteDb {
-            let dir = tempfile::tempdir().unwrap();
-            let url = format!("sqlite://{}/store/itgc.db", dir.path().display());
-            let store = Store::open(&url).await.unwrap();
-            SqliteDb {
-                store,
-                url,
-                _dir: dir,
-            }
-        }
-    }
-
-    /// A store in a fresh schema of the test server. Connections of the store use the schema
-    /// through `search_path`, so the migrations create their tables (and sqlx its migration
-    /// table) inside it.
-    pub struct PgDb {
-        pub store: Store,
-        pub url: String,
-        admin: PgPool,
-        schema: String,
-    }
-
-    impl PgDb {
-        /// `None` when no server is configured and none is required (the reason is printed).
-        pub async fn new(test: &str) -> Option<PgDb> {
-            let admin_url = admin_url(test)?;
-            let admin = PgPool::connect(&admin_url)
-                .await
-                .unwrap_or_else(|e| panic!("ITGC_TEST_DATABASE_URL is set but unusable: {e}"));
-            let schema = unique_schema();
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-                .execute(&admin)
-                .await
-                .unwrap();
-            let separator = if admin_url.contains('?') { '&' } else { '?' };
-            let url = format!("{admin_url}{separator}options[search_path]={schema}");
-            let store = Store::open(&url).await.unwrap();
-            Some(PgDb {
-                store,
-                url,
-                admin,
-                schema,
-            })
-        }
-
-        /// Drops the schema whatever the test did, then re-raises the test's panic, if any.
-        pub async fn finish(self, outcome: Result<(), tokio::task::JoinError>) {
-            self.store.close().await;
-            let drop = format!("DROP SCHEMA {} CASCADE", self.schema);
-            let dropped = sqlx::query(sqlx::AssertSqlSafe(drop))
-                .execute(&self.admin)
-                .await;
-            self.admin.close().await;
-            if let Err(error) = outcome {
-                std::panic::resume_unwind(error.into_panic());
-            }
-            dropped.unwrap();
-        }
-    }
-
-    fn admin_url(test: &str) -> Option<String> {
-        match std::env::var("ITGC_TEST_DATABASE_URL") {
-            Ok(url) if !url.is_empty() => Some(url),
-            _ if std::env::var("ITGC_REQUIRE_POSTGRES").as_deref() == Ok("1") => panic!(
-                "ITGC_REQUIRE_POSTGRES=1 but ITGC_TEST_DATABASE_URL is not set: \
-                 set it to postgres://USER@HOST:PORT/DB of a server the tests may create schemas in"
-            ),
-            _ => {
-                eprintln!("skipping postgres::{test}: ITGC_TEST_DATABASE_URL is not set");
-                None
-            }
-        }
-    }
-
-    /// Unique across tests of this process and across processes sharing the server.
-    fn unique_schema() -> String {
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        format!("itgc_test_{}_{n}_{nanos}", std::process::id())
-    }
-}
-
-/// Runs every listed test on both backends. `store:` tests take `&Store`; `url:` tests also take
-/// the URL it was opened with. On PostgreSQL the test body runs in a task so that its panic is
-/// caught, the schema dropped, and the panic then re-raised.
-macro_rules! suite {
-    (store: [$($store_test:ident),* $(,)?], url: [$($url_test:ident),* $(,)?] $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $store_test() {
-                    let db = crate::harness::SqliteDb::new().await;
-                    crate::$store_test(&db.store).await;
-                }
-            )*
-            $(
-                #[tokio::test]
-                async fn $url_test() {
-                    let db = crate::harness::SqliteDb::new().await;
-                    crate::$url_test(&db.store, &db.url).await;
-                }
-            )*
-        }
-
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $store_test() {
-                    let Some(db) = crate::harness::PgDb::new(stringify!($store_test)).await else {
-                        return;
-                    };
-                    let store = db.store.clone();
-                    let outcome = tokio::spawn(async move { crate::$store_test(&store).await }).await;
-                    db.finish(outcome).await;
-                }
-            )*
-            $(
-                #[tokio::test]
-                async fn $url_test() {
-                    let Some(db) = crate::harness::PgDb::new(stringify!($url_test)).await else {
-                        return;
-                    };
-                    let (store, url) = (db.store.clone(), db.url.clone());
-                    let outcome = tokio::spawn(async move { crate::$url_test(&store, &url).await }).await;
-                    db.finish(outcome).await;
-                }
-            )*
-        }
-    };
-}
-
-suite! {
+common::suite! {
     store: [
         commits_round_trip_exactly,
         upsert_replaces_by_repo_and_oid,

@@ -40,8 +40,10 @@ mod connect;
 mod cursors;
 mod error;
 mod imports;
+mod pull_requests;
 mod row;
 mod runs;
+mod tickets;
 mod url;
 
 pub use cursors::Cursor;

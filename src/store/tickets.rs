@@ -1,0 +1,95 @@
+//! Tickets: written by a ticket import, read back whole by populations.
+//!
+//! Each row keeps the whole fact as JSON (`data`) plus copies of the fields a query may use;
+//! the key is checked against the JSON when a row is read back.
+
+use std::collections::BTreeMap;
+
+use super::row::{Columns, to_seconds};
+use super::{Store, StoreError};
+use crate::facts::Ticket;
+
+const UPSERT: &str = "INSERT INTO tickets (key, status, created_at, data) VALUES ($1, $2, $3, $4) \
+     ON CONFLICT (key) DO UPDATE SET status = excluded.status, \
+     created_at = excluded.created_at, data = excluded.data";
+
+/// Keys sort bytewise on both backends (`PAY-100` before `PAY-99`).
+const SELECT_ALL: &str = "SELECT key, data FROM tickets ORDER BY key";
+
+/// A ticket in its stored shape, validated before anything is written.
+struct TicketRow<'a> {
+    ticket: &'a Ticket,
+    created_at: i64,
+    data: String,
+}
+
+impl Store {
+    /// Inserts or replaces `tickets` (keyed by key) in one transaction, and returns how many
+    /// distinct tickets were written. Nothing is written if any is invalid (an empty key, a
+    /// creation time with a fractional second). Of duplicate keys, the last one wins.
+    pub async fn upsert_tickets(&self, tickets: &[Ticket]) -> Result<usize, StoreError> {
+        const ACTION: &str = "writing tickets";
+        let rows = encode(tickets)?;
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin().await.map_err(StoreError::query(ACTION))?;
+            for row in &rows {
+                sqlx::query(UPSERT)
+                    .bind(row.ticket.key.as_str())
+                    .bind(row.ticket.status.as_str())
+                    .bind(row.created_at)
+                    .bind(row.data.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::query(ACTION))?;
+            }
+            tx.commit().await.map_err(StoreError::query(ACTION))?;
+        });
+        Ok(rows.len())
+    }
+
+    /// Every ticket, ordered by key (bytewise).
+    pub async fn tickets(&self) -> Result<Vec<Ticket>, StoreError> {
+        const ACTION: &str = "reading tickets";
+        with_pool!(self, |pool| {
+            sqlx::query(SELECT_ALL)
+                .fetch_all(pool)
+                .await
+                .map_err(StoreError::query(ACTION))?
+                .iter()
+                .map(decode)
+                .collect()
+        })
+    }
+}
+
+fn encode(tickets: &[Ticket]) -> Result<Vec<TicketRow<'_>>, StoreError> {
+    let mut unique = BTreeMap::new();
+    for ticket in tickets {
+        unique.insert(ticket.key.as_str(), ticket);
+    }
+    unique.into_values().map(encode_one).collect()
+}
+
+fn encode_one(ticket: &Ticket) -> Result<TicketRow<'_>, StoreError> {
+    if ticket.key.is_empty() {
+        return Err(StoreError::invalid("ticket", "the key is empty"));
+    }
+    let data = serde_json::to_string(ticket)
+        .map_err(|error| StoreError::invalid("ticket", error.to_string()))?;
+    Ok(TicketRow {
+        ticket,
+        created_at: to_seconds(ticket.created_at, "ticket created_at")?,
+        data,
+    })
+}
+
+fn decode<R: Columns>(row: &R) -> Result<Ticket, StoreError> {
+    let ticket: Ticket = serde_json::from_str(&row.text("data")?)
+        .map_err(|error| StoreError::corrupt("ticket data", error))?;
+    let key = row.text("key")?;
+    if ticket.key != key {
+        let problem = format!("row {key} holds ticket {}", ticket.key);
+        return Err(StoreError::corrupt("ticket data", problem));
+    }
+    Ok(ticket)
+}
