@@ -1,5 +1,7 @@
 //! Sources: where facts come from (git, GitHub, offline files).
 
+pub mod bounded;
 pub mod files;
 pub mod git;
 pub mod github;
+pub mod tickets;
