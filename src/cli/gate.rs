@@ -127,15 +127,14 @@ async fn snapshot(
         .map_err(|e| (Exit::Usage, format!("store: {e}")))?;
     let read = read_store(&store, target, &commits).await;
     store.close().await;
-    let (prs, has_pr_data, tickets) =
-        read.map_err(|e| (Exit::Incomplete, format!("store: {e}")))?;
+    let stored = read.map_err(|e| (Exit::Incomplete, format!("store: {e}")))?;
     let scope = BranchScope {
         system: &target.system,
         repo: &target.repo,
         branch: &target.branch,
-        has_pr_data,
+        has_pr_data: stored.has_pr_data,
     };
-    let mut changes = change::link(&scope, &commits, &prs);
+    let mut changes = change::link(&scope, &commits, &stored.prs);
     for c in &mut changes {
         c.codeowners = crate::population::load::codeowners(&args.repo, c);
     }
@@ -151,34 +150,40 @@ async fn snapshot(
     Ok(Snapshot {
         period: format!("deploy of {}", change::short(&args.commit)),
         changes,
-        tickets,
-        members: None,
+        tickets: stored.tickets,
+        members: stored.members,
         gaps,
     })
 }
 
-type StoreRead = (
-    Vec<crate::facts::PullRequest>,
-    bool,
-    Option<Vec<crate::facts::Ticket>>,
-);
+/// What the gate reads from the store for the range.
+#[derive(Default)]
+struct Stored {
+    prs: Vec<crate::facts::PullRequest>,
+    has_pr_data: bool,
+    tickets: Option<Vec<crate::facts::Ticket>>,
+    members: Option<Vec<crate::facts::OrgMember>>,
+}
 
 async fn read_store(
     store: &Store,
     target: &Target,
     commits: &[crate::facts::Commit],
-) -> Result<StoreRead, crate::store::StoreError> {
+) -> Result<Stored, crate::store::StoreError> {
     let margin = SignedDuration::from_hours(31 * 24);
     let times = commits.iter().map(|c| c.committer.at);
     let (Some(first), Some(last)) = (times.clone().min(), times.max()) else {
-        return Ok((Vec::new(), false, None));
+        return Ok(Stored::default());
     };
     let prs = store
         .pull_requests(&target.repo, first - margin, last + margin)
         .await?;
-    let has = store.pull_request_count(&target.repo).await? > 0;
-    let tickets = crate::population::load::tickets(store).await?;
-    Ok((prs, has, tickets))
+    Ok(Stored {
+        prs,
+        has_pr_data: store.pull_request_count(&target.repo).await? > 0,
+        tickets: crate::population::load::tickets(store).await?,
+        members: crate::population::load::members(store).await?,
+    })
 }
 
 /// Under GitHub Actions: a Markdown summary for the run page and an annotation per finding.

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use jiff::SignedDuration;
+use jiff::{SignedDuration, Timestamp};
 
 use super::change::{self, BranchScope, Change, CodeOwners};
 use super::{Gap, Snapshot};
@@ -17,9 +17,66 @@ use crate::store::{Store, StoreError};
 /// committer time and its PR's merge time can differ (rebases, merge queues, clock skew).
 const PR_MARGIN: SignedDuration = SignedDuration::from_hours(31 * 24);
 
-/// The cursor `sync` and `demo` record per branch: its presence proves the branch was walked.
+/// The cursor `sync` and `demo` record per branch: which windows of time were walked into
+/// the store. A period is only built from a branch whose walks cover it, so a store synced
+/// for last quarter cannot yield an empty (passing) population for this one.
 pub fn git_cursor(repo: &str, branch: &str) -> String {
     format!("git:{repo}/{branch}")
+}
+
+/// What a branch's cursor holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Coverage {
+    /// The branch tip at the last walk.
+    pub tip: String,
+    /// Walked windows `[from, to)`, merged and sorted.
+    pub windows: Vec<(Timestamp, Timestamp)>,
+}
+
+impl Coverage {
+    pub fn add(&mut self, from: Timestamp, to: Timestamp) {
+        self.windows.push((from, to));
+        self.windows.sort();
+        let mut merged: Vec<(Timestamp, Timestamp)> = Vec::new();
+        for (a, b) in self.windows.drain(..) {
+            match merged.last_mut() {
+                Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                _ => merged.push((a, b)),
+            }
+        }
+        self.windows = merged;
+    }
+
+    pub fn covers(&self, from: Timestamp, to: Timestamp) -> bool {
+        self.windows.iter().any(|(a, b)| *a <= from && to <= *b)
+    }
+}
+
+/// Records that a branch was walked for `[from, to)` with tip `tip`.
+pub async fn record_walk(
+    store: &Store,
+    repo: &str,
+    branch: &str,
+    window: (Timestamp, Timestamp),
+    tip: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let source = git_cursor(repo, branch);
+    let mut coverage = coverage(store, &source).await?.unwrap_or_default();
+    coverage.tip = tip.to_string();
+    coverage.add(window.0, window.1);
+    let value = serde_json::to_string(&coverage)
+        .map_err(|e| StoreError::invalid("git cursor", e.to_string()))?;
+    store.set_cursor(&source, &value, now).await
+}
+
+async fn coverage(store: &Store, source: &str) -> Result<Option<Coverage>, StoreError> {
+    let Some(cursor) = store.cursor(source).await? else {
+        return Ok(None);
+    };
+    serde_json::from_str(&cursor.value)
+        .map(Some)
+        .map_err(|e| StoreError::corrupt("git cursor", e))
 }
 
 /// Reads everything the catalogue's populations need for the period.
@@ -50,6 +107,7 @@ pub async fn load(
     }
     snapshot.changes.sort_by(|a, b| a.id.cmp(&b.id));
     snapshot.tickets = tickets(store).await?;
+    snapshot.members = members(store).await?;
     Ok(snapshot)
 }
 
@@ -123,4 +181,38 @@ pub async fn tickets(store: &Store) -> Result<Option<Vec<crate::facts::Ticket>>,
     } else {
         None
     })
+}
+
+/// Organisation members, or `None` when no organisation export was imported or synced.
+pub async fn members(store: &Store) -> Result<Option<Vec<crate::facts::OrgMember>>, StoreError> {
+    let members = store.org_members().await?;
+    let imported = store
+        .imports()
+        .await?
+        .iter()
+        .any(|i| i.kind == "github-org");
+    Ok((imported || !members.is_empty()).then_some(members))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Coverage;
+    use jiff::Timestamp;
+
+    fn t(s: i64) -> Timestamp {
+        Timestamp::from_second(s).unwrap()
+    }
+
+    #[test]
+    fn coverage_merges_touching_windows_and_refuses_gaps() {
+        let mut c = Coverage::default();
+        c.add(t(0), t(10));
+        c.add(t(20), t(30));
+        assert!(c.covers(t(0), t(10)));
+        assert!(!c.covers(t(5), t(25)), "a gap between walks is not covered");
+        c.add(t(10), t(20));
+        assert_eq!(c.windows, vec![(t(0), t(30))]);
+        assert!(c.covers(t(5), t(25)));
+        assert!(!c.covers(t(25), t(31)));
+    }
 }

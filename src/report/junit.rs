@@ -7,14 +7,20 @@ use crate::evaluate::{ControlResult, ItemResult, Outcome, Results};
 
 pub fn render(results: &Results) -> String {
     let t = results.tally();
+    // A control whose population is incomplete adds one erroring "population" test case.
+    let gaps = results
+        .controls
+        .iter()
+        .filter(|c| !c.gaps.is_empty())
+        .count();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
         "<testsuites name=\"itgc {}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
         xml(&results.period),
-        t.population,
+        t.population + gaps,
         t.deviation,
-        t.not_evaluated,
+        t.not_evaluated + gaps,
         t.not_applicable
     );
     for control in &results.controls {

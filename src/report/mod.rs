@@ -54,3 +54,6 @@ pub fn reasons(item: &ItemResult) -> impl Iterator<Item = &crate::evaluate::Reas
         .iter()
         .filter(|r| r.verdict != Verdict::NotApplicable)
 }
+
+#[cfg(test)]
+mod tests;

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod export;
+pub mod org;
 
 /// The login GitHub uses in git and in the REST API for an account: bots as `name[bot]`.
 /// `gh` prints apps as `app/name`; GraphQL gives bots without the suffix.

@@ -1,0 +1,9 @@
+-- GitHub organisation members and their teams: how CODEOWNERS team entries and reviewer
+-- logins resolve to people. Each import or sync replaces one organisation's members whole
+-- (membership is a snapshot, not a history).
+CREATE TABLE org_members (
+    org   TEXT COLLATE "C" NOT NULL,
+    login TEXT COLLATE "C" NOT NULL,
+    data  TEXT    NOT NULL,
+    PRIMARY KEY (org, login)
+);
