@@ -6,11 +6,14 @@
 //! their keys come out sorted; reviews and labels are Go structs, so theirs keep field order;
 //! `author`/`mergedBy` are `{id, is_bot, login, name}` for users and `{is_bot, login: "app/…"}`
 //! for GitHub Apps such as Dependabot.
+//!
+//! `exports/github-rest/`: the same pull requests as REST responses (see [`github_rest`]), so
+//! both import forms can be shown to give the same facts.
 
 use serde_json::{Value, json};
 
-use super::clock::{MINUTE, stamp};
-use super::people::{Kind, Person};
+use super::clock::{HOUR, MINUTE, stamp};
+use super::people::{Kind, Person, ROTATION, WEB_FLOW};
 use super::repo::Landed;
 use super::script::{Change, Check, Draft, Event, Pr, Review};
 
@@ -19,6 +22,17 @@ pub(crate) fn github_prs(
     events: &[Event],
     landed: &[Landed],
 ) -> Result<(String, u64), serde_json::Error> {
+    let prs = merged(events, landed);
+    let values: Vec<Value> = prs
+        .iter()
+        .map(|(pr, landed)| pull_request(pr, landed))
+        .collect();
+    Ok((pretty(&values)?, prs.len() as u64))
+}
+
+/// Every merged pull request with what landed, newest first (as both gh and the REST list
+/// endpoint order them).
+fn merged<'a>(events: &'a [Event], landed: &'a [Landed]) -> Vec<(&'a Pr, &'a Landed)> {
     let mut prs: Vec<(&Pr, &Landed)> = events
         .iter()
         .zip(landed)
@@ -27,15 +41,14 @@ pub(crate) fn github_prs(
             Change::Direct(_) => None,
         })
         .collect();
-    // gh lists the newest pull request first.
     prs.sort_by_key(|(pr, _)| std::cmp::Reverse(pr.number));
-    let values: Vec<Value> = prs
-        .iter()
-        .map(|(pr, landed)| pull_request(pr, landed))
-        .collect();
-    let mut text = serde_json::to_string_pretty(&values)?;
+    prs
+}
+
+fn pretty(value: &impl serde::Serialize) -> Result<String, serde_json::Error> {
+    let mut text = serde_json::to_string_pretty(value)?;
     text.push('\n');
-    Ok((text, prs.len() as u64))
+    Ok(text)
 }
 
 fn pull_request(pr: &Pr, landed: &Landed) -> Value {
@@ -158,6 +171,182 @@ fn check_run(check: &Check, run: u64, index: u64, started: i64) -> Value {
         "status": "COMPLETED",
         "workflowName": check.workflow,
     })
+}
+
+// ----- REST form -------------------------------------------------------------------------------
+
+/// The REST responses an exporter without `gh` saves, as `(path under exports/github-rest/,
+/// JSON text)`: `pulls.json` (`GET /repos/demo-fintech/payments-api/pulls?state=closed`, every
+/// page), and per merged pull request `reviews/N.json`, `commits/N.json` and
+/// `check-runs/N.json` (the check runs of its head commit).
+///
+/// Responses are trimmed to the fields an auditor might read, as the CSV exports are. Entries
+/// of `pulls.json` carry `merged_by`, as `GET …/pulls/N` returns them (the list endpoint leaves
+/// it out). Numbers the history skips were pull requests closed without merging; they are in
+/// `pulls.json` with `merged_at: null`, as GitHub lists them.
+pub(crate) fn github_rest(
+    events: &[Event],
+    landed: &[Landed],
+) -> Result<Vec<(String, String)>, serde_json::Error> {
+    let prs = merged(events, landed);
+    let mut files = vec![("pulls.json".to_string(), pretty(&pulls(&prs))?)];
+    for (pr, landed) in &prs {
+        let n = pr.number;
+        files.push((
+            format!("reviews/{n}.json"),
+            pretty(&rest_reviews(pr, landed))?,
+        ));
+        files.push((
+            format!("commits/{n}.json"),
+            pretty(&rest_commits(pr, landed))?,
+        ));
+        files.push((
+            format!("check-runs/{n}.json"),
+            pretty(&check_runs(pr, landed))?,
+        ));
+    }
+    Ok(files)
+}
+
+fn rest_reviews(pr: &Pr, landed: &Landed) -> Vec<Value> {
+    let reviews = pr.reviews.iter().enumerate();
+    reviews
+        .map(|(i, r)| rest_review(pr, i, r, landed))
+        .collect()
+}
+
+fn rest_commits(pr: &Pr, landed: &Landed) -> Vec<Value> {
+    let commits = pr.commits.iter().zip(&landed.branch);
+    commits
+        .map(|(draft, oid)| rest_commit(draft, oid))
+        .collect()
+}
+
+/// Merged pull requests and the closed, unmerged ones between them, newest first.
+fn pulls(prs: &[(&Pr, &Landed)]) -> Vec<Value> {
+    let mut values = Vec::new();
+    for pair in prs.windows(2) {
+        let ((newer, landed), (older, _)) = (pair[0], pair[1]);
+        values.push(rest_pull(newer, landed));
+        for number in (older.number + 1..newer.number).rev() {
+            values.push(closed_unmerged(number, older.merged_at + HOUR));
+        }
+    }
+    if let Some((oldest, landed)) = prs.last() {
+        values.push(rest_pull(oldest, landed));
+    }
+    values
+}
+
+fn rest_pull(pr: &Pr, landed: &Landed) -> Value {
+    let created = pr.commits.first().map_or(pr.merged_at, |d| d.at);
+    let head = landed.branch.last().cloned().unwrap_or_default();
+    json!({
+        "url": format!("{API}/pulls/{}", pr.number),
+        "number": pr.number,
+        "state": "closed",
+        "title": pr.title,
+        "user": rest_user(pr.author),
+        "body": if pr.body.is_empty() { Value::Null } else { Value::from(pr.body.as_str()) },
+        "labels": pr.labels.iter().map(|l| label(l)).collect::<Vec<_>>(),
+        "created_at": stamp(created),
+        "closed_at": stamp(pr.merged_at),
+        "merged_at": stamp(pr.merged_at),
+        "merge_commit_sha": landed.commit,
+        "head": { "label": format!("demo-fintech:{}", pr.head), "ref": pr.head, "sha": head },
+        "base": { "label": "demo-fintech:main", "ref": "main" },
+        "author_association": association(pr.author),
+        "merged_by": rest_user(pr.merged_by),
+    })
+}
+
+/// A pull request someone opened and closed without merging; the importer must skip it.
+fn closed_unmerged(number: u64, at: i64) -> Value {
+    let author = ROTATION[number as usize % ROTATION.len()];
+    json!({
+        "url": format!("{API}/pulls/{number}"),
+        "number": number,
+        "state": "closed",
+        "title": "Spike: try a different retry strategy",
+        "user": rest_user(author),
+        "body": "Closing: not the approach we want.",
+        "labels": [],
+        "created_at": stamp(at - 2 * HOUR),
+        "closed_at": stamp(at),
+        "merged_at": null,
+        "merge_commit_sha": null,
+        "head": { "label": format!("demo-fintech:spike/{number}"), "ref": format!("spike/{number}"), "sha": format!("{number:040x}") },
+        "base": { "label": "demo-fintech:main", "ref": "main" },
+        "author_association": association(author),
+    })
+}
+
+const API: &str = "https://api.github.com/repos/demo-fintech/payments-api";
+
+/// REST's `simple-user`: no display name or email, unlike gh's author objects.
+fn rest_user(person: &Person) -> Value {
+    json!({
+        "login": person.login,
+        "id": person.github_id,
+        "node_id": person.node_id(),
+        "type": if person.is_bot() { "Bot" } else { "User" },
+        "site_admin": false,
+    })
+}
+
+fn rest_review(pr: &Pr, index: usize, r: &Review, landed: &Landed) -> Value {
+    json!({
+        "id": 2_900_000_000 + pr.number * 100 + index as u64,
+        "node_id": format!("PRR_kwDOLdemo{:04}{index:02}", pr.number),
+        "user": rest_user(r.by),
+        "body": r.body,
+        "state": r.state,
+        "author_association": association(r.by),
+        "submitted_at": stamp(r.at),
+        "commit_id": landed.branch.get(r.commit).cloned().unwrap_or_default(),
+    })
+}
+
+/// A branch commit as `GET …/pulls/N/commits` lists it. GitHub returns the message without
+/// git's final newline. Bots commit through the API, so GitHub (web-flow) is their committer.
+fn rest_commit(draft: &Draft, oid: &str) -> Value {
+    let committer = if draft.author.is_bot() {
+        &WEB_FLOW
+    } else {
+        draft.author
+    };
+    let git = |p: &Person| json!({ "name": p.name, "email": p.email, "date": stamp(draft.at) });
+    json!({
+        "sha": oid,
+        "commit": {
+            "author": git(draft.author),
+            "committer": git(committer),
+            "message": draft.message.trim_end(),
+        },
+        "author": rest_user(draft.author),
+        "committer": rest_user(committer),
+    })
+}
+
+/// `GET …/commits/{head}/check-runs`: the same runs the gh rollup shows.
+fn check_runs(pr: &Pr, landed: &Landed) -> Value {
+    let head = landed.branch.last().cloned().unwrap_or_default();
+    let runs: Vec<Value> = checks(pr)
+        .into_iter()
+        .map(|run| {
+            json!({
+                "name": run["name"],
+                "head_sha": head,
+                "status": "completed",
+                "conclusion": run["conclusion"].as_str().map(str::to_ascii_lowercase),
+                "started_at": run["startedAt"],
+                "completed_at": run["completedAt"],
+                "details_url": run["detailsUrl"],
+                "app": { "slug": "github-actions" },
+            })
+        })
+        .collect();
+    json!({ "total_count": runs.len(), "check_runs": runs })
 }
 
 #[cfg(test)]

@@ -7,6 +7,8 @@
 //! ```text
 //! repos/payments-api/                 git repository, branch main, history June – 1 Oct 2026
 //! exports/github-prs.json             gh pr list --state merged --json … (every merged PR)
+//! exports/github-rest/                the same pull requests as REST responses: pulls.json,
+//!                                     reviews/N.json, commits/N.json, check-runs/N.json
 //! exports/access/okta-users.csv       access-list (okta)
 //! exports/access/aws-iam.csv          access-list (aws)
 //! exports/access/github-org.json      access-list (github)
@@ -42,6 +44,8 @@ pub const PERIOD: &str = "2026-Q3";
 pub const REPO_NAME: &str = "payments-api";
 /// The in-scope branch of the demo repository.
 pub const BRANCH: &str = "main";
+/// The REST form of the pull-request export, relative to the demo root.
+pub const REST_EXPORT: &str = "exports/github-rest";
 
 const PERIOD_START: i64 = clock::utc(2026, 7, 1, 0, 0);
 const PERIOD_END: i64 = clock::utc(2026, 10, 1, 0, 0);
@@ -265,7 +269,12 @@ fn populate(staging: &Path, out: &Path) -> Result<DemoOrg, DemoError> {
     let landed = repo::write(&staging.join(&repo_dir), &events)?;
     let files = exports::all(&events, &landed).map_err(DemoError::Json)?;
     for file in &files {
-        write_export(staging, file)?;
+        write_file(staging, file.path, &file.text)?;
+    }
+    // The REST form of the pull-request export is a directory, not one export file: it is
+    // written beside the others but not listed in `exports` (nothing imports it by default).
+    for (path, text) in github::github_rest(&events, &landed).map_err(DemoError::Json)? {
+        write_file(staging, &format!("{REST_EXPORT}/{path}"), &text)?;
     }
     Ok(DemoOrg {
         root: out.to_path_buf(),
@@ -281,12 +290,13 @@ fn populate(staging: &Path, out: &Path) -> Result<DemoOrg, DemoError> {
     })
 }
 
-fn write_export(staging: &Path, file: &exports::ExportFile) -> Result<(), DemoError> {
-    let path = staging.join(file.path);
+/// Writes `text` to `rel` (`/`-separated) under `staging`, creating its directories.
+fn write_file(staging: &Path, rel: &str, text: &str) -> Result<(), DemoError> {
+    let path = staging.join(rel);
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir).map_err(io_error(dir))?;
     }
-    fs::write(&path, &file.text).map_err(io_error(&path))
+    fs::write(&path, text).map_err(io_error(&path))
 }
 
 fn describe(out: &Path, file: &exports::ExportFile) -> DemoExport {
