@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use jiff::Timestamp;
 
-use super::{Config, Ui};
+use super::{Config, Ui, import};
 use crate::exit::Exit;
 use crate::model::{self, builtin};
 use crate::period::Period;
@@ -176,12 +176,30 @@ async fn load(org: &crate::demo::DemoOrg, url: &str, ui: &Ui) -> Result<(), Fail
             &import.sha256[..12]
         ));
     }
+    import_exports(&store, org, ui).await?;
     store.finish_run(run, now(), 0).await.map_err(store_err)?;
     ui.say(format!(
         "store: {url} ({} backend), run {run}",
         store.backend()
     ));
     store.close().await;
+    Ok(())
+}
+
+/// Imports the pull requests and tickets as `itgc import` does, so that a check can run on the
+/// demo straight away.
+async fn import_exports(store: &Store, org: &crate::demo::DemoOrg, ui: &Ui) -> Result<(), Failure> {
+    for export in &org.exports {
+        let parsed = match export.kind {
+            "github-prs" => import::read_pull_requests(crate::demo::REPO_NAME, &export.path)?,
+            "tickets" => import::read_tickets(&export.path)?,
+            _ => continue,
+        };
+        let line = import::write(store, &parsed)
+            .await
+            .map_err(|e| (Exit::Usage, format!("store: {e}")))?;
+        ui.say(line);
+    }
     Ok(())
 }
 

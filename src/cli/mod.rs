@@ -13,6 +13,7 @@ mod completions;
 mod config;
 mod demo;
 mod gate;
+mod import;
 mod init;
 mod validate;
 
@@ -65,6 +66,9 @@ pub enum Command {
     Init(init::InitArgs),
     /// Check controls and policies: schema, references, expressions; report every problem.
     Validate(validate::ValidateArgs),
+    /// Import an offline export into the store: github-prs or tickets (access-list, hr-roster,
+    /// access-review and job-runs come in a later release).
+    Import(import::ImportArgs),
     /// Test controls for a period against the store; exit 0 effective, 1 deviations, 3 incomplete.
     Check(check::CheckArgs),
     /// CI: test the changes being deployed against the change-management controls.
@@ -139,6 +143,7 @@ fn run(command: Command, config: &Config, ui: &Ui) -> Exit {
     match command {
         Command::Init(args) => init::run(&args, ui),
         Command::Validate(args) => validate::run(&args, config, ui),
+        Command::Import(args) => import::run(&args, config, ui),
         Command::Demo(args) => demo::run(&args, config, ui),
         Command::Check(args) => check::run(&args, config, ui),
         Command::Gate(args) => gate::run(&args, config, ui),

@@ -285,8 +285,9 @@ fn timestamp(text: &str) -> Result<Timestamp, String> {
         .or_else(|| utc_civil(text))
         .ok_or_else(|| {
             format!(
-                "`{text}` is not a time: expected RFC 3339 (2026-08-22T01:12:00Z), \
-                 `YYYY-MM-DD HH:MM` or `YYYY-MM-DD` (both UTC)"
+                "`{}` is not a time: expected RFC 3339 (2026-08-22T01:12:00Z), \
+                 `YYYY-MM-DD HH:MM` or `YYYY-MM-DD` (both UTC)",
+                text.escape_debug()
             )
         })?;
     if at.subsec_nanosecond() != 0 {

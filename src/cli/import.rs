@@ -1,0 +1,225 @@
+//! `itgc import KIND PATH [--repo NAME]`: read an offline export and store its facts with the
+//! fingerprint of the exact bytes they came from.
+//!
+//! All or nothing: the whole export is read and checked before the store is opened, so bad
+//! input (exit 2) writes nothing. Then the facts are written in one transaction and the import
+//! is recorded. Re-importing the same bytes rewrites the same facts and finds the import already
+//! recorded, so it changes nothing. (The facts and the import record are two writes: if the
+//! second failed, running the import again completes it.)
+
+use std::path::Path;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::{Config, Ui};
+use crate::exit::Exit;
+use crate::facts::{Import, PullRequest, Ticket};
+use crate::model::Catalog;
+use crate::source::github::export;
+use crate::source::{files, tickets};
+use crate::store::{ImportOutcome, Store, StoreError};
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+github-prs: the output of
+  gh pr list --repo OWNER/NAME --state merged --limit 100000 --json number,title,body,author,\
+mergedAt,mergedBy,mergeCommit,baseRefName,headRefName,labels,reviews,commits,statusCheckRollup
+or a directory of REST responses: pulls.json (GET /repos/OWNER/NAME/pulls?state=closed, all \
+pages in one array) and optional reviews/N.json, commits/N.json, check-runs/N.json per pull request.
+
+tickets: a CSV with Jira-style headers; required: Issue key (or Key), Status, Created.")]
+pub struct ImportArgs {
+    /// What the export holds (access-list, hr-roster, access-review and job-runs come in a later
+    /// release).
+    #[arg(value_enum)]
+    pub kind: ImportKind,
+    /// The export: a file, or for github-prs also a directory of REST responses.
+    pub path: PathBuf,
+    /// The repository the pull requests belong to, as the policies name it (github-prs only).
+    #[arg(long, value_name = "NAME", required_if_eq("kind", "github-prs"))]
+    pub repo: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportKind {
+    /// Merged pull requests: `gh pr list … --json` output or a directory of REST responses.
+    GithubPrs,
+    /// Tickets (change requests, incidents): a CSV with Jira-style headers.
+    Tickets,
+}
+
+/// An export read and checked, with its import record; nothing has touched the store yet.
+pub(crate) struct Parsed {
+    facts: Facts,
+    import: Import,
+    /// The path as the user gave it.
+    shown: String,
+}
+
+enum Facts {
+    PullRequests(Vec<PullRequest>),
+    Tickets(Vec<Ticket>),
+}
+
+type Failure = (Exit, String);
+
+pub fn run(args: &ImportArgs, config: &Config, ui: &Ui) -> Exit {
+    match import(args, config, ui) {
+        Ok(()) => Exit::Pass,
+        // An empty message: the problem was already printed (catalogue diagnostics).
+        Err((exit, message)) if message.is_empty() => exit,
+        Err((exit, message)) => super::fail(ui, exit, message),
+    }
+}
+
+fn import(args: &ImportArgs, config: &Config, ui: &Ui) -> Result<(), Failure> {
+    let parsed = match (args.kind, args.repo.as_deref()) {
+        (ImportKind::GithubPrs, Some(repo)) => {
+            check_repo(repo, config, ui)?;
+            read_pull_requests(repo, &args.path)?
+        }
+        (ImportKind::GithubPrs, None) => return Err(usage("github-prs needs --repo NAME")),
+        (ImportKind::Tickets, None) => read_tickets(&args.path)?,
+        (ImportKind::Tickets, Some(_)) => {
+            return Err(usage(
+                "--repo applies to github-prs only; tickets belong to no repo",
+            ));
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| usage(format!("cannot start the async runtime: {e}")))?;
+    let line = runtime.block_on(async {
+        let store = Store::open(&config.database_url).await?;
+        let line = write(&store, &parsed).await;
+        store.close().await;
+        line
+    });
+    ui.say(line.map_err(|e| usage(format!("store: {e}")))?);
+    Ok(())
+}
+
+fn usage(message: impl Into<String>) -> Failure {
+    (Exit::Usage, message.into())
+}
+
+/// The repo must be one the policies declare: pull requests filed under a misspelt name would
+/// never be linked to the repository's commits.
+fn check_repo(repo: &str, config: &Config, ui: &Ui) -> Result<(), Failure> {
+    let catalog =
+        super::validate::load_catalog(config, ui).map_err(|exit| (exit, String::new()))?;
+    let declared = declared_repos(&catalog);
+    if declared.contains(&repo) {
+        return Ok(());
+    }
+    let hint = match crate::diagnostics::did_you_mean(repo, declared.iter().copied()) {
+        Some(name) => format!("; did you mean `{name}`?"),
+        None if declared.is_empty() => "; the policies declare no repos".to_string(),
+        None => format!("; declared: {}", declared.join(", ")),
+    };
+    Err(usage(format!(
+        "--repo {repo}: no repo of that name in the policies{hint}"
+    )))
+}
+
+fn declared_repos(catalog: &Catalog) -> Vec<&str> {
+    let systems = catalog.policies.iter().flat_map(|p| &p.value.systems);
+    let mut repos: Vec<&str> = systems
+        .flat_map(|s| &s.repos)
+        .map(|r| r.name.as_str())
+        .collect();
+    repos.sort_unstable();
+    repos.dedup();
+    repos
+}
+
+/// Reads a pull-request export of `repo` (a `gh` file or a REST directory) and its import
+/// record. A directory is fingerprinted by its listing (see `export::rest`): its `file_name`
+/// is the directory's name and its `rows` the entries of `pulls.json`.
+pub(crate) fn read_pull_requests(repo: &str, path: &Path) -> Result<Parsed, Failure> {
+    let export = export::read_export(repo, path).map_err(|e| usage(e.to_string()))?;
+    let import = if export.directory {
+        Import {
+            kind: "github-prs".into(),
+            scope: Some(repo.to_string()),
+            file_name: file_name(path),
+            sha256: export.digest.sha256.clone(),
+            bytes: export.digest.bytes,
+            rows: export.entries,
+            as_of: None,
+        }
+    } else {
+        fingerprint("github-prs", Some(repo), path, &export.digest.sha256)?
+    };
+    Ok(Parsed {
+        facts: Facts::PullRequests(export.pull_requests),
+        import,
+        shown: path.display().to_string(),
+    })
+}
+
+/// Reads a ticket export and its import record.
+pub(crate) fn read_tickets(path: &Path) -> Result<Parsed, Failure> {
+    let (tickets, digest) = tickets::read_with_digest(path).map_err(|e| usage(e.to_string()))?;
+    let import = fingerprint("tickets", None, path, &digest.sha256)?;
+    Ok(Parsed {
+        facts: Facts::Tickets(tickets),
+        import,
+        shown: path.display().to_string(),
+    })
+}
+
+/// The import record of a file. The file is read again to fingerprint it, so the result must
+/// match the bytes that were parsed: if the file changed in between, the record would vouch
+/// for data that was never stored.
+fn fingerprint(
+    kind: &str,
+    scope: Option<&str>,
+    path: &Path,
+    parsed_sha256: &str,
+) -> Result<Import, Failure> {
+    let import = files::fingerprint(kind, scope, path).map_err(|e| usage(e.to_string()))?;
+    if import.sha256 != parsed_sha256 {
+        return Err(usage(format!(
+            "{} changed while it was being imported; import it again once it is complete",
+            path.display()
+        )));
+    }
+    Ok(import)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    )
+}
+
+/// Writes the facts (one transaction) and records the import; returns the line to print.
+pub(crate) async fn write(store: &Store, parsed: &Parsed) -> Result<String, StoreError> {
+    let (count, what) = match &parsed.facts {
+        Facts::PullRequests(prs) => (
+            store.upsert_pull_requests(prs).await?,
+            "merged pull requests",
+        ),
+        Facts::Tickets(tickets) => (store.upsert_tickets(tickets).await?, "tickets"),
+    };
+    let import = &parsed.import;
+    let outcome = store.record_import(import).await?;
+    let of = import
+        .scope
+        .as_deref()
+        .map(|s| format!(" of {s}"))
+        .unwrap_or_default();
+    let sha = import.sha256.get(..12).unwrap_or(&import.sha256);
+    let again = match outcome {
+        ImportOutcome::Inserted(_) => String::new(),
+        ImportOutcome::AlreadyPresent(id) => format!(", the same bytes as import {id}"),
+    };
+    Ok(format!(
+        "imported {count} {what}{of} from {} (sha256 {sha}{again})",
+        parsed.shown
+    ))
+}
