@@ -8,6 +8,7 @@ pub mod cli;
 pub mod demo;
 pub mod diagnostics;
 pub mod evaluate;
+pub mod evidence;
 pub mod exit;
 pub mod facts;
 pub mod model;

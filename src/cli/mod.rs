@@ -12,6 +12,7 @@ mod check;
 mod completions;
 mod config;
 mod demo;
+mod evidence;
 mod gate;
 mod import;
 mod init;
@@ -75,6 +76,8 @@ pub enum Command {
     Gate(gate::GateArgs),
     /// Build a demo organisation (git repo + exports), validate, load it into the store.
     Demo(demo::DemoArgs),
+    /// Evidence packets: make a signing key, verify a packet.
+    Evidence(evidence::EvidenceArgs),
     /// Print shell completions.
     Completions(completions::CompletionsArgs),
     /// Print the man page (roff).
@@ -145,6 +148,7 @@ fn run(command: Command, config: &Config, ui: &Ui) -> Exit {
         Command::Validate(args) => validate::run(&args, config, ui),
         Command::Import(args) => import::run(&args, config, ui),
         Command::Demo(args) => demo::run(&args, config, ui),
+        Command::Evidence(args) => evidence::run(&args, ui),
         Command::Check(args) => check::run(&args, config, ui),
         Command::Gate(args) => gate::run(&args, config, ui),
         Command::Completions(args) => completions::completions(&args),
