@@ -314,3 +314,30 @@ fn usage_errors_exit_2_before_anything_is_read() {
     let empty = project.contents();
     assert!(empty.prs.is_empty() && empty.tickets.is_empty() && empty.imports.is_empty());
 }
+
+#[test]
+fn the_demo_imports_its_pull_requests_and_tickets() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = itgc(dir.path())
+        .args(["demo", "--out", "org"])
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    for line in [
+        "imported 49 merged pull requests of payments-api from org/exports/github-prs.json",
+        "imported 49 tickets from org/exports/tickets/tickets.csv",
+    ] {
+        assert!(stdout.contains(line), "{line}\n{stdout}");
+    }
+    let project = Project {
+        url: format!("sqlite://{}/org/.itgc/itgc.db", dir.path().display()),
+        org: dir.path().join("org"),
+        _dir: dir,
+    };
+    let contents = project.contents();
+    assert_eq!((contents.prs.len(), contents.tickets.len()), (49, 49));
+    let inc = contents.tickets.iter().find(|t| t.key == "INC-44").unwrap();
+    assert_eq!(inc.kind.as_deref(), Some("Incident"));
+    assert_eq!(inc.job, None, "the demo's export has no job column");
+}
