@@ -1,0 +1,384 @@
+//! The HTTP side: one octocrab instance, GraphQL and REST endpoints derived from one API URL,
+//! retries with backoff, and a count of every request sent.
+//!
+//! octocrab's typed `graphql()` and `get()` return only the body; the sync needs the headers
+//! (`retry-after`, `x-ratelimit-*`, `x-oauth-scopes`, `date`, `link`), so requests go through
+//! its raw `_post`/`_get` and the body is decoded here.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::clock::{Clock, SystemClock};
+use super::error::ApiError;
+use super::limits::{self, MAX_ATTEMPTS, Meta, Reply, Verdict};
+use super::token::Token;
+
+/// github.com's API; GitHub Enterprise Server is `https://HOST/api/v3`.
+pub const DEFAULT_API_URL: &str = "https://api.github.com";
+/// The variable GitHub Actions sets to the API of the instance a workflow runs on.
+pub const API_URL_VAR: &str = "GITHUB_API_URL";
+
+/// Where the API is and how to authenticate.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// REST base URL: `https://api.github.com` or `https://HOST/api/v3`. GraphQL is derived
+    /// from it (`…/graphql`, or `https://HOST/api/graphql` for Enterprise Server).
+    pub api_url: String,
+    pub token: Token,
+}
+
+impl ApiConfig {
+    /// github.com with `token`.
+    pub fn new(token: Token) -> ApiConfig {
+        ApiConfig {
+            api_url: DEFAULT_API_URL.to_string(),
+            token,
+        }
+    }
+
+    /// `GITHUB_API_URL` when set and not blank, else github.com.
+    pub fn from_env(token: Token) -> ApiConfig {
+        let url = std::env::var(API_URL_VAR)
+            .ok()
+            .filter(|u| !u.trim().is_empty());
+        ApiConfig {
+            api_url: url.unwrap_or_else(|| DEFAULT_API_URL.to_string()),
+            token,
+        }
+    }
+}
+
+/// The two endpoints of one GitHub instance as octocrab addresses them: a root URL, and
+/// paths below it. octocrab only sends the token to paths relative to its base URL (or to
+/// api.github.com), so both endpoints must share one root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Endpoints {
+    root: String,
+    rest_prefix: &'static str,
+}
+
+const GRAPHQL_PATH: &str = "/graphql";
+
+fn endpoints(api_url: &str) -> Result<Endpoints, ApiError> {
+    let url = api_url.trim().trim_end_matches('/');
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(ApiError::Config(format!(
+            "the API URL `{url}` must start with https:// (e.g. {DEFAULT_API_URL} or https://HOST/api/v3)"
+        )));
+    }
+    // Enterprise Server: REST under /api/v3, GraphQL at /api/graphql.
+    Ok(
+        match url.strip_suffix("/v3").filter(|r| r.ends_with("/api")) {
+            Some(root) => Endpoints {
+                root: root.to_string(),
+                rest_prefix: "/v3",
+            },
+            None => Endpoints {
+                root: url.to_string(),
+                rest_prefix: "",
+            },
+        },
+    )
+}
+
+/// One GraphQL error as GitHub reports it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct GqlError {
+    pub message: String,
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    path: Vec<Value>,
+}
+
+impl GqlError {
+    /// The error's path as `repository.rulesets`.
+    pub fn path(&self) -> String {
+        let parts: Vec<String> = self
+            .path
+            .iter()
+            .map(|p| p.as_str().map_or_else(|| p.to_string(), str::to_string))
+            .collect();
+        parts.join(".")
+    }
+}
+
+/// A decoded GraphQL answer: `data` may be partial when `errors` is not empty.
+#[derive(Debug)]
+pub struct GqlReply {
+    pub data: Value,
+    pub errors: Vec<GqlError>,
+    pub meta: Meta,
+}
+
+/// A client for one GitHub instance. Cheap to share by reference; counts requests.
+pub struct Client {
+    octo: octocrab::Octocrab,
+    endpoints: Endpoints,
+    token: Token,
+    clock: Arc<dyn Clock>,
+    requests: AtomicU64,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("root", &self.endpoints.root)
+            .field("token", &self.token)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A client for `config`, sleeping on the wall clock.
+    pub fn new(config: ApiConfig) -> Result<Client, ApiError> {
+        let endpoints = endpoints(&config.api_url)?;
+        let octo = octocrab::Octocrab::builder()
+            .base_uri(endpoints.root.as_str())
+            .map_err(|e| ApiError::Config(format!("API URL `{}`: {e}", config.api_url)))?
+            .personal_token(config.token.expose().to_string())
+            .set_connect_timeout(Some(Duration::from_secs(20)))
+            .set_read_timeout(Some(Duration::from_secs(90)))
+            .build()
+            .map_err(|e| ApiError::Config(config.token.scrub(&e.to_string())))?;
+        Ok(Client {
+            octo,
+            endpoints,
+            token: config.token,
+            clock: Arc::new(SystemClock),
+            requests: AtomicU64::new(0),
+        })
+    }
+
+    /// The same client on another clock (tests: no real waiting).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Client {
+        self.clock = clock;
+        self
+    }
+
+    /// The client's clock: the fallback when GitHub sends no `date`.
+    pub fn now(&self) -> jiff::Timestamp {
+        self.clock.now()
+    }
+
+    /// HTTP requests sent so far, retries included.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// Runs a GraphQL query. Transport failures, rate limits and 5xx are retried; any other
+    /// non-200, or a body that is not a GraphQL answer, is an error.
+    pub async fn graphql(
+        &self,
+        what: &str,
+        query: &str,
+        variables: Value,
+    ) -> Result<GqlReply, ApiError> {
+        let body = serde_json::json!({ "query": query, "variables": variables });
+        let reply = self.send(what, GRAPHQL_PATH, Some(&body)).await?;
+        if reply.status != 200 {
+            return Err(self.refused(what, &reply));
+        }
+        self.decode_graphql(what, reply)
+    }
+
+    /// GETs a REST path (below `/v3` on Enterprise Server). Non-2xx answers are returned, not
+    /// raised: a 403 on a setting means "not evaluated", which only the caller can say.
+    pub async fn rest_get(&self, what: &str, path: &str) -> Result<Reply, ApiError> {
+        let path = format!("{}{path}", self.endpoints.rest_prefix);
+        self.send(what, &path, None).await
+    }
+
+    /// The error for a final non-success answer, with GitHub's own message.
+    pub fn refused(&self, what: &str, reply: &Reply) -> ApiError {
+        let message = serde_json::from_str::<Value>(&reply.body)
+            .ok()
+            .and_then(|v| v["message"].as_str().map(str::to_string))
+            .unwrap_or_else(|| snippet(&reply.body));
+        ApiError::Status {
+            what: what.to_string(),
+            status: reply.status,
+            message: self.token.scrub(&message),
+        }
+    }
+
+    fn decode_graphql(&self, what: &str, reply: Reply) -> Result<GqlReply, ApiError> {
+        #[derive(Deserialize)]
+        struct Envelope {
+            #[serde(default)]
+            data: Option<Value>,
+            #[serde(default)]
+            errors: Vec<GqlError>,
+        }
+        let invalid = |message: String| ApiError::Invalid {
+            what: what.to_string(),
+            message: self.token.scrub(&message),
+        };
+        let envelope: Envelope = serde_json::from_str(&reply.body).map_err(|e| {
+            invalid(format!(
+                "{e} (is the answer cut off? {} bytes)",
+                reply.body.len()
+            ))
+        })?;
+        let mut errors = envelope.errors;
+        for e in &mut errors {
+            e.message = self.token.scrub(&e.message);
+        }
+        match envelope.data {
+            Some(data) if data.is_object() => Ok(GqlReply {
+                data,
+                errors,
+                meta: reply.meta,
+            }),
+            _ if !errors.is_empty() => Err(ApiError::GraphQl {
+                what: what.to_string(),
+                messages: errors.iter().map(|e| e.message.clone()).collect(),
+            }),
+            _ => Err(invalid("it has neither `data` nor `errors`".into())),
+        }
+    }
+
+    /// Sends one request until it gets a final answer or runs out of attempts.
+    async fn send(&self, what: &str, path: &str, body: Option<&Value>) -> Result<Reply, ApiError> {
+        let mut last = String::new();
+        for attempt in 0..MAX_ATTEMPTS {
+            let verdict = match self.attempt(path, body).await {
+                Ok(reply) => match limits::judge(&reply, attempt, self.clock.now()) {
+                    Verdict::Final => return Ok(reply),
+                    retry => retry,
+                },
+                Err(message) => limits::transport_retry(attempt, &message),
+            };
+            if let Verdict::Retry { wait, why } = verdict {
+                tracing::info!("{what}: {why}; retrying in {}s", wait.as_secs());
+                last = why;
+                if attempt + 1 < MAX_ATTEMPTS {
+                    self.clock.sleep(wait).await;
+                }
+            }
+        }
+        Err(ApiError::GaveUp {
+            what: what.to_string(),
+            attempts: MAX_ATTEMPTS,
+            message: last,
+        })
+    }
+
+    /// One HTTP exchange; `Err` is a transport failure, scrubbed of the token.
+    async fn attempt(&self, path: &str, body: Option<&Value>) -> Result<Reply, String> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let sent = match body {
+            Some(body) => self.octo._post(path, Some(body)).await,
+            None => self.octo._get(path).await,
+        };
+        let response = sent.map_err(|e| self.token.scrub(&e.to_string()))?;
+        let status = response.status().as_u16();
+        let meta = Meta::read(|name| {
+            let value = response.headers().get(name)?;
+            value.to_str().ok().map(str::to_string)
+        });
+        let body = self
+            .octo
+            .body_to_string(response)
+            .await
+            .map_err(|e| self.token.scrub(&format!("reading the answer: {e}")))?;
+        Ok(Reply { status, meta, body })
+    }
+}
+
+/// The start of a body for an error message: enough to recognise, never a whole page.
+fn snippet(body: &str) -> String {
+    let line = body.lines().next().unwrap_or_default();
+    match line.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line.to_string(),
+    }
+}
+
+/// Percent-encodes one path segment (a branch name may contain `/`, `#`, `%`).
+pub fn segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// Decodes the value at JSON `pointer` of a GraphQL `data` into `T`; a missing or mistyped
+/// field names its path (the usual sign of a cut-off or changed answer).
+pub fn decode_at<T: serde::de::DeserializeOwned>(
+    what: &str,
+    data: &Value,
+    pointer: &str,
+) -> Result<T, ApiError> {
+    let invalid = |message: String| ApiError::Invalid {
+        what: what.to_string(),
+        message,
+    };
+    let value = data
+        .pointer(pointer)
+        .filter(|v| !v.is_null())
+        .ok_or_else(|| invalid(format!("`{pointer}` is missing")))?;
+    serde_path_to_error::deserialize(value)
+        .map_err(|e| invalid(format!("{pointer}/{}: {}", e.path(), e.inner())))
+}
+
+/// Refuses a reply with GraphQL errors where the sync cannot accept partial data.
+pub fn no_errors(what: &str, reply: &GqlReply) -> Result<(), ApiError> {
+    if reply.errors.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::GraphQl {
+        what: what.to_string(),
+        messages: reply.errors.iter().map(|e| e.message.clone()).collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derives_graphql_beside_rest() {
+        let e = endpoints("https://api.github.com/").unwrap();
+        assert_eq!(
+            (e.root.as_str(), e.rest_prefix),
+            ("https://api.github.com", "")
+        );
+        let e = endpoints("https://ghe.example.com/api/v3").unwrap();
+        assert_eq!(
+            (e.root.as_str(), e.rest_prefix),
+            ("https://ghe.example.com/api", "/v3")
+        );
+        let e = endpoints("http://127.0.0.1:8080").unwrap();
+        assert_eq!(
+            (e.root.as_str(), e.rest_prefix),
+            ("http://127.0.0.1:8080", "")
+        );
+        assert!(endpoints("api.github.com").is_err());
+    }
+
+    #[test]
+    fn encodes_branch_names() {
+        assert_eq!(segment("release/1.0#x"), "release%2F1.0%23x");
+        assert_eq!(segment("main"), "main");
+    }
+
+    #[test]
+    fn graphql_error_paths() {
+        let e: GqlError = serde_json::from_value(serde_json::json!({
+            "message": "no", "type": "FORBIDDEN", "path": ["repository", "rulesets", 0]
+        }))
+        .unwrap();
+        assert_eq!(e.path(), "repository.rulesets.0");
+    }
+}

@@ -1,0 +1,652 @@
+//! The live GitHub source against a loopback mock of GitHub's GraphQL and REST APIs: paging,
+//! nested overflow, rate limits, 5xx, cut-off answers, completeness, protection the token
+//! cannot read, merge queues, the request budget, Enterprise Server URLs, and the token never
+//! showing up in output. Never the internet.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use itgc::facts::{CheckConclusion, PrEvent, ReviewState};
+use itgc::source::github::api::{
+    ApiConfig, ApiError, Client, Clock, RepoRequest, RepoSync, Sleep, Snapshot, Token, sync_repo,
+};
+use jiff::Timestamp;
+use serde_json::{Value, json};
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+const TOKEN: &str = "ghp_TESTtoken_must_never_print_0123456789";
+const FIXTURE: &str = include_str!("fixtures/github/search_page.json");
+
+fn at(text: &str) -> Timestamp {
+    text.parse().unwrap()
+}
+
+fn fixture() -> Value {
+    serde_json::from_str(FIXTURE).unwrap()
+}
+
+/// The merged pull request #412 of the fixture, renumbered and re-timed.
+fn bulk_pr(number: u64) -> Value {
+    let mut pr = fixture()["data"]["s0"]["nodes"][0].clone();
+    pr["number"] = json!(number);
+    let merged = at("2026-07-01T00:00:00Z").as_second() + number as i64 * 600;
+    pr["mergedAt"] = json!(Timestamp::from_second(merged).unwrap().to_string());
+    pr
+}
+
+/// GitHub as the mock plays it.
+struct Fake {
+    prs: Vec<Value>,
+    /// `issueCount` claims this many more than exist.
+    phantom: u64,
+    /// Numbers an `updated:>=` search returns (an incremental re-sync).
+    changed: Vec<u64>,
+    repository: Value,
+    repository_errors: Vec<Value>,
+    /// Follow-up pages of reviews, per pull request number.
+    more_reviews: Vec<(u64, Vec<Value>)>,
+}
+
+impl Fake {
+    fn new(prs: Vec<Value>) -> Fake {
+        Fake {
+            prs,
+            phantom: 0,
+            changed: Vec::new(),
+            repository: fixture()["data"]["repository"].clone(),
+            repository_errors: Vec::new(),
+            more_reviews: Vec::new(),
+        }
+    }
+
+    fn answer(&self, req: &Request) -> ResponseTemplate {
+        let body: Value = serde_json::from_slice(&req.body).unwrap();
+        let query = body["query"].as_str().unwrap();
+        let vars = &body["variables"];
+        if query.contains("pullRequest(number: $number)") {
+            return ResponseTemplate::new(200).set_body_json(self.reviews_page(vars));
+        }
+        let mut data = json!({ "rateLimit": { "cost": 1, "remaining": 4000, "resetAt": "2026-10-01T10:00:00Z" } });
+        let mut errors = Vec::new();
+        for (key, text) in vars.as_object().unwrap() {
+            let Some(alias) = key.strip_prefix("q_") else {
+                continue;
+            };
+            let text = text.as_str().unwrap();
+            data[alias] = if alias.starts_with('s') {
+                let after = vars[format!("a_{alias}")].as_str();
+                self.search(query, alias, text, after)
+            } else {
+                json!({ "issueCount": self.matching(text).len() as u64 + self.phantom })
+            };
+        }
+        if query.contains("...protection") {
+            data["repository"] = self.repository.clone();
+            errors.extend(self.repository_errors.iter().cloned());
+        }
+        let mut answer = json!({ "data": data });
+        if !errors.is_empty() {
+            answer["errors"] = Value::Array(errors);
+        }
+        ResponseTemplate::new(200).set_body_json(answer)
+    }
+
+    fn matching(&self, text: &str) -> Vec<&Value> {
+        let mut base = "";
+        let (mut lo, mut hi) = (Timestamp::MIN, Timestamp::MAX);
+        let mut incremental = false;
+        for word in text.split_whitespace() {
+            if let Some(b) = word.strip_prefix("base:") {
+                base = b;
+            } else if let Some(range) = word.strip_prefix("merged:") {
+                let (a, b) = range.split_once("..").unwrap();
+                (lo, hi) = (at(a), at(b));
+            } else if word.starts_with("updated:>=") {
+                incremental = true;
+            }
+        }
+        self.prs
+            .iter()
+            .filter(|pr| pr["baseRefName"] == base)
+            .filter(|pr| {
+                let merged = at(pr["mergedAt"].as_str().unwrap());
+                merged >= lo && merged <= hi
+            })
+            .filter(|pr| !incremental || self.changed.contains(&pr["number"].as_u64().unwrap()))
+            .collect()
+    }
+
+    fn search(&self, query: &str, alias: &str, text: &str, after: Option<&str>) -> Value {
+        let marker = format!("{alias}: search(type: ISSUE, query: $q_{alias}, first: ");
+        let first: usize = query
+            .split(&marker)
+            .nth(1)
+            .and_then(|rest| rest.split(',').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap();
+        let all = self.matching(text);
+        let offset: usize = after.map_or(0, |a| a.trim_start_matches("o:").parse().unwrap());
+        let end = (offset + first).min(all.len());
+        json!({
+            "issueCount": all.len() as u64 + self.phantom,
+            "pageInfo": { "hasNextPage": end < all.len(), "endCursor": format!("o:{end}") },
+            "nodes": all[offset..end],
+        })
+    }
+
+    fn reviews_page(&self, vars: &Value) -> Value {
+        let number = vars["number"].as_u64().unwrap();
+        let more = &self
+            .more_reviews
+            .iter()
+            .find(|(n, _)| *n == number)
+            .unwrap()
+            .1;
+        let pr = self.prs.iter().find(|p| p["number"] == number).unwrap();
+        let offset: usize = vars["after"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("r:")
+            .parse()
+            .unwrap();
+        let end = (offset + 100).min(more.len());
+        json!({ "data": { "repository": { "pullRequest": { "conn": {
+            "totalCount": pr["reviews"]["totalCount"],
+            "pageInfo": { "hasNextPage": end < more.len(), "endCursor": format!("r:{end}") },
+            "nodes": more[offset..end],
+        } } } } })
+    }
+}
+
+/// Scripted answers first (failures), then the fake GitHub.
+struct Scripted {
+    before: Mutex<VecDeque<ResponseTemplate>>,
+    fake: Fake,
+}
+
+impl Respond for Scripted {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        if let Some(scripted) = self.before.lock().unwrap().pop_front() {
+            return scripted;
+        }
+        self.fake.answer(req)
+    }
+}
+
+/// Records how long the client wanted to wait, and returns at once.
+#[derive(Default)]
+struct FakeClock {
+    slept: Mutex<Vec<Duration>>,
+}
+
+impl Clock for FakeClock {
+    fn now(&self) -> Timestamp {
+        at("2026-10-01T08:00:00Z")
+    }
+
+    fn sleep(&self, duration: Duration) -> Sleep<'_> {
+        self.slept.lock().unwrap().push(duration);
+        Box::pin(async {})
+    }
+}
+
+struct Harness {
+    server: MockServer,
+    clock: Arc<FakeClock>,
+    client: Client,
+}
+
+impl Harness {
+    async fn start(fake: Fake, script: Vec<ResponseTemplate>) -> Harness {
+        Harness::at_root(fake, script, "").await
+    }
+
+    /// `prefix` is `""` for github.com, `/api` for Enterprise Server.
+    async fn at_root(fake: Fake, script: Vec<ResponseTemplate>, prefix: &str) -> Harness {
+        let server = MockServer::start().await;
+        let responder = Scripted {
+            before: Mutex::new(script.into()),
+            fake,
+        };
+        Mock::given(method("POST"))
+            .and(path(format!("{prefix}/graphql")))
+            .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+            .respond_with(responder)
+            .mount(&server)
+            .await;
+        let rest = if prefix.is_empty() {
+            String::new()
+        } else {
+            format!("{prefix}/v3")
+        };
+        let config = ApiConfig {
+            api_url: format!("{}{rest}", server.uri()),
+            token: Token::new(TOKEN).unwrap(),
+        };
+        let clock = Arc::new(FakeClock::default());
+        let client = Client::new(config).unwrap().with_clock(clock.clone());
+        Harness {
+            server,
+            clock,
+            client,
+        }
+    }
+
+    async fn requests_seen(&self) -> usize {
+        self.server.received_requests().await.unwrap().len()
+    }
+
+    fn slept(&self) -> Vec<u64> {
+        self.clock
+            .slept
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|d| d.as_secs())
+            .collect()
+    }
+
+    async fn sync(&self, cursor: Option<String>) -> Result<RepoSync, ApiError> {
+        sync_repo(&self.client, &request(cursor)).await
+    }
+}
+
+fn request(cursor: Option<String>) -> RepoRequest {
+    RepoRequest {
+        owner: "demo-fintech".into(),
+        name: "payments-api".into(),
+        repo: "payments-api".into(),
+        base_branches: vec!["main".into()],
+        from: at("2026-07-01T00:00:00Z"),
+        to: at("2026-10-01T00:00:00Z"),
+        cursor,
+    }
+}
+
+fn fixture_prs() -> Vec<Value> {
+    fixture()["data"]["s0"]["nodes"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn fixture_page_becomes_facts() {
+    let h = Harness::start(Fake::new(fixture_prs()), vec![]).await;
+    let sync = h.sync(None).await.unwrap();
+    assert!(
+        sync.completeness.is_proven(),
+        "{:?}",
+        sync.completeness.unproven
+    );
+    assert_eq!(sync.requests, 1);
+    let prs = &sync.pull_requests;
+    assert_eq!(
+        prs.iter().map(|p| p.number).collect::<Vec<_>>(),
+        [412, 415, 418]
+    );
+
+    let ordinary = &prs[0];
+    assert_eq!(ordinary.repo, "payments-api");
+    assert_eq!(ordinary.merged_by.as_ref().unwrap().login, "maria-lopez");
+    assert_eq!(ordinary.enqueued_by, None);
+    let commits = ordinary.commits.as_ref().unwrap();
+    let coauthors: Vec<&str> = commits[0]
+        .authors
+        .iter()
+        .map(|a| a.login.as_str())
+        .collect();
+    assert_eq!(coauthors, ["maria-lopez", "sam-okafor"]);
+    assert_eq!(
+        commits[0].authors[1].email.as_deref(),
+        Some("sam.okafor@demo-fintech.example")
+    );
+    let reviews = ordinary.reviews.as_ref().unwrap();
+    assert_eq!(reviews[1].state, ReviewState::Approved);
+    assert_eq!(
+        reviews[1].commit_oid.as_deref(),
+        ordinary.head_oid.as_deref()
+    );
+    assert_eq!(ordinary.checks.as_ref().unwrap().len(), 2);
+    assert_eq!(ordinary.labels, ["payments"]);
+    assert_eq!(ordinary.events.as_deref(), Some(&[][..]));
+
+    let emergency = &prs[2];
+    let checks = emergency.checks.as_ref().unwrap();
+    assert_eq!(checks[0].conclusion, CheckConclusion::Pending);
+    let events = emergency.events.as_ref().unwrap();
+    assert!(
+        matches!(&events[0], PrEvent::HeadPushed { by: Some(b), .. } if b.login == "dmitri-ivanov")
+    );
+    assert!(
+        matches!(&events[1], PrEvent::ReviewDismissed { by, reviewer, .. }
+        if by.login == "github-actions[bot]" && by.bot && reviewer == "sam-okafor")
+    );
+}
+
+#[tokio::test]
+async fn a_merge_queue_merge_is_attributed_to_whoever_enqueued_it() {
+    let h = Harness::start(Fake::new(fixture_prs()), vec![]).await;
+    let sync = h.sync(None).await.unwrap();
+    let queued = sync.pull_requests.iter().find(|p| p.number == 415).unwrap();
+    let merged_by = queued.merged_by.as_ref().unwrap();
+    assert_eq!(
+        (merged_by.login.as_str(), merged_by.bot),
+        ("github-merge-queue[bot]", true)
+    );
+    assert_eq!(queued.enqueued_by.as_ref().unwrap().login, "maria-lopez");
+    let checks = queued.checks.as_ref().unwrap();
+    assert_eq!(checks[1].name, "ci/security-scan");
+    assert_eq!(checks[1].conclusion, CheckConclusion::Success);
+}
+
+#[tokio::test]
+async fn a_full_sync_of_250_pull_requests_stays_within_budget_and_a_resync_costs_one_request() {
+    let h = Harness::start(Fake::new((1..=250).map(bulk_pr).collect()), vec![]).await;
+    let full = h.sync(None).await.unwrap();
+    assert!(
+        full.completeness.is_proven(),
+        "{:?}",
+        full.completeness.unproven
+    );
+    assert_eq!(full.pull_requests.len(), 250);
+    assert!(!full.incremental);
+    assert_eq!(full.completeness.in_period["main"], 250);
+    let counted = h.requests_seen().await as u64;
+    assert_eq!(full.requests, counted);
+    assert!(counted <= 6, "full sync of 250 took {counted} requests");
+    eprintln!("full sync of 250 merged pull requests: {counted} requests");
+
+    let again = h.sync(Some(full.cursor.clone())).await.unwrap();
+    assert!(again.incremental);
+    assert!(
+        again.completeness.is_proven(),
+        "{:?}",
+        again.completeness.unproven
+    );
+    assert_eq!(again.pull_requests.len(), 0);
+    assert_eq!(again.completeness.in_period["main"], 250);
+    assert_eq!(h.requests_seen().await as u64 - counted, 1);
+    assert_eq!(again.requests, 1);
+}
+
+#[tokio::test]
+async fn a_resync_fetches_only_what_changed() {
+    let mut fake = Fake::new((1..=120).map(bulk_pr).collect());
+    fake.changed = vec![7, 99];
+    let h = Harness::start(fake, vec![]).await;
+    let full = h.sync(None).await.unwrap();
+    let again = h.sync(Some(full.cursor)).await.unwrap();
+    let numbers: Vec<u64> = again.pull_requests.iter().map(|p| p.number).collect();
+    assert_eq!(numbers, [7, 99]);
+    assert_eq!(again.requests, 1);
+    assert_eq!(again.completeness.in_period["main"], 120);
+}
+
+#[tokio::test]
+async fn a_cursor_for_another_period_is_not_used() {
+    let h = Harness::start(Fake::new((1..=3).map(bulk_pr).collect()), vec![]).await;
+    let mut other = request(None);
+    other.to = at("2026-08-01T00:00:00Z");
+    let first = sync_repo(&h.client, &other).await.unwrap();
+    let full = h.sync(Some(first.cursor)).await.unwrap();
+    assert!(!full.incremental);
+    assert_eq!(full.pull_requests.len(), 3);
+}
+
+#[tokio::test]
+async fn more_than_search_can_return_is_split_by_merge_time() {
+    let h = Harness::start(Fake::new((1..=1100).map(bulk_pr).collect()), vec![]).await;
+    let sync = h.sync(None).await.unwrap();
+    assert!(
+        sync.completeness.is_proven(),
+        "{:?}",
+        sync.completeness.unproven
+    );
+    assert_eq!(sync.pull_requests.len(), 1100);
+    assert_eq!(sync.completeness.in_period["main"], 1100);
+    // Windows over the cap are halved until each part fits (every probe costs a request, two
+    // slices share one): still under two requests per hundred.
+    eprintln!(
+        "full sync of 1100 merged pull requests: {} requests",
+        sync.requests
+    );
+    assert!(sync.requests <= 24, "{}", sync.requests);
+}
+
+#[tokio::test]
+async fn overflowing_reviews_are_paginated() {
+    let mut prs = fixture_prs();
+    let review = prs[0]["reviews"]["nodes"][0].clone();
+    prs[0]["reviews"]["totalCount"] = json!(2 + 130);
+    prs[0]["reviews"]["pageInfo"] = json!({ "hasNextPage": true, "endCursor": "r:0" });
+    let mut fake = Fake::new(prs);
+    fake.more_reviews = vec![(412, vec![review; 130])];
+    let h = Harness::start(fake, vec![]).await;
+    let sync = h.sync(None).await.unwrap();
+    assert!(
+        sync.completeness.is_proven(),
+        "{:?}",
+        sync.completeness.unproven
+    );
+    let pr = sync.pull_requests.iter().find(|p| p.number == 412).unwrap();
+    assert_eq!(pr.reviews.as_ref().unwrap().len(), 132);
+    assert_eq!(sync.requests, 1 + 2);
+    assert_eq!(sync.completeness.counts["reviews"].expected, 132 + 1 + 1);
+}
+
+#[tokio::test]
+async fn a_nested_list_that_stays_short_is_not_fetched_and_not_proven() {
+    let mut prs = fixture_prs();
+    prs[0]["reviews"]["totalCount"] = json!(3);
+    let h = Harness::start(Fake::new(prs), vec![]).await;
+    let sync = h.sync(None).await.unwrap();
+    let pr = sync.pull_requests.iter().find(|p| p.number == 412).unwrap();
+    assert_eq!(pr.reviews, None);
+    assert_eq!(sync.completeness.unproven, ["#412: 2 of 3 reviews fetched"]);
+}
+
+#[tokio::test]
+async fn a_count_that_does_not_match_is_not_proven() {
+    let mut fake = Fake::new((1..=100).map(bulk_pr).collect());
+    fake.phantom = 1;
+    let h = Harness::start(fake, vec![]).await;
+    let sync = h.sync(None).await.unwrap();
+    assert!(!sync.completeness.is_proven());
+    let why = sync.completeness.unproven.join("\n");
+    assert!(why.contains("GitHub counts 101, 100 came back"), "{why}");
+}
+
+#[tokio::test]
+async fn a_secondary_rate_limit_waits_for_retry_after() {
+    let limited = ResponseTemplate::new(403)
+        .insert_header("retry-after", "37")
+        .set_body_raw(
+            include_str!("fixtures/github/secondary_rate_limit.json"),
+            "application/json",
+        );
+    let h = Harness::start(Fake::new(fixture_prs()), vec![limited]).await;
+    let sync = h.sync(None).await.unwrap();
+    assert_eq!(sync.pull_requests.len(), 3);
+    assert_eq!(h.slept(), [37]);
+    assert_eq!(sync.requests, 2);
+}
+
+#[tokio::test]
+async fn an_exhausted_primary_limit_waits_until_reset_by_the_servers_clock() {
+    let date = "Thu, 01 Oct 2026 08:00:00 GMT";
+    let reset = at("2026-10-01T08:02:00Z").as_second();
+    let limited = ResponseTemplate::new(429)
+        .insert_header("date", date)
+        .insert_header("x-ratelimit-remaining", "0")
+        .insert_header("x-ratelimit-reset", reset.to_string().as_str())
+        .set_body_json(json!({ "message": "API rate limit exceeded" }));
+    let h = Harness::start(Fake::new(fixture_prs()), vec![limited]).await;
+    h.sync(None).await.unwrap();
+    assert_eq!(h.slept(), [121]);
+}
+
+#[tokio::test]
+async fn bad_gateways_are_retried_with_backoff() {
+    let h = Harness::start(
+        Fake::new(fixture_prs()),
+        vec![ResponseTemplate::new(502), ResponseTemplate::new(502)],
+    )
+    .await;
+    let sync = h.sync(None).await.unwrap();
+    assert_eq!(sync.pull_requests.len(), 3);
+    assert_eq!(h.slept(), [1, 2]);
+    assert_eq!(sync.requests, 3);
+}
+
+#[tokio::test]
+async fn a_server_that_keeps_failing_is_an_error_after_six_attempts() {
+    let h = Harness::start(
+        Fake::new(fixture_prs()),
+        vec![ResponseTemplate::new(502); 6],
+    )
+    .await;
+    let err = h.sync(None).await.unwrap_err();
+    assert!(matches!(err, ApiError::GaveUp { attempts: 6, .. }), "{err}");
+    assert_eq!(h.requests_seen().await, 6);
+}
+
+#[tokio::test]
+async fn a_cut_off_page_is_an_error_not_a_partial_result() {
+    let cut = &FIXTURE[..FIXTURE.len() / 2];
+    let truncated = ResponseTemplate::new(200).set_body_raw(cut, "application/json");
+    let h = Harness::start(Fake::new(fixture_prs()), vec![truncated]).await;
+    let err = h.sync(None).await.unwrap_err();
+    assert!(matches!(err, ApiError::Invalid { .. }), "{err}");
+    assert!(err.to_string().contains("cut off"), "{err}");
+}
+
+#[tokio::test]
+async fn rulesets_the_token_may_not_read_are_not_evaluated() {
+    let mut fake = Fake::new(fixture_prs());
+    fake.repository["rulesets"] = Value::Null;
+    fake.repository_errors = vec![
+        serde_json::from_str(include_str!("fixtures/github/forbidden_rulesets.json")).unwrap(),
+    ];
+    let h = Harness::start(fake, vec![]).await;
+    let sync = h.sync(None).await.unwrap();
+    assert!(
+        matches!(&sync.protection.rulesets, Snapshot::NotEvaluated { reason }
+        if reason.contains("Resource not accessible"))
+    );
+    assert!(
+        matches!(&sync.protection.classic["main"], Snapshot::Read { value, .. }
+        if value["rules"][0]["requiredApprovingReviewCount"] == 1)
+    );
+}
+
+#[tokio::test]
+async fn a_read_only_token_gets_rules_over_rest_and_no_classic_protection() {
+    let mut fake = Fake::new(fixture_prs());
+    fake.repository["viewerCanAdminister"] = json!(false);
+    fake.repository["viewerPermission"] = json!("READ");
+    fake.repository["branchProtectionRules"] = json!({ "totalCount": 0, "nodes": [] });
+    let h = Harness::start(fake, vec![]).await;
+    Mock::given(method("GET"))
+        .and(path("/repos/demo-fintech/payments-api/rules/branches/main"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            include_str!("fixtures/github/rules_branch_main.json"),
+            "application/json",
+        ))
+        .mount(&h.server)
+        .await;
+    let sync = h.sync(None).await.unwrap();
+    assert!(
+        matches!(&sync.protection.classic["main"], Snapshot::NotEvaluated { reason }
+        if reason.contains("READ")),
+        "{:?}",
+        sync.protection.classic
+    );
+    assert!(
+        matches!(&sync.protection.rulesets, Snapshot::Read { value, .. }
+        if value["branches"]["main"][1]["type"] == "pull_request")
+    );
+    assert_eq!(sync.requests, 2);
+}
+
+#[tokio::test]
+async fn a_refused_rules_read_is_not_evaluated_never_absent() {
+    let mut fake = Fake::new(fixture_prs());
+    fake.repository["viewerCanAdminister"] = json!(false);
+    let h = Harness::start(fake, vec![]).await;
+    Mock::given(method("GET"))
+        .and(path("/repos/demo-fintech/payments-api/rules/branches/main"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .set_body_json(json!({ "message": "Resource not accessible by integration" })),
+        )
+        .mount(&h.server)
+        .await;
+    let sync = h.sync(None).await.unwrap();
+    assert!(
+        matches!(&sync.protection.rulesets, Snapshot::NotEvaluated { reason }
+        if reason.contains("403") && reason.contains("not accessible"))
+    );
+}
+
+#[tokio::test]
+async fn the_token_scopes_are_recorded() {
+    let fake = Fake::new(fixture_prs());
+    let scoped = ResponseTemplate::new(200)
+        .insert_header("x-oauth-scopes", "repo, read:org")
+        .set_body_raw(FIXTURE, "application/json");
+    let h = Harness::start(fake, vec![scoped]).await;
+    let sync = h.sync(None).await.unwrap();
+    assert_eq!(
+        sync.token_scopes,
+        Some(vec!["read:org".into(), "repo".into()])
+    );
+    let h = Harness::start(Fake::new(fixture_prs()), vec![]).await;
+    assert_eq!(h.sync(None).await.unwrap().token_scopes, None);
+}
+
+#[tokio::test]
+async fn enterprise_server_urls_put_graphql_beside_rest() {
+    let mut fake = Fake::new(fixture_prs());
+    fake.repository["viewerCanAdminister"] = json!(false);
+    let h = Harness::at_root(fake, vec![], "/api").await;
+    Mock::given(method("GET"))
+        .and(path(
+            "/api/v3/repos/demo-fintech/payments-api/rules/branches/main",
+        ))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&h.server)
+        .await;
+    let sync = h.sync(None).await.unwrap();
+    assert_eq!(sync.pull_requests.len(), 3);
+    assert!(matches!(sync.protection.rulesets, Snapshot::Read { .. }));
+}
+
+#[tokio::test]
+async fn the_token_never_appears_in_errors_or_debug_output() {
+    let echo = ResponseTemplate::new(401)
+        .set_body_json(json!({ "message": format!("Bad credentials for {TOKEN}") }));
+    let h = Harness::start(Fake::new(fixture_prs()), vec![echo]).await;
+    let err = h.sync(None).await.unwrap_err();
+    assert!(err.is_unauthorized());
+    let config = ApiConfig::new(Token::new(TOKEN).unwrap());
+    let unreachable = Client::new(ApiConfig {
+        api_url: "http://127.0.0.1:9".into(),
+        token: Token::new(TOKEN).unwrap(),
+    })
+    .unwrap()
+    .with_clock(Arc::new(FakeClock::default()));
+    let refused = sync_repo(&unreachable, &request(None)).await.unwrap_err();
+    let outputs = [
+        err.to_string(),
+        format!("{err:?}"),
+        format!("{config:?}"),
+        format!("{:?}", h.client),
+        refused.to_string(),
+        format!("{refused:?}"),
+    ];
+    for text in outputs {
+        assert!(!text.contains(TOKEN), "token leaked: {text}");
+        assert!(!text.contains("TESTtoken"), "token leaked: {text}");
+    }
+}
