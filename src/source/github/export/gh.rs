@@ -1,8 +1,9 @@
 //! The JSON array `gh pr list --json …` prints.
 //!
 //! Required per entry: `number`, `title`, `body`, `author`, `mergedAt`, `mergedBy`,
-//! `mergeCommit`, `baseRefName`, `headRefName`, `labels` (the last five may be `null` where
-//! GitHub has nothing). `commits`, `reviews` and `statusCheckRollup` are optional: an export
+//! `mergeCommit`, `baseRefName`, `headRefName`, `labels` (`author`, `mergedBy` and `mergeCommit`
+//! may be `null` where GitHub has nothing). The head is `headRefOid` when the export has it, else
+//! the last of `commits`. `commits`, `reviews` and `statusCheckRollup` are optional: an export
 //! made without them leaves those parts `None`. `gh` prints neither timeline events nor who
 //! enqueued a merge, so `events` and `enqueued_by` are always `None`.
 
@@ -34,6 +35,10 @@ struct GhPr {
     merge_commit: Option<GhOid>,
     base_ref_name: String,
     head_ref_name: String,
+    /// Not in the documented field list, but `gh` prints it when asked (`headRefOid`), and it
+    /// is the head itself rather than the last commit `commits` happened to list.
+    #[serde(default)]
+    head_ref_oid: Option<String>,
     labels: Vec<GhLabel>,
     #[serde(default)]
     commits: Option<Vec<GhCommit>>,
@@ -187,10 +192,7 @@ fn pull_request(repo: &str, pr: GhPr, at: &Place) -> Result<Option<PullRequest>,
         author: pr.author.map_or_else(ghost, gh_actor),
         base_ref: pr.base_ref_name,
         head_ref: pr.head_ref_name,
-        head_oid: commits
-            .as_ref()
-            .and_then(|c| c.last())
-            .map(|c| c.oid.clone()),
+        head_oid: oid(pr.head_ref_oid).or_else(|| last_oid(commits.as_deref())),
         merged_at,
         merged_by: pr.merged_by.map(gh_actor),
         enqueued_by: None,
@@ -201,6 +203,10 @@ fn pull_request(repo: &str, pr: GhPr, at: &Place) -> Result<Option<PullRequest>,
         checks,
         events: None,
     }))
+}
+
+fn last_oid(commits: Option<&[PrCommit]>) -> Option<String> {
+    commits?.last().map(|c| c.oid.clone())
 }
 
 /// Go's zero time, which `gh` prints for a time GitHub left empty.

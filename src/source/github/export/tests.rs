@@ -178,6 +178,10 @@ fn parts_gh_was_not_asked_for_are_not_fetched_and_unmerged_entries_are_skipped()
         (&None, &None, &None)
     );
     assert_eq!(lean.head_oid, None);
+    let mut headed = gh_entry(6);
+    headed["headRefOid"] = json!("h9");
+    let prs = read("r", &gh_file(dir.path(), vec![headed])).unwrap();
+    assert_eq!(prs[0].head_oid.as_deref(), Some("h9"), "headRefOid wins");
     let empty: Vec<PrCommit> = Vec::new();
     let mut listed = gh_entry(4);
     listed["commits"] = json!([]);
