@@ -495,6 +495,7 @@ async fn sqlite_creates_file_and_parents_in_wal_mode() {
             "commits",
             "cursors",
             "imports",
+            "org_members",
             "pull_requests",
             "runs",
             "tickets"
