@@ -10,6 +10,7 @@ use super::{Config, Ui, import};
 use crate::exit::Exit;
 use crate::model::{self, builtin};
 use crate::period::Period;
+use crate::population::load;
 use crate::source::{files, git};
 use crate::store::{NewRun, Store};
 
@@ -77,8 +78,40 @@ fn demo(args: &DemoArgs, config: &Config, ui: &Ui) -> Result<(), Failure> {
         .enable_all()
         .build()
         .map_err(|e| (Exit::Usage, format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(load(&org, &url, ui))
+    let catalog = validation.catalog.ok_or((
+        Exit::Usage,
+        "the built-in catalogue did not load".to_string(),
+    ))?;
+    let results = runtime.block_on(load(&org, &catalog, &url, ui))?;
+    report(out, &results, ui)
 }
+
+/// Prints the change-management results and writes every report format under `reports/`.
+fn report(out: &Path, results: &crate::evaluate::Results, ui: &Ui) -> Result<(), Failure> {
+    if ui.level >= 0 {
+        print!("{}", crate::report::human::render(results, ui.color));
+    }
+    let dir = out.join("reports");
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| (Exit::Usage, format!("cannot create {}: {e}", dir.display())))?;
+    for (name, format) in REPORTS {
+        let path = dir.join(name);
+        let text = crate::report::render(*format, results, false);
+        super::write_atomically(&path, text.as_bytes())
+            .map_err(|e| (Exit::Usage, format!("cannot write {}: {e}", path.display())))?;
+    }
+    let names: Vec<&str> = REPORTS.iter().map(|(n, _)| *n).collect();
+    ui.say(format!("reports: {} ({})", dir.display(), names.join(", ")));
+    Ok(())
+}
+
+/// The report files the demo writes, one per format.
+const REPORTS: &[(&str, crate::report::Format)] = &[
+    ("check.md", crate::report::Format::Markdown),
+    ("check.json", crate::report::Format::Json),
+    ("check.sarif", crate::report::Format::Sarif),
+    ("check.junit.xml", crate::report::Format::Junit),
+];
 
 /// Removes an earlier demo, but never a directory the demo did not make.
 fn clear_previous(out: &Path) -> Result<(), Failure> {
@@ -133,7 +166,12 @@ fn store_url(config: &Config, out: &Path) -> String {
     format!("sqlite://{}", out.join(".itgc/itgc.db").display())
 }
 
-async fn load(org: &crate::demo::DemoOrg, url: &str, ui: &Ui) -> Result<(), Failure> {
+async fn load(
+    org: &crate::demo::DemoOrg,
+    catalog: &crate::model::Catalog,
+    url: &str,
+    ui: &Ui,
+) -> Result<crate::evaluate::Results, Failure> {
     let store_err = |e: crate::store::StoreError| (Exit::Usage, format!("store: {e}"));
     let store = Store::open(url).await.map_err(store_err)?;
     let period = Period::parse(DEMO_PERIOD).map_err(|e| (Exit::Usage, e.to_string()))?;
@@ -154,6 +192,11 @@ async fn load(org: &crate::demo::DemoOrg, url: &str, ui: &Ui) -> Result<(), Fail
         )
         .map_err(|e| (Exit::Usage, e.to_string()))?;
         store.upsert_commits(&commits).await.map_err(store_err)?;
+        let tip = commits.first().map_or("", |c| c.oid.as_str());
+        let window = (period.start(), period.end());
+        load::record_walk(&store, &repo.name, &repo.branch, window, tip, now())
+            .await
+            .map_err(store_err)?;
         ui.say(format!(
             "loaded {} first-parent commits of {}@{} in {period}",
             commits.len(),
@@ -177,13 +220,31 @@ async fn load(org: &crate::demo::DemoOrg, url: &str, ui: &Ui) -> Result<(), Fail
         ));
     }
     import_exports(&store, org, ui).await?;
-    store.finish_run(run, now(), 0).await.map_err(store_err)?;
+    let snapshot = load::load(&store, catalog, &period, &org.root)
+        .await
+        .map_err(store_err)?;
+    let results = crate::evaluate::evaluate(catalog, &snapshot, &change_controls(catalog));
+    let exit = super::check::exit_for(&results);
+    store
+        .finish_run(run, now(), i32::from(exit.code()))
+        .await
+        .map_err(store_err)?;
     ui.say(format!(
         "store: {url} ({} backend), run {run}",
         store.backend()
     ));
     store.close().await;
-    Ok(())
+    Ok(results)
+}
+
+/// The controls the demo checks: those whose populations this version builds.
+fn change_controls(catalog: &crate::model::Catalog) -> Vec<String> {
+    catalog
+        .controls
+        .iter()
+        .filter(|c| c.value.population.kind == crate::model::control::PopulationKind::Changes)
+        .map(|c| c.value.id.clone())
+        .collect()
 }
 
 /// Imports the pull requests and tickets as `itgc import` does, so that a check can run on the
@@ -193,6 +254,10 @@ async fn import_exports(store: &Store, org: &crate::demo::DemoOrg, ui: &Ui) -> R
         let parsed = match export.kind {
             "github-prs" => import::read_pull_requests(crate::demo::REPO_NAME, &export.path)?,
             "tickets" => import::read_tickets(&export.path)?,
+            "access-list" if export.scope.as_deref() == Some("github") => {
+                import_org(store, &export.path, ui).await?;
+                continue;
+            }
             _ => continue,
         };
         let line = import::write(store, &parsed)
@@ -200,6 +265,20 @@ async fn import_exports(store: &Store, org: &crate::demo::DemoOrg, ui: &Ui) -> R
             .map_err(|e| (Exit::Usage, format!("store: {e}")))?;
         ui.say(line);
     }
+    Ok(())
+}
+
+/// The GitHub organisation's members and teams, which CODEOWNERS team entries resolve to.
+async fn import_org(store: &Store, path: &Path, ui: &Ui) -> Result<(), Failure> {
+    let org = crate::source::github::org::read(path).map_err(|e| (Exit::Usage, e.to_string()))?;
+    let n = store
+        .replace_org_members(&org.org, &org.members)
+        .await
+        .map_err(|e| (Exit::Usage, format!("store: {e}")))?;
+    ui.say(format!(
+        "imported {n} members of GitHub organisation {}",
+        org.org
+    ));
     Ok(())
 }
 

@@ -251,7 +251,7 @@ fn pr(
             ops,
         }],
         merged_at,
-        merged_by: author,
+        merged_by: peer_of(author),
         labels: Vec::new(),
         reviews: vec![review(peer_of(author), merged_at - 40 * MINUTE, 0)],
         checks: standard_checks(),
@@ -1031,9 +1031,8 @@ fn everyday(i: usize, f: &Feature) -> Event {
     let mut p = pr(author, f.title, f.ticket, everyday_slot(i), landing, ops);
     p.reviews[0].by = reviewer;
     p.labels = vec!["enhancement"];
-    if i % 2 == 1 {
-        p.merged_by = reviewer;
-    }
+    // The approver merges (CM-06: authors do not release their own changes).
+    p.merged_by = reviewer;
     if i % 4 == 0 {
         add_tests(&mut p, f);
     }

@@ -97,7 +97,7 @@ fn the_main_tip_is_pinned_across_machines() {
     assert_eq!(refs(&org)["refs/heads/main"], PINNED_TIP);
 }
 
-const PINNED_TIP: &str = "3d0739140d8e26f137a5df69a10a9dd15dd92199";
+const PINNED_TIP: &str = "78319ddf39317f1610fb6c2eb1d27fddc2a0f42c";
 
 #[test]
 fn the_q3_walk_returns_every_first_parent_commit_in_the_period() {

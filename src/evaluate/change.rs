@@ -85,7 +85,8 @@ impl<'a> ChangeView<'a> {
     }
 
     /// The pull request, or why a PR-based rule cannot look at one.
-    fn require_pr(&self) -> Result<&'a PullRequest, Check> {
+    /// `missing` names what a direct push lacks ("review", "status checks", …).
+    fn require_pr(&self, missing: &str) -> Result<&'a PullRequest, Check> {
         match (&self.change.via, self.pr) {
             (_, Some(pr)) => Ok(pr),
             (Via::Unknown { why }, _) => Err(Check::Missing(why.clone())),
@@ -96,7 +97,7 @@ impl<'a> ChangeView<'a> {
                     one_line(&bot.purpose)
                 )),
                 None => Check::Fail(format!(
-                    "{} was pushed directly to {} by {}: no pull request, so no review",
+                    "{} was pushed directly to {} by {}: no pull request, so no {missing}",
                     short(&self.change.commit.oid),
                     self.change.branch,
                     person(
@@ -129,27 +130,32 @@ fn contributors(change: &Change, pr: Option<&PullRequest>, people: &People) -> V
         }
     };
     let commit = &change.commit;
-    let short_oid = short(&commit.oid);
-    let author = &commit.author;
-    add(
-        author.name.clone(),
-        format!("authored {short_oid}"),
-        people.keys(None, Some(&author.email)),
-    );
-    if !people::is_web_flow(&commit.committer.email) {
-        let c = &commit.committer;
+    // GitHub writes a merge commit as the person who clicked "merge": they merged the
+    // change, they did not write it (the PR's own commits say who did).
+    let merge_of_pr = pr.is_some() && commit.parents.len() > 1;
+    if !merge_of_pr {
+        let short_oid = short(&commit.oid);
+        let author = &commit.author;
         add(
-            c.name.clone(),
-            format!("committed {short_oid}"),
-            people.keys(None, Some(&c.email)),
+            author.name.clone(),
+            format!("authored {short_oid}"),
+            people.keys(None, Some(&author.email)),
         );
-    }
-    for (name, email) in co_authors(&commit.message) {
-        add(
-            name,
-            format!("is a co-author of {short_oid}"),
-            people.keys(None, Some(&email)),
-        );
+        if !people::is_web_flow(&commit.committer.email) {
+            let c = &commit.committer;
+            add(
+                c.name.clone(),
+                format!("committed {short_oid}"),
+                people.keys(None, Some(&c.email)),
+            );
+        }
+        for (name, email) in co_authors(&commit.message) {
+            add(
+                name,
+                format!("is a co-author of {short_oid}"),
+                people.keys(None, Some(&email)),
+            );
+        }
     }
     let Some(pr) = pr else { return out };
     add(
@@ -306,7 +312,7 @@ pub fn independent_approval(
     group: Option<&[String]>,
     people: &People,
 ) -> Check {
-    let pr = match view.require_pr() {
+    let pr = match view.require_pr("review") {
         Ok(pr) => pr,
         Err(check) => return check,
     };
@@ -363,7 +369,7 @@ fn count_approvals(
 }
 
 pub fn approval_on_final_commit(view: &ChangeView<'_>) -> Check {
-    let pr = match view.require_pr() {
+    let pr = match view.require_pr("approval of its final code") {
         Ok(pr) => pr,
         Err(check) => return check,
     };
@@ -455,7 +461,7 @@ fn pushes_after(pr: &PullRequest, last: &Approval) -> Check {
 }
 
 pub fn required_checks(view: &ChangeView<'_>, names: &[String]) -> Check {
-    let pr = match view.require_pr() {
+    let pr = match view.require_pr("status checks") {
         Ok(pr) => pr,
         Err(check) => return check,
     };
@@ -581,7 +587,7 @@ fn ticket_states(keys: &[String], states: &[String], tickets: &BTreeMap<&str, &T
 }
 
 pub fn codeowner_approval(view: &ChangeView<'_>, facts: &Facts<'_>) -> Check {
-    let pr = match view.require_pr() {
+    let pr = match view.require_pr("code-owner review") {
         Ok(pr) => pr,
         Err(check) => return check,
     };
@@ -704,7 +710,7 @@ fn owns(owner: &Owner, approval: &Approval, facts: &Facts<'_>) -> Option<bool> {
 }
 
 pub fn no_self_merge(view: &ChangeView<'_>, people: &People) -> Check {
-    let pr = match view.require_pr() {
+    let pr = match view.require_pr("merge by another person") {
         Ok(pr) => pr,
         Err(check) => return check,
     };
