@@ -125,15 +125,14 @@ async fn load_branch(
     snapshot: &mut Snapshot,
 ) -> Result<(), StoreError> {
     let (from, to) = (period.start(), period.end());
-    if store
-        .cursor(&git_cursor(scope.repo, scope.branch))
+    let covered = coverage(store, &git_cursor(scope.repo, scope.branch))
         .await?
-        .is_none()
-    {
+        .is_some_and(|c| c.covers(from, to));
+    if !covered {
         snapshot.gaps.push(Gap {
             scope: format!("repo:{}", scope.repo),
             why: format!(
-                "branch {} was never synced into the store (run `itgc sync --period {period}`)",
+                "branch {} was not walked for {period} (run `itgc sync --period {period}`)",
                 scope.branch
             ),
         });
