@@ -131,6 +131,11 @@ pub struct Repo {
     /// Branches whose first-parent history reaches production.
     #[schemars(length(min = 1))]
     pub branches: Vec<String>,
+    /// The repository on GitHub as `owner/name`, e.g. `demo-fintech/payments-api`: `itgc sync`
+    /// then reads its merged pull requests from the API (GITHUB_TOKEN, GITHUB_API_URL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$"))]
+    pub github: Option<String>,
 }
 
 /// An access list export and how to read its columns.
