@@ -650,3 +650,188 @@ async fn the_token_never_appears_in_errors_or_debug_output() {
         assert!(!text.contains("TESTtoken"), "token leaked: {text}");
     }
 }
+
+// ---- `itgc sync`, the real binary against the mock ------------------------------------------
+
+/// A demo organisation whose payments-api policy names its GitHub repository.
+fn demo_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("org");
+    let built = std::process::Command::new(env!("CARGO_BIN_EXE_itgc"))
+        .args(["demo", "-q", "--out"])
+        .arg(&out)
+        .env_remove("ITGC_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let systems = out.join("policies/systems.yaml");
+    let text = std::fs::read_to_string(&systems).unwrap().replacen(
+        "        branches: [main]\n",
+        "        branches: [main]\n        github: demo-fintech/payments-api\n",
+        1,
+    );
+    std::fs::write(&systems, text).unwrap();
+    dir
+}
+
+struct Ran {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `itgc sync --period 2026-Q3` in the project, off the runtime so the mock keeps serving.
+async fn itgc_sync(project: &std::path::Path, api_url: Option<String>) -> Ran {
+    let org = project.join("org");
+    tokio::task::spawn_blocking(move || {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_itgc"));
+        cmd.current_dir(&org)
+            .args(["sync", "--period", "2026-Q3", "--color", "never"])
+            // A store of its own: the demo's holds its imported export of other pull requests.
+            .args(["--database-url", "sqlite://.itgc/sync.db"])
+            .env_remove("GITHUB_TOKEN")
+            .env_remove("GITHUB_API_URL");
+        if let Some(url) = api_url {
+            cmd.env("GITHUB_TOKEN", TOKEN).env("GITHUB_API_URL", url);
+        }
+        let out = cmd.output().unwrap();
+        Ran {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    })
+    .await
+    .unwrap()
+}
+
+async fn stored(project: &std::path::Path) -> (usize, Option<String>, Value) {
+    let url = format!("sqlite://{}", project.join("org/.itgc/sync.db").display());
+    let store = itgc::store::Store::open(&url).await.unwrap();
+    let prs = store
+        .pull_requests(
+            "payments-api",
+            at("2026-07-01T00:00:00Z"),
+            at("2026-10-01T00:00:00Z"),
+        )
+        .await
+        .unwrap();
+    let cursor = store
+        .cursor("github:demo-fintech/payments-api")
+        .await
+        .unwrap();
+    let snapshot = store
+        .cursor("github-snapshot:demo-fintech/payments-api")
+        .await
+        .unwrap();
+    store.close().await;
+    let snapshot = snapshot.map_or(Value::Null, |s| serde_json::from_str(&s.value).unwrap());
+    (prs.len(), cursor.map(|c| c.value), snapshot)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_stores_pull_requests_and_resyncs_with_one_request() {
+    let project = demo_project();
+    let h = Harness::start(Fake::new(fixture_prs()), vec![]).await;
+    let first = itgc_sync(project.path(), Some(h.server.uri())).await;
+    assert_eq!(first.code, 0, "{}{}", first.stdout, first.stderr);
+    assert!(
+        first
+            .stdout
+            .contains("git: 50 first-parent commits of payments-api@main"),
+        "{}",
+        first.stdout
+    );
+    assert!(
+        first.stdout.contains("github: 3 merged pull requests of demo-fintech/payments-api as payments-api (full sync, 1 API request)"),
+        "{}",
+        first.stdout
+    );
+    let (prs, cursor, snapshot) = stored(project.path()).await;
+    assert_eq!(prs, 3);
+    assert!(cursor.is_some());
+    assert_eq!(snapshot["protection"]["classic"]["main"]["status"], "read");
+    assert_eq!(snapshot["completeness"]["in_period"]["main"], 3);
+
+    let again = itgc_sync(project.path(), Some(h.server.uri())).await;
+    assert_eq!(again.code, 0, "{}{}", again.stdout, again.stderr);
+    assert!(
+        again
+            .stdout
+            .contains("(changed since the last sync, 1 API request)"),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(h.requests_seen().await, 2);
+    let all = format!(
+        "{}{}{}{}",
+        first.stdout, first.stderr, again.stdout, again.stderr
+    );
+    assert!(!all.contains(TOKEN));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_without_a_token_is_not_evaluated_and_exits_3() {
+    let project = demo_project();
+    let ran = itgc_sync(project.path(), None).await;
+    assert_eq!(ran.code, 3, "{}{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stderr.contains(
+            "not evaluated: payments-api (demo-fintech/payments-api): GITHUB_TOKEN is not set"
+        ),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stdout.contains("git: 50 first-parent commits"),
+        "{}",
+        ran.stdout
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_that_cannot_prove_completeness_exits_3_and_keeps_no_cursor() {
+    let project = demo_project();
+    let mut fake = Fake::new(fixture_prs());
+    fake.phantom = 1;
+    let h = Harness::start(fake, vec![]).await;
+    let ran = itgc_sync(project.path(), Some(h.server.uri())).await;
+    assert_eq!(ran.code, 3, "{}{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stderr.contains("GitHub counts 4, 3 came back"),
+        "{}",
+        ran.stderr
+    );
+    let (prs, cursor, snapshot) = stored(project.path()).await;
+    assert_eq!((prs, cursor), (3, None));
+    assert_eq!(
+        snapshot["completeness"]["unproven"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_github_repo_that_is_not_owner_slash_name_is_refused_with_its_position() {
+    let project = demo_project();
+    let systems = project.path().join("org/policies/systems.yaml");
+    let text = std::fs::read_to_string(&systems).unwrap().replacen(
+        "github: demo-fintech/payments-api",
+        "github: payments-api",
+        1,
+    );
+    std::fs::write(&systems, text).unwrap();
+    let ran = itgc_sync(project.path(), None).await;
+    assert_eq!(ran.code, 2, "{}{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stderr
+            .contains("policies/systems.yaml:17:17: systems[0].repos[0].github"),
+        "{}",
+        ran.stderr
+    );
+}

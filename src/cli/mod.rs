@@ -16,6 +16,7 @@ mod evidence;
 mod gate;
 mod import;
 mod init;
+mod sync;
 mod validate;
 
 pub use config::Config;
@@ -67,6 +68,8 @@ pub enum Command {
     Init(init::InitArgs),
     /// Check controls and policies: schema, references, expressions; report every problem.
     Validate(validate::ValidateArgs),
+    /// Pull the period's facts from git and the GitHub API into the store; exit 3 if incomplete.
+    Sync(sync::SyncArgs),
     /// Import an offline export into the store: github-prs or tickets (access-list, hr-roster,
     /// access-review and job-runs come in a later release).
     Import(import::ImportArgs),
@@ -146,6 +149,7 @@ fn run(command: Command, config: &Config, ui: &Ui) -> Exit {
     match command {
         Command::Init(args) => init::run(&args, ui),
         Command::Validate(args) => validate::run(&args, config, ui),
+        Command::Sync(args) => sync::run(&args, config, ui),
         Command::Import(args) => import::run(&args, config, ui),
         Command::Demo(args) => demo::run(&args, config, ui),
         Command::Evidence(args) => evidence::run(&args, ui),

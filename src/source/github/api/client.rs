@@ -134,9 +134,15 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
-    /// A client for `config`, sleeping on the wall clock.
+    /// A client for `config`, sleeping on the wall clock. Must be called inside a Tokio
+    /// runtime (octocrab spawns its connection tasks on it); outside one it is an error.
     pub fn new(config: ApiConfig) -> Result<Client, ApiError> {
         let endpoints = endpoints(&config.api_url)?;
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(ApiError::Config(
+                "the GitHub client must be created inside an async runtime".into(),
+            ));
+        }
         let octo = octocrab::Octocrab::builder()
             .base_uri(endpoints.root.as_str())
             .map_err(|e| ApiError::Config(format!("API URL `{}`: {e}", config.api_url)))?

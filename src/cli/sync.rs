@@ -1,0 +1,352 @@
+//! `itgc sync --period P [--source git|github]`: pull the period's facts from the live sources
+//! into the store: first-parent history from each in-scope repo's local clone, and, for repos
+//! with `github: owner/name`, merged pull requests from the GitHub API (`GITHUB_TOKEN`, and
+//! `GITHUB_API_URL` for Enterprise Server).
+//!
+//! Fail closed: a source that could not be read or could not prove its data complete is
+//! named ("not evaluated: …") and the run ends with exit 3, after everything that could be
+//! synced was. The GitHub cursor is only saved after a proven sync, so an incomplete sync is
+//! followed by a full one.
+
+use clap::{Args, ValueEnum};
+use jiff::Timestamp;
+use serde_json::json;
+
+use super::{Config, Ui};
+use crate::exit::Exit;
+use crate::model::policy::Repo;
+use crate::period::Period;
+use crate::source::git;
+use crate::source::github::api::{self, ApiConfig, Client, RepoRequest, RepoSync, Snapshot, Token};
+use crate::store::{NewRun, Store, StoreError};
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// The audit period: `2026-Q3`, `2026-07`, `2026` or `2026-07-01..2026-09-30`.
+    #[arg(long)]
+    pub period: String,
+    /// Sync only one kind of source (default: all).
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub source: Option<SourceKind>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SourceKind {
+    /// First-parent history of each repo's branches, from its local clone.
+    Git,
+    /// Merged pull requests and branch protection of repos with `github:`, from the API.
+    Github,
+}
+
+type Failure = (Exit, String);
+
+pub fn run(args: &SyncArgs, config: &Config, ui: &Ui) -> Exit {
+    match sync(args, config, ui) {
+        Ok(exit) => exit,
+        Err((exit, message)) => super::fail(ui, exit, message),
+    }
+}
+
+fn sync(args: &SyncArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
+    let catalog = super::validate::load_catalog(config, ui).map_err(|e| (e, String::new()))?;
+    let period = super::check::parse_period(&args.period, &catalog, config)?;
+    let repos: Vec<Repo> = catalog
+        .policies
+        .iter()
+        .flat_map(|p| &p.value.systems)
+        .flat_map(|s| s.repos.iter().cloned())
+        .collect();
+    let wants = |kind| args.source.is_none_or(|s| s == kind);
+    let job = Job {
+        config,
+        ui,
+        period: &period,
+        git: wants(SourceKind::Git),
+        github: wants(SourceKind::Github),
+    };
+    let gaps = super::check::runtime()?.block_on(job.run(&repos))?;
+    if gaps.is_empty() {
+        return Ok(Exit::Pass);
+    }
+    for gap in &gaps {
+        eprintln!("not evaluated: {gap}");
+    }
+    Err((
+        Exit::Incomplete,
+        format!(
+            "{} source(s) incomplete for {period}: no conclusion can be drawn from them",
+            gaps.len()
+        ),
+    ))
+}
+
+/// The GitHub client when `GITHUB_TOKEN` is set; its absence is reported per repo. Made inside
+/// the runtime: the HTTP client spawns its connection tasks on it.
+fn github_client() -> Result<Option<Client>, Failure> {
+    let Some(token) = Token::from_env() else {
+        return Ok(None);
+    };
+    Client::new(ApiConfig::from_env(token))
+        .map(Some)
+        .map_err(|e| (Exit::Usage, e.to_string()))
+}
+
+/// One sync run's settings.
+struct Job<'a> {
+    config: &'a Config,
+    ui: &'a Ui,
+    period: &'a Period,
+    git: bool,
+    github: bool,
+}
+
+/// A repo's GitHub side: its `owner/name` and the client, when there is a token.
+#[derive(Clone, Copy)]
+struct GitHubRepo<'a> {
+    client: Option<&'a Client>,
+    slug: &'a str,
+}
+
+fn store_err(e: StoreError) -> Failure {
+    (Exit::Usage, format!("store: {e}"))
+}
+
+impl Job<'_> {
+    /// Syncs every repo and returns what could not be evaluated.
+    async fn run(&self, repos: &[Repo]) -> Result<Vec<String>, Failure> {
+        let store = Store::open(&self.config.database_url)
+            .await
+            .map_err(store_err)?;
+        let new_run = NewRun {
+            command: "sync".into(),
+            period: self.period.to_string(),
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+            started_at: now(),
+        };
+        let client = if self.github { github_client()? } else { None };
+        let run = store.begin_run(&new_run).await.map_err(store_err)?;
+        let mut gaps = Vec::new();
+        for repo in repos {
+            if self.git {
+                self.git_repo(&store, repo, &mut gaps).await?;
+            }
+            if let (true, Some(github)) = (self.github, &repo.github) {
+                let at = GitHubRepo {
+                    client: client.as_ref(),
+                    slug: github,
+                };
+                self.github_repo(&store, repo, at, &mut gaps).await?;
+            }
+        }
+        let exit = if gaps.is_empty() {
+            Exit::Pass
+        } else {
+            Exit::Incomplete
+        };
+        store
+            .finish_run(run, now(), i32::from(exit.code()))
+            .await
+            .map_err(store_err)?;
+        store.close().await;
+        Ok(gaps)
+    }
+
+    async fn git_repo(
+        &self,
+        store: &Store,
+        repo: &Repo,
+        gaps: &mut Vec<String>,
+    ) -> Result<(), Failure> {
+        let location = self.config.root.join(&repo.location);
+        if !location.is_dir() {
+            gaps.push(format!(
+                "{}: no local clone at {}",
+                repo.name,
+                location.display()
+            ));
+            return Ok(());
+        }
+        for branch in &repo.branches {
+            let (from, to) = (self.period.start(), self.period.end());
+            match git::walk_first_parent(&location, &repo.name, branch, from, to) {
+                Ok(commits) => {
+                    store.upsert_commits(&commits).await.map_err(store_err)?;
+                    self.ui.say(format!(
+                        "git: {} first-parent commits of {}@{branch} in {}",
+                        commits.len(),
+                        repo.name,
+                        self.period
+                    ));
+                }
+                Err(e) => gaps.push(format!("{}@{branch}: {e}", repo.name)),
+            }
+        }
+        Ok(())
+    }
+
+    async fn github_repo(
+        &self,
+        store: &Store,
+        repo: &Repo,
+        at: GitHubRepo<'_>,
+        gaps: &mut Vec<String>,
+    ) -> Result<(), Failure> {
+        let github = at.slug;
+        let Some(client) = at.client else {
+            gaps.push(format!(
+                "{} ({github}): {} is not set",
+                repo.name,
+                api::TOKEN_VAR
+            ));
+            return Ok(());
+        };
+        let Some((owner, name)) = github.split_once('/') else {
+            gaps.push(format!(
+                "{}: `github: {github}` is not owner/name",
+                repo.name
+            ));
+            return Ok(());
+        };
+        let key = format!("github:{github}");
+        let cursor = store
+            .cursor(&key)
+            .await
+            .map_err(store_err)?
+            .map(|c| c.value);
+        let request = RepoRequest {
+            owner: owner.to_string(),
+            name: name.to_string(),
+            repo: repo.name.clone(),
+            base_branches: repo.branches.clone(),
+            from: self.period.start(),
+            to: self.period.end(),
+            cursor,
+        };
+        let synced = match api::sync_repo(client, &request).await {
+            Ok(synced) => synced,
+            Err(e) => {
+                gaps.push(format!("{} ({github}): {e}", repo.name));
+                return Ok(());
+            }
+        };
+        store
+            .upsert_pull_requests(&synced.pull_requests)
+            .await
+            .map_err(store_err)?;
+        let proven = self.prove(store, repo, github, &synced, gaps).await?;
+        self.save(store, github, &synced, proven).await?;
+        self.report(repo, github, &synced);
+        Ok(())
+    }
+
+    /// The API's proof, then the period's totals against the store: on an incremental sync
+    /// the store must already hold every pull request GitHub counts for the period.
+    async fn prove(
+        &self,
+        store: &Store,
+        repo: &Repo,
+        github: &str,
+        synced: &RepoSync,
+        gaps: &mut Vec<String>,
+    ) -> Result<bool, Failure> {
+        let before = gaps.len();
+        let proof = &synced.completeness;
+        gaps.extend(
+            proof
+                .unproven
+                .iter()
+                .map(|u| format!("{} ({github}): {u}", repo.name)),
+        );
+        let (from, to) = (self.period.start(), self.period.end());
+        let stored = store
+            .pull_requests(&repo.name, from, to)
+            .await
+            .map_err(store_err)?;
+        for (base, expected) in &proof.in_period {
+            let held = stored.iter().filter(|pr| &pr.base_ref == base).count() as u64;
+            if held != *expected {
+                gaps.push(format!(
+                    "{} ({github}): GitHub counts {expected} pull requests merged into {base} in {}, the store holds {held}",
+                    repo.name, self.period
+                ));
+            }
+        }
+        Ok(gaps.len() == before)
+    }
+
+    /// Keeps the protection snapshot and the proof for the evidence, and the cursor once the
+    /// data is proven complete (an unproven sync must be followed by a full one).
+    async fn save(
+        &self,
+        store: &Store,
+        github: &str,
+        synced: &RepoSync,
+        proven: bool,
+    ) -> Result<(), Failure> {
+        let at = now();
+        let snapshot = json!({
+            "period": self.period.to_string(),
+            "synced_at": at,
+            "incremental": synced.incremental,
+            "requests": synced.requests,
+            "token_scopes": synced.token_scopes,
+            "completeness": synced.completeness,
+            "protection": synced.protection,
+        });
+        let key = format!("github-snapshot:{github}");
+        store
+            .set_cursor(&key, &snapshot.to_string(), at)
+            .await
+            .map_err(store_err)?;
+        if proven {
+            let key = format!("github:{github}");
+            store
+                .set_cursor(&key, &synced.cursor, at)
+                .await
+                .map_err(store_err)?;
+        }
+        Ok(())
+    }
+
+    fn report(&self, repo: &Repo, github: &str, synced: &RepoSync) {
+        let mode = if synced.incremental {
+            "changed since the last sync"
+        } else {
+            "full sync"
+        };
+        self.ui.say(format!(
+            "github: {} merged pull requests of {github} as {} ({mode}, {} API request{})",
+            synced.pull_requests.len(),
+            repo.name,
+            synced.requests,
+            if synced.requests == 1 { "" } else { "s" }
+        ));
+        let scopes = synced
+            .token_scopes
+            .as_ref()
+            .map_or("none reported".into(), |s| s.join(", "));
+        self.ui.say(format!("  token scopes: {scopes}"));
+        for (branch, snapshot) in &synced.protection.classic {
+            self.ui.say(format!(
+                "  branch protection of {branch}: {}",
+                describe(snapshot)
+            ));
+        }
+        self.ui.say(format!(
+            "  rulesets: {}",
+            describe(&synced.protection.rulesets)
+        ));
+    }
+}
+
+fn describe(snapshot: &Snapshot) -> String {
+    match snapshot {
+        Snapshot::Read { source, .. } => format!("recorded ({source})"),
+        Snapshot::NotEvaluated { reason } => format!("not evaluated: {reason}"),
+    }
+}
+
+/// The wall clock, to whole seconds (the store keeps whole seconds).
+fn now() -> Timestamp {
+    Timestamp::from_second(Timestamp::now().as_second()).unwrap_or(Timestamp::UNIX_EPOCH)
+}
