@@ -835,3 +835,20 @@ async fn a_github_repo_that_is_not_owner_slash_name_is_refused_with_its_position
         ran.stderr
     );
 }
+
+#[tokio::test]
+async fn a_repository_the_token_cannot_see_is_an_error_not_an_empty_period() {
+    let mut fake = Fake::new(Vec::new());
+    fake.repository = Value::Null;
+    fake.repository_errors = vec![json!({
+        "type": "NOT_FOUND", "path": ["repository"],
+        "message": "Could not resolve to a Repository with the name 'demo-fintech/payments-api'."
+    })];
+    let h = Harness::start(fake, vec![]).await;
+    let err = h.sync(None).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("Could not resolve to a Repository"),
+        "{err}"
+    );
+}

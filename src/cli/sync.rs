@@ -207,21 +207,7 @@ impl Job<'_> {
             ));
             return Ok(());
         };
-        let key = format!("github:{github}");
-        let cursor = store
-            .cursor(&key)
-            .await
-            .map_err(store_err)?
-            .map(|c| c.value);
-        let request = RepoRequest {
-            owner: owner.to_string(),
-            name: name.to_string(),
-            repo: repo.name.clone(),
-            base_branches: repo.branches.clone(),
-            from: self.period.start(),
-            to: self.period.end(),
-            cursor,
-        };
+        let request = self.request(store, repo, github, (owner, name)).await?;
         let synced = match api::sync_repo(client, &request).await {
             Ok(synced) => synced,
             Err(e) => {
@@ -237,6 +223,27 @@ impl Job<'_> {
         self.save(store, github, &synced, proven).await?;
         self.report(repo, github, &synced);
         Ok(())
+    }
+
+    /// What to ask GitHub for, with the cursor the last sync of this repository saved.
+    async fn request(
+        &self,
+        store: &Store,
+        repo: &Repo,
+        github: &str,
+        (owner, name): (&str, &str),
+    ) -> Result<RepoRequest, Failure> {
+        let key = format!("github:{github}");
+        let cursor = store.cursor(&key).await.map_err(store_err)?;
+        Ok(RepoRequest {
+            owner: owner.to_string(),
+            name: name.to_string(),
+            repo: repo.name.clone(),
+            base_branches: repo.branches.clone(),
+            from: self.period.start(),
+            to: self.period.end(),
+            cursor: cursor.map(|c| c.value),
+        })
     }
 
     /// The API's proof, then the period's totals against the store: on an incremental sync

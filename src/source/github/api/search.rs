@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
-use super::client::{Client, GqlError, decode_at};
+use super::client::{Client, GqlError, GqlReply, decode_at};
 use super::completeness::Completeness;
 use super::error::ApiError;
 use super::nested::Repo;
@@ -121,10 +121,7 @@ pub async fn run(
     plan: &Plan,
     proof: &mut Completeness,
 ) -> Result<Found, ApiError> {
-    let hi = plan
-        .to
-        .checked_sub(SignedDuration::from_secs(1))
-        .unwrap_or(plan.to);
+    let hi = last_second(plan.to);
     let mut queue: VecDeque<Slice> = plan
         .bases
         .iter()
@@ -132,28 +129,18 @@ pub async fn run(
         .collect();
     let mut found = Found::default();
     let mut prs = BTreeMap::new();
+    let what = format!(
+        "searching the merged pull requests of {}/{}",
+        repo.owner, repo.name
+    );
     let mut first = true;
     while first || !queue.is_empty() {
         let take = queue.len().min(SLICES_PER_REQUEST);
         let batch: Vec<Slice> = queue.drain(..take).collect();
-        let reply = request(client, repo, plan, &batch, first).await?;
-        let what = format!(
-            "searching the merged pull requests of {}/{}",
-            repo.owner, repo.name
-        );
-        let (about_repo, other): (Vec<_>, Vec<_>) = reply
-            .errors
-            .into_iter()
-            .partition(|e| e.path().starts_with("repository"));
-        if !other.is_empty() {
-            let messages = other.iter().map(|e| e.message.clone()).collect();
-            return Err(ApiError::GraphQl { what, messages });
-        }
+        let mut reply = request(client, repo, plan, &batch, first).await?;
+        let about_repo = repository_errors(&what, std::mem::take(&mut reply.errors))?;
         if first {
-            found.repository = reply.data["repository"].clone();
-            found.repository_errors = about_repo;
-            found.scopes = reply.meta.scopes.clone();
-            found.server_time = reply.meta.date;
+            found.first_answer(&what, &reply, about_repo)?;
             if plan.since.is_some() {
                 totals(&what, &reply.data, plan, proof)?;
             }
@@ -168,13 +155,56 @@ pub async fn run(
     Ok(found)
 }
 
+/// The last second of a window that ends (exclusively) at `to`: search ranges are inclusive.
+fn last_second(to: Timestamp) -> Timestamp {
+    to.checked_sub(SignedDuration::from_secs(1)).unwrap_or(to)
+}
+
+/// Errors about a part of the repository (a setting the token may not read) are kept for the
+/// protection snapshot; any other error means the answer cannot be used.
+fn repository_errors(what: &str, errors: Vec<GqlError>) -> Result<Vec<GqlError>, ApiError> {
+    let (about_repo, other): (Vec<_>, Vec<_>) = errors
+        .into_iter()
+        .partition(|e| e.path().starts_with("repository."));
+    if other.is_empty() {
+        return Ok(about_repo);
+    }
+    Err(ApiError::GraphQl {
+        what: what.to_string(),
+        messages: other.iter().map(|e| e.message.clone()).collect(),
+    })
+}
+
+impl Found {
+    /// Keeps what only the first answer carries: the repository, the token's scopes, the time.
+    fn first_answer(
+        &mut self,
+        what: &str,
+        reply: &GqlReply,
+        errors: Vec<GqlError>,
+    ) -> Result<(), ApiError> {
+        // A repository the token cannot see must not pass for one with no pull requests.
+        if !reply.data["repository"].is_object() {
+            return Err(ApiError::GraphQl {
+                what: what.to_string(),
+                messages: vec!["the repository does not exist or the token cannot read it".into()],
+            });
+        }
+        self.repository = reply.data["repository"].clone();
+        self.repository_errors = errors;
+        self.scopes = reply.meta.scopes.clone();
+        self.server_time = reply.meta.date;
+        Ok(())
+    }
+}
+
 async fn request(
     client: &Client,
     repo: Repo<'_>,
     plan: &Plan,
     batch: &[Slice],
     first: bool,
-) -> Result<super::client::GqlReply, ApiError> {
+) -> Result<GqlReply, ApiError> {
     let mut vars = json!({ "owner": repo.owner, "name": repo.name });
     let mut searches = Vec::new();
     for (i, s) in batch.iter().enumerate() {
@@ -234,10 +264,10 @@ fn take_page(
             queue.push_front(a);
             return;
         }
+        let n = page.issue_count;
         proof.unproven(format!(
-            "{}: {} results in one second, more than search's {SEARCH_CAP}",
-            slice.describe(),
-            page.issue_count
+            "{}: {n} results in one second, more than search returns",
+            slice.describe()
         ));
     }
     slice.issue_count = page.issue_count;
@@ -251,25 +281,32 @@ fn take_page(
             Err(why) => proof.unproven(why),
         }
     }
-    let next = page
-        .page_info
-        .end_cursor
-        .filter(|_| page.page_info.has_next_page);
-    match next {
-        Some(cursor) if slice.pages < MAX_PAGES => {
+    match next_page(&slice, &page.page_info) {
+        Ok(cursor) => {
             slice.after = Some(cursor);
             queue.push_back(slice);
         }
-        Some(_) => {
-            proof.unproven(format!("{}: more than {MAX_PAGES} pages", slice.describe()));
+        Err(problem) => {
+            proof.unproven.extend(problem);
             close(slice, plan, proof);
         }
-        None => {
-            if page.page_info.has_next_page {
-                proof.unproven(format!("{}: more pages but no cursor", slice.describe()));
-            }
-            close(slice, plan, proof)
-        }
+    }
+}
+
+/// The cursor of the slice's next page; `Err` when the slice ends here, with the reason when
+/// it ends before GitHub said it was done.
+fn next_page(slice: &Slice, info: &wire::PageInfo) -> Result<String, Option<String>> {
+    match (&info.end_cursor, info.has_next_page) {
+        (_, false) => Err(None),
+        (None, true) => Err(Some(format!(
+            "{}: more pages but no cursor",
+            slice.describe()
+        ))),
+        (Some(_), true) if slice.pages >= MAX_PAGES => Err(Some(format!(
+            "{}: more than {MAX_PAGES} pages",
+            slice.describe()
+        ))),
+        (Some(cursor), true) => Ok(cursor.clone()),
     }
 }
 
