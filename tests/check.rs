@@ -1,0 +1,268 @@
+//! `itgc check` and `itgc gate` through the real binary, on the demo organisation: each demo
+//! scenario must produce the finding it was planted for, with a reason a reviewer can act on.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// The demo, built once per test binary; tests only read it.
+struct Demo {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    org: itgc::demo::DemoOrg,
+}
+
+fn demo() -> &'static Demo {
+    static DEMO: OnceLock<Demo> = OnceLock::new();
+    DEMO.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let out = itgc(dir.path())
+            .args(["-q", "demo", "--out", "org"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        // The same plan built again: its scenarios name the commits and PRs to look for.
+        let plan = tempfile::tempdir().unwrap();
+        let org = itgc::demo::build(&plan.path().join("org")).unwrap();
+        Demo {
+            root: dir.path().join("org"),
+            _dir: dir,
+            org,
+        }
+    })
+}
+
+fn itgc(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("itgc").unwrap();
+    cmd.current_dir(dir)
+        .env_remove("ITGC_DATABASE_URL")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .args(["--color", "never"]);
+    cmd
+}
+
+/// `check --format json` for a period, with its exit code.
+fn check_json(period: &str, args: &[&str]) -> (i32, Value) {
+    let out = itgc(&demo().root)
+        .args(["check", "--period", period, "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}\n{stderr}"));
+    (out.status.code().unwrap_or(-1), json)
+}
+
+fn results() -> &'static Value {
+    static RESULTS: OnceLock<Value> = OnceLock::new();
+    RESULTS.get_or_init(|| {
+        let controls: Vec<String> = (1..=9).map(|i| format!("CM-0{i}")).collect();
+        let args: Vec<&str> = controls.iter().flat_map(|c| ["--control", c]).collect();
+        let (code, json) = check_json("2026-Q3", &args);
+        assert_eq!(code, 1, "the demo has deviations");
+        json
+    })
+}
+
+fn scenario(key: &str) -> &'static itgc::demo::DemoScenario {
+    let org = &demo().org;
+    org.scenarios
+        .iter()
+        .find(|s| s.key == key)
+        .unwrap_or_else(|| panic!("no scenario {key}"))
+}
+
+/// The item a scenario planted under a control: by commit, or by PR number in the label.
+fn item(control: &str, key: &str) -> &'static Value {
+    let s = scenario(key);
+    let c = results()["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == control)
+        .unwrap_or_else(|| panic!("no control {control}"));
+    c["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| match (&s.commit, s.pull_request) {
+            (Some(oid), _) => i["id"] == format!("payments-api@{oid}"),
+            (None, Some(n)) => i["label"].as_str().unwrap().starts_with(&format!("#{n} ")),
+            _ => false,
+        })
+        .unwrap_or_else(|| panic!("{key} is not in the {control} population"))
+}
+
+fn reasons(item: &Value) -> String {
+    item["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["message"].as_str().unwrap().to_string())
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+fn assert_outcome(control: &str, key: &str, outcome: &str, reason: &str) {
+    let i = item(control, key);
+    let why = reasons(i);
+    assert_eq!(i["outcome"], outcome, "{control} {key}: {why}");
+    assert!(why.contains(reason), "{control} {key}: {why}");
+}
+
+#[test]
+fn direct_pushes_deviate_unless_a_policy_bot_made_them() {
+    assert_outcome("CM-01", "direct-push", "deviation", "pushed directly to main by");
+    assert_outcome("CM-01", "reviewed-by-trailer", "deviation", "no pull request merged it");
+    assert_outcome("CM-01", "bot-direct-push", "pass", "");
+    // .mailmap maps the laptop identity to the person.
+    assert_outcome("CM-01", "mailmapped-identity", "deviation", "Tomás Álvarez <tomas.alvarez@");
+}
+
+#[test]
+fn approvals_must_be_independent_and_on_the_final_commit() {
+    assert_outcome("CM-02", "self-approval", "deviation", "approved but authored");
+    assert_outcome("CM-02", "stale-approval", "deviation", "added after the approval without re-review");
+    assert_outcome("CM-02", "bot-commit", "pass", "");
+    assert_outcome("CM-06", "self-approval", "deviation", "and merged it");
+}
+
+#[test]
+fn checks_tickets_and_code_owners() {
+    assert_outcome("CM-03", "failed-check", "deviation", "`lint` was failure");
+    assert_outcome("CM-04", "no-ticket", "deviation", "no ticket reference");
+    assert_outcome("CM-04", "unknown-ticket", "deviation", "PAY-1337 is not in the ticket export");
+    assert_outcome("CM-05", "infra-change", "pass", "");
+    assert_outcome("CM-05", "infra-non-owner-review", "deviation", "has no owner approval");
+}
+
+#[test]
+fn emergency_changes_are_tested_by_cm07_not_cm02() {
+    assert_outcome("CM-07", "emergency-change", "pass", "");
+    assert_outcome("CM-02", "emergency-change", "not-applicable", "excluded by the population filter");
+}
+
+#[test]
+fn the_period_bounds_decide_membership() {
+    let cm01 = results()["controls"][0]["items"].as_array().unwrap();
+    let ids: Vec<&str> = cm01.iter().map(|i| i["id"].as_str().unwrap()).collect();
+    let after = scenario("after-period").commit.as_ref().unwrap();
+    assert!(!ids.contains(&format!("payments-api@{after}").as_str()));
+    item("CM-01", "last-in-period");
+    assert_eq!(results()["controls"][0]["population"]["count"], 50);
+}
+
+#[test]
+fn a_period_that_was_never_walked_is_incomplete_not_empty() {
+    let (code, json) = check_json("2026-Q2", &["--control", "CM-01"]);
+    assert_eq!(code, 3, "{json}");
+    assert_eq!(json["conclusion"], "incomplete");
+}
+
+#[test]
+fn an_unknown_control_is_a_usage_error() {
+    let out = itgc(&demo().root)
+        .args(["check", "--period", "2026-Q3", "--control", "CM-1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("did you mean `CM-01`"), "{stderr}");
+}
+
+#[test]
+fn reports_are_written_whole_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    for (format, name) in [("sarif", "r.sarif"), ("junit", "r.xml"), ("markdown", "r.md")] {
+        let path = dir.path().join(name);
+        let out = itgc(&demo().root)
+            .args(["check", "--period", "2026-Q3", "--control", "CM-01", "--format", format])
+            .arg("--output")
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        assert!(out.stdout.is_empty(), "{format} went to the file, not stdout");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("pushed directly"), "{format}: {text}");
+    }
+    let sarif: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.sarif")).unwrap())
+            .unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 3);
+}
+
+fn gate(args: &[&str], envs: &[(&str, &Path)]) -> (i32, String) {
+    let mut cmd = itgc(&demo().root);
+    cmd.args(["gate", "--repo", "repos/payments-api"]).args(args);
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn gate_passes_a_clean_change_and_stops_a_direct_push() {
+    let clean = scenario("infra-change").commit.clone();
+    let oid = match clean {
+        Some(oid) => oid,
+        None => head_of_pr(scenario("infra-change").pull_request.unwrap()),
+    };
+    let (code, text) = gate(&["--commit", &oid, "--control", "CM-01", "--control", "CM-02"], &[]);
+    assert_eq!(code, 0, "{text}");
+
+    let push = scenario("direct-push").commit.as_ref().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    let mut cmd = itgc(&demo().root);
+    let out = cmd
+        .args(["gate", "--repo", "repos/payments-api", "--commit", push])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("::error title=CM-01 "), "{stdout}");
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(md.starts_with("## itgc: deviations"), "{md}");
+}
+
+#[test]
+fn gate_over_a_range_and_a_bad_range() {
+    let root = demo().root.join("repos/payments-api");
+    let first = git(&root, &["rev-list", "--first-parent", "--max-parents=0", "main"]);
+    let (code, text) = gate(&["--commit", "main", "--since", first.trim()], &[]);
+    assert_eq!(code, 1, "{text}");
+    let (code, text) = gate(&["--commit", first.trim(), "--since", "main"], &[]);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("is not on the first-parent history"), "{text}");
+}
+
+fn head_of_pr(number: u64) -> String {
+    let root = demo().root.join("repos/payments-api");
+    let log = git(&root, &["log", "--first-parent", "--format=%H %s", "main"]);
+    log.lines()
+        .find(|l| l.ends_with(&format!("(#{number})")) || l.contains(&format!("#{number} from")))
+        .map(|l| l[..40].to_string())
+        .unwrap_or_else(|| panic!("no commit for #{number}"))
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
