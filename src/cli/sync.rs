@@ -171,6 +171,19 @@ impl Job<'_> {
             match git::walk_first_parent(&location, &repo.name, branch, from, to) {
                 Ok(commits) => {
                     store.upsert_commits(&commits).await.map_err(store_err)?;
+                    // Record the walked window: `check` builds a period only from a branch
+                    // whose walks cover it (an unwalked period is incomplete, not empty).
+                    let tip = commits.first().map_or("", |c| c.oid.as_str());
+                    crate::population::load::record_walk(
+                        store,
+                        &repo.name,
+                        branch,
+                        (from, to),
+                        tip,
+                        now(),
+                    )
+                    .await
+                    .map_err(store_err)?;
                     self.ui.say(format!(
                         "git: {} first-parent commits of {}@{branch} in {}",
                         commits.len(),
