@@ -24,7 +24,14 @@ impl Digest {
     }
 
     pub fn hex(&self) -> String {
-        crate::source::files::hex(&self.0)
+        // By table rather than `format!` per byte: verifying 100k files formats 300k digests.
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = String::with_capacity(64);
+        for b in self.0 {
+            out.push(DIGITS[usize::from(b >> 4)] as char);
+            out.push(DIGITS[usize::from(b & 0xf)] as char);
+        }
+        out
     }
 
     pub fn from_hasher(hasher: Sha256) -> Digest {

@@ -23,15 +23,37 @@ const ROOT: u8 = 0x02;
 
 /// The leaf hash of one manifest entry.
 pub fn file_leaf(entry: &FileEntry) -> Digest {
-    // Written out rather than serialised: the member names are already in JCS order, and a
-    // JSON string's `Display` cannot fail, so this cannot either.
-    let record = format!(
-        "{{\"path\":{},\"sha256\":\"{}\",\"size\":{}}}",
-        serde_json::Value::String(entry.path.clone()),
-        entry.sha256,
-        entry.size
-    );
+    // Written out rather than serialised (it is hashed 100k times for a big packet): the
+    // member names are already in JCS order, and `json_string` escapes as JCS does.
+    let mut record = String::with_capacity(entry.path.len() + 110);
+    record.push_str("{\"path\":");
+    json_string(&entry.path, &mut record);
+    record.push_str(",\"sha256\":\"");
+    record.push_str(&entry.sha256.hex());
+    record.push_str("\",\"size\":");
+    record.push_str(&entry.size.to_string());
+    record.push('}');
     prefixed(LEAF, &[record.as_bytes()])
+}
+
+/// A JSON string as RFC 8785 writes it: `"` and `\\` escaped, control characters as the
+/// short escapes or `\\u00xx`, everything else literal.
+fn json_string(text: &str, out: &mut String) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\u{c}' => out.push_str("\\f"),
+            '\r' => out.push_str("\\r"),
+            c if c < ' ' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 pub fn node(left: &Digest, right: &Digest) -> Digest {
@@ -102,12 +124,19 @@ mod tests {
 
     #[test]
     fn leaf_record_is_the_jcs_of_the_entry() {
-        let entry = FileEntry {
-            path: "results/CM-01.json".into(),
-            size: 42,
-            sha256: Digest::of(b"x"),
-        };
-        let jcs = to_canonical(&entry).unwrap_or_default();
-        assert_eq!(file_leaf(&entry), prefixed(LEAF, &[&jcs]));
+        // Paths verify rejects are still hashed the JCS way, so a bad manifest's root
+        // mismatch is reported truthfully too.
+        for path in [
+            "results/CM-01.json",
+            "q\"b\\s\u{1}\u{1f}\n\t\r\u{8}\u{c}é\u{7f}",
+        ] {
+            let entry = FileEntry {
+                path: path.into(),
+                size: 42,
+                sha256: Digest::of(b"x"),
+            };
+            let jcs = to_canonical(&entry).unwrap_or_default();
+            assert_eq!(file_leaf(&entry), prefixed(LEAF, &[&jcs]), "{path:?}");
+        }
     }
 }

@@ -181,6 +181,7 @@ pub fn verify(packet: &Path, options: &VerifyOptions<'_>) -> Report {
         report.problems.sort_by(|a, b| a.path.cmp(&b.path));
         return report;
     };
+    check_root(&manifest, &mut report);
     compare_files(&manifest, &mut observed, &mut report);
     check_signature(
         &manifest,
@@ -232,15 +233,24 @@ fn manifest_problems(m: &Manifest, bytes: &[u8]) -> Vec<String> {
     }
     out.extend(header_problems(m));
     out.extend(entry_problems(m));
-    match root_of(m) {
-        Ok(root) if root == m.root => {}
-        Ok(root) => out.push(format!(
-            "root mismatch: manifest records {}, its contents give {root}",
-            m.root
-        )),
-        Err(e) => out.push(format!("cannot compute the root: {e}")),
-    }
     out
+}
+
+/// Recomputes the root from the manifest's contents and compares it with the recorded one.
+fn check_root(manifest: &Manifest, report: &mut Report) {
+    let why = match root_of(manifest) {
+        Ok(root) if root == manifest.root => {
+            report.root = Some(root);
+            return;
+        }
+        Ok(root) => {
+            report.root = Some(root);
+            let recorded = manifest.root;
+            format!("root mismatch: manifest records {recorded}, its contents give {root}")
+        }
+        Err(e) => format!("cannot compute the root: {e}"),
+    };
+    report.problem(MANIFEST, ProblemKind::Manifest(why));
 }
 
 fn header_problems(m: &Manifest) -> Vec<String> {
@@ -318,7 +328,6 @@ fn compare_files(manifest: &Manifest, observed: &mut Observed, report: &mut Repo
     for path in std::mem::take(&mut observed.files).into_keys() {
         report.problem(&path, ProblemKind::Extra);
     }
-    report.root = root_of(manifest).ok();
 }
 
 fn check_signature(
