@@ -614,6 +614,67 @@ fn writing_refuses_a_non_packet_directory_and_replaces_a_packet() {
     assert!(newer.write_tar(&tar).is_ok() && newer.write_tar(&tar).is_ok());
 }
 
+/// Run only as the child of the test below: writes one packet over and over into the
+/// directory named by `ITGC_WRITER_CHILD` until it is killed.
+#[test]
+#[ignore = "a helper process for interrupted_writes_never_leave_a_partial_packet"]
+fn writer_child() {
+    let Some(target) = std::env::var_os("ITGC_WRITER_CHILD").map(PathBuf::from) else {
+        return;
+    };
+    let mut b = builder("2026-Q3", None);
+    for i in 0..400 {
+        let _ = b.add_file(&format!("reports/many/{i:04}.md"), format!("report {i}\n"));
+    }
+    let packet = build(b);
+    loop {
+        write_dir(&packet, &target);
+    }
+}
+
+/// Kills a writer at different moments: whatever is at the target afterwards is a complete,
+/// verifying packet, or nothing.
+#[test]
+fn interrupted_writes_never_leave_a_partial_packet() {
+    let exe = std::env::current_exe().unwrap_or_else(|e| panic!("{e}"));
+    let mut seen = (0, 0);
+    for delay_ms in [20, 60, 150, 300, 600, 1000, 1500] {
+        let tmp = tempdir();
+        let target = tmp.path().join("packet");
+        let child = std::process::Command::new(&exe)
+            .args([
+                "writer_child",
+                "--exact",
+                "--ignored",
+                "--test-threads",
+                "1",
+            ])
+            .env("ITGC_WRITER_CHILD", &target)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        let mut child = child.unwrap_or_else(|e| panic!("spawn writer: {e}"));
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        if target.exists() {
+            let report = check(&target, None);
+            assert!(
+                report.ok(),
+                "killed after {delay_ms} ms: {:?}",
+                report.problems
+            );
+            seen.0 += 1;
+        } else {
+            seen.1 += 1;
+        }
+    }
+    eprintln!(
+        "after a kill: {} complete packet(s), {} absent",
+        seen.0, seen.1
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Re-performance hook.
 
