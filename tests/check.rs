@@ -22,7 +22,12 @@ fn demo() -> &'static Demo {
             .args(["-q", "demo", "--out", "org"])
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         // The same plan built again: its scenarios name the commits and PRs to look for.
         let plan = tempfile::tempdir().unwrap();
         let org = itgc::demo::build(&plan.path().join("org")).unwrap();
@@ -115,17 +120,42 @@ fn assert_outcome(control: &str, key: &str, outcome: &str, reason: &str) {
 
 #[test]
 fn direct_pushes_deviate_unless_a_policy_bot_made_them() {
-    assert_outcome("CM-01", "direct-push", "deviation", "pushed directly to main by");
-    assert_outcome("CM-01", "reviewed-by-trailer", "deviation", "no pull request merged it");
+    assert_outcome(
+        "CM-01",
+        "direct-push",
+        "deviation",
+        "pushed directly to main by",
+    );
+    assert_outcome(
+        "CM-01",
+        "reviewed-by-trailer",
+        "deviation",
+        "no pull request merged it",
+    );
     assert_outcome("CM-01", "bot-direct-push", "pass", "");
     // .mailmap maps the laptop identity to the person.
-    assert_outcome("CM-01", "mailmapped-identity", "deviation", "Tomás Álvarez <tomas.alvarez@");
+    assert_outcome(
+        "CM-01",
+        "mailmapped-identity",
+        "deviation",
+        "Tomás Álvarez <tomas.alvarez@",
+    );
 }
 
 #[test]
 fn approvals_must_be_independent_and_on_the_final_commit() {
-    assert_outcome("CM-02", "self-approval", "deviation", "approved but authored");
-    assert_outcome("CM-02", "stale-approval", "deviation", "added after the approval without re-review");
+    assert_outcome(
+        "CM-02",
+        "self-approval",
+        "deviation",
+        "approved but authored",
+    );
+    assert_outcome(
+        "CM-02",
+        "stale-approval",
+        "deviation",
+        "added after the approval without re-review",
+    );
     assert_outcome("CM-02", "bot-commit", "pass", "");
     assert_outcome("CM-06", "self-approval", "deviation", "and merged it");
 }
@@ -134,15 +164,30 @@ fn approvals_must_be_independent_and_on_the_final_commit() {
 fn checks_tickets_and_code_owners() {
     assert_outcome("CM-03", "failed-check", "deviation", "`lint` was failure");
     assert_outcome("CM-04", "no-ticket", "deviation", "no ticket reference");
-    assert_outcome("CM-04", "unknown-ticket", "deviation", "PAY-1337 is not in the ticket export");
+    assert_outcome(
+        "CM-04",
+        "unknown-ticket",
+        "deviation",
+        "PAY-1337 is not in the ticket export",
+    );
     assert_outcome("CM-05", "infra-change", "pass", "");
-    assert_outcome("CM-05", "infra-non-owner-review", "deviation", "has no owner approval");
+    assert_outcome(
+        "CM-05",
+        "infra-non-owner-review",
+        "deviation",
+        "has no owner approval",
+    );
 }
 
 #[test]
 fn emergency_changes_are_tested_by_cm07_not_cm02() {
     assert_outcome("CM-07", "emergency-change", "pass", "");
-    assert_outcome("CM-02", "emergency-change", "not-applicable", "excluded by the population filter");
+    assert_outcome(
+        "CM-02",
+        "emergency-change",
+        "not-applicable",
+        "excluded by the population filter",
+    );
 }
 
 #[test]
@@ -176,16 +221,31 @@ fn an_unknown_control_is_a_usage_error() {
 #[test]
 fn reports_are_written_whole_in_every_format() {
     let dir = tempfile::tempdir().unwrap();
-    for (format, name) in [("sarif", "r.sarif"), ("junit", "r.xml"), ("markdown", "r.md")] {
+    for (format, name) in [
+        ("sarif", "r.sarif"),
+        ("junit", "r.xml"),
+        ("markdown", "r.md"),
+    ] {
         let path = dir.path().join(name);
         let out = itgc(&demo().root)
-            .args(["check", "--period", "2026-Q3", "--control", "CM-01", "--format", format])
+            .args([
+                "check",
+                "--period",
+                "2026-Q3",
+                "--control",
+                "CM-01",
+                "--format",
+                format,
+            ])
             .arg("--output")
             .arg(&path)
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(1), "{format}");
-        assert!(out.stdout.is_empty(), "{format} went to the file, not stdout");
+        assert!(
+            out.stdout.is_empty(),
+            "{format} went to the file, not stdout"
+        );
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains("pushed directly"), "{format}: {text}");
     }
@@ -198,7 +258,8 @@ fn reports_are_written_whole_in_every_format() {
 
 fn gate(args: &[&str], envs: &[(&str, &Path)]) -> (i32, String) {
     let mut cmd = itgc(&demo().root);
-    cmd.args(["gate", "--repo", "repos/payments-api"]).args(args);
+    cmd.args(["gate", "--repo", "repos/payments-api"])
+        .args(args);
     for (k, v) in envs {
         cmd.env(k, v);
     }
@@ -218,7 +279,10 @@ fn gate_passes_a_clean_change_and_stops_a_direct_push() {
         Some(oid) => oid,
         None => head_of_pr(scenario("infra-change").pull_request.unwrap()),
     };
-    let (code, text) = gate(&["--commit", &oid, "--control", "CM-01", "--control", "CM-02"], &[]);
+    let (code, text) = gate(
+        &["--commit", &oid, "--control", "CM-01", "--control", "CM-02"],
+        &[],
+    );
     assert_eq!(code, 0, "{text}");
 
     let push = scenario("direct-push").commit.as_ref().unwrap();
@@ -241,12 +305,18 @@ fn gate_passes_a_clean_change_and_stops_a_direct_push() {
 #[test]
 fn gate_over_a_range_and_a_bad_range() {
     let root = demo().root.join("repos/payments-api");
-    let first = git(&root, &["rev-list", "--first-parent", "--max-parents=0", "main"]);
+    let first = git(
+        &root,
+        &["rev-list", "--first-parent", "--max-parents=0", "main"],
+    );
     let (code, text) = gate(&["--commit", "main", "--since", first.trim()], &[]);
     assert_eq!(code, 1, "{text}");
     let (code, text) = gate(&["--commit", first.trim(), "--since", "main"], &[]);
     assert_eq!(code, 2, "{text}");
-    assert!(text.contains("is not on the first-parent history"), "{text}");
+    assert!(
+        text.contains("is not on the first-parent history"),
+        "{text}"
+    );
 }
 
 fn head_of_pr(number: u64) -> String {
