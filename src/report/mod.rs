@@ -1,10 +1,13 @@
-//! Renderers: the same results as a terminal summary, JSON, Markdown, SARIF and JUnit XML.
+//! Renderers: the same results as a terminal summary, JSON, Markdown, SARIF, JUnit XML,
+//! a self-contained HTML page and OSCAL assessment results.
 //! Each renderer is a pure function from results to text; the CLI decides where text goes.
 
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod oscal;
 pub mod sarif;
 
 use crate::evaluate::{ItemResult, Outcome, Verdict};
