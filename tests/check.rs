@@ -336,3 +336,89 @@ fn git(dir: &Path, args: &[&str]) -> String {
         .unwrap();
     String::from_utf8(out.stdout).unwrap()
 }
+
+#[test]
+fn a_signed_packet_verifies_and_re_performs_and_carries_no_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key.pem");
+    itgc(&demo().root)
+        .args(["evidence", "keygen", "--out"])
+        .arg(&key)
+        .assert()
+        .code(0);
+    let packet = dir.path().join("packet");
+    let token = "ghp_FAKEtoken0123456789abcdefghijklmnopqrstu";
+    let out = itgc(&demo().root)
+        .env("GITHUB_TOKEN", token)
+        .args([
+            "check",
+            "--period",
+            "2026-Q3",
+            "--control",
+            "CM-02",
+            "--control",
+            "CM-06",
+        ])
+        .arg("--packet")
+        .arg(&packet)
+        .arg("--sign")
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for bytes in [&out.stdout, &out.stderr] {
+        assert!(!String::from_utf8_lossy(bytes).contains(token));
+    }
+    for entry in walk(&packet) {
+        let bytes = std::fs::read(&entry).unwrap();
+        assert!(
+            !bytes.windows(token.len()).any(|w| w == token.as_bytes()),
+            "{} holds the token",
+            entry.display()
+        );
+    }
+    let verify = |extra: &[&str]| {
+        itgc(&demo().root)
+            .args(["evidence", "verify", "--reperform", "--public-key"])
+            .arg(dir.path().join("key.pem.pub"))
+            .arg(&packet)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let ok = verify(&[]);
+    let text = String::from_utf8_lossy(&ok.stdout);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(text.contains("identical"), "{text}");
+
+    // A conclusion edited after the fact fails verification, naming the file.
+    let results = packet.join("results/results.json");
+    let original = std::fs::read_to_string(&results).unwrap();
+    std::fs::write(&results, original.replacen("\"deviation\"", "\"pass\"", 1)).unwrap();
+    let bad = verify(&[]);
+    assert_eq!(bad.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("results/results.json"));
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}

@@ -883,7 +883,7 @@ fn cli_keygen_then_verify_and_fail_with_exit_4() {
 }
 
 #[test]
-fn cli_reperform_is_honestly_unsupported_for_now() {
+fn cli_reperform_fails_on_a_packet_that_is_not_a_check_packet() {
     let tmp = tempdir();
     let dir = tmp.path().join("p");
     write_dir(&build(builder("2026-Q3", None)), &dir);
@@ -892,8 +892,9 @@ fn cli_reperform_is_honestly_unsupported_for_now() {
         .arg(&dir)
         .assert()
         .code(4);
+    // A generic packet has no controls, policies or snapshot to re-run: never a pass.
     let err = String::from_utf8_lossy(&run.get_output().stderr).into_owned();
-    assert!(err.contains("not yet supported"), "{err}");
+    assert!(err.contains("verification failed"), "{err}");
 }
 
 // ---------------------------------------------------------------------------------------------

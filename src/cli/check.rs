@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{Config, Ui};
+use super::{Config, Ui, packet};
 use crate::evaluate::{self, Conclusion, Results};
 use crate::exit::Exit;
 use crate::model::Catalog;
@@ -27,6 +27,12 @@ pub struct CheckArgs {
     /// Write the report here instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write an evidence packet: a new directory, or a `.tar` file.
+    #[arg(long, value_name = "DIR")]
+    pub packet: Option<PathBuf>,
+    /// Sign the packet with this ed25519 key (from `itgc evidence keygen`).
+    #[arg(long, value_name = "KEYFILE", requires = "packet")]
+    pub sign: Option<PathBuf>,
 }
 
 pub fn run(args: &CheckArgs, config: &Config, ui: &Ui) -> Exit {
@@ -39,11 +45,31 @@ pub fn run(args: &CheckArgs, config: &Config, ui: &Ui) -> Exit {
 type Failure = (Exit, String);
 
 fn check(args: &CheckArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
-    let catalog = super::validate::load_catalog(config, ui).map_err(|e| (e, String::new()))?;
-    select(&catalog, &args.controls)?;
-    let period = parse_period(&args.period, &catalog, config)?;
-    let snapshot = runtime()?.block_on(snapshot(config, &catalog, &period))?;
-    let results = evaluate::evaluate(&catalog, &snapshot, &args.controls);
+    let inputs = super::validate::load_catalog(config, ui).map_err(|e| (e, String::new()))?;
+    let catalog = &inputs.catalog;
+    select(catalog, &args.controls)?;
+    let period = parse_period(&args.period, catalog, config)?;
+    if let Some(out) = &args.packet {
+        packet::check_target(out)?;
+    }
+    let snapshot = runtime()?.block_on(snapshot(config, catalog, &period))?;
+    let mut results = evaluate::evaluate(catalog, &snapshot, &args.controls);
+    if let Some(out) = &args.packet {
+        let input = packet::PacketInput {
+            controls: &inputs.controls,
+            policies: &inputs.policies,
+            catalog,
+            snapshot: &snapshot,
+            only: &args.controls,
+            run_at: now(),
+            controls_commit: packet::controls_commit(&config.controls),
+            sign: args.sign.as_deref(),
+        };
+        let (root, recorded) = packet::write(out, &input)?;
+        warn_if_redaction_changed(&results, &recorded, ui);
+        results = recorded;
+        ui.note(format!("packet {} written, root {root}", out.display()));
+    }
     let color = ui.color && args.output.is_none() && args.format == Format::Human;
     let text = report::render(args.format, &results, color);
     write(args.output.as_ref(), &text)?;
@@ -122,5 +148,36 @@ pub fn exit_for(results: &Results) -> Exit {
         Conclusion::Effective => Exit::Pass,
         Conclusion::Deviations => Exit::Deviations,
         Conclusion::Incomplete => Exit::Incomplete,
+    }
+}
+
+/// The wall clock at the edge, to whole seconds (the run instant a packet records).
+pub fn now() -> jiff::Timestamp {
+    jiff::Timestamp::from_second(jiff::Timestamp::now().as_second())
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+}
+
+/// Redaction pseudonymises identities in the packet's snapshot; a conclusion that depended on
+/// matching one against an email written in policy can change. Say so: the packet (what an
+/// auditor can re-perform) is what is reported.
+fn warn_if_redaction_changed(plain: &Results, recorded: &Results, ui: &Ui) {
+    let outcomes = |r: &Results| -> Vec<(String, String, evaluate::Outcome)> {
+        r.controls
+            .iter()
+            .flat_map(|c| {
+                c.items
+                    .iter()
+                    .map(move |i| (c.control.clone(), i.label.clone(), i.outcome))
+            })
+            .collect()
+    };
+    let (a, b) = (outcomes(plain), outcomes(recorded));
+    let changed = a.iter().zip(&b).filter(|(x, y)| x.2 != y.2).count() + a.len().abs_diff(b.len());
+    if changed > 0 {
+        eprintln!(
+            "warning: redaction changed {changed} conclusion(s): they matched an identity in the snapshot against an email in policy; the packet and this report use the redacted evaluation"
+        );
+    } else if ui.level > 0 {
+        eprintln!("redacted and unredacted evaluations agree");
     }
 }

@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use super::{Ui, fail};
 use crate::evidence::sign::{self, KeyError};
 use crate::evidence::{
-    ChainStatus, NotSupported, ReperformStatus, Report, SignatureStatus, VerifyOptions, verify,
+    ChainStatus, ReperformStatus, Report, SignatureStatus, VerifyOptions, verify,
 };
 use crate::exit::Exit;
 
@@ -76,7 +76,8 @@ fn verify_packet(args: &VerifyArgs, ui: &Ui) -> Exit {
         Some(Ok(key)) => Some(key),
         Some(Err(e)) => return key_error(ui, e),
     };
-    let hook = NotSupported;
+    // Evaluation re-run from the packet's own controls, policies and snapshot.
+    let hook = super::packet::CheckReperform;
     let options = VerifyOptions {
         public_key: key.as_ref(),
         previous: args.previous.as_deref(),

@@ -52,7 +52,9 @@ pub fn run(args: &GateArgs, config: &Config, ui: &Ui) -> Exit {
 }
 
 fn gate(args: &GateArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
-    let catalog = super::validate::load_catalog(config, ui).map_err(|e| (e, String::new()))?;
+    let catalog = super::validate::load_catalog(config, ui)
+        .map_err(|e| (e, String::new()))?
+        .catalog;
     let target = target(&catalog, config, args)?;
     let commits = git::walk_range(
         &args.repo,

@@ -108,8 +108,9 @@ fn usage(message: impl Into<String>) -> Failure {
 /// The repo must be one the policies declare: pull requests filed under a misspelt name would
 /// never be linked to the repository's commits.
 fn check_repo(repo: &str, config: &Config, ui: &Ui) -> Result<(), Failure> {
-    let catalog =
-        super::validate::load_catalog(config, ui).map_err(|exit| (exit, String::new()))?;
+    let catalog = super::validate::load_catalog(config, ui)
+        .map_err(|exit| (exit, String::new()))?
+        .catalog;
     let declared = declared_repos(&catalog);
     if declared.contains(&repo) {
         return Ok(());

@@ -16,6 +16,8 @@ mod evidence;
 mod gate;
 mod import;
 mod init;
+mod packet;
+mod report;
 mod sync;
 mod validate;
 
@@ -81,6 +83,9 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Evidence packets: make a signing key, verify a packet.
     Evidence(evidence::EvidenceArgs),
+    /// Render a verified packet's results as HTML, Markdown, JSON or OSCAL; exit 4 if the
+    /// packet does not verify.
+    Report(report::ReportArgs),
     /// Print shell completions.
     Completions(completions::CompletionsArgs),
     /// Print the man page (roff).
@@ -108,6 +113,13 @@ impl Ui {
         Ui {
             color,
             level: global.verbose as i8 - global.quiet as i8,
+        }
+    }
+
+    /// Prints a status line to stderr unless quiet (stdout may carry a report).
+    pub fn note(&self, line: impl AsRef<str>) {
+        if self.level >= 0 {
+            eprintln!("{}", line.as_ref());
         }
     }
 
@@ -153,6 +165,7 @@ fn run(command: Command, config: &Config, ui: &Ui) -> Exit {
         Command::Import(args) => import::run(&args, config, ui),
         Command::Demo(args) => demo::run(&args, config, ui),
         Command::Evidence(args) => evidence::run(&args, ui),
+        Command::Report(args) => report::run(&args, ui),
         Command::Check(args) => check::run(&args, config, ui),
         Command::Gate(args) => gate::run(&args, config, ui),
         Command::Completions(args) => completions::completions(&args),

@@ -48,7 +48,9 @@ pub fn run(args: &SyncArgs, config: &Config, ui: &Ui) -> Exit {
 }
 
 fn sync(args: &SyncArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
-    let catalog = super::validate::load_catalog(config, ui).map_err(|e| (e, String::new()))?;
+    let catalog = super::validate::load_catalog(config, ui)
+        .map_err(|e| (e, String::new()))?
+        .catalog;
     let period = super::check::parse_period(&args.period, &catalog, config)?;
     let repos: Vec<Repo> = catalog
         .policies

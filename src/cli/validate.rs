@@ -21,12 +21,19 @@ pub struct ValidateArgs {
 
 pub fn run(args: &ValidateArgs, config: &Config, ui: &Ui) -> Exit {
     let (controls, policies, validation) = validate(args, config);
-    report(&validation, controls, policies, ui)
+    report(&validation, controls.len(), policies.len(), ui)
+}
+
+/// A validated catalogue and the exact bytes it was loaded from (for the evidence packet).
+pub struct Inputs {
+    pub catalog: crate::model::Catalog,
+    pub controls: Vec<model::SourceFile>,
+    pub policies: Vec<model::SourceFile>,
 }
 
 /// Loads the catalogue for a command that needs one: every diagnostic printed, and exit 2
 /// when any is an error (a command never runs on a catalogue that does not validate).
-pub fn load_catalog(config: &Config, ui: &Ui) -> Result<crate::model::Catalog, Exit> {
+pub fn load_catalog(config: &Config, ui: &Ui) -> Result<Inputs, Exit> {
     let args = ValidateArgs {
         controls: None,
         policies: None,
@@ -39,14 +46,24 @@ pub fn load_catalog(config: &Config, ui: &Ui) -> Result<crate::model::Catalog, E
     }
     if validation.errors() > 0 {
         eprintln!(
-            "{controls} control file(s), {policies} policy file(s): {} error(s); fix them and run again",
+            "{} control file(s), {} policy file(s): {} error(s); fix them and run again",
+            controls.len(),
+            policies.len(),
             validation.errors()
         );
     }
-    validation.catalog.ok_or(Exit::Usage)
+    let catalog = validation.catalog.ok_or(Exit::Usage)?;
+    Ok(Inputs {
+        catalog,
+        controls,
+        policies,
+    })
 }
 
-fn validate(args: &ValidateArgs, config: &Config) -> (usize, usize, Validation) {
+fn validate(
+    args: &ValidateArgs,
+    config: &Config,
+) -> (Vec<model::SourceFile>, Vec<model::SourceFile>, Validation) {
     let controls_dir = args
         .controls
         .clone()
@@ -73,7 +90,7 @@ fn validate(args: &ValidateArgs, config: &Config) -> (usize, usize, Validation) 
     if validation.diagnostics.iter().any(|d| d.is_error()) {
         validation.catalog = None;
     }
-    (controls.len(), policies.len(), validation)
+    (controls, policies, validation)
 }
 
 /// Prints every diagnostic and a summary line; exit 2 when any is an error.

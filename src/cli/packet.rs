@@ -1,0 +1,333 @@
+//! What a `check` packet holds, and how it is re-performed: the bridge between evaluation and
+//! the generic evidence module (which must not depend on evaluation).
+//!
+//! The packet records the evaluation of the *redacted* snapshot: that is the only evaluation an
+//! auditor holding the packet can repeat. Pseudonyms are stable, so joins inside the snapshot
+//! (author = approver?) survive; a join against an email written in a policy cannot, and when
+//! that changes any conclusion, `check` says so.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::evaluate::{self, Results};
+use crate::evidence::{
+    self, Manifest, PacketBuilder, PacketFiles, PacketMeta, PseudonymKey, Redactor, Reperform,
+    ReperformError,
+};
+use crate::exit::Exit;
+use crate::facts::{OrgMember, Ticket};
+use crate::model::{self, Catalog, SourceFile};
+use crate::population::{Change, Gap, Snapshot};
+use crate::report::{self, Format};
+
+/// The one results file re-performance must reproduce byte for byte.
+pub const RESULTS: &str = "results/results.json";
+const META: &str = "snapshots/meta.json";
+const CHANGES: &str = "snapshots/changes.jsonl";
+const TICKETS: &str = "snapshots/tickets.jsonl";
+const MEMBERS: &str = "snapshots/members.jsonl";
+
+type Failure = (Exit, String);
+
+/// What the snapshot files cannot say by themselves: which parts existed at all (no ticket
+/// export is not the same as an empty one), the gaps, and which controls were evaluated.
+#[derive(Debug, Serialize, Deserialize)]
+struct Meta {
+    period: String,
+    controls: Vec<String>,
+    has_tickets: bool,
+    has_members: bool,
+    gaps: Vec<Gap>,
+}
+
+/// Everything a packet is made from.
+pub struct PacketInput<'a> {
+    pub controls: &'a [SourceFile],
+    pub policies: &'a [SourceFile],
+    pub catalog: &'a Catalog,
+    pub snapshot: &'a Snapshot,
+    pub only: &'a [String],
+    pub run_at: jiff::Timestamp,
+    pub controls_commit: Option<String>,
+    pub sign: Option<&'a Path>,
+}
+
+/// Writes the packet to `out` (a directory, or a `.tar` file) and returns its root and the
+/// results it records (those of the redacted snapshot).
+pub fn write(out: &Path, input: &PacketInput<'_>) -> Result<(String, Results), Failure> {
+    let usage = |e: String| (Exit::Usage, e);
+    let mut builder = PacketBuilder::new(meta(input), redactor(input.catalog)?);
+    if let Some(token) = std::env::var("GITHUB_TOKEN").ok().filter(|t| !t.is_empty()) {
+        builder.forbid(&token);
+    }
+    add_inputs(&mut builder, "inputs/controls", input.controls)?;
+    add_inputs(&mut builder, "inputs/policies", input.policies)?;
+    let redacted = add_snapshot(&mut builder, input)?;
+    let results = evaluate::evaluate(input.catalog, &redacted, input.only);
+    add_results(&mut builder, &results)?;
+    if let Some(path) = input.sign {
+        let key = evidence::sign::read_signing_key(path).map_err(|e| usage(e.to_string()))?;
+        builder.sign_with(key);
+    }
+    let packet = builder.build().map_err(|e| usage(e.to_string()))?;
+    let written = if out.extension().is_some_and(|e| e == "tar") {
+        packet.write_tar(out)
+    } else {
+        packet.write_dir(out)
+    };
+    written.map_err(|e| usage(e.to_string()))?;
+    Ok((packet.root().hex(), results))
+}
+
+fn meta(input: &PacketInput<'_>) -> PacketMeta {
+    let org = input
+        .catalog
+        .policies
+        .iter()
+        .find_map(|p| p.value.organisation.as_ref().map(|o| o.name.clone()))
+        .unwrap_or_else(|| "itgc".to_string());
+    PacketMeta {
+        scope: format!("{org}/check"),
+        period: input.snapshot.period.clone(),
+        run_at: input.run_at,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        controls_commit: input.controls_commit.clone(),
+        sources: Vec::new(),
+        previous_root: None,
+    }
+}
+
+/// The organisation's redaction rules, keyed by `ITGC_PSEUDONYM_KEY` when it is set.
+fn redactor(catalog: &Catalog) -> Result<Redactor, Failure> {
+    let rules: Vec<_> = catalog
+        .policies
+        .iter()
+        .flat_map(|p| p.value.redaction.iter().cloned())
+        .collect();
+    let key = match std::env::var("ITGC_PSEUDONYM_KEY") {
+        Ok(k) if !k.is_empty() => PseudonymKey::secret(k.into_bytes()),
+        _ => Ok(PseudonymKey::unkeyed()),
+    };
+    key.and_then(|k| Redactor::new(&rules, k))
+        .map_err(|e| (Exit::Usage, format!("redaction rules: {e}")))
+}
+
+fn add_inputs(builder: &mut PacketBuilder, dir: &str, files: &[SourceFile]) -> Result<(), Failure> {
+    for file in files {
+        let name = Path::new(&file.name)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| file.name.clone());
+        builder
+            .add_file(&format!("{dir}/{name}"), file.bytes.clone())
+            .map_err(|e| (Exit::Usage, e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// Adds the snapshot as redacted JSON Lines and returns it as read back from those lines,
+/// exactly as re-performance will read it.
+fn add_snapshot(builder: &mut PacketBuilder, input: &PacketInput<'_>) -> Result<Snapshot, Failure> {
+    let s = input.snapshot;
+    let meta = Meta {
+        period: s.period.clone(),
+        controls: input.only.to_vec(),
+        has_tickets: s.tickets.is_some(),
+        has_members: s.members.is_some(),
+        gaps: s.gaps.clone(),
+    };
+    let mut files: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
+    files.insert(CHANGES, jsonl(&s.changes)?);
+    files.insert(TICKETS, jsonl(s.tickets.as_deref().unwrap_or_default())?);
+    files.insert(MEMBERS, jsonl(s.members.as_deref().unwrap_or_default())?);
+    let fail = |path: &str, e: String| (Exit::Usage, format!("{path}: {e}"));
+    let mut redacted = BTreeMap::new();
+    for (path, bytes) in files {
+        let text = builder
+            .redactor()
+            .redact_jsonl(&bytes)
+            .map_err(|e| fail(path, e.to_string()))?;
+        builder
+            .add_file(path, text.clone())
+            .map_err(|e| fail(path, e.to_string()))?;
+        redacted.insert(path.to_string(), text);
+    }
+    builder
+        .add_json(META, &meta)
+        .map_err(|e| fail(META, e.to_string()))?;
+    read_snapshot(&meta, &redacted).map_err(|e| (Exit::Usage, e.to_string()))
+}
+
+fn jsonl<T: Serialize>(records: &[T]) -> Result<Vec<u8>, Failure> {
+    let mut out = Vec::new();
+    for record in records {
+        let line = evidence::to_canonical(record).map_err(|e| {
+            (
+                Exit::Usage,
+                format!("cannot serialise a snapshot record: {e}"),
+            )
+        })?;
+        out.extend(line);
+        out.push(b'\n');
+    }
+    Ok(out)
+}
+
+fn add_results(builder: &mut PacketBuilder, results: &Results) -> Result<(), Failure> {
+    let fail = |e: evidence::PacketError| (Exit::Usage, e.to_string());
+    builder.add_json(RESULTS, results).map_err(fail)?;
+    for control in &results.controls {
+        let ids: Vec<&str> = control.items.iter().map(|i| i.item.as_str()).collect();
+        let population = serde_json::json!({ "fingerprint": control.population, "items": ids });
+        let path = format!("populations/{}.json", control.control);
+        builder.add_json(&path, &population).map_err(fail)?;
+    }
+    let findings: Vec<serde_json::Value> = results
+        .controls
+        .iter()
+        .flat_map(|c| report::findings(&c.items).map(move |i| (c, i)))
+        .map(|(c, i)| serde_json::json!({ "control": c.control, "finding": i }))
+        .collect();
+    builder.add_json("findings.json", &findings).map_err(fail)?;
+    for (name, format) in [
+        ("reports/check.md", Format::Markdown),
+        ("reports/check.sarif", Format::Sarif),
+        ("reports/check.junit.xml", Format::Junit),
+    ] {
+        let text = report::render(format, results, false);
+        builder.add_file(name, text.into_bytes()).map_err(fail)?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {message}")]
+struct SnapshotError {
+    path: String,
+    message: String,
+}
+
+fn read_snapshot(
+    meta: &Meta,
+    files: &BTreeMap<String, Vec<u8>>,
+) -> Result<Snapshot, SnapshotError> {
+    let changes: Vec<Change> = lines(files, CHANGES)?;
+    let tickets: Vec<Ticket> = lines(files, TICKETS)?;
+    let members: Vec<OrgMember> = lines(files, MEMBERS)?;
+    Ok(Snapshot {
+        period: meta.period.clone(),
+        changes,
+        tickets: meta.has_tickets.then_some(tickets),
+        members: meta.has_members.then_some(members),
+        gaps: meta.gaps.clone(),
+    })
+}
+
+fn lines<T: serde::de::DeserializeOwned>(
+    files: &BTreeMap<String, Vec<u8>>,
+    path: &str,
+) -> Result<Vec<T>, SnapshotError> {
+    let bytes = files.get(path).ok_or_else(|| SnapshotError {
+        path: path.to_string(),
+        message: "missing from the packet".into(),
+    })?;
+    let fail = |n: usize, e: serde_json::Error| SnapshotError {
+        path: path.to_string(),
+        message: format!("line {}: {e}", n + 1),
+    };
+    bytes
+        .split(|b| *b == b'\n')
+        .enumerate()
+        .filter(|(_, line)| !line.is_empty())
+        .map(|(n, line)| serde_json::from_slice(line).map_err(|e| fail(n, e)))
+        .collect()
+}
+
+/// Re-performs a `check` packet: its own control and policy bytes, its own redacted snapshot,
+/// the same evaluation; the results file must come out byte-identical.
+pub struct CheckReperform;
+
+impl Reperform for CheckReperform {
+    fn reperform(
+        &self,
+        manifest: &Manifest,
+        files: &dyn PacketFiles,
+    ) -> Result<BTreeMap<String, Vec<u8>>, ReperformError> {
+        let read = |path: &str| {
+            files.read(path).map_err(|e| ReperformError::Input {
+                path: path.to_string(),
+                message: e.to_string(),
+            })
+        };
+        let inputs = |dir: &str| -> Result<Vec<SourceFile>, ReperformError> {
+            files
+                .paths()
+                .into_iter()
+                .filter(|p| p.starts_with(dir))
+                .map(|p| {
+                    Ok(SourceFile {
+                        name: p.to_string(),
+                        bytes: read(p)?,
+                    })
+                })
+                .collect()
+        };
+        let controls = inputs("inputs/controls/")?;
+        let policies = inputs("inputs/policies/")?;
+        let run_at: jiff::Timestamp = manifest.run_at.parse().map_err(|e| {
+            ReperformError::Failed(format!("the manifest's run_at is not a timestamp: {e}"))
+        })?;
+        let day = run_at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+        let catalog = model::load(&controls, &policies, day)
+            .catalog
+            .ok_or_else(|| {
+                ReperformError::Failed("the packet's controls and policies do not validate".into())
+            })?;
+        let meta: Meta =
+            serde_json::from_slice(&read(META)?).map_err(|e| ReperformError::Input {
+                path: META.into(),
+                message: e.to_string(),
+            })?;
+        let mut snapshot_files = BTreeMap::new();
+        for path in [CHANGES, TICKETS, MEMBERS] {
+            snapshot_files.insert(path.to_string(), read(path)?);
+        }
+        let snapshot =
+            read_snapshot(&meta, &snapshot_files).map_err(|e| ReperformError::Input {
+                path: e.path.clone(),
+                message: e.message,
+            })?;
+        let results = evaluate::evaluate(&catalog, &snapshot, &meta.controls);
+        let bytes = evidence::to_canonical(&results)
+            .map_err(|e| ReperformError::Failed(format!("cannot serialise results: {e}")))?;
+        Ok(BTreeMap::from([(RESULTS.to_string(), bytes)]))
+    }
+}
+
+/// The commit of the repository holding the controls, when they are under git.
+pub fn controls_commit(dir: &Path) -> Option<String> {
+    let repo = git2::Repository::discover(dir).ok()?;
+    let head = repo.head().ok()?.peel_to_commit().ok()?;
+    Some(head.id().to_string())
+}
+
+/// A packet path given on the command line, refused when it exists and is not a packet.
+pub fn check_target(out: &Path) -> Result<PathBuf, Failure> {
+    if out.exists() && !out.join(evidence::MANIFEST).exists() && out.is_dir() {
+        let empty = std::fs::read_dir(out)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(false);
+        if !empty {
+            return Err((
+                Exit::Usage,
+                format!(
+                    "{} exists and is not a packet; choose another --packet",
+                    out.display()
+                ),
+            ));
+        }
+    }
+    Ok(out.to_path_buf())
+}

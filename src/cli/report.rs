@@ -1,0 +1,183 @@
+//! `itgc report --packet DIR --format html|markdown|json|oscal`: render a report from an
+//! evidence packet alone, after verifying it. No store, no sources, no re-evaluation: what is
+//! rendered is exactly the results the packet's manifest vouches for.
+//!
+//! Exit 0 when the report was written (the conclusion is `check`'s exit status, not this
+//! command's), 2 on usage or input errors, 4 when a packet fails verification.
+
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+
+use super::Ui;
+use crate::evaluate::Results;
+use crate::evidence::{Digest, MANIFEST, Manifest, VerifyOptions, verify};
+use crate::exit::Exit;
+use crate::report::html::{self, TrendPoint};
+use crate::report::oscal::{self, OscalMeta};
+use crate::report::{json, markdown};
+
+/// Where `check --packet` writes the results, as canonical JSON of `evaluate::Results`.
+pub const RESULTS: &str = "results/results.json";
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The evidence packet: a directory or a .tar archive.
+    #[arg(long, value_name = "PACKET")]
+    pub packet: PathBuf,
+    #[arg(long, value_enum)]
+    pub format: ReportFormat,
+    /// Write the report here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Earlier packets, for the HTML trend chart (any order: sorted by run time).
+    #[arg(long, value_name = "PACKET", num_args = 1..)]
+    pub trend: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Html,
+    Markdown,
+    Json,
+    /// OSCAL 1.1.2 assessment results (JSON), for GRC tools.
+    Oscal,
+}
+
+type Failure = (Exit, String);
+
+pub fn run(args: &ReportArgs, ui: &Ui) -> Exit {
+    match report(args) {
+        Ok(()) => Exit::Pass,
+        Err((exit, message)) => super::fail(ui, exit, message),
+    }
+}
+
+fn report(args: &ReportArgs) -> Result<(), Failure> {
+    let packet = load(&args.packet)?;
+    let text = match args.format {
+        ReportFormat::Html => {
+            let trend = trend(&args.trend)?;
+            html::render(&packet.results, &trend).map_err(|e| (Exit::Usage, e.to_string()))?
+        }
+        ReportFormat::Markdown => markdown::render(&packet.results),
+        ReportFormat::Json => json::render(&packet.results),
+        ReportFormat::Oscal => oscal::render(&packet.results, &oscal_meta(&packet)?),
+    };
+    match &args.output {
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+        Some(path) => crate::cli::write_atomically(path, text.as_bytes())
+            .map_err(|e| (Exit::Usage, format!("cannot write {}: {e}", path.display()))),
+    }
+}
+
+/// A verified packet's manifest and results.
+struct Loaded {
+    path: PathBuf,
+    manifest: Manifest,
+    results: Results,
+}
+
+/// Verifies the packet (hashes, root, chain form, signature form; no re-performance), then
+/// reads its results, checking their bytes against the manifest once more: the packet could
+/// change between verification and reading.
+fn load(packet: &Path) -> Result<Loaded, Failure> {
+    let report = verify(packet, &VerifyOptions::default());
+    if !report.ok() {
+        let problems: Vec<String> = report.problems.iter().map(|p| format!("  {p}")).collect();
+        let message = format!(
+            "{}: verification failed; nothing rendered\n{}",
+            packet.display(),
+            problems.join("\n")
+        );
+        return Err((Exit::VerifyFailed, message));
+    }
+    let manifest: Manifest = serde_json::from_slice(&member(packet, MANIFEST)?)
+        .map_err(|e| changed(packet, MANIFEST, &e.to_string()))?;
+    let Some(entry) = manifest.files.iter().find(|f| f.path == RESULTS) else {
+        let why = format!(
+            "{}: has no {RESULTS}; write one with `itgc check --packet`",
+            packet.display()
+        );
+        return Err((Exit::Usage, why));
+    };
+    let bytes = member(packet, RESULTS)?;
+    if Digest::of(&bytes) != entry.sha256 {
+        return Err(changed(packet, RESULTS, "changed after verification"));
+    }
+    let results = serde_json::from_slice(&bytes).map_err(|e| {
+        let why = format!("{}: {RESULTS} is not itgc results: {e}", packet.display());
+        (Exit::Usage, why)
+    })?;
+    Ok(Loaded {
+        path: packet.to_path_buf(),
+        manifest,
+        results,
+    })
+}
+
+fn changed(packet: &Path, path: &str, why: &str) -> Failure {
+    let message = format!("{}: {path}: {why}", packet.display());
+    (Exit::VerifyFailed, message)
+}
+
+/// Reads one file of a directory or tar packet. (The evidence module keeps its reader
+/// private; this is the few lines of it a report needs.)
+fn member(packet: &Path, path: &str) -> Result<Vec<u8>, Failure> {
+    let read = if packet.is_dir() {
+        std::fs::read(packet.join(path))
+    } else {
+        tar_member(packet, path)
+    };
+    read.map_err(|e| changed(packet, path, &format!("unreadable: {e}")))
+}
+
+fn tar_member(packet: &Path, path: &str) -> std::io::Result<Vec<u8>> {
+    let file = std::fs::File::open(packet)?;
+    let mut archive = tar::Archive::new(BufReader::new(file));
+    for entry in archive.entries()? {
+        let mut entry = entry?;
+        let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let name = raw.strip_prefix("./").unwrap_or(&raw);
+        if name == path && entry.header().entry_type().is_file() {
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes)?;
+            return Ok(bytes);
+        }
+    }
+    Err(std::io::ErrorKind::NotFound.into())
+}
+
+/// Each earlier packet's totals, oldest run first; each is verified like the main packet.
+fn trend(packets: &[PathBuf]) -> Result<Vec<TrendPoint>, Failure> {
+    let mut points = Vec::new();
+    for packet in packets {
+        let loaded = load(packet)?;
+        points.push((run_at(&loaded)?, TrendPoint::of(&loaded.results)));
+    }
+    points.sort_by_key(|p| p.0);
+    Ok(points.into_iter().map(|(_, p)| p).collect())
+}
+
+fn run_at(packet: &Loaded) -> Result<jiff::Timestamp, Failure> {
+    packet.manifest.run_at.parse().map_err(|e| {
+        let why = format!("{}: {MANIFEST}: run_at: {e}", packet.path.display());
+        (Exit::VerifyFailed, why)
+    })
+}
+
+fn oscal_meta(packet: &Loaded) -> Result<OscalMeta, Failure> {
+    let m = &packet.manifest;
+    Ok(OscalMeta {
+        title: format!("itgc assessment results: {}, {}", m.scope, m.period),
+        scope: m.scope.clone(),
+        run_at: run_at(packet)?,
+        version: m.root.to_string(),
+        // The packet is the plan's record: its manifest lists the controls and policies run.
+        import_ap: MANIFEST.to_string(),
+    })
+}
