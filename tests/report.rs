@@ -471,3 +471,33 @@ fn report_on_a_packet_without_results_is_an_input_error() {
         .code(2)
         .stderr(predicates::str::contains("results/results.json"));
 }
+
+#[test]
+fn the_demo_packet_renders_as_valid_oscal_and_html() {
+    // The packet `itgc demo` writes through the same code as `check --packet`: the contract
+    // between the two commands (results/results.json) is tested end to end here.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let org = dir.path().join("org");
+    itgc()
+        .current_dir(dir.path())
+        .args(["demo", "--out"])
+        .arg(&org)
+        .assert()
+        .code(0);
+    let render = |format: &str| {
+        let output = itgc()
+            .current_dir(&org)
+            .args(["report", "--format", format, "--packet", "packet"])
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert_eq!(output.status.code(), Some(0), "{format}: {stderr}");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let doc: Value = serde_json::from_str(&render("oscal")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        schema_errors(&oscal_validator(), &doc),
+        Vec::<String>::new()
+    );
+    assert!(render("html").contains("id=\"summary-chart\""));
+}

@@ -11,15 +11,14 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 
 use super::Ui;
+// Where `check --packet` writes the results: canonical JSON of `evaluate::Results`.
+use super::packet::RESULTS;
 use crate::evaluate::Results;
 use crate::evidence::{Digest, MANIFEST, Manifest, VerifyOptions, verify};
 use crate::exit::Exit;
 use crate::report::html::{self, TrendPoint};
 use crate::report::oscal::{self, OscalMeta};
 use crate::report::{json, markdown};
-
-/// Where `check --packet` writes the results, as canonical JSON of `evaluate::Results`.
-pub const RESULTS: &str = "results/results.json";
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
