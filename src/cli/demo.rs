@@ -155,7 +155,13 @@ fn report(out: &Path, results: &crate::evaluate::Results, ui: &Ui) -> Result<(),
         super::write_atomically(&path, text.as_bytes())
             .map_err(|e| (Exit::Usage, format!("cannot write {}: {e}", path.display())))?;
     }
-    let names: Vec<&str> = REPORTS.iter().map(|(n, _)| *n).collect();
+    let html = crate::report::html::render(results, &[])
+        .map_err(|e| (Exit::Usage, format!("HTML report: {e}")))?;
+    let path = dir.join("report.html");
+    super::write_atomically(&path, html.as_bytes())
+        .map_err(|e| (Exit::Usage, format!("cannot write {}: {e}", path.display())))?;
+    let mut names: Vec<&str> = REPORTS.iter().map(|(n, _)| *n).collect();
+    names.push("report.html");
     ui.say(format!("reports: {} ({})", dir.display(), names.join(", ")));
     Ok(())
 }
