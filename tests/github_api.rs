@@ -852,3 +852,70 @@ async fn a_repository_the_token_cannot_see_is_an_error_not_an_empty_period() {
         "{err}"
     );
 }
+
+/// The whole path a token travels (sync through the API, then check with a packet) leaves it
+/// in no output byte: not stdout or stderr, not the store, not a packet file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_token_reaches_no_output_byte_through_sync_and_check() {
+    let project = demo_project();
+    let h = Harness::start(Fake::new(fixture_prs()), vec![]).await;
+    let synced = itgc_sync(project.path(), Some(h.server.uri())).await;
+    assert_eq!(synced.code, 0, "{}{}", synced.stdout, synced.stderr);
+    let org = project.path().join("org");
+    let checked = {
+        let org = org.clone();
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_itgc"))
+                .current_dir(&org)
+                .args([
+                    "check",
+                    "--period",
+                    "2026-Q3",
+                    "--control",
+                    "CM-01",
+                    "--color",
+                    "never",
+                ])
+                .args([
+                    "--database-url",
+                    "sqlite://.itgc/sync.db",
+                    "--packet",
+                    "packet",
+                ])
+                .env("GITHUB_TOKEN", TOKEN)
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap()
+    };
+    assert!(org.join("packet/manifest.json").is_file(), "{checked:?}");
+    let mut outputs = vec![
+        synced.stdout.into_bytes(),
+        synced.stderr.into_bytes(),
+        checked.stdout,
+        checked.stderr,
+    ];
+    for path in files_under(&org.join("packet"))
+        .into_iter()
+        .chain(files_under(&org.join(".itgc")))
+    {
+        outputs.push(std::fs::read(&path).unwrap());
+    }
+    for bytes in &outputs {
+        assert!(!bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()));
+    }
+}
+
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(files_under(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
