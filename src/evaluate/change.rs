@@ -91,27 +91,30 @@ impl<'a> ChangeView<'a> {
             (_, Some(pr)) => Ok(pr),
             (Via::Unknown { why }, _) => Err(Check::Missing(why.clone())),
             _ => Err(match self.bot_push {
-                Some(bot) => Check::NotApplicable(format!(
-                    "pushed directly by {}, an automation account policy allows to ({})",
-                    bot.login,
-                    one_line(&bot.purpose)
-                )),
+                Some(bot) => allowed_bot(bot),
                 None => Check::Fail(format!(
                     "{} was pushed directly to {} by {}: no pull request, so no {missing}",
                     short(&self.change.commit.oid),
                     self.change.branch,
-                    person(
-                        &self.change.commit.author.name,
-                        &self.change.commit.author.email
-                    )
+                    self.pusher()
                 )),
             }),
         }
     }
+
+    fn pusher(&self) -> String {
+        let author = &self.change.commit.author;
+        format!("{} <{}>", author.name, author.email)
+    }
 }
 
-fn person(name: &str, email: &str) -> String {
-    format!("{name} <{email}>")
+/// A policy-listed bot's direct push: outside what PR-based rules test, with its purpose.
+fn allowed_bot(bot: &Bot) -> Check {
+    Check::NotApplicable(format!(
+        "pushed directly by {}, an automation account policy allows to ({})",
+        bot.login,
+        one_line(&bot.purpose)
+    ))
 }
 
 fn one_line(text: &str) -> String {
@@ -296,10 +299,7 @@ pub fn pr_required(view: &ChangeView<'_>, allow_bots: bool) -> Check {
                 "{} was pushed directly to {} by {} at {}; no pull request merged it",
                 short(&view.change.commit.oid),
                 view.change.branch,
-                person(
-                    &view.change.commit.author.name,
-                    &view.change.commit.author.email
-                ),
+                view.pusher(),
                 when(view.change.commit.committer.at)
             )),
         },
@@ -542,11 +542,7 @@ pub fn ticket_linked(
 fn unknown_or_bot(view: &ChangeView<'_>) -> Option<Check> {
     match (&view.change.via, view.bot_push) {
         (Via::Unknown { why }, _) => Some(Check::Missing(why.clone())),
-        (_, Some(bot)) => Some(Check::NotApplicable(format!(
-            "pushed directly by {}, an automation account policy allows to ({})",
-            bot.login,
-            one_line(&bot.purpose)
-        ))),
+        (_, Some(bot)) => Some(allowed_bot(bot)),
         _ => None,
     }
 }
