@@ -201,7 +201,9 @@ fn add_results(builder: &mut PacketBuilder, results: &Results) -> Result<(), Fai
     }
     let html = report::html::render(results, &[])
         .map_err(|e| (Exit::Usage, format!("HTML report: {e}")))?;
-    builder.add_file("reports/report.html", html.into_bytes()).map_err(fail)?;
+    builder
+        .add_file("reports/report.html", html.into_bytes())
+        .map_err(fail)?;
     Ok(())
 }
 
