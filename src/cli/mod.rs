@@ -12,6 +12,7 @@ mod check;
 mod completions;
 mod config;
 mod demo;
+mod diff;
 mod evidence;
 mod gate;
 mod import;
@@ -79,6 +80,9 @@ pub enum Command {
     Check(check::CheckArgs),
     /// CI: test the changes being deployed against the change-management controls.
     Gate(gate::GateArgs),
+    /// Compare controls and policies at a git revision with the current ones on the same stored
+    /// data: items entering or leaving each population; exit 1 on an unapproved shrink.
+    Diff(diff::DiffArgs),
     /// Build a demo organisation (git repo + exports), validate, load it into the store.
     Demo(demo::DemoArgs),
     /// Evidence packets: make a signing key, verify a packet.
@@ -168,6 +172,7 @@ fn run(command: Command, config: &Config, ui: &Ui) -> Exit {
         Command::Report(args) => report::run(&args, ui),
         Command::Check(args) => check::run(&args, config, ui),
         Command::Gate(args) => gate::run(&args, config, ui),
+        Command::Diff(args) => diff::run(&args, config, ui),
         Command::Completions(args) => completions::completions(&args),
         Command::Man => completions::man(),
     }

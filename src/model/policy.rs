@@ -43,6 +43,10 @@ pub struct PolicyFile {
     /// Routes findings to teams by repo path, system or job.
     #[serde(default)]
     pub owners: Vec<OwnerRoute>,
+    /// Approved reductions of a control's population: `itgc diff` accepts items leaving a
+    /// control's population only when one of these names the control.
+    #[serde(default)]
+    pub population_changes: Vec<PopulationChange>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -277,6 +281,25 @@ pub struct Exception {
     /// Last day the exception is valid (inclusive).
     #[schemars(with = "String", extend("format" = "date"))]
     pub expires: Date,
+}
+
+/// An approved reduction of a control's population (a narrowed filter, a repo or branch taken
+/// out of scope, a control retired), recorded so that the shrink is a decision, not an accident.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PopulationChange {
+    /// Control id whose population may shrink (it may name a control being removed).
+    pub control: String,
+    /// Why the items no longer belong to the population.
+    #[schemars(length(min = 10))]
+    pub reason: String,
+    /// Who approved the change (a person, by email).
+    pub approver: String,
+    /// The ticket recording the approval.
+    pub ticket: String,
+    /// Date the change was approved.
+    #[schemars(with = "String", extend("format" = "date"))]
+    pub approved: Date,
 }
 
 /// A redaction rule applied to evidence before it is hashed.

@@ -381,6 +381,55 @@ fn check_policy(p: &Loaded<PolicyFile>, ix: &Index, today: Date, out: &mut Vec<D
     for (i, route) in f.owners.iter().enumerate() {
         check_owner_route(route, ix, doc, &format!("/owners/{i}"), out);
     }
+    for (i, c) in f.population_changes.iter().enumerate() {
+        check_population_change(c, ix, today, doc, &format!("/population_changes/{i}"), out);
+    }
+}
+
+/// An approved population reduction. Its control may be unknown on purpose: retiring a
+/// control removes it from controls/ in the same change that records the approval. So an
+/// unknown control is a warning, not an error; a misspelt id justifies nothing and `diff`
+/// still fails, which keeps the typo fail-closed.
+fn check_population_change(
+    c: &super::policy::PopulationChange,
+    ix: &Index,
+    today: Date,
+    doc: &super::document::Document,
+    at: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    if !ix.contains(Kind::Control, &c.control) {
+        let known = ix.names_of(Kind::Control);
+        let d = doc.warning_at(
+            "unknown-population-change-control",
+            &format!("{at}/control"),
+            format!("no control `{}` in controls/", c.control),
+        );
+        out.push(match did_you_mean(&c.control, known.iter().copied()) {
+            Some(s) => d.help(format!("did you mean `{s}`?")),
+            None => d.help("fine when the change retires that control; otherwise check the id"),
+        });
+    }
+    if !c.approver.contains('@') {
+        out.push(
+            doc.error_at(
+                "malformed-population-change",
+                &format!("{at}/approver"),
+                format!("approver `{}` is not an email address", c.approver),
+            )
+            .expected("the approver's email, e.g. controller@example.com"),
+        );
+    }
+    if c.approved > today {
+        out.push(doc.error_at(
+            "malformed-population-change",
+            &format!("{at}/approved"),
+            format!(
+                "the population change for `{}` is approved in the future ({})",
+                c.control, c.approved
+            ),
+        ));
+    }
 }
 
 fn check_system(

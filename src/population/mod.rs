@@ -3,6 +3,7 @@
 //! changed.
 
 pub mod change;
+pub mod diff;
 pub mod load;
 
 use serde::{Deserialize, Serialize};
