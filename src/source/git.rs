@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use git2::{DiffOptions, ErrorCode, Mailmap, Oid, Repository, Revwalk, Sort};
+use git2::{DiffOptions, ErrorCode, Mailmap, Oid, Repository, Revwalk, Sort, Tree};
 use jiff::Timestamp;
 
 use crate::facts::{Commit, Signature};
@@ -392,27 +392,111 @@ fn revision(repo: &Repository, path: &Path, spec: &str) -> Result<Oid, GitError>
         })
 }
 
+/// The bytes of the regular file at `path` (`/`-separated, from the repository root) in the
+/// tree of `commit_oid`, read from the object database: no checkout, no work tree. `commit_oid`
+/// is a full or abbreviated commit id (any revision git understands is accepted too).
+///
+/// `None` when the commit has no regular file there: nothing at all, a directory, a submodule
+/// or a symlink. A symlink is not followed: its target is a path, not the file's content, and
+/// may point outside the commit.
+pub fn read_blob_at(
+    repo_path: &Path,
+    commit_oid: &str,
+    path: &str,
+) -> Result<Option<Vec<u8>>, GitError> {
+    let repo = open(repo_path)?;
+    let oid = revision(&repo, repo_path, commit_oid)?;
+    let tree = commit_tree(&repo, repo_path, oid)?;
+    blob_in(&repo, repo_path, &tree, path)
+}
+
 /// Where GitHub looks for CODEOWNERS, in its order.
 const CODEOWNERS_PATHS: [&str; 3] = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
 
 /// The CODEOWNERS file GitHub would use at `commit`, read from the object database (no
-/// checkout); `None` when the commit has none.
+/// checkout): the first of `.github/CODEOWNERS`, `CODEOWNERS`, `docs/CODEOWNERS` that is a
+/// regular file; `None` when the commit has none. Invalid UTF-8 is replaced, not an error:
+/// the rules that do parse still apply.
 pub fn codeowners_at(repo_path: &Path, commit: &str) -> Result<Option<String>, GitError> {
     let repo = open(repo_path)?;
     let oid = revision(&repo, repo_path, commit)?;
-    let fail = |e| corrupt(repo_path, format!("the tree of commit {oid}"), e);
-    let tree = repo.find_commit(oid).and_then(|c| c.tree()).map_err(fail)?;
+    let tree = commit_tree(&repo, repo_path, oid)?;
     for candidate in CODEOWNERS_PATHS {
-        match tree.get_path(Path::new(candidate)) {
-            Ok(entry) => {
-                let blob = repo.find_blob(entry.id()).map_err(fail)?;
-                return Ok(Some(lossy(blob.content())));
-            }
-            Err(e) if e.code() == ErrorCode::NotFound => {}
-            Err(e) => return Err(fail(e)),
+        if let Some(bytes) = blob_in(&repo, repo_path, &tree, candidate)? {
+            return Ok(Some(lossy(&bytes)));
         }
     }
     Ok(None)
+}
+
+/// The regular file at `file` in `tree`, if there is one.
+fn blob_in(
+    repo: &Repository,
+    path: &Path,
+    tree: &Tree<'_>,
+    file: &str,
+) -> Result<Option<Vec<u8>>, GitError> {
+    // Not a path inside a tree; libgit2 would treat these oddly rather than say "absent".
+    if file.is_empty() || file.starts_with('/') {
+        return Ok(None);
+    }
+    let fail = |e| corrupt(path, format!("`{file}` in tree {}", tree.id()), e);
+    let entry = match tree.get_path(Path::new(file)) {
+        Ok(entry) => entry,
+        Err(e) if e.code() == ErrorCode::NotFound => return Ok(None),
+        Err(e) => return Err(fail(e)),
+    };
+    if entry.filemode() & 0o170000 != 0o100000 {
+        return Ok(None);
+    }
+    let blob = repo.find_blob(entry.id()).map_err(fail)?;
+    Ok(Some(blob.content().to_vec()))
+}
+
+/// The trailers of a commit message, by git's rules (libgit2 ports `git interpret-trailers`):
+/// `Key: value` lines of the message's last paragraph, which must consist of trailers (or
+/// mostly, when git itself wrote one, such as `Signed-off-by`). Keys as written, values
+/// trimmed, in message order.
+pub fn trailers(message: &str) -> Vec<(String, String)> {
+    // libgit2 reads a C string, and git stops reading a commit message at a NUL byte too.
+    let message = message.split('\0').next().unwrap_or_default();
+    match git2::message_trailers_strs(message) {
+        Ok(found) => found
+            .iter()
+            .map(|(key, value)| (key.to_string(), value.to_string()))
+            .collect(),
+        // Without a NUL, only an allocation failure is left: there is nothing to report.
+        Err(_) => Vec::new(),
+    }
+}
+
+/// The people a message credits with `Co-authored-by:` trailers (GitHub's convention; the key
+/// is matched ignoring case, as git does) as (name, email), in message order. A value without
+/// `<email>` keeps its whole text as the name and an empty email: a credited person is never
+/// dropped over a typo, so a later check can still see them.
+pub fn co_authors(message: &str) -> Vec<(String, String)> {
+    trailers(message)
+        .into_iter()
+        .filter(|(key, _)| key.eq_ignore_ascii_case("co-authored-by"))
+        .map(|(_, value)| name_and_email(&value))
+        .collect()
+}
+
+/// `Name <email>` split in two, both trimmed.
+fn name_and_email(value: &str) -> (String, String) {
+    match value.split_once('<') {
+        Some((name, rest)) => {
+            let email = rest.split_once('>').map_or(rest, |(email, _)| email);
+            (name.trim().to_string(), email.trim().to_string())
+        }
+        None => (value.trim().to_string(), String::new()),
+    }
+}
+
+fn commit_tree<'r>(repo: &'r Repository, path: &Path, oid: Oid) -> Result<Tree<'r>, GitError> {
+    repo.find_commit(oid)
+        .and_then(|c| c.tree())
+        .map_err(|e| corrupt(path, format!("the tree of commit {oid}"), e))
 }
 
 #[cfg(test)]
