@@ -7,13 +7,19 @@
 //! second parents and were reviewed as part of their pull request. Direct pushes land on the
 //! same chain, which is why it is the population and not the pull-request list.
 
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+mod tree_diff;
 
-use git2::{DiffOptions, ErrorCode, Mailmap, Oid, Repository, Revwalk, Sort, Tree};
+use std::collections::BTreeSet;
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{self, AtomicBool, AtomicUsize};
+use std::thread::{Scope, ScopedJoinHandle};
+
+use git2::{ErrorCode, Mailmap, Odb, Oid, Repository, Revwalk, Sort, Tree};
 use jiff::Timestamp;
 
 use crate::facts::{Commit, Signature};
+use tree_diff::TreeDiff;
 
 /// Why history could not be read. Every variant names the repository path, so a failure in a
 /// multi-repo run says which repository it came from.
@@ -39,6 +45,17 @@ pub enum GitError {
 
     #[error("`{}` is a shallow clone: its history is cut off, so the population cannot be shown complete; fetch the full history (`git fetch --unshallow`)", path.display())]
     Shallow { path: PathBuf },
+
+    #[error("`{}` has history grafts (info/grafts), which rewrite commits' parents and can hide commits from the first-parent history: the population cannot be shown complete; convert them (`git replace --convert-graft-file`) or remove them", path.display())]
+    Grafted { path: PathBuf },
+
+    #[error("the first-parent history of `{}` is inconsistent: commit {oid} has first parent {parent}, but the walk continued with {next}; the commit-graph file may be damaged (`git commit-graph write --reachable` rebuilds it)", path.display())]
+    BrokenChain {
+        path: PathBuf,
+        oid: String,
+        parent: String,
+        next: String,
+    },
 
     #[error("cannot read {what} in `{}`: the repository is corrupt or incomplete", path.display())]
     Corrupt {
@@ -93,7 +110,12 @@ fn describe_branches(existing: &[String]) -> String {
 /// `.mailmap` is itself a change on the branch, so it is under change management too.)
 ///
 /// A shallow clone is refused: its history stops at an arbitrary commit, so the population
-/// could be missing items with no way to tell.
+/// could be missing items with no way to tell. So is a repository with grafts, which rewrite
+/// parents to the same effect.
+///
+/// The chain is listed first; its commits are then read and diffed on up to `MAX_THREADS`
+/// threads (as many as the machine has cores), in blocks of consecutive commits, and put back
+/// in chain order. The result does not depend on how many threads ran.
 pub fn walk_first_parent(
     repo_path: &Path,
     repo_name: &str,
@@ -102,27 +124,46 @@ pub fn walk_first_parent(
     to: Timestamp,
 ) -> Result<Vec<Commit>, GitError> {
     let repo = open(repo_path)?;
-    if repo.is_shallow() {
-        return Err(GitError::Shallow {
-            path: repo_path.to_path_buf(),
-        });
-    }
+    refuse_cut_history(&repo, repo_path)?;
     let tip = resolve_branch(&repo, repo_path, branch)?;
-    let mailmap = committed_mailmap(&repo, repo_path, tip)?;
-    let reader = Reader {
-        repo: &repo,
+    let job = Job {
         path: repo_path,
         name: repo_name,
-        mailmap: &mailmap,
+        mailmap: committed_mailmap(&repo, repo_path, tip)?,
+        from,
+        to,
     };
-    let mut commits = Vec::new();
-    for oid in first_parent_walk(&repo, repo_path, tip)? {
-        let oid = oid.map_err(|e| corrupt(repo_path, "the first-parent history", e))?;
-        if let Some(commit) = reader.read_if_within(oid, from, to)? {
-            commits.push(commit);
-        }
+    let chain = first_parent_chain(&repo, repo_path, tip)?;
+    read_chain(&job, &repo, &chain, Plan::for_chain(chain.len()))
+}
+
+/// Shallow clones and grafts both make libgit2 see fewer parents than the commits have, so
+/// commits could be missing from the chain with no way to tell. (Replace refs are not a
+/// concern: libgit2 ignores them and reads the commits as they are.)
+fn refuse_cut_history(repo: &Repository, path: &Path) -> Result<(), GitError> {
+    if repo.is_shallow() {
+        return Err(GitError::Shallow {
+            path: path.to_path_buf(),
+        });
     }
-    Ok(commits)
+    if has_grafts(&repo.commondir().join("info").join("grafts")) {
+        return Err(GitError::Grafted {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
+/// Whether a grafts file has any graft line. One that exists but cannot be read counts as
+/// having grafts: fail closed.
+fn has_grafts(file: &Path) -> bool {
+    match std::fs::read(file) {
+        Ok(bytes) => bytes.split(|b| *b == b'\n').any(|line| {
+            let line = line.trim_ascii();
+            !line.is_empty() && !line.starts_with(b"#")
+        }),
+        Err(e) => e.kind() != std::io::ErrorKind::NotFound,
+    }
 }
 
 /// Opens exactly `path`: no search upwards, so a wrong path never reads an enclosing repository.
@@ -138,17 +179,19 @@ fn open(path: &Path) -> Result<Repository, GitError> {
     })
 }
 
-/// The `.mailmap` in the tree of `tip`; an empty one when there is none.
-fn committed_mailmap(repo: &Repository, path: &Path, tip: Oid) -> Result<Mailmap, GitError> {
-    let fail = |e| corrupt(path, format!("the .mailmap of commit {tip}"), e);
-    let tree = repo.find_commit(tip).and_then(|c| c.tree()).map_err(fail)?;
-    let entry = match tree.get_path(Path::new(".mailmap")) {
-        Ok(entry) => entry,
-        Err(e) if e.code() == ErrorCode::NotFound => return Mailmap::new().map_err(fail),
-        Err(e) => return Err(fail(e)),
-    };
-    let blob = repo.find_blob(entry.id()).map_err(fail)?;
-    Mailmap::from_buffer(&String::from_utf8_lossy(blob.content())).map_err(fail)
+/// The text of the `.mailmap` in the tree of `tip`; empty when there is none. Text, not a
+/// `Mailmap`: each reading thread builds its own, as libgit2 objects stay on one thread.
+fn committed_mailmap(repo: &Repository, path: &Path, tip: Oid) -> Result<String, GitError> {
+    let tree = commit_tree(repo, path, tip)?;
+    // A symlinked .mailmap is ignored, as git ignores one in the work tree since 2.32.
+    let text = blob_in(repo, path, &tree, ".mailmap")?;
+    Ok(text.map(|bytes| lossy(&bytes)).unwrap_or_default())
+}
+
+fn commit_tree<'r>(repo: &'r Repository, path: &Path, oid: Oid) -> Result<Tree<'r>, GitError> {
+    repo.find_commit(oid)
+        .and_then(|c| c.tree())
+        .map_err(|e| corrupt(path, format!("the tree of commit {oid}"), e))
 }
 
 /// The reference names `branch` may mean, most specific first.
@@ -210,46 +253,263 @@ fn first_parent_walk<'r>(
     Ok(walk)
 }
 
-/// What every per-commit read needs; bundled so helpers stay small.
-struct Reader<'a> {
-    repo: &'a Repository,
-    path: &'a Path,
-    name: &'a str,
-    mailmap: &'a Mailmap,
+/// The ids of the whole chain, newest first. Listing the ids is cheap (libgit2 uses the
+/// commit-graph when there is one); reading and diffing the commits is what gets shared out.
+fn first_parent_chain(repo: &Repository, path: &Path, tip: Oid) -> Result<Vec<Oid>, GitError> {
+    first_parent_walk(repo, path, tip)?
+        .map(|oid| oid.map_err(|e| corrupt(path, "the first-parent history", e)))
+        .collect()
 }
 
-impl Reader<'_> {
+/// Commits per unit of work: large enough that a thread mostly diffs a commit right after its
+/// child (and so reuses the trees it just read), small enough that a period covering only the
+/// newest part of a long history is still shared among the threads.
+const BLOCK: usize = 256;
+
+/// More threads than this mostly contend for the same pack files and memory bandwidth.
+const MAX_THREADS: usize = 4;
+
+/// How a chain's commits are shared out among threads.
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    threads: usize,
+    block: usize,
+}
+
+impl Plan {
+    fn for_chain(len: usize) -> Plan {
+        let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+        let threads = cores.min(MAX_THREADS).min(len.div_ceil(BLOCK)).max(1);
+        Plan {
+            threads,
+            block: BLOCK,
+        }
+    }
+}
+
+/// Everything about one walk that every thread shares; plain data, so it crosses threads.
+struct Job<'a> {
+    path: &'a Path,
+    name: &'a str,
+    mailmap: String,
+    from: Timestamp,
+    to: Timestamp,
+}
+
+/// Blocks of consecutive commits, handed out in chain order to whichever thread asks next.
+struct Queue<'c> {
+    chain: &'c [Oid],
+    block: usize,
+    next: AtomicUsize,
+    failed: AtomicBool,
+}
+
+impl<'c> Queue<'c> {
+    fn take(&self) -> Option<Block<'c>> {
+        if self.failed.load(atomic::Ordering::Relaxed) {
+            return None;
+        }
+        let index = self.next.fetch_add(1, atomic::Ordering::Relaxed);
+        let start = index.checked_mul(self.block)?;
+        let end = start.saturating_add(self.block).min(self.chain.len());
+        let oids = self.chain.get(start..end).filter(|oids| !oids.is_empty())?;
+        Some(Block {
+            index,
+            oids,
+            after: self.chain.get(end).copied(),
+        })
+    }
+
+    /// Stops the other threads early: the walk fails as a whole anyway.
+    fn fail(&self, index: usize, error: GitError) -> Failure {
+        self.failed.store(true, atomic::Ordering::Relaxed);
+        (index, error)
+    }
+}
+
+/// Consecutive commits of the chain, and the one after them (the last one's first parent).
+struct Block<'c> {
+    index: usize,
+    oids: &'c [Oid],
+    after: Option<Oid>,
+}
+
+/// What one thread read: (block index, its commits inside the period).
+type Blocks = Vec<(usize, Vec<Commit>)>;
+/// The block a thread failed on, so that the earliest failure is the one reported.
+type Failure = (usize, GitError);
+
+/// Reads and diffs the chain's commits on `plan.threads` threads (this one included), each
+/// with its own `Repository`, and returns those inside the period in chain order.
+fn read_chain(
+    job: &Job<'_>,
+    repo: &Repository,
+    chain: &[Oid],
+    plan: Plan,
+) -> Result<Vec<Commit>, GitError> {
+    let queue = Queue {
+        chain,
+        block: plan.block.max(1),
+        next: AtomicUsize::new(0),
+        failed: AtomicBool::new(false),
+    };
+    let outcomes = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..plan.threads)
+            .filter_map(|_| spawn_helper(scope, job, repo.path(), &queue))
+            .collect();
+        let mut outcomes = vec![read_blocks(job, repo, &queue)];
+        for helper in helpers {
+            // Our code does not panic on any input; if it did, that is a bug to surface.
+            outcomes.push(
+                helper
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            );
+        }
+        outcomes
+    });
+    assemble(job.path, outcomes, chain.len().div_ceil(queue.block))
+}
+
+/// A helper thread; `None` when the system will not start one (this thread then does its
+/// share). A helper that cannot open the repository leaves its share to the others likewise.
+fn spawn_helper<'s, 'e>(
+    scope: &'s Scope<'s, 'e>,
+    job: &'e Job<'e>,
+    git_dir: &'e Path,
+    queue: &'e Queue<'e>,
+) -> Option<ScopedJoinHandle<'s, Result<Blocks, Failure>>> {
+    std::thread::Builder::new()
+        .name("itgc-git-walk".into())
+        .spawn_scoped(scope, move || match Repository::open(git_dir) {
+            Ok(repo) => read_blocks(job, &repo, queue),
+            Err(_) => Ok(Vec::new()),
+        })
+        .ok()
+}
+
+fn read_blocks(job: &Job<'_>, repo: &Repository, queue: &Queue<'_>) -> Result<Blocks, Failure> {
+    let odb = repo
+        .odb()
+        .map_err(|e| queue.fail(0, corrupt(job.path, "the object database", e)))?;
+    let mut reader = Reader::new(job, repo, &odb).map_err(|e| queue.fail(0, e))?;
+    let mut done = Vec::new();
+    while let Some(block) = queue.take() {
+        let commits = reader
+            .read_block(&block)
+            .map_err(|e| queue.fail(block.index, e))?;
+        done.push((block.index, commits));
+    }
+    Ok(done)
+}
+
+/// Puts the blocks back in chain order; the earliest failure wins. Every block must be there:
+/// a population must never lose items quietly, even to a bug in the sharing out.
+fn assemble(
+    path: &Path,
+    outcomes: Vec<Result<Blocks, Failure>>,
+    expected: usize,
+) -> Result<Vec<Commit>, GitError> {
+    let mut blocks = Vec::with_capacity(expected);
+    let mut failure: Option<Failure> = None;
+    for outcome in outcomes {
+        match outcome {
+            Ok(done) => blocks.extend(done),
+            Err(f) if failure.as_ref().is_none_or(|(i, _)| f.0 < *i) => failure = Some(f),
+            Err(_) => {}
+        }
+    }
+    if let Some((_, error)) = failure {
+        return Err(error);
+    }
+    blocks.sort_unstable_by_key(|(index, _)| *index);
+    if !blocks.iter().map(|(i, _)| *i).eq(0..expected) {
+        let bug = git2::Error::from_str("a block of commits was read twice or not at all");
+        return Err(corrupt(path, "the first-parent history", bug));
+    }
+    Ok(blocks
+        .into_iter()
+        .flat_map(|(_, commits)| commits)
+        .collect())
+}
+
+/// What every per-commit read needs; bundled so helpers stay small. One per thread: libgit2
+/// objects stay on the thread that made them.
+struct Reader<'r> {
+    repo: &'r Repository,
+    job: &'r Job<'r>,
+    mailmap: Mailmap,
+    diff: TreeDiff<'r>,
+}
+
+impl<'r> Reader<'r> {
+    fn new(job: &'r Job<'r>, repo: &'r Repository, odb: &'r Odb<'r>) -> Result<Self, GitError> {
+        let mailmap = Mailmap::from_buffer(&job.mailmap)
+            .map_err(|e| corrupt(job.path, "the committed .mailmap", e))?;
+        Ok(Reader {
+            repo,
+            job,
+            mailmap,
+            diff: TreeDiff::new(odb),
+        })
+    }
+
+    fn read_block(&mut self, block: &Block<'_>) -> Result<Vec<Commit>, GitError> {
+        let mut commits = Vec::new();
+        let next = block.oids.iter().skip(1).copied().map(Some);
+        for (oid, parent) in block.oids.iter().zip(next.chain([block.after])) {
+            if let Some(commit) = self.read_if_within(*oid, parent)? {
+                commits.push(commit);
+            }
+        }
+        Ok(commits)
+    }
+
+    /// `parent` is the commit after this one in the chain the walk listed. The walk takes
+    /// parents from the commit-graph file when there is one, so each commit's own first
+    /// parent is checked against it: a damaged commit-graph must not silently drop commits.
     fn read_if_within(
-        &self,
+        &mut self,
         oid: Oid,
-        from: Timestamp,
-        to: Timestamp,
+        parent: Option<Oid>,
     ) -> Result<Option<Commit>, GitError> {
         let commit = self
             .repo
             .find_commit(oid)
-            .map_err(|e| corrupt(self.path, format!("commit {oid}"), e))?;
+            .map_err(|e| corrupt(self.job.path, format!("commit {oid}"), e))?;
+        let first_parent = commit.parent_ids().next();
+        if first_parent != parent {
+            return Err(GitError::BrokenChain {
+                path: self.job.path.to_path_buf(),
+                oid: oid.to_string(),
+                parent: describe(first_parent),
+                next: describe(parent),
+            });
+        }
         let committed = self.time(oid, "committer", commit.committer().when())?;
-        if committed < from || committed >= to {
+        if committed < self.job.from || committed >= self.job.to {
             return Ok(None);
         }
         self.read(&commit).map(Some)
     }
 
-    fn read(&self, commit: &git2::Commit<'_>) -> Result<Commit, GitError> {
+    fn read(&mut self, commit: &git2::Commit<'_>) -> Result<Commit, GitError> {
         let oid = commit.id();
+        let path = self.job.path;
         let fail = |what: &str| {
             let what = format!("the {what} of commit {oid}");
-            move |e| corrupt(self.path, what, e)
+            move |e| corrupt(path, what, e)
         };
-        let author = commit.author_with_mailmap(self.mailmap);
-        let committer = commit.committer_with_mailmap(self.mailmap);
+        let author = commit.author_with_mailmap(&self.mailmap);
+        let committer = commit.committer_with_mailmap(&self.mailmap);
+        let author = self.signature(oid, "author", &author.map_err(fail("author"))?)?;
+        let committer = self.signature(oid, "committer", &committer.map_err(fail("committer"))?)?;
         Ok(Commit {
-            repo: self.name.to_string(),
+            repo: self.job.name.to_string(),
             oid: oid.to_string(),
             parents: commit.parent_ids().map(|p| p.to_string()).collect(),
-            author: self.signature(oid, "author", &author.map_err(fail("author"))?)?,
-            committer: self.signature(oid, "committer", &committer.map_err(fail("committer"))?)?,
+            author,
+            committer,
             message: lossy(commit.message_bytes()),
             paths: self.changed_paths(commit)?,
             signed: has_signature(commit.raw_header_bytes()),
@@ -272,7 +532,7 @@ impl Reader<'_> {
     /// Git times carry the author's offset; facts are UTC instants, so the offset is dropped.
     fn time(&self, oid: Oid, which: &'static str, when: git2::Time) -> Result<Timestamp, GitError> {
         Timestamp::from_second(when.seconds()).map_err(|_| GitError::BadTime {
-            path: self.path.to_path_buf(),
+            path: self.job.path.to_path_buf(),
             oid: oid.to_string(),
             which,
             seconds: when.seconds(),
@@ -281,38 +541,27 @@ impl Reader<'_> {
 
     /// Paths changed against the first parent (every path for a root commit). Both sides of a
     /// rename or delete are listed: a control matching `infra/**` must see a file moved out.
-    fn changed_paths(&self, commit: &git2::Commit<'_>) -> Result<Vec<String>, GitError> {
-        let oid = commit.id();
-        let fail = |what: String| move |e| corrupt(self.path, what, e);
-        let tree = commit
-            .tree()
-            .map_err(fail(format!("the tree of commit {oid}")))?;
+    fn changed_paths(&mut self, commit: &git2::Commit<'_>) -> Result<Vec<String>, GitError> {
+        let tree = commit.tree_id();
         let parent_tree = match commit.parent_ids().next() {
             None => None,
-            Some(parent) => Some(self.tree_of(parent)?),
+            Some(parent) => Some(self.tree_id_of(parent)?),
         };
-        let mut options = DiffOptions::new();
-        options.skip_binary_check(true);
-        let diff = self
-            .repo
-            .diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), Some(&mut options))
-            .map_err(fail(format!("the changes of commit {oid}")))?;
-        let mut paths = BTreeSet::new();
-        for delta in diff.deltas() {
-            for file in [delta.old_file(), delta.new_file()] {
-                if let Some(path) = file.path_bytes() {
-                    paths.insert(lossy(path));
-                }
-            }
+        // An empty commit (or a merge that kept the first parent's tree) changes nothing.
+        if parent_tree == Some(tree) {
+            return Ok(Vec::new());
         }
-        Ok(paths.into_iter().collect())
+        let oid = commit.id();
+        self.diff
+            .changed_paths(parent_tree, tree)
+            .map_err(|e| corrupt(self.job.path, format!("the changes of commit {oid}"), e))
     }
 
-    fn tree_of(&self, oid: Oid) -> Result<git2::Tree<'_>, GitError> {
+    fn tree_id_of(&self, oid: Oid) -> Result<Oid, GitError> {
         self.repo
             .find_commit(oid)
-            .and_then(|c| c.tree())
-            .map_err(|e| corrupt(self.path, format!("parent commit {oid}"), e))
+            .map(|c| c.tree_id())
+            .map_err(|e| corrupt(self.job.path, format!("parent commit {oid}"), e))
     }
 }
 
@@ -322,6 +571,10 @@ fn has_signature(header: &[u8]) -> bool {
     header
         .split(|b| *b == b'\n')
         .any(|line| line.starts_with(b"gpgsig ") || line.starts_with(b"gpgsig-sha256 "))
+}
+
+fn describe(oid: Option<Oid>) -> String {
+    oid.map_or_else(|| "none".to_string(), |oid| oid.to_string())
 }
 
 fn lossy(bytes: &[u8]) -> String {
@@ -354,13 +607,17 @@ pub fn walk_range(
     }
     let tip_oid = revision(&repo, repo_path, tip)?;
     let since_oid = since.map(|s| revision(&repo, repo_path, s)).transpose()?;
-    let mailmap = committed_mailmap(&repo, repo_path, tip_oid)?;
-    let reader = Reader {
-        repo: &repo,
+    let job = Job {
         path: repo_path,
         name: repo_name,
-        mailmap: &mailmap,
+        mailmap: committed_mailmap(&repo, repo_path, tip_oid)?,
+        from: Timestamp::MIN,
+        to: Timestamp::MAX,
     };
+    let odb = repo
+        .odb()
+        .map_err(|e| corrupt(repo_path, "the object database", e))?;
+    let mut reader = Reader::new(&job, &repo, &odb)?;
     let mut commits = Vec::new();
     for oid in first_parent_walk(&repo, repo_path, tip_oid)? {
         let oid = oid.map_err(|e| corrupt(repo_path, "the first-parent history", e))?;
@@ -491,12 +748,6 @@ fn name_and_email(value: &str) -> (String, String) {
         }
         None => (value.trim().to_string(), String::new()),
     }
-}
-
-fn commit_tree<'r>(repo: &'r Repository, path: &Path, oid: Oid) -> Result<Tree<'r>, GitError> {
-    repo.find_commit(oid)
-        .and_then(|c| c.tree())
-        .map_err(|e| corrupt(path, format!("the tree of commit {oid}"), e))
 }
 
 #[cfg(test)]
@@ -797,5 +1048,89 @@ mod tests {
         let err = walk_first_parent(dir.path(), "x", "main", ts(FROM), ts(TO)).unwrap_err();
         assert!(matches!(err, GitError::NotARepository { .. }), "{err}");
         assert!(err.to_string().contains(&dir.path().display().to_string()));
+    }
+
+    /// A chain of `n` commits (a merge every fifth) with a path that changes each time.
+    fn chain_of(repo: &Repository, n: usize) -> Oid {
+        let mut tip = commit(repo, &[("n", "0")], &[], "2026-07-01T00:00:00Z");
+        for i in 1..n {
+            let at = format!("2026-07-{:02}T{:02}:00:00Z", 1 + i / 24, i % 24);
+            let (value, dir) = (i.to_string(), format!("d{}/f", i % 3));
+            let mut parents = vec![tip];
+            if i % 5 == 0 {
+                parents.push(commit(repo, &[("side", &value)], &[tip], &at));
+            }
+            tip = commit(repo, &[("n", &value), (&dir, &value)], &parents, &at);
+        }
+        tip
+    }
+
+    #[test]
+    fn every_way_of_sharing_out_the_chain_reads_the_same_commits_in_the_same_order() {
+        let (dir, repo) = fixture();
+        let tip = chain_of(&repo, 40);
+        let job = Job {
+            path: dir.path(),
+            name: "demo",
+            mailmap: String::new(),
+            from: ts(FROM),
+            to: ts(TO),
+        };
+        let chain = first_parent_chain(&repo, dir.path(), tip).unwrap();
+        let plan = |threads, block| Plan { threads, block };
+        let one = read_chain(&job, &repo, &chain, plan(1, usize::MAX)).unwrap();
+        assert_eq!(one.len(), 40);
+        for (threads, block) in [(2, 1), (3, 2), (4, 7), (8, 100), (2, 0)] {
+            let many = read_chain(&job, &repo, &chain, plan(threads, block)).unwrap();
+            assert_eq!(many, one, "{threads} threads, blocks of {block}");
+        }
+    }
+
+    #[test]
+    fn the_earliest_failed_block_is_reported_and_a_lost_block_is_an_error() {
+        let path = Path::new("repo");
+        let err = |name: &str| GitError::NotFound { path: name.into() };
+        let outcomes = vec![Err((3, err("late"))), Ok(vec![]), Err((1, err("early")))];
+        let got = assemble(path, outcomes, 5).unwrap_err();
+        assert!(got.to_string().contains("early"), "{got}");
+        let lost = vec![Ok(vec![(0, vec![]), (2, vec![])])];
+        assert!(assemble(path, lost, 3).is_err());
+        let twice = vec![Ok(vec![(0, vec![])]), Ok(vec![(0, vec![])])];
+        assert!(assemble(path, twice, 1).is_err());
+        let shuffled = vec![Ok(vec![(1, vec![])]), Ok(vec![(0, vec![])])];
+        assert!(assemble(path, shuffled, 2).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_chain_that_skips_a_commit_is_an_error_not_a_shorter_population() {
+        let (dir, repo) = fixture();
+        let tip = chain_of(&repo, 5);
+        let job = Job {
+            path: dir.path(),
+            name: "demo",
+            mailmap: String::new(),
+            from: ts(FROM),
+            to: ts(TO),
+        };
+        let mut chain = first_parent_chain(&repo, dir.path(), tip).unwrap();
+        let plan = Plan {
+            threads: 1,
+            block: 2,
+        };
+        let skipped = chain.remove(2);
+        let err = read_chain(&job, &repo, &chain, plan)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!("has first parent {skipped},")),
+            "{err}"
+        );
+        // A chain that stops before the root is cut short just the same.
+        chain.insert(2, skipped);
+        chain.pop();
+        let err = read_chain(&job, &repo, &chain, plan)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("but the walk continued with none"), "{err}");
     }
 }
