@@ -1,0 +1,761 @@
+//! The first-parent walk over fixture repositories built in code with pinned dates: every
+//! commit shape a pull-request workflow produces (merge, squash, rebase-merge, octopus, empty,
+//! root), identities (mailmap, unicode, co-authors), signatures, period bounds, and reading
+//! files at a commit without a checkout.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use git2::{Oid, Repository, Time};
+use itgc::facts::Commit;
+use itgc::source::git::{
+    GitError, co_authors, codeowners_at, read_blob_at, trailers, walk_first_parent,
+};
+use jiff::Timestamp;
+use tempfile::TempDir;
+
+const FROM: &str = "2026-07-01T00:00:00Z";
+const TO: &str = "2026-10-01T00:00:00Z";
+
+fn ts(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+/// What a tree entry is: the modes git writes.
+#[derive(Clone, Copy)]
+enum Kind<'a> {
+    File(&'a str),
+    Exec(&'a str),
+    Link(&'a str),
+    Submodule(Oid),
+}
+
+struct Fixture {
+    dir: TempDir,
+    repo: Repository,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let dir = TempDir::new().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        Fixture { dir, repo }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A tree holding exactly `entries`; paths may contain directories.
+    fn tree(&self, entries: &[(&str, Kind<'_>)]) -> Oid {
+        let mut dirs: BTreeMap<&str, Vec<(&str, Kind<'_>)>> = BTreeMap::new();
+        let mut builder = self.repo.treebuilder(None).unwrap();
+        for (path, kind) in entries {
+            if let Some((dir, rest)) = path.split_once('/') {
+                dirs.entry(dir).or_default().push((rest, *kind));
+                continue;
+            }
+            let (oid, mode) = match kind {
+                Kind::File(c) => (self.repo.blob(c.as_bytes()).unwrap(), 0o100644),
+                Kind::Exec(c) => (self.repo.blob(c.as_bytes()).unwrap(), 0o100755),
+                Kind::Link(t) => (self.repo.blob(t.as_bytes()).unwrap(), 0o120000),
+                Kind::Submodule(oid) => (*oid, 0o160000),
+            };
+            builder.insert(path, oid, mode).unwrap();
+        }
+        for (dir, entries) in dirs {
+            builder.insert(dir, self.tree(&entries), 0o040000).unwrap();
+        }
+        builder.write().unwrap()
+    }
+
+    fn commit_tree(&self, tree: Oid, parents: &[Oid], who: &Who<'_>, message: &str) -> Oid {
+        let tree = self.repo.find_tree(tree).unwrap();
+        let parents: Vec<_> = parents
+            .iter()
+            .map(|p| self.repo.find_commit(*p).unwrap())
+            .collect();
+        let parents: Vec<_> = parents.iter().collect();
+        let (author, committer) = (who.author(), who.committer());
+        self.repo
+            .commit(None, &author, &committer, message, &tree, &parents)
+            .unwrap()
+    }
+
+    fn commit_as(&self, files: &[(&str, &str)], parents: &[Oid], who: &Who<'_>, msg: &str) -> Oid {
+        let entries: Vec<_> = files.iter().map(|(p, c)| (*p, Kind::File(c))).collect();
+        self.commit_tree(self.tree(&entries), parents, who, msg)
+    }
+
+    fn commit(&self, files: &[(&str, &str)], parents: &[Oid], at: &str) -> Oid {
+        let who = Who::ada(at);
+        self.commit_as(files, parents, &who, &format!("change at {at}\n"))
+    }
+
+    fn branch(&self, oid: Oid) {
+        self.repo
+            .reference("refs/heads/main", oid, true, "test")
+            .unwrap();
+    }
+
+    fn walk(&self) -> Vec<Commit> {
+        walk_first_parent(self.path(), "demo", "main", ts(FROM), ts(TO)).unwrap()
+    }
+}
+
+/// Author and committer of a fixture commit.
+struct Who<'a> {
+    author: (&'a str, &'a str, &'a str),
+    committer: (&'a str, &'a str, &'a str),
+}
+
+impl<'a> Who<'a> {
+    fn ada(at: &'a str) -> Who<'a> {
+        let ada = ("Ada Lovelace", "ada@example.com", at);
+        Who {
+            author: ada,
+            committer: ada,
+        }
+    }
+
+    fn author(&self) -> git2::Signature<'static> {
+        sig(self.author)
+    }
+
+    fn committer(&self) -> git2::Signature<'static> {
+        sig(self.committer)
+    }
+}
+
+fn sig((name, email, at): (&str, &str, &str)) -> git2::Signature<'static> {
+    // A non-zero offset proves the fact is the UTC instant, not the local wall time.
+    git2::Signature::new(name, email, &Time::new(ts(at).as_second(), -300)).unwrap()
+}
+
+fn oids(commits: &[Commit]) -> Vec<String> {
+    commits.iter().map(|c| c.oid.clone()).collect()
+}
+
+fn s(oid: Oid) -> String {
+    oid.to_string()
+}
+
+/// What libgit2's own tree diff lists for `commit` against its first parent: the reference
+/// the walk's hand-written diff must agree with.
+fn libgit2_paths(repo: &Repository, commit: &str) -> Vec<String> {
+    let commit = repo.find_commit(Oid::from_str(commit).unwrap()).unwrap();
+    let tree = commit.tree().unwrap();
+    let parent = commit.parent(0).ok().map(|p| p.tree().unwrap());
+    let diff = repo
+        .diff_tree_to_tree(parent.as_ref(), Some(&tree), None)
+        .unwrap();
+    let mut paths = BTreeSet::new();
+    for delta in diff.deltas() {
+        for file in [delta.old_file(), delta.new_file()] {
+            if let Some(p) = file.path() {
+                paths.insert(p.to_str().unwrap().to_string());
+            }
+        }
+    }
+    paths.into_iter().collect()
+}
+
+#[test]
+fn root_commit_lists_every_path_and_has_no_parents() {
+    let fx = Fixture::new();
+    let root = fx.commit(
+        &[("src/lib.rs", "x"), ("README.md", "r"), ("src/a/b.rs", "b")],
+        &[],
+        "2026-07-02T10:00:00Z",
+    );
+    fx.branch(root);
+    let commits = fx.walk();
+    assert_eq!(oids(&commits), [s(root)]);
+    assert_eq!(commits[0].paths, ["README.md", "src/a/b.rs", "src/lib.rs"]);
+    assert!(commits[0].parents.is_empty());
+    assert_eq!(commits[0].committer.at, ts("2026-07-02T10:00:00Z"));
+}
+
+#[test]
+fn merge_commit_is_diffed_against_its_first_parent_and_the_side_branch_is_not_walked() {
+    let fx = Fixture::new();
+    let root = fx.commit(&[("a", "1"), ("b", "1")], &[], "2026-07-01T09:00:00Z");
+    let main = fx.commit(&[("a", "2"), ("b", "1")], &[root], "2026-07-02T09:00:00Z");
+    let side1 = fx.commit(&[("a", "1"), ("b", "2")], &[root], "2026-07-03T09:00:00Z");
+    let side2 = fx.commit(&[("a", "1"), ("b", "3")], &[side1], "2026-07-03T10:00:00Z");
+    let merge = fx.commit(
+        &[("a", "2"), ("b", "3")],
+        &[main, side2],
+        "2026-07-04T09:00:00Z",
+    );
+    fx.branch(merge);
+    let commits = fx.walk();
+    assert_eq!(oids(&commits), [s(merge), s(main), s(root)]);
+    assert_eq!(commits[0].parents, [s(main), s(side2)]);
+    // Only what the merge brought in relative to the branch it landed on.
+    assert_eq!(commits[0].paths, ["b"]);
+    assert_eq!(commits[1].paths, ["a"]);
+}
+
+#[test]
+fn octopus_merge_keeps_every_parent_in_order_and_diffs_the_first() {
+    let fx = Fixture::new();
+    let root = fx.commit(&[("base", "0")], &[], "2026-07-01T09:00:00Z");
+    let x = fx.commit(
+        &[("base", "0"), ("x", "x")],
+        &[root],
+        "2026-07-02T09:00:00Z",
+    );
+    let y = fx.commit(
+        &[("base", "0"), ("y", "y")],
+        &[root],
+        "2026-07-02T10:00:00Z",
+    );
+    let z = fx.commit(
+        &[("base", "0"), ("z", "z")],
+        &[root],
+        "2026-07-02T11:00:00Z",
+    );
+    let files = [("base", "0"), ("x", "x"), ("y", "y"), ("z", "z")];
+    let octopus = fx.commit(&files, &[root, x, y, z], "2026-07-03T09:00:00Z");
+    fx.branch(octopus);
+    let commits = fx.walk();
+    assert_eq!(oids(&commits), [s(octopus), s(root)]);
+    assert_eq!(commits[0].parents, [s(root), s(x), s(y), s(z)]);
+    assert_eq!(commits[0].paths, ["x", "y", "z"]);
+}
+
+#[test]
+fn empty_commit_is_in_the_population_with_no_paths() {
+    let fx = Fixture::new();
+    let root = fx.commit(&[("a", "1")], &[], "2026-07-01T09:00:00Z");
+    let empty = fx.commit(&[("a", "1")], &[root], "2026-07-02T09:00:00Z");
+    fx.branch(empty);
+    let commits = fx.walk();
+    assert_eq!(oids(&commits), [s(empty), s(root)]);
+    assert!(commits[0].paths.is_empty());
+}
+
+#[test]
+fn a_merge_that_kept_the_first_parents_tree_has_no_paths() {
+    let fx = Fixture::new();
+    let root = fx.commit(&[("a", "1")], &[], "2026-07-01T09:00:00Z");
+    let side = fx.commit(&[("a", "2")], &[root], "2026-07-02T09:00:00Z");
+    // `git merge -s ours`: the side branch is recorded, its changes are not taken.
+    let ours = fx.commit(&[("a", "1")], &[root, side], "2026-07-03T09:00:00Z");
+    fx.branch(ours);
+    let commits = fx.walk();
+    assert!(commits[0].paths.is_empty());
+    assert_eq!(commits[0].parents.len(), 2);
+}
+
+#[test]
+fn rebase_merged_series_is_one_population_item_per_commit() {
+    let fx = Fixture::new();
+    let root = fx.commit(&[("a", "0")], &[], "2026-07-01T09:00:00Z");
+    // GitHub's "rebase and merge": the PR's commits are replayed onto main one by one. Each
+    // keeps its author and author date; GitHub becomes the committer, at the merge time.
+    let mut tip = root;
+    let mut series = Vec::new();
+    for (i, file) in ["one", "two", "three"].iter().enumerate() {
+        let authored = format!("2026-06-2{i}T12:00:00Z");
+        let who = Who {
+            author: ("Grace Hopper", "grace@example.com", &authored),
+            committer: ("GitHub", "noreply@github.com", "2026-07-05T15:00:00Z"),
+        };
+        let mut files = vec![("a", "0")];
+        files.extend(series.iter().map(|(f, _)| (*f, "x")));
+        files.push((*file, "x"));
+        tip = fx.commit_as(&files, &[tip], &who, &format!("add {file}\n"));
+        series.push((*file, tip));
+    }
+    fx.branch(tip);
+    let commits = fx.walk();
+    let want: Vec<_> = series
+        .iter()
+        .rev()
+        .map(|(_, o)| s(*o))
+        .chain([s(root)])
+        .collect();
+    assert_eq!(oids(&commits), want);
+    for (commit, (file, _)) in commits.iter().zip(series.iter().rev()) {
+        assert_eq!(commit.paths, [*file]);
+        assert_eq!(commit.author.email, "grace@example.com");
+        assert_eq!(commit.committer.email, "noreply@github.com");
+        assert!(
+            commit.author.at < ts(FROM),
+            "the author date is kept, before the period"
+        );
+    }
+}
+
+const SQUASH_MESSAGE: &str = "Add rounding to invoices (#42)
+
+* add rounding
+* fix tests
+
+Reviewed-by: Linus Øster <linus@example.com>
+Co-authored-by: Zoë Ünal <zoe@example.com>
+co-authored-by:   Grace Hopper   <grace@example.com>
+Signed-off-by: Ada Lovelace <ada@example.com>
+";
+
+#[test]
+fn squash_commit_keeps_its_trailers_and_co_authors() {
+    let fx = Fixture::new();
+    let root = fx.commit(&[("a", "0")], &[], "2026-07-01T09:00:00Z");
+    let who = Who::ada("2026-07-06T09:00:00Z");
+    let squash = fx.commit_as(&[("a", "1"), ("b", "1")], &[root], &who, SQUASH_MESSAGE);
+    fx.branch(squash);
+    let commit = &fx.walk()[0];
+    assert_eq!(commit.message, SQUASH_MESSAGE);
+    assert_eq!(commit.parents, [s(root)], "a squash has one parent");
+    assert_eq!(commit.paths, ["a", "b"]);
+    let keys: Vec<_> = trailers(&commit.message)
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "Reviewed-by",
+            "Co-authored-by",
+            "co-authored-by",
+            "Signed-off-by"
+        ]
+    );
+    assert_eq!(
+        co_authors(&commit.message),
+        [
+            ("Zoë Ünal".to_string(), "zoe@example.com".to_string()),
+            ("Grace Hopper".to_string(), "grace@example.com".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn trailers_follow_gits_rules() {
+    // Only the last paragraph holds trailers.
+    let body_only = "Subject\n\nCo-authored-by: A <a@x>\n\nJust prose at the end.\n";
+    assert!(trailers(body_only).is_empty());
+    // A last paragraph that is mostly prose is not a trailer block...
+    let prose = "Subject\n\nThis fixes it.\nSee: the ticket\nAnd more words here.\n";
+    assert!(trailers(prose).is_empty());
+    // ...and a one-line message has no trailers at all.
+    assert!(trailers("Fix: typo").is_empty());
+    assert!(trailers("").is_empty());
+    // Values are trimmed; a value without an email still names a co-author.
+    let message = "Subject\n\nCo-authored-by: Nadia Ali\nTicket: PAY-188\n";
+    assert_eq!(
+        trailers(message),
+        [
+            ("Co-authored-by".to_string(), "Nadia Ali".to_string()),
+            ("Ticket".to_string(), "PAY-188".to_string()),
+        ]
+    );
+    assert_eq!(
+        co_authors(message),
+        [("Nadia Ali".to_string(), String::new())]
+    );
+}
+
+#[test]
+fn trailers_of_odd_messages_do_not_panic() {
+    let odd = [
+        "\0",
+        "Subject\n\nKey: value\0hidden: x\n",
+        "Subject\n\n: no key\n",
+        "Subject\n\nCo-authored-by: <only@email>\n",
+        "Subject\n\nCo-authored-by: Name <unterminated\n",
+        "\n\n\n",
+        "Subject\r\n\r\nKey: value\r\n",
+    ];
+    for message in odd {
+        let _ = trailers(message);
+        let _ = co_authors(message);
+    }
+    let nul = "Subject\n\nKey: value\0hidden: x\n";
+    assert!(trailers(nul).iter().all(|(k, _)| k != "hidden"));
+    assert_eq!(
+        co_authors("S\n\nCo-authored-by: Name <unterminated\n"),
+        [("Name".to_string(), "unterminated".to_string())]
+    );
+}
+
+fn signed_commit(fx: &Fixture, armor: &str, field: Option<&str>) -> Oid {
+    let who = Who::ada("2026-07-05T12:00:00Z");
+    let tree = fx
+        .repo
+        .find_tree(fx.tree(&[("a", Kind::File("1"))]))
+        .unwrap();
+    let (author, committer) = (who.author(), who.committer());
+    let buffer = fx
+        .repo
+        .commit_create_buffer(&author, &committer, "signed\n", &tree, &[])
+        .unwrap();
+    fx.repo
+        .commit_signed(buffer.as_str().unwrap(), armor, field)
+        .unwrap()
+}
+
+#[test]
+fn gpg_and_ssh_signatures_are_detected_and_a_message_cannot_fake_one() {
+    let gpg = "-----BEGIN PGP SIGNATURE-----\n\niQEzBAAB\n-----END PGP SIGNATURE-----";
+    let ssh = "-----BEGIN SSH SIGNATURE-----\nU1NIU0lH\n-----END SSH SIGNATURE-----";
+    for armor in [gpg, ssh] {
+        let fx = Fixture::new();
+        let oid = signed_commit(&fx, armor, None);
+        fx.branch(oid);
+        assert!(fx.walk()[0].signed, "{armor}");
+    }
+    let fx = Fixture::new();
+    let who = Who::ada("2026-07-05T12:00:00Z");
+    let fake = "not signed\n\ngpgsig -----BEGIN PGP SIGNATURE-----\n";
+    let oid = fx.commit_as(&[("a", "1")], &[], &who, fake);
+    fx.branch(oid);
+    assert!(!fx.walk()[0].signed);
+}
+
+const MAILMAP: &str = "\
+Ada Lovelace <ada@example.com> <ada@laptop.local>
+Grace Hopper <grace@example.com> GH <grace@old.example>
+";
+
+#[test]
+fn mailmap_committed_at_the_tip_maps_author_and_committer() {
+    let fx = Fixture::new();
+    let who = Who {
+        author: ("ada", "ada@laptop.local", "2026-07-05T12:00:00Z"),
+        committer: ("GH", "grace@old.example", "2026-07-05T12:00:00Z"),
+    };
+    let first = fx.commit_as(&[("a", "1")], &[], &who, "m\n");
+    let tip = fx.commit(
+        &[("a", "1"), (".mailmap", MAILMAP)],
+        &[first],
+        "2026-07-06T12:00:00Z",
+    );
+    fx.branch(tip);
+    let commits = fx.walk();
+    assert_eq!(commits[1].author.name, "Ada Lovelace");
+    assert_eq!(commits[1].author.email, "ada@example.com");
+    assert_eq!(commits[1].committer.name, "Grace Hopper");
+    assert_eq!(commits[1].committer.email, "grace@example.com");
+}
+
+#[test]
+fn a_mailmap_removed_before_the_tip_no_longer_applies() {
+    let fx = Fixture::new();
+    let who = Who {
+        author: ("ada", "ada@laptop.local", "2026-07-05T12:00:00Z"),
+        committer: ("ada", "ada@laptop.local", "2026-07-05T12:00:00Z"),
+    };
+    let first = fx.commit_as(&[("a", "1"), (".mailmap", MAILMAP)], &[], &who, "m\n");
+    let tip = fx.commit(&[("a", "1")], &[first], "2026-07-06T12:00:00Z");
+    fx.branch(tip);
+    assert_eq!(fx.walk()[1].author.email, "ada@laptop.local");
+}
+
+#[test]
+fn unicode_names_paths_and_messages_survive() {
+    let fx = Fixture::new();
+    let who = Who {
+        author: ("Zoë Ünal-Øster", "zoë@exämple.com", "2026-07-05T12:00:00Z"),
+        committer: ("Mária Kovács", "maria@example.com", "2026-07-05T12:00:00Z"),
+    };
+    let message = "Füge €-Rundung hinzu — ✓ 日本語\n\nKörper mit Umlauten. 🚀\n";
+    let files = [("docs/Über/日本.md", "x"), ("naïve café.txt", "y")];
+    let oid = fx.commit_as(&files, &[], &who, message);
+    fx.branch(oid);
+    let commit = &fx.walk()[0];
+    assert_eq!(commit.author.name, "Zoë Ünal-Øster");
+    assert_eq!(commit.author.email, "zoë@exämple.com");
+    assert_eq!(commit.committer.name, "Mária Kovács");
+    assert_eq!(commit.message, message);
+    assert_eq!(commit.paths, ["docs/Über/日本.md", "naïve café.txt"]);
+}
+
+#[test]
+fn a_path_that_is_not_utf8_is_kept_lossily_not_dropped() {
+    let fx = Fixture::new();
+    let blob = fx.repo.blob(b"x").unwrap();
+    let mut builder = fx.repo.treebuilder(None).unwrap();
+    builder.insert(&b"caf\xe9.txt"[..], blob, 0o100644).unwrap();
+    let tree = builder.write().unwrap();
+    let oid = fx.commit_tree(tree, &[], &Who::ada("2026-07-05T12:00:00Z"), "latin-1\n");
+    fx.branch(oid);
+    assert_eq!(fx.walk()[0].paths, ["caf\u{fffd}.txt"]);
+}
+
+#[test]
+fn period_start_is_inside_and_period_end_is_outside() {
+    let fx = Fixture::new();
+    let times = [
+        "2026-06-30T23:59:59Z",
+        "2026-07-01T00:00:00Z",
+        "2026-09-30T23:59:59Z",
+        "2026-10-01T00:00:00Z",
+    ];
+    let mut parents = Vec::new();
+    for (i, at) in times.iter().enumerate() {
+        parents = vec![fx.commit(&[("n", &i.to_string())], &parents, at)];
+    }
+    fx.branch(parents[0]);
+    let got: Vec<_> = fx.walk().iter().map(|c| c.committer.at).collect();
+    assert_eq!(got, [ts(times[2]), ts(times[1])]);
+}
+
+#[test]
+fn a_shallow_repository_is_refused() {
+    let fx = Fixture::new();
+    let root = fx.commit(&[("a", "1")], &[], "2026-07-01T09:00:00Z");
+    let tip = fx.commit(&[("a", "2")], &[root], "2026-07-02T09:00:00Z");
+    fx.branch(tip);
+    // What `git clone --depth 1` leaves: the grafted commit listed in `.git/shallow`.
+    std::fs::write(fx.repo.path().join("shallow"), format!("{tip}\n")).unwrap();
+    let err = walk_first_parent(fx.path(), "demo", "main", ts(FROM), ts(TO)).unwrap_err();
+    assert!(matches!(err, GitError::Shallow { .. }), "{err}");
+    assert!(err.to_string().contains("--unshallow"), "{err}");
+}
+
+#[test]
+fn a_repository_with_grafts_is_refused() {
+    let fx = Fixture::new();
+    let root = fx.commit(&[("a", "1")], &[], "2026-07-01T09:00:00Z");
+    let hidden = fx.commit(&[("a", "2")], &[root], "2026-07-02T09:00:00Z");
+    let tip = fx.commit(&[("a", "3")], &[hidden], "2026-07-03T09:00:00Z");
+    fx.branch(tip);
+    let grafts = fx.repo.path().join("info").join("grafts");
+    std::fs::create_dir_all(grafts.parent().unwrap()).unwrap();
+    // An empty file grafts nothing.
+    std::fs::write(&grafts, "").unwrap();
+    assert_eq!(fx.walk().len(), 3);
+    // Re-parenting the tip onto the root would hide `hidden` from the chain.
+    std::fs::write(&grafts, format!("{tip} {root}\n")).unwrap();
+    let err = walk_first_parent(fx.path(), "demo", "main", ts(FROM), ts(TO)).unwrap_err();
+    assert!(matches!(err, GitError::Grafted { .. }), "{err}");
+}
+
+/// Changes that trip up a hand-written tree diff: type changes both ways, mode changes,
+/// symlinks, submodules, whole directories added and removed, and names whose order differs
+/// between plain byte order and git's (`a.b` < `a/` < `a0`).
+#[test]
+fn paths_agree_with_libgit2s_own_diff_on_awkward_changes() {
+    let fx = Fixture::new();
+    let sub = Oid::from_str("1111111111111111111111111111111111111111").unwrap();
+    let sub2 = Oid::from_str("2222222222222222222222222222222222222222").unwrap();
+    let states: Vec<Vec<(&str, Kind<'_>)>> = vec![
+        vec![
+            ("a.b", Kind::File("1")),
+            ("a/x", Kind::File("1")),
+            ("a0", Kind::File("1")),
+            ("foo", Kind::File("file")),
+            ("run.sh", Kind::File("#!")),
+            ("gone/deep/er/f", Kind::File("1")),
+            ("vendor/lib", Kind::Submodule(sub)),
+            ("link", Kind::Link("a.b")),
+        ],
+        vec![
+            ("a.b", Kind::File("1")),
+            ("a/x", Kind::File("2")),
+            ("a0", Kind::File("1")),
+            ("foo/now-a-dir", Kind::File("d")),
+            ("run.sh", Kind::Exec("#!")),
+            ("new/deep/er/f", Kind::File("1")),
+            ("new/deep/g", Kind::File("1")),
+            ("vendor/lib", Kind::Submodule(sub2)),
+            ("link", Kind::Link("a0")),
+        ],
+        vec![
+            ("a", Kind::File("a is a file now")),
+            ("a.b", Kind::File("1")),
+            ("a0", Kind::File("2")),
+            ("foo", Kind::Link("new")),
+            ("run.sh", Kind::Exec("#!")),
+            ("new/deep/er/f", Kind::File("1")),
+            ("vendor/lib", Kind::File("not a submodule")),
+        ],
+    ];
+    let mut parents = Vec::new();
+    for (i, state) in states.iter().enumerate() {
+        let at = format!("2026-07-0{}T09:00:00Z", i + 1);
+        let oid = fx.commit_tree(fx.tree(state), &parents, &Who::ada(&at), "m\n");
+        parents = vec![oid];
+    }
+    fx.branch(parents[0]);
+    let commits = fx.walk();
+    assert_eq!(commits.len(), states.len());
+    for commit in &commits {
+        assert_eq!(
+            commit.paths,
+            libgit2_paths(&fx.repo, &commit.oid),
+            "{}",
+            commit.oid
+        );
+    }
+    assert_eq!(
+        commits[1].paths,
+        [
+            "a/x",
+            "foo",
+            "foo/now-a-dir",
+            "gone/deep/er/f",
+            "link",
+            "new/deep/er/f",
+            "new/deep/g",
+            "run.sh",
+            "vendor/lib",
+        ]
+    );
+}
+
+#[test]
+fn very_deep_trees_are_walked_without_exhausting_the_stack() {
+    let fx = Fixture::new();
+    let depth = 2000;
+    let blob = fx.repo.blob(b"deep").unwrap();
+    let mut builder = fx.repo.treebuilder(None).unwrap();
+    builder.insert("f", blob, 0o100644).unwrap();
+    let mut tree = builder.write().unwrap();
+    for _ in 0..depth {
+        let mut builder = fx.repo.treebuilder(None).unwrap();
+        builder.insert("d", tree, 0o040000).unwrap();
+        tree = builder.write().unwrap();
+    }
+    let oid = fx.commit_tree(tree, &[], &Who::ada("2026-07-05T12:00:00Z"), "deep\n");
+    fx.branch(oid);
+    // Run on a small stack: the walk may be called from any thread.
+    let path = fx.path().to_path_buf();
+    let commits = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || walk_first_parent(&path, "demo", "main", ts(FROM), ts(TO)))
+        .unwrap()
+        .join()
+        .unwrap()
+        .unwrap();
+    assert_eq!(commits[0].paths, [format!("{}f", "d/".repeat(depth))]);
+}
+
+#[test]
+fn a_malformed_tree_is_an_error_not_a_panic() {
+    let fx = Fixture::new();
+    let odb = fx.repo.odb().unwrap();
+    let bad_tree = odb
+        .write(git2::ObjectType::Tree, b"100644 no-nul-or-id")
+        .unwrap();
+    let raw = format!(
+        "tree {bad_tree}\nauthor A <a@x> 1783000000 +0000\ncommitter A <a@x> 1783000000 +0000\n\nbad\n"
+    );
+    let bad = odb.write(git2::ObjectType::Commit, raw.as_bytes()).unwrap();
+    // The tip is sound, so the bad tree is met by the diff against the first parent.
+    let tip = fx.commit(&[("a", "1")], &[bad], "2026-07-03T09:00:00Z");
+    fx.branch(tip);
+    let err = walk_first_parent(fx.path(), "demo", "main", ts(FROM), ts(TO)).unwrap_err();
+    assert!(matches!(err, GitError::Corrupt { .. }), "{err}");
+    assert!(err.to_string().contains(&tip.to_string()), "{err}");
+}
+
+/// Long enough to be shared among threads in blocks: the population must come back complete
+/// and in chain order however the blocks were shared out.
+#[test]
+fn a_long_history_comes_back_complete_and_in_chain_order() {
+    let fx = Fixture::new();
+    let start = ts("2026-07-01T00:00:00Z").as_second();
+    let mut tip = fx.commit(&[("n", "0")], &[], "2026-07-01T00:00:00Z");
+    let mut chain = vec![tip];
+    for i in 1..700 {
+        let at = Timestamp::from_second(start + i * 600).unwrap().to_string();
+        let (n, dir) = (i.to_string(), format!("d{}/f", i % 7));
+        let mut parents = vec![tip];
+        if i % 10 == 0 {
+            parents.push(fx.commit(&[("side", &n)], &[tip], &at));
+        }
+        tip = fx.commit(&[("n", &n), (&dir, &n)], &parents, &at);
+        chain.push(tip);
+    }
+    fx.branch(tip);
+    let commits = fx.walk();
+    let want: Vec<_> = chain.iter().rev().map(|o| s(*o)).collect();
+    assert_eq!(oids(&commits), want);
+    for commit in commits.iter().step_by(37) {
+        assert_eq!(commit.paths, libgit2_paths(&fx.repo, &commit.oid));
+    }
+}
+
+#[test]
+fn read_blob_at_reads_a_file_as_of_a_commit_without_a_checkout() {
+    let fx = Fixture::new();
+    let entries = [
+        ("ops/deploy.sh", Kind::File("v1")),
+        ("ops/link", Kind::Link("deploy.sh")),
+        (
+            "vendor/lib",
+            Kind::Submodule(Oid::from_str(&"1".repeat(40)).unwrap()),
+        ),
+    ];
+    let first = fx.commit_tree(
+        fx.tree(&entries),
+        &[],
+        &Who::ada("2026-07-01T09:00:00Z"),
+        "1\n",
+    );
+    let second = fx.commit(&[("ops/deploy.sh", "v2")], &[first], "2026-07-02T09:00:00Z");
+    fx.branch(second);
+    let read = |commit: &str, path: &str| read_blob_at(fx.path(), commit, path).unwrap();
+    assert_eq!(
+        read(&s(first), "ops/deploy.sh").as_deref(),
+        Some(&b"v1"[..])
+    );
+    assert_eq!(
+        read(&s(second), "ops/deploy.sh").as_deref(),
+        Some(&b"v2"[..])
+    );
+    assert_eq!(
+        read(&s(first)[..10], "ops/deploy.sh").as_deref(),
+        Some(&b"v1"[..])
+    );
+    for absent in [
+        "ops/missing",
+        "ops",
+        "ops/link",
+        "vendor/lib",
+        "",
+        "/ops/deploy.sh",
+    ] {
+        assert_eq!(read(&s(first), absent), None, "{absent}");
+    }
+    let err = read_blob_at(fx.path(), "0123456789abcdef0123456789abcdef01234567", "x");
+    assert!(
+        matches!(err, Err(GitError::UnknownRevision { .. })),
+        "{err:?}"
+    );
+    let tree = fx.repo.find_commit(first).unwrap().tree_id();
+    let err = read_blob_at(fx.path(), &s(tree), "ops/deploy.sh");
+    assert!(
+        matches!(err, Err(GitError::UnknownRevision { .. })),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn codeowners_is_read_from_githubs_locations_in_githubs_order() {
+    let fx = Fixture::new();
+    let at = "2026-07-01T09:00:00Z";
+    let docs = fx.commit(&[("docs/CODEOWNERS", "* @docs")], &[], at);
+    let root = fx.commit(
+        &[("docs/CODEOWNERS", "* @docs"), ("CODEOWNERS", "* @root")],
+        &[docs],
+        at,
+    );
+    let github = [
+        ("docs/CODEOWNERS", "* @docs"),
+        ("CODEOWNERS", "* @root"),
+        (".github/CODEOWNERS", "* @github"),
+    ];
+    let github = fx.commit(&github, &[root], at);
+    let none = fx.commit(&[("README", "r")], &[github], at);
+    let owners = |c: Oid| codeowners_at(fx.path(), &s(c)).unwrap();
+    assert_eq!(owners(docs).as_deref(), Some("* @docs"));
+    assert_eq!(owners(root).as_deref(), Some("* @root"));
+    assert_eq!(owners(github).as_deref(), Some("* @github"));
+    assert_eq!(owners(none), None);
+}
