@@ -130,15 +130,86 @@ async fn evaluate_both(
     let store = Store::open(&config.database_url)
         .await
         .map_err(|e| (Exit::Usage, format!("store: {e}")))?;
-    let before = load::load(&store, old, period, &config.root).await;
+    let same = unchanged_controls(old, new);
     let after = load::load(&store, new, period, &config.root).await;
+    // Same policies, same scope: the snapshot would be the same, so it is read once.
+    let before = match same {
+        Some(_) => Ok(None),
+        None => load::load(&store, old, period, &config.root)
+            .await
+            .map(Some),
+    };
     store.close().await;
     let incomplete = |e| (Exit::Incomplete, format!("store: {e}"));
     let (before, after) = (before.map_err(incomplete)?, after.map_err(incomplete)?);
-    Ok((
-        evaluate::evaluate(old, &before, only),
-        evaluate::evaluate(new, &after, only),
-    ))
+    let current = evaluate::evaluate(new, &after, only);
+    let base = match (before, same) {
+        (Some(snapshot), _) => evaluate::evaluate(old, &snapshot, only),
+        (None, same) => reuse(old, &after, only, &current, &same.unwrap_or_default()),
+    };
+    Ok((base, current))
+}
+
+/// The base results when policies are unchanged: controls whose definition is unchanged are
+/// taken from the current results (same inputs, same pure evaluation), the rest evaluated.
+fn reuse(
+    old: &Catalog,
+    snapshot: &crate::population::Snapshot,
+    only: &[String],
+    current: &Results,
+    same: &[String],
+) -> Results {
+    let changed: Vec<String> = only
+        .iter()
+        .filter(|id| !same.contains(id))
+        .cloned()
+        .collect();
+    let mut controls = Vec::new();
+    // `evaluate` reads an empty list as "every control".
+    if !changed.is_empty() {
+        controls = evaluate::evaluate(old, snapshot, &changed).controls;
+    }
+    let kept = current
+        .controls
+        .iter()
+        .filter(|c| same.contains(&c.control));
+    controls.extend(kept.cloned());
+    controls.sort_by(|a, b| a.control.cmp(&b.control));
+    Results {
+        period: current.period.clone(),
+        controls,
+    }
+}
+
+/// Ids of controls defined identically on both sides, when nothing else evaluation reads
+/// differs: the policies (apart from `population_changes`, which it never reads) and the
+/// catalogue's ticket-linked rules (the first one's pattern recognises emergency follow-ups
+/// for every control). `None` when the policies differ, so each side needs its own snapshot.
+fn unchanged_controls(old: &Catalog, new: &Catalog) -> Option<Vec<String>> {
+    let policies = |c: &Catalog| -> Vec<model::policy::PolicyFile> {
+        c.policies
+            .iter()
+            .map(|p| model::policy::PolicyFile {
+                population_changes: Vec::new(),
+                ..p.value.clone()
+            })
+            .collect()
+    };
+    let tickets = |c: &Catalog| -> Vec<model::rule::Rule> {
+        let rules = c.controls.iter().flat_map(|c| &c.value.rules);
+        rules
+            .filter(|r| matches!(r, model::rule::Rule::TicketLinked { .. }))
+            .cloned()
+            .collect()
+    };
+    if policies(old) != policies(new) || tickets(old) != tickets(new) {
+        return None;
+    }
+    let same = old
+        .controls
+        .iter()
+        .filter(|o| new.controls.iter().any(|n| n.value == o.value));
+    Some(same.map(|c| c.value.id.clone()).collect())
 }
 
 /// The catalogue as committed at `base`, read from git objects: no checkout, the work tree
