@@ -662,7 +662,7 @@ fn a_long_history_comes_back_complete_and_in_chain_order() {
     let start = ts("2026-07-01T00:00:00Z").as_second();
     let mut tip = fx.commit(&[("n", "0")], &[], "2026-07-01T00:00:00Z");
     let mut chain = vec![tip];
-    for i in 1..700 {
+    for i in 1..2100 {
         let at = Timestamp::from_second(start + i * 600).unwrap().to_string();
         let (n, dir) = (i.to_string(), format!("d{}/f", i % 7));
         let mut parents = vec![tip];

@@ -8,6 +8,8 @@
 //! per-entry allocation, and no parsed copy in libgit2's object cache.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::rc::Rc;
 
 use git2::{Error, Odb, OdbObject, Oid};
 
@@ -15,13 +17,19 @@ use git2::{Error, Odb, OdbObject, Oid};
 /// repositories only, so a SHA-256 tree never gets this far.
 const OID_LEN: usize = 20;
 
-/// Compares trees for one thread. The trees read as the old side (the first parent's) are kept
-/// until the next comparison, where the first-parent walk usually asks for them again as the
-/// new side: each tree is then read once, not twice.
+/// Bytes of trees kept waiting (see `TreeDiff::waiting`), at most. About one version of each
+/// directory waits at a time, so this only binds on very large repositories, where the
+/// trees beyond it are simply read twice.
+const MAX_WAITING_BYTES: usize = 64 << 20;
+
+/// Compares trees for one thread, newest commit first.
 pub(super) struct TreeDiff<'odb> {
     odb: &'odb Odb<'odb>,
-    kept: Vec<(Oid, OdbObject<'odb>)>,
-    keeping: Vec<(Oid, OdbObject<'odb>)>,
+    /// Trees read as the old side (a first parent's version of a directory), kept until the
+    /// commit that introduced them asks for them as its new side, further down the chain.
+    /// Every tree a walk diffs is needed exactly twice like that, so this halves the reads.
+    waiting: HashMap<Oid, Rc<OdbObject<'odb>>>,
+    waiting_bytes: usize,
     /// Subtrees still to compare: the directory path with a trailing `/`, old and new id.
     pending: Vec<(Vec<u8>, Option<Oid>, Option<Oid>)>,
     paths: Vec<String>,
@@ -31,8 +39,8 @@ impl<'odb> TreeDiff<'odb> {
     pub(super) fn new(odb: &'odb Odb<'odb>) -> Self {
         TreeDiff {
             odb,
-            kept: Vec::new(),
-            keeping: Vec::new(),
+            waiting: HashMap::new(),
+            waiting_bytes: 0,
             pending: Vec::new(),
             paths: Vec::new(),
         }
@@ -48,9 +56,7 @@ impl<'odb> TreeDiff<'odb> {
     ) -> Result<Vec<String>, Error> {
         self.pending.clear();
         self.pending.push((Vec::new(), old, Some(new)));
-        let result = self.drain();
-        self.kept = std::mem::take(&mut self.keeping);
-        result?;
+        self.drain()?;
         let mut paths = std::mem::take(&mut self.paths);
         // Tree order is the byte order of whole paths, but lossy UTF-8 decoding and malformed
         // (unsorted or duplicated) trees can break that; sorting a short, almost sorted list
@@ -65,20 +71,37 @@ impl<'odb> TreeDiff<'odb> {
     fn drain(&mut self) -> Result<(), Error> {
         self.paths.clear();
         while let Some((prefix, old, new)) = self.pending.pop() {
-            let old_tree = old.map(|oid| self.read(oid)).transpose()?;
-            let new_tree = new.map(|oid| self.read(oid)).transpose()?;
+            let old_tree = old.map(|oid| self.read_old(oid)).transpose()?;
+            let new_tree = new.map(|oid| self.read_new(oid)).transpose()?;
             self.compare(&prefix, bytes(&old_tree), bytes(&new_tree))?;
-            if let (Some(oid), Some(tree)) = (old, old_tree) {
-                self.keeping.push((oid, tree));
-            }
         }
         Ok(())
     }
 
-    fn read(&mut self, oid: Oid) -> Result<OdbObject<'odb>, Error> {
-        if let Some(i) = self.kept.iter().position(|(id, _)| *id == oid) {
-            return Ok(self.kept.swap_remove(i).1);
+    fn read_old(&mut self, oid: Oid) -> Result<Rc<OdbObject<'odb>>, Error> {
+        if let Some(tree) = self.waiting.get(&oid) {
+            return Ok(Rc::clone(tree));
         }
+        let tree = Rc::new(self.read(oid)?);
+        let size = tree.data().len();
+        if self.waiting_bytes.saturating_add(size) <= MAX_WAITING_BYTES {
+            self.waiting_bytes += size;
+            self.waiting.insert(oid, Rc::clone(&tree));
+        }
+        Ok(tree)
+    }
+
+    fn read_new(&mut self, oid: Oid) -> Result<Rc<OdbObject<'odb>>, Error> {
+        match self.waiting.remove(&oid) {
+            Some(tree) => {
+                self.waiting_bytes -= tree.data().len();
+                Ok(tree)
+            }
+            None => self.read(oid).map(Rc::new),
+        }
+    }
+
+    fn read(&self, oid: Oid) -> Result<OdbObject<'odb>, Error> {
         let object = self.odb.read(oid)?;
         if object.kind() != git2::ObjectType::Tree {
             return Err(Error::from_str(&format!("object {oid} is not a tree")));
@@ -154,7 +177,7 @@ impl<'odb> TreeDiff<'odb> {
 
 /// A missing tree (the parent side of a root commit, one side of an added or deleted
 /// directory) has no entries.
-fn bytes<'a>(tree: &'a Option<OdbObject<'_>>) -> &'a [u8] {
+fn bytes<'a>(tree: &'a Option<Rc<OdbObject<'_>>>) -> &'a [u8] {
     tree.as_ref().map_or(&[], |t| t.data())
 }
 
