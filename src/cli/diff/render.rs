@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::Report;
 use crate::population::Fingerprint;
-use crate::population::diff::{ControlDiff, ItemRef, OutcomeChange, Presence, Verdict};
+use crate::population::diff::{ControlDiff, ItemRef, Presence, Verdict};
 
 /// Bumped on any incompatible change to the JSON shape below.
 pub const SCHEMA: &str = "https://itgc.dev/schemas/population-diff/v1";
@@ -201,41 +201,43 @@ fn markdown_details(out: &mut String, c: &ControlDiff) {
         let _ = writeln!(out, "- incomplete: {}", cell(gap));
     }
     let items = |out: &mut String, sign: &str, list: &[ItemRef]| {
-        for i in list {
-            let _ = writeln!(
-                out,
-                "- {sign} `{}` {} ({})",
-                code(&i.item),
-                cell(&i.label),
-                i.outcome.as_str()
-            );
+        for i in list.iter().take(MARKDOWN_ITEMS) {
+            let (item, label) = (code(&i.item), cell(&i.label));
+            let _ = writeln!(out, "- {sign} `{item}` {label} ({})", i.outcome.as_str());
         }
+        more(out, list.len());
     };
     items(out, "left:", &c.left);
     items(out, "entered:", &c.entered);
-    for OutcomeChange {
-        item,
-        label,
-        old,
-        new,
-    } in &c.changed
-    {
-        let _ = writeln!(
-            out,
-            "- changed: `{}` {}: {} → {}",
-            code(item),
-            cell(label),
-            old.as_str(),
-            new.as_str()
-        );
+    for i in c.changed.iter().take(MARKDOWN_ITEMS) {
+        let (item, label) = (code(&i.item), cell(&i.label));
+        let note = if i.untested() {
+            " (no longer tested)"
+        } else {
+            ""
+        };
+        let (old, new) = (i.old.as_str(), i.new.as_str());
+        let _ = writeln!(out, "- changed: `{item}` {label}: {old} → {new}{note}");
     }
-    for i in c.changed.iter().filter(|i| i.untested()) {
-        let _ = writeln!(out, "- no longer tested: `{}`", code(&i.item));
-    }
+    more(out, c.changed.len());
     if let Some(text) = approval_text(c) {
         let _ = writeln!(out, "- shrink {}", cell(&text));
     }
     let _ = writeln!(out, "\n</details>");
+}
+
+/// Items listed per list in Markdown: a pull-request comment is limited to 65,536 characters,
+/// and a reviewer needs examples, not every id (the JSON output has them all).
+const MARKDOWN_ITEMS: usize = 50;
+
+fn more(out: &mut String, total: usize) {
+    if total > MARKDOWN_ITEMS {
+        let rest = total - MARKDOWN_ITEMS;
+        let _ = writeln!(
+            out,
+            "- … and {rest} more (`--format json` lists every item)"
+        );
+    }
 }
 
 /// Table-cell text on one line, HTML escaped so a PR title cannot inject markup.
