@@ -17,12 +17,12 @@
 #     because it is the number the issue named, not because the two do the same work.
 #   git writes its output to a file on the same disk (it has to format and write it; the walk
 #   binary builds the same data in memory as `Vec<Commit>` and prints one count). Both read the
-#   same repository after `git gc`, which writes a commit-graph as a real repository would have;
-#   libgit2 reads the commit-graph too.
+#   same repository after `git gc`, which writes a commit-graph as a real repository would have
+#   (git log lists commits from it; the walk reads every commit anyway and does not use it).
 #   INFO, not a target: the walk with libgit2's object re-hashing turned off. libgit2 re-hashes
 #   every object it reads and git does not, so this is the walk doing exactly git's work; the
 #   walk itself keeps verification on (a tampered pack must not change a population).
-#   The walk reads and diffs on as many threads as there are cores (up to 4); git log uses one.
+#   Both run on one thread.
 #   Each command runs once untimed to warm the page cache, then RUNS times, alternating, so
 #   noise from other processes lands on both. Medians are reported. hyperfine is used instead
 #   when installed (it runs each command's repetitions back to back; NO_HYPERFINE=1 forces

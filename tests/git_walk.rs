@@ -654,8 +654,8 @@ fn a_malformed_tree_is_an_error_not_a_panic() {
     assert!(err.to_string().contains(&tip.to_string()), "{err}");
 }
 
-/// Long enough to be shared among threads in blocks: the population must come back complete
-/// and in chain order however the blocks were shared out.
+/// A long history with a merge every tenth commit: every first-parent commit, in chain
+/// order, each diffed against its own first parent.
 #[test]
 fn a_long_history_comes_back_complete_and_in_chain_order() {
     let fx = Fixture::new();

@@ -10,11 +10,8 @@
 mod tree_diff;
 
 use std::collections::BTreeSet;
-use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
-use std::sync::atomic::{self, AtomicBool, AtomicUsize};
-use std::thread::{Scope, ScopedJoinHandle};
 
 use git2::{ErrorCode, Mailmap, Odb, Oid, Repository, Revwalk, Sort, Tree};
 use jiff::Timestamp;
@@ -49,14 +46,6 @@ pub enum GitError {
 
     #[error("`{}` has history grafts (info/grafts), which rewrite commits' parents and can hide commits from the first-parent history: the population cannot be shown complete; convert them (`git replace --convert-graft-file`) or remove them", path.display())]
     Grafted { path: PathBuf },
-
-    #[error("the first-parent history of `{}` changed while it was read: commit {oid} has first parent {parent}, but the chain listed first continued with {next}; run again", path.display())]
-    BrokenChain {
-        path: PathBuf,
-        oid: String,
-        parent: String,
-        next: String,
-    },
 
     #[error("cannot read {what} in `{}`: the repository is corrupt or incomplete", path.display())]
     Corrupt {
@@ -114,9 +103,9 @@ fn describe_branches(existing: &[String]) -> String {
 /// could be missing items with no way to tell. So is a repository with grafts, which rewrite
 /// parents to the same effect.
 ///
-/// The chain is listed first; its commits are then read and diffed on up to `MAX_THREADS`
-/// threads (as many as the machine has cores), in blocks of consecutive commits, and put back
-/// in chain order. The result does not depend on how many threads ran.
+/// One thread, one pass down the chain, each commit read once. (Threads were tried: libgit2
+/// shares one set of pack files per process behind locks, and two threads took longer than
+/// one.)
 pub fn walk_first_parent(
     repo_path: &Path,
     repo_name: &str,
@@ -135,8 +124,10 @@ pub fn walk_first_parent(
         from,
         to,
     };
-    let chain = first_parent_chain(&repo, repo_path, tip)?;
-    read_chain(&job, &repo, &chain, Plan::for_chain(chain.len()))
+    let odb = repo
+        .odb()
+        .map_err(|e| corrupt(repo_path, "the object database", e))?;
+    Reader::new(&job, &repo, &odb)?.read_chain(tip)
 }
 
 /// Turns off libgit2's object cache, for the whole process. libgit2 keeps every commit and
@@ -191,8 +182,7 @@ fn open(path: &Path) -> Result<Repository, GitError> {
     })
 }
 
-/// The text of the `.mailmap` in the tree of `tip`; empty when there is none. Text, not a
-/// `Mailmap`: each reading thread builds its own, as libgit2 objects stay on one thread.
+/// The text of the `.mailmap` in the tree of `tip`; empty when there is none.
 fn committed_mailmap(repo: &Repository, path: &Path, tip: Oid) -> Result<String, GitError> {
     let tree = commit_tree(repo, path, tip)?;
     // A symlinked .mailmap is ignored, as git ignores one in the work tree since 2.32.
@@ -265,50 +255,7 @@ fn first_parent_walk<'r>(
     Ok(walk)
 }
 
-/// The ids of the whole chain, newest first, by following each commit's own first parent.
-/// Not libgit2's revwalk: with `simplify_first_parent` it took 0.3 s for 50k commits where
-/// reading the commits takes 0.04 s, and it runs before the work can be shared out. The chain
-/// cannot loop: a commit's id is the hash of its content, which names its parents' ids.
-fn first_parent_chain(repo: &Repository, path: &Path, tip: Oid) -> Result<Vec<Oid>, GitError> {
-    let mut chain = Vec::new();
-    let mut next = Some(tip);
-    while let Some(oid) = next {
-        let commit = repo
-            .find_commit(oid)
-            .map_err(|e| corrupt(path, format!("commit {oid}"), e))?;
-        chain.push(oid);
-        next = commit.parent_ids().next();
-    }
-    Ok(chain)
-}
-
-/// Commits per unit of work: large enough that a thread mostly meets, in its own blocks, the
-/// commit that introduced a tree it read as a parent's (see `TreeDiff`), small enough that a
-/// period covering only the newest part of a long history is still shared among the threads.
-const BLOCK: usize = 1024;
-
-/// More threads than this mostly contend for the same pack files and memory bandwidth.
-const MAX_THREADS: usize = 4;
-
-/// How a chain's commits are shared out among threads.
-#[derive(Debug, Clone, Copy)]
-struct Plan {
-    threads: usize,
-    block: usize,
-}
-
-impl Plan {
-    fn for_chain(len: usize) -> Plan {
-        let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
-        let threads = cores.min(MAX_THREADS).min(len.div_ceil(BLOCK)).max(1);
-        Plan {
-            threads,
-            block: BLOCK,
-        }
-    }
-}
-
-/// Everything about one walk that every thread shares; plain data, so it crosses threads.
+/// What the caller asked for.
 struct Job<'a> {
     path: &'a Path,
     name: &'a str,
@@ -317,156 +264,24 @@ struct Job<'a> {
     to: Timestamp,
 }
 
-/// Blocks of consecutive commits, handed out in chain order to whichever thread asks next.
-struct Queue<'c> {
-    chain: &'c [Oid],
-    block: usize,
-    next: AtomicUsize,
-    failed: AtomicBool,
-}
-
-impl<'c> Queue<'c> {
-    fn take(&self) -> Option<Block<'c>> {
-        if self.failed.load(atomic::Ordering::Relaxed) {
-            return None;
-        }
-        let index = self.next.fetch_add(1, atomic::Ordering::Relaxed);
-        let start = index.checked_mul(self.block)?;
-        let end = start.saturating_add(self.block).min(self.chain.len());
-        let oids = self.chain.get(start..end).filter(|oids| !oids.is_empty())?;
-        Some(Block {
-            index,
-            oids,
-            after: self.chain.get(end).copied(),
-        })
-    }
-
-    /// Stops the other threads early: the walk fails as a whole anyway.
-    fn fail(&self, index: usize, error: GitError) -> Failure {
-        self.failed.store(true, atomic::Ordering::Relaxed);
-        (index, error)
-    }
-}
-
-/// Consecutive commits of the chain, and the one after them (the last one's first parent).
-struct Block<'c> {
-    index: usize,
-    oids: &'c [Oid],
-    after: Option<Oid>,
-}
-
-/// What one thread read: (block index, its commits inside the period).
-type Blocks = Vec<(usize, Vec<Commit>)>;
-/// The block a thread failed on, so that the earliest failure is the one reported.
-type Failure = (usize, GitError);
-
-/// Reads and diffs the chain's commits on `plan.threads` threads (this one included), each
-/// with its own `Repository`, and returns those inside the period in chain order.
-fn read_chain(
-    job: &Job<'_>,
-    repo: &Repository,
-    chain: &[Oid],
-    plan: Plan,
-) -> Result<Vec<Commit>, GitError> {
-    let queue = Queue {
-        chain,
-        block: plan.block.max(1),
-        next: AtomicUsize::new(0),
-        failed: AtomicBool::new(false),
-    };
-    let outcomes = std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..plan.threads)
-            .filter_map(|_| spawn_helper(scope, job, repo.path(), &queue))
-            .collect();
-        let mut outcomes = vec![read_blocks(job, repo, &queue)];
-        for helper in helpers {
-            // Our code does not panic on any input; if it did, that is a bug to surface.
-            outcomes.push(
-                helper
-                    .join()
-                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
-            );
-        }
-        outcomes
-    });
-    assemble(job.path, outcomes, chain.len().div_ceil(queue.block))
-}
-
-/// A helper thread; `None` when the system will not start one (this thread then does its
-/// share). A helper that cannot open the repository leaves its share to the others likewise.
-fn spawn_helper<'s, 'e>(
-    scope: &'s Scope<'s, 'e>,
-    job: &'e Job<'e>,
-    git_dir: &'e Path,
-    queue: &'e Queue<'e>,
-) -> Option<ScopedJoinHandle<'s, Result<Blocks, Failure>>> {
-    std::thread::Builder::new()
-        .name("itgc-git-walk".into())
-        .spawn_scoped(scope, move || match Repository::open(git_dir) {
-            Ok(repo) => read_blocks(job, &repo, queue),
-            Err(_) => Ok(Vec::new()),
-        })
-        .ok()
-}
-
-fn read_blocks(job: &Job<'_>, repo: &Repository, queue: &Queue<'_>) -> Result<Blocks, Failure> {
-    let odb = repo
-        .odb()
-        .map_err(|e| queue.fail(0, corrupt(job.path, "the object database", e)))?;
-    let mut reader = Reader::new(job, repo, &odb).map_err(|e| queue.fail(0, e))?;
-    let mut done = Vec::new();
-    while let Some(block) = queue.take() {
-        let commits = reader
-            .read_block(&block)
-            .map_err(|e| queue.fail(block.index, e))?;
-        done.push((block.index, commits));
-    }
-    Ok(done)
-}
-
-/// Puts the blocks back in chain order; the earliest failure wins. Every block must be there:
-/// a population must never lose items quietly, even to a bug in the sharing out.
-fn assemble(
-    path: &Path,
-    outcomes: Vec<Result<Blocks, Failure>>,
-    expected: usize,
-) -> Result<Vec<Commit>, GitError> {
-    let mut blocks = Vec::with_capacity(expected);
-    let mut failure: Option<Failure> = None;
-    for outcome in outcomes {
-        match outcome {
-            Ok(done) => blocks.extend(done),
-            Err(f) if failure.as_ref().is_none_or(|(i, _)| f.0 < *i) => failure = Some(f),
-            Err(_) => {}
-        }
-    }
-    if let Some((_, error)) = failure {
-        return Err(error);
-    }
-    blocks.sort_unstable_by_key(|(index, _)| *index);
-    if !blocks.iter().map(|(i, _)| *i).eq(0..expected) {
-        let bug = git2::Error::from_str("a block of commits was read twice or not at all");
-        return Err(corrupt(path, "the first-parent history", bug));
-    }
-    Ok(blocks
-        .into_iter()
-        .flat_map(|(_, commits)| commits)
-        .collect())
-}
-
-/// What every per-commit read needs; bundled so helpers stay small. One per thread: libgit2
-/// objects stay on the thread that made them.
+/// What every per-commit read needs; bundled so helpers stay small.
 struct Reader<'r> {
     repo: &'r Repository,
     job: &'r Job<'r>,
-    mailmap: Mailmap,
+    /// `None` when the repository has no `.mailmap`.
+    mailmap: Option<Mailmap>,
     diff: TreeDiff<'r>,
 }
 
 impl<'r> Reader<'r> {
     fn new(job: &'r Job<'r>, repo: &'r Repository, odb: &'r Odb<'r>) -> Result<Self, GitError> {
-        let mailmap = Mailmap::from_buffer(&job.mailmap)
-            .map_err(|e| corrupt(job.path, "the committed .mailmap", e))?;
+        let mailmap = match job.mailmap.trim() {
+            "" => None,
+            text => Some(
+                Mailmap::from_buffer(text)
+                    .map_err(|e| corrupt(job.path, "the committed .mailmap", e))?,
+            ),
+        };
         Ok(Reader {
             repo,
             job,
@@ -475,25 +290,20 @@ impl<'r> Reader<'r> {
         })
     }
 
-    /// Each commit is read once: the parent read for its tree is the block's next commit.
-    fn read_block(&mut self, block: &Block<'_>) -> Result<Vec<Commit>, GitError> {
+    /// Follows first parents from `tip` to the root. Each commit is read once: the parent
+    /// read for its tree is the next commit of the chain. The chain cannot loop: a commit's id
+    /// is the hash of its content, which names its parents' ids.
+    fn read_chain(&mut self, tip: Oid) -> Result<Vec<Commit>, GitError> {
         let mut commits = Vec::new();
-        let Some(first) = block.oids.first() else {
-            return Ok(commits);
-        };
-        let mut commit = self.find(*first)?;
-        let nexts = block.oids.iter().skip(1).copied().map(Some);
-        for next in nexts.chain([block.after]) {
-            self.check_chain(&commit, next)?;
-            let parent = next.map(|oid| self.find(oid)).transpose()?;
+        let mut next = Some(self.find(tip)?);
+        while let Some(commit) = next {
+            let parent = commit.parent_ids().next();
+            let parent = parent.map(|oid| self.find(oid)).transpose()?;
             if self.within_period(&commit)? {
                 let parent_tree = parent.as_ref().map(git2::Commit::tree_id);
                 commits.push(self.read(&commit, parent_tree)?);
             }
-            match parent {
-                Some(parent) => commit = parent,
-                None => break,
-            }
+            next = parent;
         }
         Ok(commits)
     }
@@ -502,22 +312,6 @@ impl<'r> Reader<'r> {
         self.repo
             .find_commit(oid)
             .map_err(|e| corrupt(self.job.path, format!("commit {oid}"), e))
-    }
-
-    /// `next` is the commit after this one in the chain as first listed. Reading threads open
-    /// the repository again, so parents could differ if it changed meanwhile (grafts added);
-    /// the population must then fail, not pair a commit with the wrong parent.
-    fn check_chain(&self, commit: &git2::Commit<'_>, next: Option<Oid>) -> Result<(), GitError> {
-        let first_parent = commit.parent_ids().next();
-        if first_parent == next {
-            return Ok(());
-        }
-        Err(GitError::BrokenChain {
-            path: self.job.path.to_path_buf(),
-            oid: commit.id().to_string(),
-            parent: describe(first_parent),
-            next: describe(next),
-        })
     }
 
     fn within_period(&self, commit: &git2::Commit<'_>) -> Result<bool, GitError> {
@@ -545,10 +339,20 @@ impl<'r> Reader<'r> {
             let what = format!("the {what} of commit {oid}");
             move |e| corrupt(path, what, e)
         };
-        let author = commit.author_with_mailmap(&self.mailmap);
-        let committer = commit.committer_with_mailmap(&self.mailmap);
-        let author = self.signature(oid, "author", &author.map_err(fail("author"))?)?;
-        let committer = self.signature(oid, "committer", &committer.map_err(fail("committer"))?)?;
+        let (author, committer) = match &self.mailmap {
+            // Without a mailmap the commit's own signatures are read in place: no copies.
+            None => (commit.author(), commit.committer()),
+            Some(mailmap) => (
+                commit
+                    .author_with_mailmap(mailmap)
+                    .map_err(fail("author"))?,
+                commit
+                    .committer_with_mailmap(mailmap)
+                    .map_err(fail("committer"))?,
+            ),
+        };
+        let author = self.signature(oid, "author", &author)?;
+        let committer = self.signature(oid, "committer", &committer)?;
         Ok(Commit {
             repo: self.job.name.to_string(),
             oid: oid.to_string(),
@@ -609,10 +413,6 @@ fn has_signature(header: &[u8]) -> bool {
     header
         .split(|b| *b == b'\n')
         .any(|line| line.starts_with(b"gpgsig ") || line.starts_with(b"gpgsig-sha256 "))
-}
-
-fn describe(oid: Option<Oid>) -> String {
-    oid.map_or_else(|| "none".to_string(), |oid| oid.to_string())
 }
 
 fn lossy(bytes: &[u8]) -> String {
@@ -1086,92 +886,5 @@ mod tests {
         let err = walk_first_parent(dir.path(), "x", "main", ts(FROM), ts(TO)).unwrap_err();
         assert!(matches!(err, GitError::NotARepository { .. }), "{err}");
         assert!(err.to_string().contains(&dir.path().display().to_string()));
-    }
-
-    /// A chain of `n` commits (a merge every fifth) with a path that changes each time.
-    fn chain_of(repo: &Repository, n: usize) -> Oid {
-        let mut tip = commit(repo, &[("n", "0")], &[], "2026-07-01T00:00:00Z");
-        for i in 1..n {
-            let at = format!("2026-07-{:02}T{:02}:00:00Z", 1 + i / 24, i % 24);
-            let (value, dir) = (i.to_string(), format!("d{}/f", i % 3));
-            let mut parents = vec![tip];
-            if i % 5 == 0 {
-                parents.push(commit(repo, &[("side", &value)], &[tip], &at));
-            }
-            tip = commit(repo, &[("n", &value), (&dir, &value)], &parents, &at);
-        }
-        tip
-    }
-
-    #[test]
-    fn every_way_of_sharing_out_the_chain_reads_the_same_commits_in_the_same_order() {
-        let (dir, repo) = fixture();
-        let tip = chain_of(&repo, 40);
-        let job = Job {
-            path: dir.path(),
-            name: "demo",
-            mailmap: String::new(),
-            from: ts(FROM),
-            to: ts(TO),
-        };
-        let chain = first_parent_chain(&repo, dir.path(), tip).unwrap();
-        let plan = |threads, block| Plan { threads, block };
-        let one = read_chain(&job, &repo, &chain, plan(1, usize::MAX)).unwrap();
-        assert_eq!(one.len(), 40);
-        for (threads, block) in [(2, 1), (3, 2), (4, 7), (8, 100), (2, 0)] {
-            let many = read_chain(&job, &repo, &chain, plan(threads, block)).unwrap();
-            assert_eq!(many, one, "{threads} threads, blocks of {block}");
-        }
-    }
-
-    #[test]
-    fn the_earliest_failed_block_is_reported_and_a_lost_block_is_an_error() {
-        let path = Path::new("repo");
-        let err = |name: &str| GitError::NotFound { path: name.into() };
-        let outcomes = vec![Err((3, err("late"))), Ok(vec![]), Err((1, err("early")))];
-        let got = assemble(path, outcomes, 5).unwrap_err();
-        assert!(got.to_string().contains("early"), "{got}");
-        let lost = vec![Ok(vec![(0, vec![]), (2, vec![])])];
-        assert!(assemble(path, lost, 3).is_err());
-        let twice = vec![Ok(vec![(0, vec![])]), Ok(vec![(0, vec![])])];
-        assert!(assemble(path, twice, 1).is_err());
-        let shuffled = vec![Ok(vec![(1, vec![])]), Ok(vec![(0, vec![])])];
-        assert!(assemble(path, shuffled, 2).unwrap().is_empty());
-    }
-
-    #[test]
-    fn a_chain_that_skips_a_commit_is_an_error_not_a_shorter_population() {
-        let (dir, repo) = fixture();
-        let tip = chain_of(&repo, 5);
-        let job = Job {
-            path: dir.path(),
-            name: "demo",
-            mailmap: String::new(),
-            from: ts(FROM),
-            to: ts(TO),
-        };
-        let mut chain = first_parent_chain(&repo, dir.path(), tip).unwrap();
-        let plan = Plan {
-            threads: 1,
-            block: 2,
-        };
-        let skipped = chain.remove(2);
-        let err = read_chain(&job, &repo, &chain, plan)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains(&format!("has first parent {skipped},")),
-            "{err}"
-        );
-        // A chain that stops before the root is cut short just the same.
-        chain.insert(2, skipped);
-        chain.pop();
-        let err = read_chain(&job, &repo, &chain, plan)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("but the chain listed first continued with none"),
-            "{err}"
-        );
     }
 }

@@ -9,7 +9,8 @@
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::ops::Range;
 
 use git2::{Error, Odb, OdbObject, Oid};
 
@@ -22,26 +23,37 @@ const OID_LEN: usize = 20;
 /// trees beyond it are simply read twice.
 const MAX_WAITING_BYTES: usize = 64 << 20;
 
-/// Compares trees for one thread, newest commit first.
+/// Compares trees along a first-parent chain, newest commit first.
 pub(super) struct TreeDiff<'odb> {
     odb: &'odb Odb<'odb>,
     /// Trees read as the old side (a first parent's version of a directory), kept until the
     /// commit that introduced them asks for them as its new side, further down the chain.
     /// Every tree a walk diffs is needed exactly twice like that, so this halves the reads.
-    waiting: HashMap<Oid, Rc<OdbObject<'odb>>>,
+    waiting: HashMap<Oid, OdbObject<'odb>, BuildHasherDefault<OidHasher>>,
     waiting_bytes: usize,
-    /// Subtrees still to compare: the directory path with a trailing `/`, old and new id.
-    pending: Vec<(Vec<u8>, Option<Oid>, Option<Oid>)>,
+    /// Subtrees still to compare.
+    pending: Vec<Pending>,
+    /// The directory paths of `pending`, one after another: one buffer for all of them.
+    dirs: Vec<u8>,
     paths: Vec<String>,
+}
+
+/// Two versions of a directory to compare; either may be missing (added or deleted).
+struct Pending {
+    /// The directory's path with a trailing `/`, in `TreeDiff::dirs`; empty at the root.
+    dir: Range<usize>,
+    old: Option<Oid>,
+    new: Option<Oid>,
 }
 
 impl<'odb> TreeDiff<'odb> {
     pub(super) fn new(odb: &'odb Odb<'odb>) -> Self {
         TreeDiff {
             odb,
-            waiting: HashMap::new(),
+            waiting: HashMap::default(),
             waiting_bytes: 0,
             pending: Vec::new(),
+            dirs: Vec::new(),
             paths: Vec::new(),
         }
     }
@@ -55,7 +67,12 @@ impl<'odb> TreeDiff<'odb> {
         new: Oid,
     ) -> Result<Vec<String>, Error> {
         self.pending.clear();
-        self.pending.push((Vec::new(), old, Some(new)));
+        self.dirs.clear();
+        self.pending.push(Pending {
+            dir: 0..0,
+            old,
+            new: Some(new),
+        });
         self.drain()?;
         let mut paths = std::mem::take(&mut self.paths);
         // Tree order is the byte order of whole paths, but lossy UTF-8 decoding and malformed
@@ -70,34 +87,39 @@ impl<'odb> TreeDiff<'odb> {
     /// overflow the stack.
     fn drain(&mut self) -> Result<(), Error> {
         self.paths.clear();
-        while let Some((prefix, old, new)) = self.pending.pop() {
-            let old_tree = old.map(|oid| self.read_old(oid)).transpose()?;
-            let new_tree = new.map(|oid| self.read_new(oid)).transpose()?;
+        let mut prefix = Vec::new();
+        while let Some(Pending { dir, old, new }) = self.pending.pop() {
+            prefix.clear();
+            prefix.extend_from_slice(&self.dirs[dir]);
+            let old_tree = old.map(|oid| self.take(oid)).transpose()?;
+            let new_tree = new.map(|oid| self.take(oid)).transpose()?;
             self.compare(&prefix, bytes(&old_tree), bytes(&new_tree))?;
+            if let (Some(oid), Some(tree)) = (old, old_tree) {
+                self.keep(oid, tree);
+            }
         }
         Ok(())
     }
 
-    fn read_old(&mut self, oid: Oid) -> Result<Rc<OdbObject<'odb>>, Error> {
-        if let Some(tree) = self.waiting.get(&oid) {
-            return Ok(Rc::clone(tree));
-        }
-        let tree = Rc::new(self.read(oid)?);
-        let size = tree.data().len();
-        if self.waiting_bytes.saturating_add(size) <= MAX_WAITING_BYTES {
-            self.waiting_bytes += size;
-            self.waiting.insert(oid, Rc::clone(&tree));
-        }
-        Ok(tree)
-    }
-
-    fn read_new(&mut self, oid: Oid) -> Result<Rc<OdbObject<'odb>>, Error> {
+    /// A waiting tree (it is now used up, or kept again by the caller), or one read now.
+    fn take(&mut self, oid: Oid) -> Result<OdbObject<'odb>, Error> {
         match self.waiting.remove(&oid) {
             Some(tree) => {
                 self.waiting_bytes -= tree.data().len();
                 Ok(tree)
             }
-            None => self.read(oid).map(Rc::new),
+            None => self.read(oid),
+        }
+    }
+
+    fn keep(&mut self, oid: Oid, tree: OdbObject<'odb>) {
+        let size = tree.data().len();
+        if self.waiting_bytes.saturating_add(size) > MAX_WAITING_BYTES {
+            return;
+        }
+        self.waiting_bytes += size;
+        if let Some(replaced) = self.waiting.insert(oid, tree) {
+            self.waiting_bytes -= replaced.data().len();
         }
     }
 
@@ -146,7 +168,7 @@ impl<'odb> TreeDiff<'odb> {
             Side::Old => (oid, None),
             Side::New => (None, oid),
         };
-        self.pending.push((directory(prefix, entry.name), old, new));
+        self.push(prefix, entry.name, old, new);
         Ok(())
     }
 
@@ -157,12 +179,20 @@ impl<'odb> TreeDiff<'odb> {
             return Ok(());
         }
         if old.is_tree() {
-            let dir = directory(prefix, old.name);
-            self.pending.push((dir, Some(old.oid()?), Some(new.oid()?)));
+            self.push(prefix, old.name, Some(old.oid()?), Some(new.oid()?));
         } else {
             self.emit(prefix, old.name);
         }
         Ok(())
+    }
+
+    fn push(&mut self, prefix: &[u8], name: &[u8], old: Option<Oid>, new: Option<Oid>) {
+        let start = self.dirs.len();
+        self.dirs.extend_from_slice(prefix);
+        self.dirs.extend_from_slice(name);
+        self.dirs.push(b'/');
+        let dir = start..self.dirs.len();
+        self.pending.push(Pending { dir, old, new });
     }
 
     fn emit(&mut self, prefix: &[u8], name: &[u8]) {
@@ -177,7 +207,7 @@ impl<'odb> TreeDiff<'odb> {
 
 /// A missing tree (the parent side of a root commit, one side of an added or deleted
 /// directory) has no entries.
-fn bytes<'a>(tree: &'a Option<Rc<OdbObject<'_>>>) -> &'a [u8] {
+fn bytes<'a>(tree: &'a Option<OdbObject<'_>>) -> &'a [u8] {
     tree.as_ref().map_or(&[], |t| t.data())
 }
 
@@ -185,14 +215,6 @@ fn bytes<'a>(tree: &'a Option<Rc<OdbObject<'_>>>) -> &'a [u8] {
 enum Side {
     Old,
     New,
-}
-
-fn directory(prefix: &[u8], name: &[u8]) -> Vec<u8> {
-    let mut dir = Vec::with_capacity(prefix.len() + name.len() + 1);
-    dir.extend_from_slice(prefix);
-    dir.extend_from_slice(name);
-    dir.push(b'/');
-    dir
 }
 
 /// One entry of a raw tree object, borrowed from the object's bytes.
@@ -222,13 +244,7 @@ impl<'a> Entries<'a> {
             return Ok(None);
         }
         let malformed = || Error::from_str("malformed tree object");
-        let space = self
-            .0
-            .iter()
-            .position(|&c| c == b' ')
-            .ok_or_else(malformed)?;
-        let mode = octal(&self.0[..space]).ok_or_else(malformed)?;
-        let rest = &self.0[space + 1..];
+        let (mode, rest) = mode(self.0).ok_or_else(malformed)?;
         let nul = rest.iter().position(|&c| c == 0).ok_or_else(malformed)?;
         let end = nul + 1 + OID_LEN;
         let oid = rest.get(nul + 1..end).ok_or_else(malformed)?;
@@ -241,14 +257,35 @@ impl<'a> Entries<'a> {
     }
 }
 
-fn octal(digits: &[u8]) -> Option<u32> {
-    if digits.is_empty() || digits.len() > 7 {
-        return None;
+/// The octal mode that starts an entry, and what follows its space.
+fn mode(bytes: &[u8]) -> Option<(u32, &[u8])> {
+    let mut mode = 0u32;
+    for (i, &byte) in bytes.iter().enumerate().take(8) {
+        match byte {
+            b'0'..=b'7' => mode = mode * 8 + u32::from(byte - b'0'),
+            b' ' if i > 0 => return bytes.get(i + 1..).map(|rest| (mode, rest)),
+            _ => return None,
+        }
     }
-    digits.iter().try_fold(0u32, |mode, &d| match d {
-        b'0'..=b'7' => Some(mode * 8 + u32::from(d - b'0')),
-        _ => None,
-    })
+    None
+}
+
+/// Object ids are uniformly distributed already: their first eight bytes are a hash as good
+/// as SipHash's, at no cost (the waiting map is consulted for every tree a walk reads).
+#[derive(Default)]
+pub(super) struct OidHasher(u64);
+
+impl Hasher for OidHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut word = [0u8; 8];
+        let n = bytes.len().min(8);
+        word[..n].copy_from_slice(&bytes[..n]);
+        self.0 ^= u64::from_le_bytes(word);
+    }
 }
 
 /// Git's tree entry order: names compared bytewise as if every directory name ended in `/`.
@@ -263,4 +300,40 @@ fn git_order(a: Entry<'_>, b: Entry<'_>) -> Ordering {
         };
         end(a).cmp(&end(b))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes_are_octal_digits_before_a_space() {
+        assert_eq!(mode(b"100644 name"), Some((0o100644, &b"name"[..])));
+        assert_eq!(mode(b"40000 dir"), Some((0o40000, &b"dir"[..])));
+        for bad in [
+            &b""[..],
+            b" name",
+            b"100844 x",
+            b"10064411 x",
+            b"100644",
+            b"10064a x",
+        ] {
+            assert_eq!(mode(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn truncated_entries_are_errors() {
+        let oid = [7u8; OID_LEN];
+        let mut whole = b"100644 a\0".to_vec();
+        whole.extend_from_slice(&oid);
+        let entry = Entries(&whole).next_entry().unwrap().unwrap();
+        assert_eq!(
+            (entry.mode, entry.name, entry.oid),
+            (0o100644, &b"a"[..], &oid[..])
+        );
+        for cut in 1..whole.len() {
+            assert!(Entries(&whole[..cut]).next_entry().is_err(), "cut at {cut}");
+        }
+    }
 }
