@@ -52,7 +52,7 @@ fn check(args: &CheckArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
     if let Some(out) = &args.packet {
         packet::check_target(out)?;
     }
-    let snapshot = runtime()?.block_on(snapshot(config, catalog, &period))?;
+    let snapshot = super::runtime()?.block_on(snapshot(config, catalog, &period))?;
     let mut results = evaluate::evaluate(catalog, &snapshot, &args.controls);
     if let Some(out) = &args.packet {
         let input = packet::PacketInput {
@@ -61,7 +61,7 @@ fn check(args: &CheckArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
             catalog,
             snapshot: &snapshot,
             only: &args.controls,
-            run_at: now(),
+            run_at: super::now(),
             controls_commit: packet::controls_commit(&config.controls),
             sign: args.sign.as_deref(),
         };
@@ -109,13 +109,6 @@ pub fn parse_period(text: &str, catalog: &Catalog, config: &Config) -> Result<Pe
     Period::parse_in(text, tz).map_err(|e| (Exit::Usage, e.to_string()))
 }
 
-pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| (Exit::Usage, format!("cannot start the async runtime: {e}")))
-}
-
 /// Reads the snapshot; a store that cannot be read is incomplete data (exit 3), not a pass.
 pub async fn snapshot(
     config: &Config,
@@ -149,12 +142,6 @@ pub fn exit_for(results: &Results) -> Exit {
         Conclusion::Deviations => Exit::Deviations,
         Conclusion::Incomplete => Exit::Incomplete,
     }
-}
-
-/// The wall clock at the edge, to whole seconds (the run instant a packet records).
-pub fn now() -> jiff::Timestamp {
-    jiff::Timestamp::from_second(jiff::Timestamp::now().as_second())
-        .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
 }
 
 /// Redaction pseudonymises identities in the packet's snapshot; a conclusion that depended on

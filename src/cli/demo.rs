@@ -4,9 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use jiff::Timestamp;
 
-use super::{Config, Ui, import};
+use super::{Config, Ui, import, now};
 use crate::exit::Exit;
 use crate::model::{self, builtin};
 use crate::period::Period;
@@ -74,10 +73,7 @@ fn demo(args: &DemoArgs, config: &Config, ui: &Ui) -> Result<(), Failure> {
         validation.warnings()
     ));
     let url = store_url(config, out);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| (Exit::Usage, format!("cannot start the async runtime: {e}")))?;
+    let runtime = super::runtime()?;
     let catalog = validation.catalog.ok_or((
         Exit::Usage,
         "the built-in catalogue did not load".to_string(),
@@ -341,9 +337,4 @@ async fn import_org(store: &Store, path: &Path, ui: &Ui) -> Result<(), Failure> 
         org.org
     ));
     Ok(())
-}
-
-/// The wall clock, to whole seconds (the store keeps whole seconds).
-fn now() -> Timestamp {
-    Timestamp::from_second(Timestamp::now().as_second()).unwrap_or(Timestamp::UNIX_EPOCH)
 }

@@ -64,7 +64,7 @@ fn diff(args: &DiffArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
     let old = catalog_at(config, &args.base, ui)?;
     let period = super::check::parse_period(&args.period, &new.catalog, config)?;
     let (compared, not_compared) = split_by_kind(&old, &new.catalog);
-    let (before, after) = super::check::runtime()?.block_on(evaluate_both(
+    let (before, after) = super::runtime()?.block_on(evaluate_both(
         config,
         &period,
         (&old, &new.catalog),

@@ -63,7 +63,7 @@ fn gate(args: &GateArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
         args.since.as_deref(),
     )
     .map_err(|e| (Exit::Usage, e.to_string()))?;
-    let snapshot = super::check::runtime()?.block_on(snapshot(config, &target, args, commits))?;
+    let snapshot = super::runtime()?.block_on(snapshot(config, &target, args, commits))?;
     let only = controls(&catalog, &args.controls);
     let results = evaluate::evaluate(&catalog, &snapshot, &only);
     print!("{}", report::render(args.format, &results, ui.color));

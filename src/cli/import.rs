@@ -87,10 +87,7 @@ fn import(args: &ImportArgs, config: &Config, ui: &Ui) -> Result<(), Failure> {
             ));
         }
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| usage(format!("cannot start the async runtime: {e}")))?;
+    let runtime = super::runtime()?;
     let line = runtime.block_on(async {
         let store = Store::open(&config.database_url).await?;
         let line = write(&store, &parsed).await;

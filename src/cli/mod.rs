@@ -228,3 +228,18 @@ pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result
         let _ = std::fs::remove_file(&temp);
     })
 }
+
+/// A current-thread async runtime for one command (the store and the GitHub client are async).
+pub fn runtime() -> Result<tokio::runtime::Runtime, (Exit, String)> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| (Exit::Usage, format!("cannot start the async runtime: {e}")))
+}
+
+/// The wall clock, read here at the edge and never in the library, to whole seconds (the
+/// store and packets keep whole seconds).
+pub fn now() -> jiff::Timestamp {
+    jiff::Timestamp::from_second(jiff::Timestamp::now().as_second())
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+}

@@ -9,10 +9,9 @@
 //! followed by a full one.
 
 use clap::{Args, ValueEnum};
-use jiff::Timestamp;
 use serde_json::json;
 
-use super::{Config, Ui};
+use super::{Config, Ui, now};
 use crate::exit::Exit;
 use crate::model::policy::Repo;
 use crate::period::Period;
@@ -66,7 +65,7 @@ fn sync(args: &SyncArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
         git: wants(SourceKind::Git),
         github: wants(SourceKind::Github),
     };
-    let gaps = super::check::runtime()?.block_on(job.run(&repos))?;
+    let gaps = super::runtime()?.block_on(job.run(&repos))?;
     if gaps.is_empty() {
         return Ok(Exit::Pass);
     }
@@ -366,9 +365,4 @@ fn describe(snapshot: &Snapshot) -> String {
         Snapshot::Read { source, .. } => format!("recorded ({source})"),
         Snapshot::NotEvaluated { reason } => format!("not evaluated: {reason}"),
     }
-}
-
-/// The wall clock, to whole seconds (the store keeps whole seconds).
-fn now() -> Timestamp {
-    Timestamp::from_second(Timestamp::now().as_second()).unwrap_or(Timestamp::UNIX_EPOCH)
 }
