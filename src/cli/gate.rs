@@ -155,6 +155,7 @@ async fn snapshot(
         tickets: stored.tickets,
         members: stored.members,
         gaps,
+        ..Snapshot::default()
     })
 }
 

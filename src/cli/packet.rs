@@ -28,6 +28,9 @@ const META: &str = "snapshots/meta.json";
 const CHANGES: &str = "snapshots/changes.jsonl";
 const TICKETS: &str = "snapshots/tickets.jsonl";
 const MEMBERS: &str = "snapshots/members.jsonl";
+/// Access and job facts: one JSON line each (the whole part), present only when the part is.
+const ACCESS: &str = "snapshots/access.jsonl";
+const JOBS: &str = "snapshots/jobs.jsonl";
 
 type Failure = (Exit, String);
 
@@ -39,6 +42,10 @@ struct Meta {
     controls: Vec<String>,
     has_tickets: bool,
     has_members: bool,
+    #[serde(default)]
+    has_access: bool,
+    #[serde(default)]
+    has_jobs: bool,
     gaps: Vec<Gap>,
 }
 
@@ -136,12 +143,20 @@ fn add_snapshot(builder: &mut PacketBuilder, input: &PacketInput<'_>) -> Result<
         controls: input.only.to_vec(),
         has_tickets: s.tickets.is_some(),
         has_members: s.members.is_some(),
+        has_access: s.access.is_some(),
+        has_jobs: s.jobs.is_some(),
         gaps: s.gaps.clone(),
     };
     let mut files: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
     files.insert(CHANGES, jsonl(&s.changes)?);
     files.insert(TICKETS, jsonl(s.tickets.as_deref().unwrap_or_default())?);
     files.insert(MEMBERS, jsonl(s.members.as_deref().unwrap_or_default())?);
+    if let Some(access) = &s.access {
+        files.insert(ACCESS, jsonl(std::slice::from_ref(access))?);
+    }
+    if let Some(jobs) = &s.jobs {
+        files.insert(JOBS, jsonl(std::slice::from_ref(jobs))?);
+    }
     let fail = |path: &str, e: String| (Exit::Usage, format!("{path}: {e}"));
     let mut redacted = BTreeMap::new();
     for (path, bytes) in files {
@@ -226,8 +241,29 @@ fn read_snapshot(
         changes,
         tickets: meta.has_tickets.then_some(tickets),
         members: meta.has_members.then_some(members),
+        access: part(meta.has_access, files, ACCESS)?,
+        jobs: part(meta.has_jobs, files, JOBS)?,
         gaps: meta.gaps.clone(),
     })
+}
+
+/// A snapshot part stored as a single JSON line, when the meta file says it exists.
+fn part<T: serde::de::DeserializeOwned>(
+    present: bool,
+    files: &BTreeMap<String, Vec<u8>>,
+    path: &str,
+) -> Result<Option<T>, SnapshotError> {
+    if !present {
+        return Ok(None);
+    }
+    let mut values: Vec<T> = lines(files, path)?;
+    match (values.pop(), values.is_empty()) {
+        (Some(value), true) => Ok(Some(value)),
+        _ => Err(SnapshotError {
+            path: path.to_string(),
+            message: "must hold exactly one JSON line".into(),
+        }),
+    }
 }
 
 fn lines<T: serde::de::DeserializeOwned>(
@@ -298,6 +334,11 @@ impl Reperform for CheckReperform {
         let mut snapshot_files = BTreeMap::new();
         for path in [CHANGES, TICKETS, MEMBERS] {
             snapshot_files.insert(path.to_string(), read(path)?);
+        }
+        for (present, path) in [(meta.has_access, ACCESS), (meta.has_jobs, JOBS)] {
+            if present {
+                snapshot_files.insert(path.to_string(), read(path)?);
+            }
         }
         let snapshot =
             read_snapshot(&meta, &snapshot_files).map_err(|e| ReperformError::Input {

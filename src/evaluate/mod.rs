@@ -1,9 +1,11 @@
 //! Evaluation: a pure function of (controls, policies, population snapshot) → results. No
 //! clock, no network, no store: that is what lets an auditor re-perform a run from its packet.
 
+pub mod access;
 pub mod change;
 pub mod codeowners;
 pub mod expr;
+pub mod jobs;
 pub mod people;
 pub mod policy;
 pub mod result;
@@ -111,13 +113,10 @@ impl Run<'_, '_> {
         let kind = control.population.kind;
         let (items, gaps) = match kind {
             PopulationKind::Changes => self.changes(control),
-            other => (
-                Vec::new(),
-                vec![format!(
-                    "the {} population is not built by this version of itgc yet",
-                    kind_name(other)
-                )],
-            ),
+            PopulationKind::Accounts | PopulationKind::AccessReviews => {
+                access::items(self, control)
+            }
+            PopulationKind::Jobs | PopulationKind::JobRuns => jobs::items(self, control),
         };
         let population = Fingerprint::of(kind_name(kind), items.iter().map(|i| i.item.as_str()));
         ControlResult {

@@ -187,6 +187,7 @@ fn run_with(
         tickets,
         members: None,
         gaps: vec![],
+        ..Snapshot::default()
     };
     let results = evaluate(&catalog, &snapshot, &[]);
     results

@@ -2,8 +2,10 @@
 //! store's facts, with a fingerprint that lets a later run (or an auditor) see whether the set
 //! changed.
 
+pub mod access;
 pub mod change;
 pub mod diff;
+pub mod jobs;
 pub mod load;
 
 use serde::{Deserialize, Serialize};
@@ -27,6 +29,13 @@ pub struct Snapshot {
     /// GitHub organisation members; `None` when neither exported nor synced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub members: Option<Vec<OrgMember>>,
+    /// Access lists, HR roster and review campaigns; `None` when the catalogue tests no access
+    /// population (or nothing was imported: the access controls then report the gap).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<access::AccessSnapshot>,
+    /// Job definitions and run logs; `None` when the catalogue tests no job population.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jobs: Option<jobs::JobSnapshot>,
     /// Source-level gaps found while building (a repo that was never synced, a branch that
     /// is missing): each makes the run incomplete.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
