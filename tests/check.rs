@@ -422,3 +422,86 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     files
 }
+
+/// A packet's manifest says where every source stopped and how it proved it saw everything,
+/// and links to the previous packet of the scope, which `check` verifies before linking.
+#[test]
+fn packets_record_their_sources_and_chain_to_the_previous_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let check = |packet: &Path, extra: &[&std::ffi::OsStr]| {
+        itgc(&demo().root)
+            .args(["check", "--period", "2026-Q3", "--control", "CM-02"])
+            .arg("--packet")
+            .arg(packet)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let manifest = |packet: &Path| -> Value {
+        serde_json::from_slice(&std::fs::read(packet.join("manifest.json")).unwrap()).unwrap()
+    };
+    let first = dir.path().join("first");
+    assert_eq!(check(&first, &[]).status.code(), Some(1));
+    let m = manifest(&first);
+    let sources = m["sources"].as_array().unwrap();
+    let named = |name: &str| {
+        sources
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap_or_else(|| panic!("no source {name} in {sources:#?}"))
+    };
+    for repo in &demo().org.repos {
+        let git = named(&format!("git:{}/{}", repo.name, repo.branch));
+        assert_eq!(git["completeness"]["covers_period"], true);
+        assert_eq!(git["cursor"]["tip"].as_str().map(str::len), Some(40));
+    }
+    // The ticket export's record names the exact bytes imported.
+    let export = demo()
+        .org
+        .exports
+        .iter()
+        .find(|e| e.kind == "tickets")
+        .unwrap();
+    let bytes = std::fs::read(
+        demo()
+            .root
+            .join(export.path.strip_prefix(&demo().org.root).unwrap()),
+    )
+    .unwrap();
+    let digest = format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(&bytes));
+    let tickets = named("import:tickets");
+    assert_eq!(tickets["cursor"][0]["sha256"], digest.as_str());
+    assert!(tickets["completeness"]["rows"].as_u64().unwrap() > 0);
+    assert_eq!(m["previous_root"], Value::Null);
+
+    let second = dir.path().join("second");
+    let out = check(&second, &["--previous".as_ref(), first.as_os_str()]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(manifest(&second)["previous_root"], m["root"]);
+    itgc(&demo().root)
+        .args(["evidence", "verify"])
+        .arg(&second)
+        .arg("--previous")
+        .arg(&first)
+        .assert()
+        .code(0);
+
+    // A previous packet that no longer verifies is refused, and nothing is written.
+    let results = first.join("results/results.json");
+    let text = std::fs::read_to_string(&results).unwrap();
+    std::fs::write(&results, text.replacen("\"deviation\"", "\"pass\"", 1)).unwrap();
+    let third = dir.path().join("third");
+    let out = check(&third, &["--previous".as_ref(), first.as_os_str()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--previous") && stderr.contains("does not verify"),
+        "{stderr}"
+    );
+    assert!(!third.exists());
+}

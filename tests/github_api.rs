@@ -890,6 +890,28 @@ async fn the_token_reaches_no_output_byte_through_sync_and_check() {
         .unwrap()
     };
     assert!(org.join("packet/manifest.json").is_file(), "{checked:?}");
+    // The packet carries the sync's completeness proof and the branch protection it saw.
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(org.join("packet/manifest.json")).unwrap()).unwrap();
+    let github = manifest["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "github:demo-fintech/payments-api")
+        .expect("a github source record");
+    assert_eq!(
+        github["completeness"]["completeness"]["in_period"]["main"],
+        3
+    );
+    let protection_path = github["completeness"]["protection"].as_str().unwrap();
+    assert_eq!(
+        protection_path,
+        "sources/github/demo-fintech/payments-api/protection.json"
+    );
+    let protection: Value =
+        serde_json::from_slice(&std::fs::read(org.join("packet").join(protection_path)).unwrap())
+            .unwrap();
+    assert_eq!(protection["classic"]["main"]["status"], "read");
     let mut outputs = vec![
         synced.stdout.into_bytes(),
         synced.stderr.into_bytes(),

@@ -10,6 +10,7 @@ use crate::evaluate::{self, Conclusion, Results};
 use crate::exit::Exit;
 use crate::model::Catalog;
 use crate::period::Period;
+use crate::population::provenance::{self, Provenance};
 use crate::population::{Snapshot, load};
 use crate::report::{self, Format};
 use crate::store::Store;
@@ -33,6 +34,10 @@ pub struct CheckArgs {
     /// Sign the packet with this ed25519 key (from `itgc evidence keygen`).
     #[arg(long, value_name = "KEYFILE", requires = "packet")]
     pub sign: Option<PathBuf>,
+    /// The previous packet of the same scope (directory or `.tar`): it is verified, and its
+    /// root becomes this packet's `previous_root`, chaining the periods.
+    #[arg(long, value_name = "PACKET", requires = "packet")]
+    pub previous: Option<PathBuf>,
 }
 
 pub fn run(args: &CheckArgs, config: &Config, ui: &Ui) -> Exit {
@@ -52,7 +57,11 @@ fn check(args: &CheckArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
     if let Some(out) = &args.packet {
         packet::check_target(out)?;
     }
-    let snapshot = super::runtime()?.block_on(snapshot(config, catalog, &period))?;
+    let previous_root = match &args.previous {
+        Some(path) => Some(packet::previous_root(path, catalog)?),
+        None => None,
+    };
+    let (snapshot, provenance) = super::runtime()?.block_on(snapshot(config, catalog, &period))?;
     let mut results = evaluate::evaluate(catalog, &snapshot, &args.controls);
     if let Some(out) = &args.packet {
         let input = packet::PacketInput {
@@ -64,6 +73,8 @@ fn check(args: &CheckArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
             run_at: super::now(),
             controls_commit: packet::controls_commit(&config.controls),
             sign: args.sign.as_deref(),
+            provenance: &provenance,
+            previous_root,
         };
         let (root, recorded) = packet::write(out, &input)?;
         warn_if_redaction_changed(&results, &recorded, ui);
@@ -109,20 +120,26 @@ pub fn parse_period(text: &str, catalog: &Catalog, config: &Config) -> Result<Pe
     Period::parse_in(text, tz).map_err(|e| (Exit::Usage, e.to_string()))
 }
 
-/// Reads the snapshot; a store that cannot be read is incomplete data (exit 3), not a pass.
+/// Reads the snapshot and its provenance; a store that cannot be read is incomplete data
+/// (exit 3), not a pass.
 pub async fn snapshot(
     config: &Config,
     catalog: &Catalog,
     period: &Period,
-) -> Result<Snapshot, Failure> {
+) -> Result<(Snapshot, Provenance), Failure> {
     let store = Store::open(&config.database_url)
         .await
         .map_err(|e| (Exit::Usage, format!("store: {e}")))?;
-    let snapshot = load::load(&store, catalog, period, &config.root)
+    let read = async {
+        let snapshot = load::load(&store, catalog, period, &config.root).await?;
+        let provenance = provenance::collect(&store, catalog, period).await?;
+        Ok((snapshot, provenance))
+    };
+    let found = read
         .await
-        .map_err(|e| (Exit::Incomplete, format!("store: {e}")));
+        .map_err(|e: crate::store::StoreError| (Exit::Incomplete, format!("store: {e}")));
     store.close().await;
-    snapshot
+    found
 }
 
 fn write(output: Option<&PathBuf>, text: &str) -> Result<(), Failure> {

@@ -9,7 +9,8 @@ use super::{Config, Ui, import, now};
 use crate::exit::Exit;
 use crate::model::{self, builtin};
 use crate::period::Period;
-use crate::population::load;
+use crate::population::provenance::{self, Provenance};
+use crate::population::{Snapshot, load};
 use crate::source::{files, git};
 use crate::store::{NewRun, Store};
 
@@ -78,8 +79,8 @@ fn demo(args: &DemoArgs, config: &Config, ui: &Ui) -> Result<(), Failure> {
         Exit::Usage,
         "the built-in catalogue did not load".to_string(),
     ))?;
-    let snapshot = runtime.block_on(load(&org, &catalog, &url, ui))?;
-    let results = packet(out, &catalog, &snapshot, ui)?;
+    let (snapshot, provenance) = runtime.block_on(load(&org, &catalog, &url, ui))?;
+    let results = packet(out, &catalog, &snapshot, &provenance, ui)?;
     report(out, &results, ui)
 }
 
@@ -90,6 +91,7 @@ fn packet(
     out: &Path,
     catalog: &crate::model::Catalog,
     snapshot: &crate::population::Snapshot,
+    provenance: &crate::population::provenance::Provenance,
     ui: &Ui,
 ) -> Result<crate::evaluate::Results, Failure> {
     let key_path = out.join(".itgc/demo-signing-key.pem");
@@ -106,6 +108,8 @@ fn packet(
         run_at: now(),
         controls_commit: None,
         sign: Some(&key_path),
+        provenance,
+        previous_root: None,
     };
     let dir = out.join("packet");
     let (root, results) = super::packet::write(&dir, &input)?;
@@ -228,7 +232,7 @@ async fn load(
     catalog: &crate::model::Catalog,
     url: &str,
     ui: &Ui,
-) -> Result<crate::population::Snapshot, Failure> {
+) -> Result<(Snapshot, Provenance), Failure> {
     let store_err = |e: crate::store::StoreError| (Exit::Usage, format!("store: {e}"));
     let store = Store::open(url).await.map_err(store_err)?;
     let period = Period::parse(DEMO_PERIOD).map_err(|e| (Exit::Usage, e.to_string()))?;
@@ -280,6 +284,9 @@ async fn load(
     let snapshot = load::load(&store, catalog, &period, &org.root)
         .await
         .map_err(store_err)?;
+    let provenance = provenance::collect(&store, catalog, &period)
+        .await
+        .map_err(store_err)?;
     let results = crate::evaluate::evaluate(catalog, &snapshot, &change_controls(catalog));
     let exit = super::check::exit_for(&results);
     store
@@ -291,7 +298,7 @@ async fn load(
         store.backend()
     ));
     store.close().await;
-    Ok(snapshot)
+    Ok((snapshot, provenance))
 }
 
 /// The controls the demo checks: those whose populations this version builds.

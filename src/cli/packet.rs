@@ -13,12 +13,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::evaluate::{self, Results};
 use crate::evidence::{
-    self, Manifest, PacketBuilder, PacketFiles, PacketMeta, PseudonymKey, Redactor, Reperform,
-    ReperformError,
+    self, Digest, Manifest, PacketBuilder, PacketFiles, PacketMeta, PseudonymKey, Redactor,
+    Reperform, ReperformError,
 };
 use crate::exit::Exit;
 use crate::facts::{OrgMember, Ticket};
 use crate::model::{self, Catalog, SourceFile};
+use crate::population::provenance::Provenance;
 use crate::population::{Change, Gap, Snapshot};
 use crate::report::{self, Format};
 
@@ -59,6 +60,10 @@ pub struct PacketInput<'a> {
     pub run_at: jiff::Timestamp,
     pub controls_commit: Option<String>,
     pub sign: Option<&'a Path>,
+    /// Where each source stopped and how it proved completeness (manifest `sources`).
+    pub provenance: &'a Provenance,
+    /// The root of the previous packet of the same scope, already verified by the caller.
+    pub previous_root: Option<Digest>,
 }
 
 /// Writes the packet to `out` (a directory, or a `.tar` file) and returns its root and the
@@ -72,6 +77,7 @@ pub fn write(out: &Path, input: &PacketInput<'_>) -> Result<(String, Results), F
     add_inputs(&mut builder, "inputs/controls", input.controls)?;
     add_inputs(&mut builder, "inputs/policies", input.policies)?;
     let redacted = add_snapshot(&mut builder, input)?;
+    add_provenance(&mut builder, input.provenance)?;
     let results = evaluate::evaluate(input.catalog, &redacted, input.only);
     add_results(&mut builder, &results)?;
     if let Some(path) = input.sign {
@@ -89,21 +95,67 @@ pub fn write(out: &Path, input: &PacketInput<'_>) -> Result<(String, Results), F
 }
 
 fn meta(input: &PacketInput<'_>) -> PacketMeta {
-    let org = input
-        .catalog
-        .policies
-        .iter()
-        .find_map(|p| p.value.organisation.as_ref().map(|o| o.name.clone()))
-        .unwrap_or_else(|| "itgc".to_string());
     PacketMeta {
-        scope: format!("{org}/check"),
+        scope: scope(input.catalog),
         period: input.snapshot.period.clone(),
         run_at: input.run_at,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         controls_commit: input.controls_commit.clone(),
-        sources: Vec::new(),
-        previous_root: None,
+        sources: input.provenance.records.clone(),
+        previous_root: input.previous_root,
     }
+}
+
+/// The sources' detail files (GitHub branch protection as synced), redacted like snapshots:
+/// bypass lists name people.
+fn add_provenance(builder: &mut PacketBuilder, provenance: &Provenance) -> Result<(), Failure> {
+    for (path, value) in &provenance.files {
+        let fail = |e: String| (Exit::Usage, format!("{path}: {e}"));
+        let mut line = serde_json::to_vec(value).map_err(|e| fail(e.to_string()))?;
+        line.push(b'\n');
+        let text = builder
+            .redactor()
+            .redact_jsonl(&line)
+            .map_err(|e| fail(e.to_string()))?;
+        builder
+            .add_file(path, text)
+            .map_err(|e| fail(e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// Reads and verifies the previous packet of the same scope and returns its root: a chain
+/// link to a packet that does not verify, or belongs to another scope, is refused.
+pub fn previous_root(previous: &Path, catalog: &Catalog) -> Result<Digest, Failure> {
+    let report = evidence::verify(previous, &evidence::VerifyOptions::default());
+    let bad = |why: String| {
+        (
+            Exit::Usage,
+            format!("--previous {}: {why}", previous.display()),
+        )
+    };
+    if !report.ok() {
+        let problems: Vec<String> = report.problems.iter().map(|p| p.to_string()).collect();
+        return Err(bad(format!("does not verify: {}", problems.join("; "))));
+    }
+    let scope = scope(catalog);
+    match (&report.scope, report.root) {
+        (Some(found), Some(root)) if *found == scope => Ok(root),
+        (Some(found), Some(_)) => Err(bad(format!(
+            "has scope `{found}`, this check writes `{scope}`"
+        ))),
+        _ => Err(bad("has no manifest root".into())),
+    }
+}
+
+/// What the chain links: every `check` packet of one organisation.
+fn scope(catalog: &Catalog) -> String {
+    let org = catalog
+        .policies
+        .iter()
+        .find_map(|p| p.value.organisation.as_ref().map(|o| o.name.clone()))
+        .unwrap_or_else(|| "itgc".to_string());
+    format!("{org}/check")
 }
 
 /// The organisation's redaction rules, keyed by `ITGC_PSEUDONYM_KEY` when it is set.

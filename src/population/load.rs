@@ -70,7 +70,7 @@ pub async fn record_walk(
     store.set_cursor(&source, &value, now).await
 }
 
-async fn coverage(store: &Store, source: &str) -> Result<Option<Coverage>, StoreError> {
+pub(super) async fn coverage(store: &Store, source: &str) -> Result<Option<Coverage>, StoreError> {
     let Some(cursor) = store.cursor(source).await? else {
         return Ok(None);
     };

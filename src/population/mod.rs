@@ -7,6 +7,7 @@ pub mod change;
 pub mod diff;
 pub mod jobs;
 pub mod load;
+pub mod provenance;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
