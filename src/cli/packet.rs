@@ -32,6 +32,8 @@ const MEMBERS: &str = "snapshots/members.jsonl";
 /// Access and job facts: one JSON line each (the whole part), present only when the part is.
 const ACCESS: &str = "snapshots/access.jsonl";
 const JOBS: &str = "snapshots/jobs.jsonl";
+/// Policy identities as the redacted snapshot spells them: `{"policy": …, "packet": …}` lines.
+const IDENTITIES: &str = "snapshots/identities.jsonl";
 
 type Failure = (Exit, String);
 
@@ -47,6 +49,8 @@ struct Meta {
     has_access: bool,
     #[serde(default)]
     has_jobs: bool,
+    #[serde(default)]
+    has_identities: bool,
     gaps: Vec<Gap>,
 }
 
@@ -190,6 +194,7 @@ fn add_inputs(builder: &mut PacketBuilder, dir: &str, files: &[SourceFile]) -> R
 /// exactly as re-performance will read it.
 fn add_snapshot(builder: &mut PacketBuilder, input: &PacketInput<'_>) -> Result<Snapshot, Failure> {
     let s = input.snapshot;
+    let identities = identities(builder, input.catalog)?;
     let meta = Meta {
         period: s.period.clone(),
         controls: input.only.to_vec(),
@@ -197,6 +202,7 @@ fn add_snapshot(builder: &mut PacketBuilder, input: &PacketInput<'_>) -> Result<
         has_members: s.members.is_some(),
         has_access: s.access.is_some(),
         has_jobs: s.jobs.is_some(),
+        has_identities: !identities.is_empty(),
         gaps: s.gaps.clone(),
     };
     let mut files: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
@@ -209,13 +215,22 @@ fn add_snapshot(builder: &mut PacketBuilder, input: &PacketInput<'_>) -> Result<
     if let Some(jobs) = &s.jobs {
         files.insert(JOBS, jsonl(std::slice::from_ref(jobs))?);
     }
+    if !identities.is_empty() {
+        files.insert(IDENTITIES, jsonl(&identities)?);
+    }
     let fail = |path: &str, e: String| (Exit::Usage, format!("{path}: {e}"));
     let mut redacted = BTreeMap::new();
     for (path, bytes) in files {
-        let text = builder
-            .redactor()
-            .redact_jsonl(&bytes)
-            .map_err(|e| fail(path, e.to_string()))?;
+        // The identity map pairs policy text (already in the packet, unredacted, as input)
+        // with its pseudonym; redacting it would erase the pairing.
+        let text = if path == IDENTITIES {
+            bytes
+        } else {
+            builder
+                .redactor()
+                .redact_jsonl(&bytes)
+                .map_err(|e| fail(path, e.to_string()))?
+        };
         builder
             .add_file(path, text.clone())
             .map_err(|e| fail(path, e.to_string()))?;
@@ -225,6 +240,29 @@ fn add_snapshot(builder: &mut PacketBuilder, input: &PacketInput<'_>) -> Result<
         .add_json(META, &meta)
         .map_err(|e| fail(META, e.to_string()))?;
     read_snapshot(&meta, &redacted).map_err(|e| (Exit::Usage, e.to_string()))
+}
+
+/// One policy identity and its spelling in the redacted snapshot.
+#[derive(Debug, Serialize, Deserialize)]
+struct Identity {
+    policy: String,
+    packet: String,
+}
+
+/// Every identity-like string of the policies, as redaction spells it (empty when redaction
+/// changes none of them).
+fn identities(builder: &mut PacketBuilder, catalog: &Catalog) -> Result<Vec<Identity>, Failure> {
+    let mut found = BTreeMap::new();
+    for policy in &catalog.policies {
+        let value = serde_json::to_value(&policy.value)
+            .map_err(|e| (Exit::Usage, format!("cannot read policy: {e}")))?;
+        found.extend(builder.redactor().identities(&value));
+    }
+    Ok(found
+        .into_iter()
+        .filter(|(policy, packet)| policy != packet)
+        .map(|(policy, packet)| Identity { policy, packet })
+        .collect())
 }
 
 fn jsonl<T: Serialize>(records: &[T]) -> Result<Vec<u8>, Failure> {
@@ -295,6 +333,14 @@ fn read_snapshot(
         members: meta.has_members.then_some(members),
         access: part(meta.has_access, files, ACCESS)?,
         jobs: part(meta.has_jobs, files, JOBS)?,
+        identities: if meta.has_identities {
+            lines::<Identity>(files, IDENTITIES)?
+                .into_iter()
+                .map(|i| (i.policy, i.packet))
+                .collect()
+        } else {
+            BTreeMap::new()
+        },
         gaps: meta.gaps.clone(),
     })
 }
@@ -387,7 +433,12 @@ impl Reperform for CheckReperform {
         for path in [CHANGES, TICKETS, MEMBERS] {
             snapshot_files.insert(path.to_string(), read(path)?);
         }
-        for (present, path) in [(meta.has_access, ACCESS), (meta.has_jobs, JOBS)] {
+        let optional = [
+            (meta.has_access, ACCESS),
+            (meta.has_jobs, JOBS),
+            (meta.has_identities, IDENTITIES),
+        ];
+        for (present, path) in optional {
             if present {
                 snapshot_files.insert(path.to_string(), read(path)?);
             }

@@ -37,6 +37,13 @@ pub enum Check {
 
 /// Evaluates the selected controls (all when `only` is empty) on the snapshot.
 pub fn evaluate(catalog: &Catalog, snapshot: &Snapshot, only: &[String]) -> Results {
+    let translated;
+    let catalog = if snapshot.identities.is_empty() {
+        catalog
+    } else {
+        translated = catalog.with_identities(&snapshot.identities);
+        &translated
+    };
     let policy = PolicyView::new(catalog);
     let people = People::new(snapshot, &policy);
     let facts = Facts {

@@ -224,6 +224,27 @@ fn pr_required_fails_a_direct_push_and_accepts_a_policy_bot() {
     assert_eq!(outcome(&run(rule, vec![merged])).0, Outcome::Pass);
 }
 
+/// A redacted snapshot spells the bot's email as a pseudonym; the policy names it in clear.
+/// The snapshot's identity map lets the two join, so redaction changes no conclusion.
+#[test]
+fn a_redacted_snapshot_joins_policy_through_its_identity_map() {
+    let catalog = catalog(&[("CM-06", "  - kind: pr-required\n", "")]);
+    let mut bot = commit("bb", "Release Robot", "chore: release", &["VERSION"]);
+    bot.author.email = "p-0123456789abcdef@pseudonym.invalid".into();
+    let mut snapshot = Snapshot {
+        period: "2026-Q3".into(),
+        changes: vec![change(bot, Via::DirectPush)],
+        ..Snapshot::default()
+    };
+    let outcome_of = |s: &Snapshot| evaluate(&catalog, s, &[]).controls[0].items[0].outcome;
+    assert_eq!(outcome_of(&snapshot), Outcome::Deviation);
+    snapshot.identities.insert(
+        "1+release[bot]@users.noreply.github.com".into(),
+        "p-0123456789abcdef@pseudonym.invalid".into(),
+    );
+    assert_eq!(outcome_of(&snapshot), Outcome::Pass);
+}
+
 #[test]
 fn unknown_linkage_is_not_evaluated_never_pass() {
     let rule = "  - kind: pr-required\n";

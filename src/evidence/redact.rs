@@ -19,6 +19,8 @@
 //! by anyone with a list of candidate emails; the manifest then says `key_id: null`. Either
 //! way, verifying the packet needs no key: hashes cover the redacted bytes.
 
+use std::collections::BTreeMap;
+
 use hmac::{Hmac, Mac};
 use regex::Regex;
 use serde_json::{Map, Value};
@@ -279,6 +281,43 @@ impl Redactor {
         };
         *value = Value::String(self.pseudonym(&text));
         self.rules[rule].replacements += 1;
+    }
+
+    /// How each identity-like string of a policy document (keys and values) appears in
+    /// redacted snapshots: policy text → `redact_text`'s rendering, for strings holding pattern
+    /// matches (emails). A pseudonymized field's value that is exactly one match gets the same
+    /// pseudonym, so joins on identity fields work too. Field rules are not applied to policy
+    /// values: there a field name such as `email` labels configuration (a column header), not
+    /// a person. Removals are left out (removed values all look alike and cannot join).
+    /// Nothing is counted: policy bytes enter a packet unredacted.
+    pub fn identities(&mut self, policy: &Value) -> BTreeMap<String, String> {
+        let counts: Vec<u64> = self.rules.iter().map(|r| r.replacements).collect();
+        let mut found = BTreeMap::new();
+        self.collect_identities(policy, &mut found);
+        for (rule, count) in self.rules.iter_mut().zip(counts) {
+            rule.replacements = count;
+        }
+        found
+    }
+
+    fn collect_identities(&mut self, value: &Value, found: &mut BTreeMap<String, String>) {
+        match value {
+            Value::Object(map) => {
+                for (key, v) in map {
+                    self.collect_identity(key, found);
+                    self.collect_identities(v, found);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| self.collect_identities(v, found)),
+            Value::String(s) => self.collect_identity(s, found),
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+
+    fn collect_identity(&mut self, text: &str, found: &mut BTreeMap<String, String>) {
+        if let Some(new) = self.redact_text(text).filter(|t| !t.contains("[redacted:")) {
+            found.insert(text.to_string(), new);
+        }
     }
 
     /// Applies every pattern rule to `text` in one pass; `None` when nothing matched.

@@ -4,6 +4,7 @@
 //! Unvalidated YAML becomes a `Catalog` only here; everything downstream can rely on ids
 //! being unique and references resolving.
 
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 
@@ -171,6 +172,45 @@ pub fn read_file(path: &Path, out: &mut Vec<Diagnostic>) -> Option<SourceFile> {
             ));
             None
         }
+    }
+}
+
+impl Catalog {
+    /// This catalogue with every policy string (value or key) found in `identities` replaced
+    /// by its image: how evaluation reads policy against a redacted snapshot, whose emails are
+    /// pseudonyms (see `population::Snapshot::identities`).
+    pub fn with_identities(&self, identities: &BTreeMap<String, String>) -> Catalog {
+        let mut out = self.clone();
+        for policy in &mut out.policies {
+            let Ok(mut value) = serde_json::to_value(&policy.value) else {
+                continue;
+            };
+            replace_strings(&mut value, identities);
+            if let Ok(translated) = serde_json::from_value(value) {
+                policy.value = translated;
+            }
+        }
+        out
+    }
+}
+
+fn replace_strings(value: &mut serde_json::Value, map: &BTreeMap<String, String>) {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => {
+            if let Some(new) = map.get(s.as_str()) {
+                *s = new.clone();
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| replace_strings(v, map)),
+        Value::Object(object) => {
+            let old = std::mem::take(object);
+            for (key, mut v) in old {
+                replace_strings(&mut v, map);
+                object.insert(map.get(&key).cloned().unwrap_or(key), v);
+            }
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
     }
 }
 

@@ -9,6 +9,8 @@ pub mod jobs;
 pub mod load;
 pub mod provenance;
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -37,6 +39,11 @@ pub struct Snapshot {
     /// Job definitions and run logs; `None` when the catalogue tests no job population.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jobs: Option<jobs::JobSnapshot>,
+    /// How identities that policy names (bot emails, group members, aliases) appear in this
+    /// snapshot when it is redacted: policy text → pseudonym. Evaluation reads policy through
+    /// it, so a redacted snapshot reaches the conclusions the clear one does.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub identities: BTreeMap<String, String>,
     /// Source-level gaps found while building (a repo that was never synced, a branch that
     /// is missing): each makes the run incomplete.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

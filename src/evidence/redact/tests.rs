@@ -157,3 +157,33 @@ fn bad_input_is_an_error_that_does_not_echo_it() {
         Err(RedactError::Pattern { .. })
     ));
 }
+
+#[test]
+fn policy_identities_pair_clear_emails_with_their_pseudonyms_and_count_nothing() {
+    let rules = vec![rule(
+        "emails",
+        RedactionAction::Pseudonymize,
+        &["email"],
+        Some(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"),
+    )];
+    let mut r = Redactor::new(&rules, PseudonymKey::unkeyed()).unwrap();
+    let policy = json!({
+        "bots": [{"login": "release[bot]", "email": "Bot@Example.com"}],
+        "columns": {"email": "email"},
+        "aliases": {"old@example.com": "new@example.com"},
+    });
+    let before = r.record();
+    let map = r.identities(&policy);
+    assert_eq!(r.record(), before, "policy identities must not be counted");
+    let redacted = r
+        .redact_jsonl(b"{\"email\":\"Bot@Example.com\"}\n")
+        .unwrap();
+    let redacted: Value = serde_json::from_slice(&redacted).unwrap();
+    assert_eq!(map["Bot@Example.com"], redacted["email"].as_str().unwrap());
+    assert!(map.contains_key("old@example.com") && map.contains_key("new@example.com"));
+    assert!(
+        !map.contains_key("email"),
+        "a column header is not an identity"
+    );
+    assert_eq!(map.len(), 3);
+}
