@@ -13,8 +13,13 @@
 //! `merged_by`, `labels`, `reviews` (`author`, `state`, `submitted_at`, `commit`) and `checks`
 //! (`name`, `conclusion`).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::LazyLock;
+
 use minijinja::value::Serde;
-use minijinja::{Environment, UndefinedBehavior, Value};
+use minijinja::{Environment, Expression, UndefinedBehavior, Value};
 use serde_json::json;
 
 use super::change::{ChangeView, co_authors};
@@ -33,14 +38,10 @@ pub enum Truth {
 
 /// Evaluates `expr` with `name` bound to `value`.
 pub fn eval(expr: &str, name: &str, value: &serde_json::Value) -> Truth {
-    let mut env = Environment::new();
-    // Expressions come from reviewed YAML, but a runaway one must not hang a CI gate.
-    env.set_fuel(Some(FUEL));
-    // A misspelt attribute must be an error (not evaluated), never a silent false or true.
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    let compiled = match env.compile_expression(expr) {
+    let compiled = compiled(expr);
+    let compiled = match compiled.as_ref() {
         Ok(c) => c,
-        Err(e) => return Truth::Error(e.to_string()),
+        Err(e) => return Truth::Error(e.clone()),
     };
     let ctx = Value::from(Serde(json!({ name: value })));
     match compiled.eval(ctx) {
@@ -49,6 +50,42 @@ pub fn eval(expr: &str, name: &str, value: &serde_json::Value) -> Truth {
         Ok(_) => Truth::False,
         Err(e) => Truth::Error(e.to_string()),
     }
+}
+
+type Compiled = Rc<Result<Expression<'static, 'static>, String>>;
+
+/// One environment for every expression: building an environment and compiling an expression
+/// cost far more than evaluating one, and a population runs the same few expressions (its
+/// filter and `expr` rules) over every item.
+static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    let mut env = Environment::new();
+    // Expressions come from reviewed YAML, but a runaway one must not hang a CI gate. Fuel is
+    // counted per evaluation.
+    env.set_fuel(Some(FUEL));
+    // A misspelt attribute must be an error (not evaluated), never a silent false or true.
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env
+});
+
+thread_local! {
+    /// Compiled expressions by source text; the catalogue bounds how many there are.
+    static COMPILED: RefCell<HashMap<String, Compiled>> = RefCell::new(HashMap::new());
+}
+
+fn compiled(expr: &str) -> Compiled {
+    COMPILED.with(|cache| {
+        if let Some(found) = cache.borrow().get(expr) {
+            return Rc::clone(found);
+        }
+        let compiled = Rc::new(
+            ENV.compile_expression_owned(expr.to_string())
+                .map_err(|e| e.to_string()),
+        );
+        cache
+            .borrow_mut()
+            .insert(expr.to_string(), Rc::clone(&compiled));
+        compiled
+    })
 }
 
 /// The `change` variable for a change.
@@ -140,6 +177,19 @@ mod tests {
         assert!(t("(change.files_changed | length) < 500"));
         assert!(t("(change.approvals | length) >= 1"));
         assert!(!t("(change.approvals | length) >= 2"));
+    }
+
+    #[test]
+    fn a_cached_expression_sees_each_item_and_a_bad_one_stays_an_error() {
+        for n in 0..3 {
+            let item = json!({ "n": n });
+            let holds = matches!(eval("change.n >= 1", "change", &item), Truth::True);
+            assert_eq!(holds, n >= 1);
+            assert!(matches!(
+                eval("change.n >=", "change", &item),
+                Truth::Error(_)
+            ));
+        }
     }
 
     #[test]
