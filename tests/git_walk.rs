@@ -9,7 +9,8 @@ use std::path::Path;
 use git2::{Oid, Repository, Time};
 use itgc::facts::Commit;
 use itgc::source::git::{
-    GitError, co_authors, codeowners_at, read_blob_at, trailers, walk_first_parent,
+    CodeOwnersReader, GitError, co_authors, codeowners_at, read_blob_at, trailers,
+    walk_first_parent,
 };
 use jiff::Timestamp;
 use tempfile::TempDir;
@@ -758,4 +759,12 @@ fn codeowners_is_read_from_githubs_locations_in_githubs_order() {
     assert_eq!(owners(root).as_deref(), Some("* @root"));
     assert_eq!(owners(github).as_deref(), Some("* @github"));
     assert_eq!(owners(none), None);
+
+    // One reader over many commits answers exactly as a fresh read at each, in any order,
+    // including after its cache holds a blob the next commit no longer uses.
+    let mut reader = CodeOwnersReader::open(fx.path()).unwrap();
+    for c in [github, docs, none, root, github, docs] {
+        assert_eq!(reader.at(&s(c)).unwrap(), owners(c), "at {c}");
+    }
+    assert!(reader.at(&"f".repeat(40)).is_err());
 }

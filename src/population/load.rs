@@ -150,8 +150,9 @@ async fn load_branch(
         has_pr_data,
     };
     let mut changes = change::link(&branch, &commits, &prs);
+    let mut reader = git::CodeOwnersReader::open(scope.location);
     for change in &mut changes {
-        change.codeowners = codeowners(scope.location, change);
+        change.codeowners = codeowners_with(&mut reader, change);
     }
     snapshot.changes.extend(changes);
     Ok(())
@@ -160,10 +161,22 @@ async fn load_branch(
 /// CODEOWNERS as of the change's base, which is its first parent: the file a pull request is
 /// reviewed against is the one on the branch it merges into.
 pub fn codeowners(location: &Path, change: &Change) -> CodeOwners {
+    codeowners_with(&mut git::CodeOwnersReader::open(location), change)
+}
+
+/// As [`codeowners`], through a reader opened once for many changes of one repository.
+pub fn codeowners_with(
+    reader: &mut Result<git::CodeOwnersReader, git::GitError>,
+    change: &Change,
+) -> CodeOwners {
     let Some(base) = change.commit.parents.first() else {
         return CodeOwners::Read { text: None };
     };
-    match git::codeowners_at(location, base) {
+    let read = match reader {
+        Ok(reader) => reader.at(base).map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match read {
         Ok(text) => CodeOwners::Read { text },
         Err(e) => CodeOwners::NotRead {
             why: format!("could not read it at {}: {e}", change::short(base)),

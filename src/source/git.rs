@@ -513,15 +513,60 @@ const CODEOWNERS_PATHS: [&str; 3] = [".github/CODEOWNERS", "CODEOWNERS", "docs/C
 /// regular file; `None` when the commit has none. Invalid UTF-8 is replaced, not an error:
 /// the rules that do parse still apply.
 pub fn codeowners_at(repo_path: &Path, commit: &str) -> Result<Option<String>, GitError> {
-    let repo = open(repo_path)?;
-    let oid = revision(&repo, repo_path, commit)?;
-    let tree = commit_tree(&repo, repo_path, oid)?;
-    for candidate in CODEOWNERS_PATHS {
-        if let Some(bytes) = blob_in(&repo, repo_path, &tree, candidate)? {
-            return Ok(Some(lossy(&bytes)));
-        }
+    CodeOwnersReader::open(repo_path)?.at(commit)
+}
+
+/// Reads CODEOWNERS at many commits of one repository, as [`codeowners_at`] does for one:
+/// the repository is opened once (opening checks for shallow and grafted history, which is
+/// most of the cost per call) and each distinct CODEOWNERS blob is decoded once, since
+/// consecutive changes nearly always share it.
+pub struct CodeOwnersReader {
+    repo: Repository,
+    path: PathBuf,
+    texts: std::collections::HashMap<Oid, String>,
+}
+
+impl CodeOwnersReader {
+    pub fn open(repo_path: &Path) -> Result<CodeOwnersReader, GitError> {
+        Ok(CodeOwnersReader {
+            repo: open(repo_path)?,
+            path: repo_path.to_path_buf(),
+            texts: std::collections::HashMap::new(),
+        })
     }
-    Ok(None)
+
+    /// The CODEOWNERS GitHub would use at `commit`; `None` when the commit has none.
+    pub fn at(&mut self, commit: &str) -> Result<Option<String>, GitError> {
+        let (repo, path) = (&self.repo, self.path.as_path());
+        let oid = revision(repo, path, commit)?;
+        let tree = commit_tree(repo, path, oid)?;
+        for candidate in CODEOWNERS_PATHS {
+            let entry = match tree.get_path(Path::new(candidate)) {
+                Ok(entry) => entry,
+                Err(e) if e.code() == ErrorCode::NotFound => continue,
+                Err(e) => {
+                    return Err(corrupt(
+                        path,
+                        format!("`{candidate}` in tree {}", tree.id()),
+                        e,
+                    ));
+                }
+            };
+            if entry.filemode() & 0o170000 != 0o100000 {
+                continue;
+            }
+            if let Some(text) = self.texts.get(&entry.id()) {
+                return Ok(Some(text.clone()));
+            }
+            let Some(bytes) = blob_in(repo, path, &tree, candidate)? else {
+                continue;
+            };
+            let text = lossy(&bytes);
+            self.texts.insert(entry.id(), text.clone());
+            return Ok(Some(text));
+        }
+        Ok(None)
+    }
 }
 
 /// The regular file at `file` in `tree`, if there is one.
