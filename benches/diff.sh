@@ -55,7 +55,20 @@ for _ in $(seq "$RUNS"); do
 done
 D=$(median <"$DATA/diff.times")
 C=$(median <"$DATA/check.times")
+
+# Second case: the pull request also changes policy (a new owner route), so each side needs its
+# own snapshot and every control is evaluated twice.
+sed -i '/^owners:/a\  - team: platform\n    repo: payments-api\n    path: "ops/**"' "$ORG/policies/organisation.yaml"
+diff_run
+: >"$DATA/diff-policy.times"
+for _ in $(seq "$RUNS"); do
+    t0=$(now); diff_run; t1=$(now)
+    elapsed "$t0" "$t1" >>"$DATA/diff-policy.times"
+done
+P=$(median <"$DATA/diff-policy.times")
+
 printf 'diff --base over %d changes, 20 base controls: median %.0f ms (%d runs)\n' "$TOTAL" "$(echo "$D*1000" | bc -l)" "$RUNS"
+printf '  ... when the policies change too: median %.0f ms\n' "$(echo "$P*1000" | bc -l)"
 printf 'check over the same store and controls: median %.0f ms\n' "$(echo "$C*1000" | bc -l)"
-printf 'ratio diff / check: %.1fx\n' "$(echo "$D/$C" | bc -l)"
-if [ "$(echo "$D < 5.0" | bc -l)" = 1 ]; then echo "target (< 5 s): met"; else echo "target (< 5 s): MISSED"; exit 1; fi
+printf 'ratio diff / check: %.1fx (policies changed: %.1fx)\n' "$(echo "$D/$C" | bc -l)" "$(echo "$P/$C" | bc -l)"
+if [ "$(echo "$D < 5.0 && $P < 5.0" | bc -l)" = 1 ]; then echo "target (< 5 s, both cases): met"; else echo "target (< 5 s, both cases): MISSED"; exit 1; fi
