@@ -33,15 +33,32 @@ pub enum Truth {
 
 /// Evaluates `expr` with `name` bound to `value`.
 pub fn eval(expr: &str, name: &str, value: &serde_json::Value) -> Truth {
+    let env = environment();
+    match env.compile_expression(expr) {
+        Ok(compiled) => eval_compiled(&compiled, expr, name, value),
+        Err(e) => Truth::Error(e.to_string()),
+    }
+}
+
+/// The environment expressions are compiled in: compile once with it, then evaluate many
+/// items with [`eval_compiled`] (a population of a million accounts must not compile its
+/// filter a million times).
+pub fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     // Expressions come from reviewed YAML, but a runaway one must not hang a CI gate.
     env.set_fuel(Some(FUEL));
     // A misspelt attribute must be an error (not evaluated), never a silent false or true.
     env.set_undefined_behavior(UndefinedBehavior::Strict);
-    let compiled = match env.compile_expression(expr) {
-        Ok(c) => c,
-        Err(e) => return Truth::Error(e.to_string()),
-    };
+    env
+}
+
+/// Evaluates a compiled `expr` with `name` bound to `value`.
+pub fn eval_compiled(
+    compiled: &minijinja::Expression<'_, '_>,
+    expr: &str,
+    name: &str,
+    value: &serde_json::Value,
+) -> Truth {
     let ctx = Value::from(Serde(json!({ name: value })));
     match compiled.eval(ctx) {
         Ok(v) if v.is_undefined() => Truth::Error(format!("`{expr}` is undefined")),
