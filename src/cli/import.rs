@@ -20,7 +20,7 @@ use crate::source::github::export;
 use crate::source::{files, tickets};
 use crate::store::{ImportOutcome, Store, StoreError};
 
-mod access;
+pub(crate) mod access;
 
 #[derive(Debug, Args)]
 #[command(after_help = "\

@@ -253,7 +253,7 @@ impl<'s> Scope<'s> {
 
     fn result(&self, run: &Run, control: &Control, compiled: &Compiled, item: &Item) -> ItemResult {
         let ctx = self.ctx(run, item);
-        let value = compiled.needs_value().then(|| rules::account_value(&ctx));
+        let value = compiled.needs_value().then(|| rules::account_context(&ctx));
         let checks: Vec<(&str, Check)> = match compiled.filter(value.as_ref()) {
             Some(check) => vec![("population", check)],
             None => control
@@ -324,7 +324,7 @@ impl<'s> Scope<'s> {
         ctx: &Ctx,
         rule: &Rule,
         compiled: Option<&Expr>,
-        value: Option<&serde_json::Value>,
+        value: Option<&minijinja::Value>,
     ) -> Check {
         match rule {
             Rule::TerminatedAccessRemoved { within_days } => rules::terminated(ctx, *within_days),
@@ -400,14 +400,14 @@ struct Expr<'e> {
 }
 
 impl Expr<'_> {
-    fn truth(&self, value: &serde_json::Value) -> expr::Truth {
+    fn truth(&self, value: &minijinja::Value) -> expr::Truth {
         match &self.compiled {
-            Ok(c) => expr::eval_compiled(c, self.text, "account", value),
+            Ok(c) => expr::eval_context(c, self.text, value.clone()),
             Err(e) => expr::Truth::Error(e.clone()),
         }
     }
 
-    fn check(&self, value: &serde_json::Value, message: &str) -> Check {
+    fn check(&self, value: &minijinja::Value, message: &str) -> Check {
         match self.truth(value) {
             expr::Truth::True => Check::Pass(format!("`{}` holds", self.text)),
             expr::Truth::False => Check::Fail(message.to_string()),
@@ -448,7 +448,7 @@ impl<'e> Compiled<'e> {
     }
 
     /// The population filter's verdict on an item it excludes (recorded, never silent).
-    fn filter(&self, value: Option<&serde_json::Value>) -> Option<Check> {
+    fn filter(&self, value: Option<&minijinja::Value>) -> Option<Check> {
         let (filter, value) = (self.filter.as_ref()?, value?);
         match filter.truth(value) {
             expr::Truth::True => None,
@@ -463,5 +463,3 @@ impl<'e> Compiled<'e> {
     }
 }
 
-#[cfg(test)]
-mod tests;

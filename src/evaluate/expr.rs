@@ -59,7 +59,11 @@ pub fn eval_compiled(
     name: &str,
     value: &serde_json::Value,
 ) -> Truth {
-    let ctx = Value::from(Serde(json!({ name: value })));
+    eval_context(compiled, expr, Value::from(Serde(json!({ name: value }))))
+}
+
+/// Evaluates a compiled `expr` in a context built by the caller.
+pub fn eval_context(compiled: &minijinja::Expression<'_, '_>, expr: &str, ctx: Value) -> Truth {
     match compiled.eval(ctx) {
         Ok(v) if v.is_undefined() => Truth::Error(format!("`{expr}` is undefined")),
         Ok(v) if v.is_true() => Truth::True,

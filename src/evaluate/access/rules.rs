@@ -544,7 +544,8 @@ pub fn new_access(ctx: &Ctx, states: &[String]) -> Check {
 /// `created`, `last_login` (RFC 3339 or none), `disabled`, `present` (still on the latest
 /// snapshot), `as_of`, `service` (a declared service account), `person` (none, or
 /// `employee_id`, `email`, `name`, `status`, `terminated`, `manager`, `department`) and
-/// `attributes`: the export's columns that the policy does not map, by header, as exported.
+/// `attributes` (added by [`account_context`]): the export's columns that the policy does not
+/// map, by header, as exported.
 pub fn account_value(ctx: &Ctx) -> serde_json::Value {
     let a = ctx.account();
     let person = ctx.person.map(|p| {
@@ -570,6 +571,46 @@ pub fn account_value(ctx: &Ctx) -> serde_json::Value {
         "as_of": ctx.item.seen.to_string(),
         "service": ctx.bot.is_some(),
         "person": person,
-        "attributes": a.attributes,
     })
+}
+
+/// The context `expr` rules and filters are evaluated in: `account` as [`account_value`] with
+/// `attributes` added. An attribute the export does not have reads as `""` (what `string`
+/// makes of an undefined value), so one expression can test lists with different columns;
+/// every other misspelt name stays an error.
+pub fn account_context(ctx: &Ctx) -> minijinja::Value {
+    use minijinja::Value;
+    let mut account: BTreeMap<String, Value> = BTreeMap::new();
+    if let serde_json::Value::Object(fields) = account_value(ctx) {
+        for (k, v) in fields {
+            account.insert(k, Value::from(minijinja::value::Serde(v)));
+        }
+    }
+    let attributes = Attributes(ctx.account().attributes.clone());
+    account.insert("attributes".into(), Value::from_object(attributes));
+    let mut root = BTreeMap::new();
+    root.insert("account".to_string(), Value::from_object(account));
+    Value::from_object(root)
+}
+
+#[derive(Debug)]
+struct Attributes(BTreeMap<String, serde_json::Value>);
+
+impl minijinja::value::Object for Attributes {
+    fn get_value(self: &std::sync::Arc<Self>, key: &minijinja::Value) -> Option<minijinja::Value> {
+        let value = self.0.get(key.as_str()?);
+        Some(value.map_or_else(
+            || minijinja::Value::from(""),
+            |v| minijinja::Value::from(minijinja::value::Serde(v.clone())),
+        ))
+    }
+
+    fn enumerate(self: &std::sync::Arc<Self>) -> minijinja::value::Enumerator {
+        let keys: Vec<minijinja::Value> = self
+            .0
+            .keys()
+            .map(|k| minijinja::Value::from(k.as_str()))
+            .collect();
+        minijinja::value::Enumerator::Values(keys)
+    }
 }
