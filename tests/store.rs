@@ -492,8 +492,11 @@ async fn sqlite_creates_file_and_parents_in_wal_mode() {
     assert_eq!(
         tables,
         [
+            "access_reviews",
+            "access_snapshots",
             "commits",
             "cursors",
+            "hr_rosters",
             "imports",
             "org_members",
             "pull_requests",

@@ -280,7 +280,7 @@ async fn load(
             &import.sha256[..12]
         ));
     }
-    import_exports(&store, org, ui).await?;
+    import_exports(&store, catalog, org, ui).await?;
     let snapshot = load::load(&store, catalog, &period, &org.root)
         .await
         .map_err(store_err)?;
@@ -301,27 +301,38 @@ async fn load(
     Ok((snapshot, provenance))
 }
 
-/// The controls the demo checks: those whose populations this version builds.
+/// The controls the demo checks: those whose populations this version builds (changes,
+/// accounts and access reviews).
 fn change_controls(catalog: &crate::model::Catalog) -> Vec<String> {
+    use crate::model::control::PopulationKind::{AccessReviews, Accounts, Changes};
     catalog
         .controls
         .iter()
-        .filter(|c| c.value.population.kind == crate::model::control::PopulationKind::Changes)
+        .filter(|c| matches!(c.value.population.kind, Changes | Accounts | AccessReviews))
         .map(|c| c.value.id.clone())
         .collect()
 }
 
 /// Imports the pull requests and tickets as `itgc import` does, so that a check can run on the
 /// demo straight away.
-async fn import_exports(store: &Store, org: &crate::demo::DemoOrg, ui: &Ui) -> Result<(), Failure> {
+async fn import_exports(
+    store: &Store,
+    catalog: &crate::model::Catalog,
+    org: &crate::demo::DemoOrg,
+    ui: &Ui,
+) -> Result<(), Failure> {
     for export in &org.exports {
         let parsed = match export.kind {
             "github-prs" => import::read_pull_requests(crate::demo::REPO_NAME, &export.path)?,
             "tickets" => import::read_tickets(&export.path)?,
-            "access-list" if export.scope.as_deref() == Some("github") => {
-                import_org(store, &export.path, ui).await?;
-                continue;
+            "access-list" => {
+                if export.scope.as_deref() == Some("github") {
+                    import_org(store, &export.path, ui).await?;
+                }
+                access_list(catalog, export)?
             }
+            "hr-roster" => import::access::read_roster(&export.path, None)?,
+            "access-review" => import::access::read_reviews(&export.path)?,
             _ => continue,
         };
         let line = import::write(store, &parsed)
@@ -344,4 +355,31 @@ async fn import_org(store: &Store, path: &Path, ui: &Ui) -> Result<(), Failure> 
         org.org
     ));
     Ok(())
+}
+
+/// Reads an access-list export with the mapping its system declares in the demo policies.
+fn access_list(
+    catalog: &crate::model::Catalog,
+    export: &crate::demo::DemoExport,
+) -> Result<import::Parsed, Failure> {
+    let system = export.scope.as_deref().unwrap_or_default();
+    let stem = export
+        .path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let list = catalog
+        .policies
+        .iter()
+        .flat_map(|p| &p.value.systems)
+        .filter(|s| s.id == system)
+        .flat_map(|s| &s.access_lists)
+        .find(|l| l.id == stem)
+        .ok_or_else(|| {
+            (
+                Exit::Usage,
+                format!("no access list {stem} of {system} in the demo policies"),
+            )
+        })?;
+    import::access::read_list_file(&export.path, system, list, None)
 }

@@ -20,6 +20,8 @@ use crate::source::github::export;
 use crate::source::{files, tickets};
 use crate::store::{ImportOutcome, Store, StoreError};
 
+pub(crate) mod access;
+
 #[derive(Debug, Args)]
 #[command(after_help = "\
 github-prs: the output of
@@ -30,8 +32,7 @@ pages in one array) and optional reviews/N.json, commits/N.json, check-runs/N.js
 
 tickets: a CSV with Jira-style headers; required: Issue key (or Key), Status, Created.")]
 pub struct ImportArgs {
-    /// What the export holds (access-list, hr-roster, access-review and job-runs come in a later
-    /// release).
+    /// What the export holds (job-runs comes in a later release).
     #[arg(value_enum)]
     pub kind: ImportKind,
     /// The export: a file, or for github-prs also a directory of REST responses.
@@ -39,6 +40,16 @@ pub struct ImportArgs {
     /// The repository the pull requests belong to, as the policies name it (github-prs only).
     #[arg(long, value_name = "NAME", required_if_eq("kind", "github-prs"))]
     pub repo: Option<String>,
+    /// The system the access list belongs to, as the policies name it (access-list only).
+    #[arg(long, value_name = "ID", required_if_eq("kind", "access-list"))]
+    pub system: Option<String>,
+    /// Which of the system's access lists (access-list only; default: its only one).
+    #[arg(long, value_name = "ID")]
+    pub list: Option<String>,
+    /// When the export's data is true as of (access-list, hr-roster), when it does not say so
+    /// itself in an `as_of` column or field: `YYYY-MM-DD` (UTC midnight) or RFC 3339.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -47,6 +58,12 @@ pub enum ImportKind {
     GithubPrs,
     /// Tickets (change requests, incidents): a CSV with Jira-style headers.
     Tickets,
+    /// One snapshot of a system's access list (CSV or JSON), read with its policy mapping.
+    AccessList,
+    /// The HR roster (CSV or JSON).
+    HrRoster,
+    /// Access-review campaign decisions (CSV or JSON).
+    AccessReview,
 }
 
 /// An export read and checked, with its import record; nothing has touched the store yet.
@@ -60,6 +77,9 @@ pub(crate) struct Parsed {
 enum Facts {
     PullRequests(Vec<PullRequest>),
     Tickets(Vec<Ticket>),
+    AccessList(crate::population::access::ListSnapshot),
+    Roster(crate::population::access::Roster),
+    Reviews(Vec<crate::population::access::ReviewDecision>),
 }
 
 type Failure = (Exit, String);
@@ -74,7 +94,14 @@ pub fn run(args: &ImportArgs, config: &Config, ui: &Ui) -> Exit {
 }
 
 fn import(args: &ImportArgs, config: &Config, ui: &Ui) -> Result<(), Failure> {
+    access::check_flags(args)?;
     let parsed = match (args.kind, args.repo.as_deref()) {
+        (ImportKind::AccessList | ImportKind::HrRoster | ImportKind::AccessReview, Some(_)) => {
+            return Err(usage("--repo applies to github-prs only"));
+        }
+        (ImportKind::AccessList, None) => access::read_list(args, config, ui)?,
+        (ImportKind::HrRoster, None) => access::read_roster(&args.path, args.as_of.as_deref())?,
+        (ImportKind::AccessReview, None) => access::read_reviews(&args.path)?,
         (ImportKind::GithubPrs, Some(repo)) => {
             check_repo(repo, config, ui)?;
             read_pull_requests(repo, &args.path)?
@@ -203,6 +230,9 @@ pub(crate) async fn write(store: &Store, parsed: &Parsed) -> Result<String, Stor
             "merged pull requests",
         ),
         Facts::Tickets(tickets) => (store.upsert_tickets(tickets).await?, "tickets"),
+        Facts::AccessList(list) => (store.put_access_list(list).await?, "accounts"),
+        Facts::Roster(roster) => (store.put_roster(roster).await?, "people"),
+        Facts::Reviews(reviews) => (store.put_reviews(reviews).await?, "review decisions"),
     };
     let import = &parsed.import;
     let outcome = store.record_import(import).await?;

@@ -13,7 +13,8 @@ use super::clock::stamp;
 use super::csv::Csv;
 use super::exports::AS_OF;
 use super::people::{
-    DEV, ELENA, GRACE, HANNAH, KEVIN, Kind, MARCUS, MEI, PRIYA, Person, ROSTER, RUTH, SAMUEL, TOMAS,
+    DEV, ELENA, GRACE, HANNAH, JONATHAN, KEVIN, Kind, MARCUS, MEI, PRIYA, Person, ROSTER, RUTH,
+    SAMUEL, TOMAS,
 };
 
 fn as_of() -> String {
@@ -212,7 +213,11 @@ fn iam_users() -> Vec<IamUser> {
         IamUser {
             key_active: true,
             key_last_used: "2026-09-30T11:40:00+00:00",
-            ..person(&HANNAH, "2022-01-10T09:30:00+00:00", "Admins")
+            ..person(&HANNAH, "2022-01-10T09:30:00+00:00", "Admins;Developers")
+        },
+        IamUser {
+            password_last_used: "2026-04-02T16:45:00+00:00",
+            ..person(&JONATHAN, "2019-03-04T10:30:00+00:00", "Admins")
         },
         person(&DEV, "2026-05-04T09:30:00+00:00", "Developers"),
         IamUser {
@@ -303,11 +308,13 @@ pub(crate) fn github_org() -> Result<(String, u64), serde_json::Error> {
         .into_iter()
         .map(|(p, role, two_factor, teams)| {
             json!({ "login": p.login, "name": p.name, "email": p.email, "role": role,
-                    "two_factor_enabled": two_factor, "teams": teams })
+                    "two_factor_enabled": two_factor, "teams": teams,
+                    "created_at": format!("{}T09:00:00Z", p.start) })
         })
         .collect();
     let collaborators = vec![json!({
         "login": DEV.login, "name": DEV.name, "email": DEV.email,
+        "created_at": format!("{}T09:00:00Z", DEV.start),
         "repositories": [{ "name": "payments-api", "permission": "write" }],
         "two_factor_enabled": true,
     })];
@@ -382,7 +389,7 @@ fn q3_decisions() -> Vec<Decision> {
         Decision {
             reviewer: &HANNAH,
             comment: "Needed for on-call",
-            ..decide("aws", &HANNAH, "Admins", "2026-09-18T09:12:00Z")
+            ..decide("aws", &HANNAH, "Admins;Developers", "2026-09-18T09:12:00Z")
         },
         Decision {
             comment: "Contract runs to 2026-12-31",

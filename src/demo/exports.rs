@@ -20,7 +20,7 @@ const fn data(key: &'static str, description: &'static str) -> Scenario {
 }
 
 /// Situations shown by the exports rather than by a commit.
-pub(crate) const DATA_SCENARIOS: [Scenario; 10] = [
+pub(crate) const DATA_SCENARIOS: [Scenario; 12] = [
     data(
         "leaver-with-access",
         "Kevin Brandt left on 2026-08-14 and is still active in Okta, AWS and the GitHub org; he signed in to Okta and used an AWS key after leaving",
@@ -28,6 +28,14 @@ pub(crate) const DATA_SCENARIOS: [Scenario; 10] = [
     data(
         "orphan-account",
         "AWS user temp-vendor-debug is an Admin and belongs to nobody on the HR roster",
+    ),
+    data(
+        "dormant-admin",
+        "Jonathan Pike's AWS user is an Admin that has not signed in since 2026-04-02",
+    ),
+    data(
+        "segregation-of-duties",
+        "Hannah Lindqvist is in both the Admins and the Developers IAM groups: she can deploy her own code to production",
     ),
     data(
         "no-mfa",

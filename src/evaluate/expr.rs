@@ -38,12 +38,36 @@ pub enum Truth {
 
 /// Evaluates `expr` with `name` bound to `value`.
 pub fn eval(expr: &str, name: &str, value: &serde_json::Value) -> Truth {
-    let compiled = compiled(expr);
-    let compiled = match compiled.as_ref() {
-        Ok(c) => c,
-        Err(e) => return Truth::Error(e.clone()),
-    };
-    let ctx = Value::from(Serde(json!({ name: value })));
+    match compiled(expr).as_ref() {
+        Ok(compiled) => eval_compiled(compiled, expr, name, value),
+        Err(e) => Truth::Error(e.clone()),
+    }
+}
+
+/// The environment expressions are compiled in: compile once with it, then evaluate many
+/// items with [`eval_compiled`] (a population of a million accounts must not compile its
+/// filter a million times).
+pub fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    // Expressions come from reviewed YAML, but a runaway one must not hang a CI gate.
+    env.set_fuel(Some(FUEL));
+    // A misspelt attribute must be an error (not evaluated), never a silent false or true.
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env
+}
+
+/// Evaluates a compiled `expr` with `name` bound to `value`.
+pub fn eval_compiled(
+    compiled: &minijinja::Expression<'_, '_>,
+    expr: &str,
+    name: &str,
+    value: &serde_json::Value,
+) -> Truth {
+    eval_context(compiled, expr, Value::from(Serde(json!({ name: value }))))
+}
+
+/// Evaluates a compiled `expr` in a context built by the caller.
+pub fn eval_context(compiled: &minijinja::Expression<'_, '_>, expr: &str, ctx: Value) -> Truth {
     match compiled.eval(ctx) {
         Ok(v) if v.is_undefined() => Truth::Error(format!("`{expr}` is undefined")),
         Ok(v) if v.is_true() => Truth::True,
@@ -57,15 +81,7 @@ type Compiled = Rc<Result<Expression<'static, 'static>, String>>;
 /// One environment for every expression: building an environment and compiling an expression
 /// cost far more than evaluating one, and a population runs the same few expressions (its
 /// filter and `expr` rules) over every item.
-static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
-    let mut env = Environment::new();
-    // Expressions come from reviewed YAML, but a runaway one must not hang a CI gate. Fuel is
-    // counted per evaluation.
-    env.set_fuel(Some(FUEL));
-    // A misspelt attribute must be an error (not evaluated), never a silent false or true.
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env
-});
+static ENV: LazyLock<Environment<'static>> = LazyLock::new(environment);
 
 thread_local! {
     /// Compiled expressions by source text; the catalogue bounds how many there are.

@@ -174,6 +174,10 @@ pub struct AccessColumns {
     pub display_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
+    /// A second column whose values also count as roles (groups, teams), e.g. a GitHub
+    /// member's `teams` beside their organisation `role`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privileged: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

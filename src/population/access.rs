@@ -1,7 +1,171 @@
-//! The logical-access facts a period's access controls read (issue 5).
+//! The logical-access facts a period's access controls read (issue 5): access-list snapshots,
+//! the HR roster and access-review decisions, as imported.
 
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 /// Access lists, HR roster and review campaigns as of the period.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AccessSnapshot {}
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessSnapshot {
+    /// The period's bounds: snapshots before `start` are baselines, not part of the period.
+    pub start: Timestamp,
+    pub end: Timestamp,
+    /// Every snapshot of every in-scope access list the period needs, ordered by system, list
+    /// and `as_of`: the snapshots taken in the period (and up to a month after it), plus the
+    /// last one before it as the baseline that grants are found against.
+    pub lists: Vec<ListSnapshot>,
+    /// The HR roster in effect (the latest one taken by a month after the period's end);
+    /// `None` when none was imported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roster: Option<Roster>,
+    /// Every imported review decision; `None` when no review campaign was imported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviews: Option<Vec<ReviewDecision>>,
+    /// In-scope access lists whose facts are missing: every access control they touch is
+    /// incomplete (kept here, not in `Snapshot::gaps`, so they do not touch other domains).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gaps: Vec<super::Gap>,
+}
+
+/// One import of one access list: who had an account on `system` as of `as_of`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListSnapshot {
+    pub system: String,
+    pub list: String,
+    pub as_of: Timestamp,
+    /// SHA-256 of the exported bytes (the evidence reference).
+    pub sha256: String,
+    /// Which optional columns the export had, so a rule can tell "no value" from "no column".
+    pub has: Has,
+    /// Accounts ordered by user id.
+    pub accounts: Vec<Account>,
+}
+
+/// The optional account fields the export's column mapping provided.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Has {
+    pub created: bool,
+    pub last_login: bool,
+    pub disabled: bool,
+}
+
+/// An account on an access list, its mapped columns typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub user_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Role and group names (the role column split on `;` and `,`, plus the groups column).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
+    /// The export's own privileged flag, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privileged: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<Timestamp>,
+    /// `None`: never signed in (or the export has no such column, see [`Has`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_login: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub disabled: bool,
+    /// The export's other columns, by header, as exported (CSV cells are strings).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, serde_json::Value>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !b
+}
+
+/// An HR roster export.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Roster {
+    pub as_of: Timestamp,
+    pub sha256: String,
+    /// People ordered by employee id.
+    pub people: Vec<Person>,
+}
+
+/// A person on the HR roster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub employee_id: String,
+    pub email: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Other emails of the person (lower case).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login: Option<String>,
+    /// HR's status word as exported (`active`, `terminated`, `leave`…), lower case.
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hired: Option<Date>,
+    /// Last day of employment or contract.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terminated: Option<Date>,
+    /// The manager's employee id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+}
+
+impl Person {
+    /// Whether HR says the person has left by `day`: a termination date on or before it, or
+    /// a status that says so.
+    pub fn has_left(&self, day: Date) -> bool {
+        self.terminated.is_some_and(|t| t <= day)
+            || matches!(
+                self.status.as_str(),
+                "terminated" | "inactive" | "left" | "former" | "separated"
+            )
+    }
+}
+
+/// A reviewer's decision on one account in an access-review campaign.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewDecision {
+    pub campaign: String,
+    pub system: String,
+    pub account: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entitlement: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviewer: Option<String>,
+    /// `None`: not decided yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<Decision>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub comment: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Decision {
+    Keep,
+    Revoke,
+    Modify,
+}
+
+impl Decision {
+    /// Reads the words review tools export; `None` for an unknown word.
+    pub fn parse(word: &str) -> Option<Decision> {
+        Some(match word.trim().to_lowercase().as_str() {
+            "keep" | "approve" | "approved" | "certify" | "certified" | "retain" => Decision::Keep,
+            "revoke" | "revoked" | "remove" | "removed" => Decision::Revoke,
+            "modify" | "modified" | "change" => Decision::Modify,
+            _ => return None,
+        })
+    }
+}

@@ -1,6 +1,8 @@
 //! Building a snapshot from the store (and git, for CODEOWNERS at each change's base): the one
 //! place where populations touch I/O. Everything after this is pure.
 
+mod access;
+
 use std::path::{Path, PathBuf};
 
 use jiff::{SignedDuration, Timestamp};
@@ -108,7 +110,19 @@ pub async fn load(
     snapshot.changes.sort_by(|a, b| a.id.cmp(&b.id));
     snapshot.tickets = tickets(store).await?;
     snapshot.members = members(store).await?;
+    if tests_access(catalog) {
+        snapshot.access = Some(access::load(store, &policy, period).await?);
+    }
     Ok(snapshot)
+}
+
+/// Whether any control tests an `accounts` or `access-reviews` population.
+fn tests_access(catalog: &Catalog) -> bool {
+    use crate::model::control::PopulationKind::{AccessReviews, Accounts};
+    catalog
+        .controls
+        .iter()
+        .any(|c| matches!(c.value.population.kind, Accounts | AccessReviews))
 }
 
 struct RepoBranch<'a> {

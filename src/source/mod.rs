@@ -1,5 +1,6 @@
 //! Sources: where facts come from (git, GitHub, offline files).
 
+pub mod access;
 pub mod bounded;
 pub mod files;
 pub mod git;

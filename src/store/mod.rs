@@ -35,6 +35,7 @@ macro_rules! with_pool {
     };
 }
 
+mod access;
 mod commits;
 mod connect;
 mod cursors;

@@ -1,0 +1,355 @@
+//! An export read as a table: a CSV file (header row, then records) or a JSON file (an array
+//! of objects, or an object whose array fields hold the objects). Every later error names the
+//! file, the row and the column, so the table keeps where each row came from.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::{Date, DateTime};
+use jiff::{Timestamp, tz::TimeZone};
+use serde_json::Value;
+
+use super::AccessError;
+
+/// A parsed export: the column names and the rows, cells aligned with the names.
+pub struct Table {
+    pub file: String,
+    pub json: bool,
+    pub headers: Vec<String>,
+    pub rows: Vec<Row>,
+    /// Top-level scalar fields of a JSON object export (`as_of`, `org`).
+    pub meta: BTreeMap<String, Value>,
+}
+
+/// One record with the place it came from.
+pub struct Row {
+    /// CSV: the line the record starts on (header = line 1). JSON: the record's number.
+    pub line: u64,
+    /// JSON: where the record is, e.g. `members[3]`.
+    pub path: Option<String>,
+    pub cells: Vec<Option<Value>>,
+}
+
+impl Table {
+    /// Reads `bytes` as CSV, or as JSON when `json`.
+    pub fn parse(file: &str, bytes: &[u8], json: bool) -> Result<Table, AccessError> {
+        let bytes = text_bytes(file, bytes)?;
+        if json {
+            json_table(file, bytes)
+        } else {
+            csv_table(file, bytes)
+        }
+    }
+
+    /// The index of the column named `name` (exact, then case-insensitive).
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.headers.iter().position(|h| h == name).or_else(|| {
+            self.headers
+                .iter()
+                .position(|h| h.trim().eq_ignore_ascii_case(name))
+        })
+    }
+
+    /// The first column whose name is one of `names` (case-insensitive).
+    pub fn any_column(&self, names: &[&str]) -> Option<usize> {
+        names.iter().find_map(|n| self.column(n))
+    }
+
+    /// An error about `row`'s cell in `column`.
+    pub fn invalid(&self, row: &Row, column: usize, problem: impl Into<String>) -> AccessError {
+        AccessError::Invalid {
+            file: self.file.clone(),
+            at: self.place(row),
+            column: self.column_name(column),
+            problem: problem.into(),
+        }
+    }
+
+    /// An error about `row` as a whole.
+    pub fn row_error(&self, row: &Row, problem: impl Into<String>) -> AccessError {
+        AccessError::Row {
+            file: self.file.clone(),
+            at: self.place(row),
+            problem: problem.into(),
+        }
+    }
+
+    pub fn place(&self, row: &Row) -> String {
+        match &row.path {
+            Some(path) => format!("record {} ({path})", row.line),
+            None => format!("line {}", row.line),
+        }
+    }
+
+    fn column_name(&self, column: usize) -> String {
+        let name = self.headers.get(column).cloned().unwrap_or_default();
+        if self.json {
+            format!("key `{name}`")
+        } else {
+            format!("column {} ({name})", column + 1)
+        }
+    }
+
+    /// A missing-column error listing what the export has.
+    pub fn missing(&self, what: &str, wanted: &str) -> AccessError {
+        let found: Vec<String> = self.headers.iter().map(|h| format!("`{h}`")).collect();
+        AccessError::MissingColumn {
+            file: self.file.clone(),
+            what: what.to_string(),
+            wanted: wanted.to_string(),
+            found: if found.is_empty() {
+                "nothing".to_string()
+            } else {
+                found.join(", ")
+            },
+        }
+    }
+}
+
+impl Row {
+    /// The cell as trimmed text; `None` when absent, null or blank. Numbers and booleans are
+    /// their JSON text.
+    pub fn text(&self, column: Option<usize>) -> Option<String> {
+        let cell = self.cells.get(column?)?.as_ref()?;
+        let text = match cell {
+            Value::Null => return None,
+            Value::String(s) => s.trim().to_string(),
+            other => other.to_string(),
+        };
+        (!text.is_empty()).then_some(text)
+    }
+
+    pub fn value(&self, column: usize) -> Option<&Value> {
+        self.cells.get(column)?.as_ref()
+    }
+}
+
+/// Refuses encodings other than UTF-8 up front (with the fix), and drops a UTF-8 byte order
+/// mark, which spreadsheet programs write and which is not part of the first header.
+fn text_bytes<'b>(file: &str, bytes: &'b [u8]) -> Result<&'b [u8], AccessError> {
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        return Err(AccessError::Encoding {
+            file: file.to_string(),
+            problem: "the file is UTF-16 (it starts with a UTF-16 byte order mark); \
+                      export or save it as UTF-8"
+                .to_string(),
+        });
+    }
+    Ok(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
+}
+
+fn csv_table(file: &str, bytes: &[u8]) -> Result<Table, AccessError> {
+    let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| csv_error(file, &e))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    if let Some(dup) = duplicate_header(&headers) {
+        return Err(AccessError::Row {
+            file: file.to_string(),
+            at: "line 1".to_string(),
+            problem: format!("the header names column `{dup}` twice; keep one"),
+        });
+    }
+    let mut rows = Vec::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => rows.push(Row {
+                line: record.position().map_or(0, csv::Position::line),
+                path: None,
+                cells: record
+                    .iter()
+                    .map(|c| Some(Value::String(c.to_string())))
+                    .collect(),
+            }),
+            Err(e) => return Err(csv_error(file, &e)),
+        }
+    }
+    Ok(Table {
+        file: file.to_string(),
+        json: false,
+        headers,
+        rows,
+        meta: BTreeMap::new(),
+    })
+}
+
+fn duplicate_header(headers: &[String]) -> Option<&str> {
+    let mut seen = std::collections::BTreeSet::new();
+    headers
+        .iter()
+        .find(|h| !h.is_empty() && !seen.insert(h.to_lowercase()))
+        .map(String::as_str)
+}
+
+/// A CSV-level problem (ragged row, bad UTF-8, unclosed quote) with the line it is on.
+fn csv_error(file: &str, error: &csv::Error) -> AccessError {
+    let line = error.position().map_or(0, csv::Position::line);
+    let problem = match error.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("the row has {len} fields but the header has {expected_len}"),
+        csv::ErrorKind::Utf8 { err, .. } => format!(
+            "column {} is not valid UTF-8; export or save the file as UTF-8",
+            err.field() + 1
+        ),
+        _ => error.to_string(),
+    };
+    AccessError::Row {
+        file: file.to_string(),
+        at: format!("line {line}"),
+        problem,
+    }
+}
+
+fn json_table(file: &str, bytes: &[u8]) -> Result<Table, AccessError> {
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| AccessError::Row {
+        file: file.to_string(),
+        at: format!("line {}, column {}", e.line(), e.column()),
+        problem: format!("not valid JSON: {e}"),
+    })?;
+    let mut meta = BTreeMap::new();
+    let records: Vec<(String, Value)> = match value {
+        Value::Array(items) => items
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (format!("[{i}]"), v))
+            .collect(),
+        Value::Object(map) => {
+            let mut records = Vec::new();
+            for (key, v) in map {
+                match v {
+                    Value::Array(items) => records.extend(
+                        items
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, v)| (format!("{key}[{i}]"), v)),
+                    ),
+                    scalar => {
+                        meta.insert(key, scalar);
+                    }
+                }
+            }
+            records
+        }
+        _ => {
+            return Err(AccessError::Row {
+                file: file.to_string(),
+                at: "line 1".to_string(),
+                problem: "expected an array of records or an object of arrays".to_string(),
+            });
+        }
+    };
+    let mut headers: Vec<String> = Vec::new();
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    let mut rows = Vec::with_capacity(records.len());
+    for (n, (path, record)) in records.into_iter().enumerate() {
+        let Value::Object(fields) = record else {
+            return Err(AccessError::Row {
+                file: file.to_string(),
+                at: format!("record {} ({path})", n + 1),
+                problem: "a record must be a JSON object".to_string(),
+            });
+        };
+        let mut cells = vec![None; headers.len()];
+        for (key, v) in fields {
+            let at = *index.entry(key.clone()).or_insert_with(|| {
+                headers.push(key);
+                headers.len() - 1
+            });
+            if cells.len() <= at {
+                cells.resize(at + 1, None);
+            }
+            cells[at] = Some(v);
+        }
+        rows.push(Row {
+            line: n as u64 + 1,
+            path: Some(path),
+            cells,
+        });
+    }
+    Ok(Table {
+        file: file.to_string(),
+        json: true,
+        headers,
+        rows,
+        meta,
+    })
+}
+
+/// Words exports write where there is no time (AWS: `N/A`, `no_information`).
+const NO_TIME: &[&str] = &[
+    "n/a",
+    "na",
+    "none",
+    "never",
+    "no_information",
+    "not_supported",
+    "-",
+];
+
+/// An instant: RFC 3339, `YYYY-MM-DD HH:MM[:SS]` or `YYYY-MM-DD` (UTC); `None` for a word
+/// that means "no time".
+pub fn timestamp(text: &str) -> Result<Option<Timestamp>, String> {
+    if NO_TIME.contains(&text.to_lowercase().as_str()) {
+        return Ok(None);
+    }
+    text.parse::<Timestamp>()
+        .ok()
+        .or_else(|| utc_civil(text))
+        .map(Some)
+        .ok_or_else(|| {
+            format!(
+                "`{}` is not a time: expected RFC 3339 (2026-08-22T01:12:00Z), \
+                 `YYYY-MM-DD HH:MM` or `YYYY-MM-DD` (both UTC)",
+                text.escape_debug()
+            )
+        })
+}
+
+fn utc_civil(text: &str) -> Option<Timestamp> {
+    let datetime = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
+        .iter()
+        .find_map(|format| DateTime::strptime(format, text).ok())
+        .or_else(|| Some(date(text).ok()?.at(0, 0, 0, 0)));
+    TimeZone::UTC.to_timestamp(datetime?).ok()
+}
+
+/// A calendar date, `YYYY-MM-DD` (or an RFC 3339 instant, whose UTC date is taken).
+pub fn date(text: &str) -> Result<Date, String> {
+    Date::strptime("%Y-%m-%d", text)
+        .ok()
+        .or_else(|| {
+            let at: Timestamp = text.parse().ok()?;
+            Some(at.to_zoned_datetime(TimeZone::UTC).date())
+        })
+        .ok_or_else(|| {
+            format!(
+                "`{}` is not a date: expected YYYY-MM-DD",
+                text.escape_debug()
+            )
+        })
+}
+
+/// A yes/no cell: booleans, `true`/`false`, `yes`/`no`, `1`/`0`, `y`/`n`.
+pub fn boolean(text: &str) -> Option<bool> {
+    match text.to_lowercase().as_str() {
+        "true" | "yes" | "y" | "1" => Some(true),
+        "false" | "no" | "n" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// Identifiers become population item ids and fingerprint lines: no control characters.
+pub fn identifier(text: &str) -> Result<(), String> {
+    match text.chars().find(|c| c.is_control()) {
+        Some(c) => Err(format!(
+            "`{}` contains the control character {c:?}; an identifier must be one line",
+            text.escape_debug()
+        )),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,236 @@
+use super::*;
+use crate::model::policy::{AccessColumns, AccessList, ExportFormat};
+
+fn aws() -> AccessList {
+    AccessList {
+        id: "aws-iam".into(),
+        format: ExportFormat::Csv,
+        columns: AccessColumns {
+            user_id: "user".into(),
+            email: None,
+            display_name: None,
+            role: Some("groups".into()),
+            groups: None,
+            privileged: None,
+            created: Some("user_creation_time".into()),
+            last_login: Some("password_last_used".into()),
+            disabled: Some("status".into()),
+        },
+        privileged_roles: vec!["Admins".into()],
+    }
+}
+
+fn read(text: &[u8]) -> Result<crate::population::access::ListSnapshot, AccessError> {
+    read_list("iam.csv", text, "aws", &aws(), None, "00")
+}
+
+const HEAD: &str = "user,groups,user_creation_time,password_last_used,status,mfa_active,as_of\n";
+
+fn at(s: &str) -> jiff::Timestamp {
+    s.parse().unwrap()
+}
+
+#[test]
+fn reads_a_mapped_csv_with_bom_crlf_and_quoted_newlines() {
+    let text = "\u{feff}user,groups,user_creation_time,password_last_used,status,mfa_active,as_of\r\n\
+                alice,\"Admins;Developers\",2024-01-02T03:04:05+00:00,N/A,ACTIVE,\"yes\r\nreally\",2026-10-01\r\n\
+                bob,,2024-01-02,2026-09-01 10:00,DEPROVISIONED,false,2026-10-01\r\n";
+    let list = read(text.as_bytes()).unwrap();
+    assert_eq!(list.as_of, at("2026-10-01T00:00:00Z"));
+    assert_eq!(list.accounts.len(), 2);
+    let (a, b) = (&list.accounts[0], &list.accounts[1]);
+    assert_eq!(a.user_id, "alice");
+    assert_eq!(a.roles, ["Admins", "Developers"]);
+    assert_eq!(a.last_login, None, "N/A is no time");
+    assert_eq!(a.created, Some(at("2024-01-02T03:04:05Z")));
+    assert!(!a.disabled && b.disabled);
+    assert_eq!(a.attributes["mfa_active"], "yes\r\nreally");
+    assert!(!a.attributes.contains_key("as_of"));
+    assert_eq!(b.last_login, Some(at("2026-09-01T10:00:00Z")));
+    assert!(list.has.last_login && list.has.created && list.has.disabled);
+}
+
+#[test]
+fn a_missing_mapped_column_names_the_mapping_and_what_the_export_has() {
+    let err = read(b"user,groups,as_of\nalice,Admins,2026-10-01\n").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "iam.csv: line 1: no created column (a header named `user_creation_time`, mapped to \
+         created for aws/aws-iam in policy); the export has: `user`, `groups`, `as_of`"
+    );
+}
+
+#[test]
+fn duplicate_accounts_bad_dates_and_bad_statuses_name_row_and_column() {
+    let dup = format!(
+        "{HEAD}alice,,2024-01-02,,ACTIVE,,2026-10-01\nALICE,,2024-01-02,,ACTIVE,,2026-10-01\n"
+    );
+    assert_eq!(
+        read(dup.as_bytes()).unwrap_err().to_string(),
+        "iam.csv: line 3: account ALICE appears twice (first on line 2); one row per account"
+    );
+    let date = format!("{HEAD}alice,,02/01/2024,,ACTIVE,,2026-10-01\n");
+    let err = read(date.as_bytes()).unwrap_err().to_string();
+    assert!(
+        err.starts_with(
+            "iam.csv: line 2, column 3 (user_creation_time): `02/01/2024` is not a time"
+        ),
+        "{err}"
+    );
+    let status = format!("{HEAD}alice,,2024-01-02,,MAYBE,,2026-10-01\n");
+    let err = read(status.as_bytes()).unwrap_err().to_string();
+    assert!(
+        err.starts_with("iam.csv: line 2, column 5 (status): `MAYBE`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn wrong_encodings_and_ragged_rows_are_errors() {
+    let utf16 = b"\xFF\xFEu\0s\0e\0r\0";
+    assert!(read(utf16).unwrap_err().to_string().contains("UTF-16"));
+    let mut latin1 = HEAD.as_bytes().to_vec();
+    latin1.extend_from_slice(b"tom\xe1s,,2024-01-02,,ACTIVE,,2026-10-01\n");
+    let err = read(&latin1).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "iam.csv: line 2: column 1 is not valid UTF-8; export or save the file as UTF-8"
+    );
+    let ragged = format!("{HEAD}alice,,2024-01-02\n");
+    assert_eq!(
+        read(ragged.as_bytes()).unwrap_err().to_string(),
+        "iam.csv: line 2: the row has 3 fields but the header has 7"
+    );
+}
+
+#[test]
+fn an_identifier_with_a_newline_is_refused_and_as_of_must_be_known_and_single() {
+    let newline = format!("{HEAD}\"ali\nce\",,2024-01-02,,ACTIVE,,2026-10-01\n");
+    let err = read(newline.as_bytes()).unwrap_err().to_string();
+    assert!(
+        err.starts_with("iam.csv: line 2, column 1 (user):"),
+        "{err}"
+    );
+    let head = "user,groups,user_creation_time,password_last_used,status\n";
+    let no_as_of = format!("{head}alice,,2024-01-02,,ACTIVE\n");
+    assert!(
+        read(no_as_of.as_bytes())
+            .unwrap_err()
+            .to_string()
+            .contains("give --as-of")
+    );
+    let given = read_list(
+        "iam.csv",
+        no_as_of.as_bytes(),
+        "aws",
+        &aws(),
+        Some(at("2026-10-01T00:00:00Z")),
+        "00",
+    );
+    assert!(given.is_ok());
+    let two =
+        format!("{HEAD}a,,2024-01-02,,ACTIVE,,2026-10-01\nb,,2024-01-02,,ACTIVE,,2026-10-02\n");
+    let err = read(two.as_bytes()).unwrap_err().to_string();
+    assert!(err.contains("line 3, column 7 (as_of)"), "{err}");
+}
+
+#[test]
+fn json_exports_with_member_and_collaborator_arrays_and_teams_as_roles() {
+    let list = AccessList {
+        id: "github-org".into(),
+        format: ExportFormat::Json,
+        columns: AccessColumns {
+            user_id: "login".into(),
+            email: Some("email".into()),
+            display_name: None,
+            role: Some("role".into()),
+            groups: Some("teams".into()),
+            privileged: None,
+            created: None,
+            last_login: None,
+            disabled: None,
+        },
+        privileged_roles: vec!["admin".into()],
+    };
+    let text = br#"{"org":"o","as_of":"2026-10-01T08:00:00Z",
+        "members":[{"login":"sam","email":"Sam@x.example","role":"admin","teams":["platform"],"two_factor_enabled":true}],
+        "outside_collaborators":[{"login":"dev","two_factor_enabled":false}]}"#;
+    let snap = read_list("org.json", text, "github", &list, None, "00").unwrap();
+    assert_eq!(snap.accounts.len(), 2);
+    let sam = &snap.accounts[1];
+    assert_eq!(sam.roles, ["admin", "platform"]);
+    assert_eq!(sam.attributes["two_factor_enabled"], true);
+    assert!(!snap.has.last_login);
+    let missing = br#"{"as_of":"2026-10-01","members":[{"name":"x","login":"a","role":"admin"},{"role":"member","teams":[]}]}"#;
+    let err = read_list("org.json", missing, "github", &list, None, "00")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no email column"), "{err}");
+    let no_login = br#"{"as_of":"2026-10-01","members":[{"login":"a","email":"a@x","teams":[],"role":"r"},{"email":"b@x","role":"r","teams":[]}]}"#;
+    let err = read_list("org.json", no_login, "github", &list, None, "00")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "org.json: record 2 (members[1]), key `login`: the account's user id is empty"
+    );
+}
+
+#[test]
+fn rosters_need_ids_and_emails_once_each() {
+    let text = b"employee_id,name,email,manager_id,status,start_date,end_date,aliases,as_of\n\
+                 E2,Bo,bo@x.example,E1,terminated,2020-01-01,2026-08-14,,2026-10-01\n\
+                 E1,Al,AL@x.example,,active,2019-01-01,,al@old.example;al2@x.example,2026-10-01\n";
+    let roster = read_roster("hr.csv", text, false, None, "00").unwrap();
+    assert_eq!(roster.people[0].email, "al@x.example");
+    assert_eq!(
+        roster.people[0].aliases,
+        ["al@old.example", "al2@x.example"]
+    );
+    let bo = &roster.people[1];
+    assert_eq!(bo.manager.as_deref(), Some("E1"));
+    assert!(bo.has_left(jiff::civil::date(2026, 8, 14)));
+    let dup = b"employee_id,email\nE1,a@x\nE2,A@x\n";
+    let err =
+        read_roster("hr.csv", dup, false, Some(at("2026-10-01T00:00:00Z")), "00").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "hr.csv: line 3, column 2 (email): email a@x appears twice (first on line 2); one row per person"
+    );
+    let err = read_roster("hr.csv", b"name,email\n", false, None, "00").unwrap_err();
+    assert!(err.to_string().contains("no employee id column"), "{err}");
+    let bad = b"employee_id,email,end_date,as_of\nE1,a@x,14.08.2026,2026-10-01\n";
+    let err = read_roster("hr.csv", bad, false, None, "00")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("hr.csv: line 2, column 3 (end_date): `14.08.2026` is not a date"),
+        "{err}"
+    );
+}
+
+#[test]
+fn review_decisions_parse_pending_rows_and_refuse_unknown_words_and_duplicates() {
+    let text = b"campaign,system,account,entitlement,reviewer_email,decision,decided_at,comment\n\
+                 Q3,aws,alice,Admins,Bob@x,approve,2026-09-16T10:05:00Z,\n\
+                 Q3,aws,carol,Developers,bob@x,,,\n";
+    let d = read_reviews("r.csv", text, false).unwrap();
+    assert_eq!(
+        d[0].decision,
+        Some(crate::population::access::Decision::Keep)
+    );
+    assert_eq!(d[0].reviewer.as_deref(), Some("bob@x"));
+    assert_eq!((d[1].decision, d[1].decided_at), (None, None));
+    let bad = b"campaign,system,account,decision\nQ3,aws,alice,maybe\n";
+    let err = read_reviews("r.csv", bad, false).unwrap_err().to_string();
+    assert!(
+        err.starts_with("r.csv: line 2, column 4 (decision): `maybe` is not a decision"),
+        "{err}"
+    );
+    let dup = b"campaign,system,account\nQ3,aws,alice\nQ3,aws,Alice\n";
+    let err = read_reviews("r.csv", dup, false).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "r.csv: line 3: account Alice of aws appears twice in campaign `Q3` (first on line 2)"
+    );
+}

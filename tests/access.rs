@@ -1,0 +1,247 @@
+//! Logical access through the real binary: the demo's access findings, imports that refuse bad
+//! exports, and a population that cannot shrink by losing an access list.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn itgc(dir: &Path, db: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("itgc").unwrap();
+    cmd.current_dir(dir)
+        .env("ITGC_DATABASE_URL", format!("sqlite://{}", db.display()))
+        .args(["--color", "never"]);
+    cmd
+}
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(dir: &Path, db: &Path, args: &[&str]) -> Run {
+    let out = itgc(dir, db).args(args).output().unwrap();
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Builds the demo organisation (with its own store); returns its directory.
+fn demo(dir: &Path) -> (std::path::PathBuf, Run) {
+    let raw = Command::cargo_bin("itgc")
+        .unwrap()
+        .current_dir(dir)
+        .env_remove("ITGC_DATABASE_URL")
+        .args(["--color", "never", "demo", "--out", "org"])
+        .output()
+        .unwrap();
+    let out = Run {
+        code: raw.status.code(),
+        stdout: String::from_utf8_lossy(&raw.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&raw.stderr).into_owned(),
+    };
+    assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
+    (dir.join("org"), out)
+}
+
+const PERIOD: [&str; 3] = ["check", "--period", "2026-Q3"];
+
+fn import_all(org: &Path, db: &Path, skip: &str) {
+    let imports: [&[&str]; 6] = [
+        &["tickets", "exports/tickets/tickets.csv"],
+        &[
+            "access-list",
+            "exports/access/okta-users.csv",
+            "--system",
+            "okta",
+        ],
+        &[
+            "access-list",
+            "exports/access/aws-iam.csv",
+            "--system",
+            "aws",
+        ],
+        &[
+            "access-list",
+            "exports/access/github-org.json",
+            "--system",
+            "github",
+        ],
+        &["hr-roster", "exports/hr/roster.csv"],
+        &["access-review", "exports/reviews/q3-access-review.csv"],
+    ];
+    for args in imports.iter().filter(|a| !a.contains(&skip)) {
+        let mut all = vec!["import"];
+        all.extend_from_slice(args);
+        let out = run(org, db, &all);
+        assert_eq!(out.code, Some(0), "{args:?}: {}", out.stderr);
+    }
+}
+
+fn check(org: &Path, db: &Path, controls: &[&str]) -> Run {
+    let mut args = PERIOD.to_vec();
+    for c in controls {
+        args.extend(["--control", c]);
+    }
+    run(org, db, &args)
+}
+
+#[test]
+fn the_demo_shows_each_access_finding_and_check_reproduces_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let (org, out) = demo(dir.path());
+    for finding in [
+        "github-org:kbrandt kbrandt on github (Kevin Brandt)",
+        "terminated-access-removed: Kevin Brandt left on 2026-08-14 but the account was still enabled on 2026-10-01",
+        "orphan-accounts: nobody on the HR roster matches user id temp-vendor-debug",
+        "dormant-accounts: last signed in on 2026-04-02, 181 days before the list was exported on 2026-10-01; allowed 90",
+        "segregation-of-duties: hannah.lindqvist holds both Admins and Developers on aws",
+        "review-complete: left undecided in `2026-Q3 user access review (SEC-91)`",
+        "revocations-executed: revoke decided on 2026-09-22",
+    ] {
+        assert!(out.stdout.contains(finding), "{finding}\n{}", out.stdout);
+    }
+    // `itgc check` on a store loaded by `itgc import` reaches the same findings.
+    let db = dir.path().join("check.db");
+    import_all(&org, &db, "-");
+    let all = [
+        "LA-01", "LA-02", "LA-03", "LA-04", "LA-05", "LA-06", "LA-07", "LA-08", "LA-09",
+    ];
+    let out = check(&org, &db, &all);
+    assert_eq!(out.code, Some(1), "{}\n{}", out.stdout, out.stderr);
+    for finding in [
+        "okta-users:00u5fc1869ada6c8720e 00u5fc1869ada6c8720e on okta (Kevin Brandt)",
+        "it was used on 2026-08-20 after they left",
+        "aws-iam:kevin.brandt kevin.brandt on aws (Kevin Brandt)",
+        "reviewed in `2026-Q3 user access review (SEC-91)` by the account holder (hannah.lindqvist@demo-fintech.example)",
+        "holds Admins but temp-vendor-debug is not in group privileged-admins",
+        "expr: the account can sign in with a password but has no multi-factor authentication enabled",
+        "excepted by EXC-2026-001",
+    ] {
+        assert!(out.stdout.contains(finding), "{finding}\n{}", out.stdout);
+    }
+    assert!(!out.stdout.contains("incomplete"), "{}", out.stdout);
+}
+
+#[test]
+fn a_missing_import_or_a_list_dropped_from_policy_is_a_gap_not_a_smaller_population() {
+    let dir = tempfile::tempdir().unwrap();
+    let (org, _) = demo(dir.path());
+    let db = dir.path().join("gap.db");
+    import_all(&org, &db, "exports/access/aws-iam.csv");
+    let out = check(&org, &db, &["LA-02"]);
+    assert_eq!(out.code, Some(3), "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("access list aws-iam has no snapshot taken between"),
+        "{}",
+        out.stdout
+    );
+    // Everything imported, then the GitHub list is taken out of the policies.
+    let db = dir.path().join("dropped.db");
+    import_all(&org, &db, "-");
+    assert_eq!(check(&org, &db, &["LA-02"]).code, Some(1));
+    let path = org.join("policies/systems.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let start = text
+        .find("    access_lists:\n      # Organisation members")
+        .unwrap();
+    let end = text[start..].find("  - id: netsuite").unwrap() + start;
+    std::fs::write(&path, format!("{}\n{}", &text[..start], &text[end..])).unwrap();
+    let out = check(&org, &db, &["LA-02"]);
+    assert_eq!(out.code, Some(3), "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains(
+            "access list github-org was imported for this period but the policies no longer declare it in scope"
+        ),
+        "{}",
+        out.stdout
+    );
+    // A control that names the system explicitly reports it too.
+    let out = check(&org, &db, &["LA-05"]);
+    assert_eq!(out.code, Some(3), "{}", out.stdout);
+}
+
+#[test]
+fn bad_exports_exit_2_and_import_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (org, _) = demo(dir.path());
+    let db = dir.path().join("bad.db");
+    let aws = std::fs::read_to_string(org.join("exports/access/aws-iam.csv")).unwrap();
+    let header = aws.lines().next().unwrap().to_string();
+    let first = aws.lines().nth(1).unwrap().to_string();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "dup.csv",
+            format!("{header}\n{first}\n{first}\n").into_bytes(),
+            "dup.csv: line 3: account <root_account> appears twice (first on line 2)",
+        ),
+        (
+            "missing.csv",
+            "user,groups\nalice,Admins\n".into(),
+            "missing.csv: line 1: no created column (a header named `user_creation_time`",
+        ),
+        (
+            "date.csv",
+            format!(
+                "{header}\n{}\n",
+                first.replace("2019-03-04T10:00:00+00:00", "04/03/2019")
+            )
+            .into_bytes(),
+            "date.csv: line 2, column 3 (user_creation_time): `04/03/2019` is not a time",
+        ),
+        (
+            "utf16.csv",
+            b"\xFF\xFEu\0s\0e\0r\0".to_vec(),
+            "utf16.csv: the file is UTF-16",
+        ),
+    ];
+    for (name, bytes, expected) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let shown = path.display().to_string();
+        let out = run(
+            &org,
+            &db,
+            &["import", "access-list", &shown, "--system", "aws"],
+        );
+        assert_eq!(out.code, Some(2), "{name}: {}", out.stderr);
+        let expected = expected.replace(name, &shown);
+        assert!(out.stderr.contains(&expected), "{name}: {}", out.stderr);
+    }
+    // Nothing was imported: the population is missing, not empty.
+    let out = check(&org, &db, &["LA-03"]);
+    assert_eq!(out.code, Some(3), "{}", out.stdout);
+    // A BOM, CRLF line ends and a quoted newline in an unmapped cell are read, not refused.
+    let mut crlf = b"\xEF\xBB\xBF".to_vec();
+    crlf.extend(
+        aws.replace('\n', "\r\n")
+            .replacen(
+                ",arn:aws:iam::210987654321:root,",
+                ",\"arn:aws:iam::\r\n210987654321:root\",",
+                1,
+            )
+            .into_bytes(),
+    );
+    let path = dir.path().join("crlf.csv");
+    std::fs::write(&path, crlf).unwrap();
+    let out = run(
+        &org,
+        &db,
+        &[
+            "import",
+            "access-list",
+            &path.display().to_string(),
+            "--system",
+            "aws",
+        ],
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        out.stdout.contains("imported 15 accounts of aws"),
+        "{}",
+        out.stdout
+    );
+}
