@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod people;
 pub mod policy;
 pub mod result;
+pub mod schedule;
 
 use std::collections::{BTreeMap, BTreeSet};
 

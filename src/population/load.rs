@@ -106,9 +106,24 @@ pub async fn load(
         }
     }
     snapshot.changes.sort_by(|a, b| a.id.cmp(&b.id));
+    if tests_jobs(catalog) {
+        let jobs = super::jobs::load(store, &policy, period, root, &snapshot.changes).await?;
+        snapshot.jobs = Some(jobs);
+    }
     snapshot.tickets = tickets(store).await?;
     snapshot.members = members(store).await?;
     Ok(snapshot)
+}
+
+/// Whether any control tests a job population (only then are definitions read from git).
+fn tests_jobs(catalog: &Catalog) -> bool {
+    use crate::model::control::PopulationKind;
+    catalog.controls.iter().any(|c| {
+        matches!(
+            c.value.population.kind,
+            PopulationKind::Jobs | PopulationKind::JobRuns
+        )
+    })
 }
 
 struct RepoBranch<'a> {
