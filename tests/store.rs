@@ -495,6 +495,8 @@ async fn sqlite_creates_file_and_parents_in_wal_mode() {
             "commits",
             "cursors",
             "imports",
+            "incidents",
+            "job_runs",
             "org_members",
             "pull_requests",
             "runs",

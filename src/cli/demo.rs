@@ -294,12 +294,19 @@ async fn load(
     Ok(snapshot)
 }
 
-/// The controls the demo checks: those whose populations this version builds.
+/// The controls the demo checks: those whose populations this version builds (changes, and
+/// the computer-operations jobs and job runs).
 fn change_controls(catalog: &crate::model::Catalog) -> Vec<String> {
+    use crate::model::control::PopulationKind;
     catalog
         .controls
         .iter()
-        .filter(|c| c.value.population.kind == crate::model::control::PopulationKind::Changes)
+        .filter(|c| {
+            matches!(
+                c.value.population.kind,
+                PopulationKind::Changes | PopulationKind::Jobs | PopulationKind::JobRuns
+            )
+        })
         .map(|c| c.value.id.clone())
         .collect()
 }
@@ -311,6 +318,7 @@ async fn import_exports(store: &Store, org: &crate::demo::DemoOrg, ui: &Ui) -> R
         let parsed = match export.kind {
             "github-prs" => import::read_pull_requests(crate::demo::REPO_NAME, &export.path)?,
             "tickets" => import::read_tickets(&export.path)?,
+            "job-runs" => import::read_job_runs(&export.path)?,
             "access-list" if export.scope.as_deref() == Some("github") => {
                 import_org(store, &export.path, ui).await?;
                 continue;

@@ -617,3 +617,77 @@ fn effects(before: &State, after: &State) -> Vec<Effect> {
     }
     effects
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn def(name: &str, schedule: &str, digest: &str) -> JobDefinition {
+        JobDefinition {
+            name: name.into(),
+            schedule: schedule.into(),
+            time_zone: "UTC".into(),
+            owner: None,
+            suspended: false,
+            digest: digest.into(),
+        }
+    }
+
+    fn state(jobs: &[(&str, &str, &str, &str)]) -> State {
+        jobs.iter()
+            .map(|(path, name, schedule, digest)| {
+                (
+                    name.to_string(),
+                    (path.to_string(), def(name, schedule, digest), None),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_change_is_described_job_by_job() {
+        let before = state(&[
+            ("crontab", "cleanup", "15 3 * * *", "1"),
+            ("crontab", "export", "30 5 * * 1-5", "2"),
+            ("crontab", "report", "0 6 * * *", "3"),
+            ("k8s/a.yaml", "reconcile", "0 2 * * *", "4"),
+            ("k8s/b.yaml", "dropped", "0 1 * * *", "5"),
+        ]);
+        let after = state(&[
+            ("crontab", "purge", "15 3 * * *", "6"),
+            ("crontab", "export", "30 6 * * 1-5", "7"),
+            ("crontab", "report", "0 6 * * *", "8"),
+            ("k8s/c.yaml", "reconcile", "0 2 * * *", "4"),
+            ("k8s/d.yaml", "fresh", "0 9 * * *", "9"),
+        ]);
+        let effects = effects(&before, &after);
+        assert_eq!(
+            effects,
+            vec![
+                Effect::Renamed {
+                    from: "cleanup".into(),
+                    to: "purge".into()
+                },
+                Effect::Removed {
+                    job: "dropped".into()
+                },
+                Effect::Added {
+                    job: "fresh".into()
+                },
+                Effect::Rescheduled {
+                    job: "export".into(),
+                    from: "30 5 * * 1-5 UTC".into(),
+                    to: "30 6 * * 1-5 UTC".into()
+                },
+                Effect::Moved {
+                    job: "reconcile".into(),
+                    from: "k8s/a.yaml".into(),
+                    to: "k8s/c.yaml".into()
+                },
+                Effect::Edited {
+                    job: "report".into()
+                },
+            ]
+        );
+    }
+}
