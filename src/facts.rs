@@ -212,3 +212,64 @@ pub struct OrgMember {
     /// Team slugs, without the organisation (`platform`, not `@demo-fintech/platform`).
     pub teams: Vec<String>,
 }
+
+/// One run of a scheduled job, from an imported run log (computer operations).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobRun {
+    /// The job name the log records the run under.
+    pub job: String,
+    /// The run's id in the log; when the log has none, the scheduled (else start) instant.
+    pub id: String,
+    /// When the scheduler meant the run to start, when the log says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_for: Option<Timestamp>,
+    pub started_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<Timestamp>,
+    pub status: RunStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i64>,
+    /// The ticket or incident the log links the run to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunStatus {
+    Succeeded,
+    Failed,
+    /// Still running when the log was exported.
+    Running,
+    /// Skipped or cancelled by the scheduler (e.g. a concurrency policy).
+    Skipped,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::Failed => "failed",
+            RunStatus::Running => "running",
+            RunStatus::Skipped => "skipped",
+        }
+    }
+}
+
+/// An incident from an on-call or ticket system export, with the job it refers to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Incident {
+    /// The incident's key, e.g. `INC-44` or a PagerDuty id.
+    pub key: String,
+    /// The job it is about, when the export says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job: Option<String>,
+    pub created_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub summary: String,
+}

@@ -498,6 +498,8 @@ async fn sqlite_creates_file_and_parents_in_wal_mode() {
             "cursors",
             "hr_rosters",
             "imports",
+            "incidents",
+            "job_runs",
             "org_members",
             "pull_requests",
             "runs",

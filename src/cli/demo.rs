@@ -301,14 +301,19 @@ async fn load(
     Ok((snapshot, provenance))
 }
 
-/// The controls the demo checks: those whose populations this version builds (changes,
-/// accounts and access reviews).
+/// The controls the demo checks: every population kind this version builds (changes,
+/// accounts and access reviews, jobs and job runs).
 fn change_controls(catalog: &crate::model::Catalog) -> Vec<String> {
-    use crate::model::control::PopulationKind::{AccessReviews, Accounts, Changes};
+    use crate::model::control::PopulationKind::{AccessReviews, Accounts, Changes, JobRuns, Jobs};
     catalog
         .controls
         .iter()
-        .filter(|c| matches!(c.value.population.kind, Changes | Accounts | AccessReviews))
+        .filter(|c| {
+            matches!(
+                c.value.population.kind,
+                Changes | Accounts | AccessReviews | Jobs | JobRuns
+            )
+        })
         .map(|c| c.value.id.clone())
         .collect()
 }
@@ -325,6 +330,7 @@ async fn import_exports(
         let parsed = match export.kind {
             "github-prs" => import::read_pull_requests(crate::demo::REPO_NAME, &export.path)?,
             "tickets" => import::read_tickets(&export.path)?,
+            "job-runs" => import::read_job_runs(&export.path)?,
             "access-list" => {
                 if export.scope.as_deref() == Some("github") {
                     import_org(store, &export.path, ui).await?;

@@ -30,9 +30,16 @@ mergedAt,mergedBy,mergeCommit,baseRefName,headRefName,labels,reviews,commits,sta
 or a directory of REST responses: pulls.json (GET /repos/OWNER/NAME/pulls?state=closed, all \
 pages in one array) and optional reviews/N.json, commits/N.json, check-runs/N.json per pull request.
 
-tickets: a CSV with Jira-style headers; required: Issue key (or Key), Status, Created.")]
+tickets: a CSV with Jira-style headers; required: Issue key (or Key), Status, Created.
+
+job-runs: a job run log, CSV with a header or JSON (an array of objects): job, run_id, \
+scheduled_for, started_at, finished_at, status, exit_code, ticket; required: job, started_at, \
+status. Times in RFC 3339 with an offset.
+
+incidents: an incident export, CSV or JSON: key (or id), job, created, resolved, status, \
+summary; required: key, created.")]
 pub struct ImportArgs {
-    /// What the export holds (job-runs comes in a later release).
+    /// What the export holds.
     #[arg(value_enum)]
     pub kind: ImportKind,
     /// The export: a file, or for github-prs also a directory of REST responses.
@@ -64,6 +71,10 @@ pub enum ImportKind {
     HrRoster,
     /// Access-review campaign decisions (CSV or JSON).
     AccessReview,
+    /// A job run log (CSV or JSON): one row per run of a scheduled job.
+    JobRuns,
+    /// Incidents from an on-call or ticket system (CSV or JSON), with the job they refer to.
+    Incidents,
 }
 
 /// An export read and checked, with its import record; nothing has touched the store yet.
@@ -80,6 +91,8 @@ enum Facts {
     AccessList(crate::population::access::ListSnapshot),
     Roster(crate::population::access::Roster),
     Reviews(Vec<crate::population::access::ReviewDecision>),
+    JobRuns(Vec<crate::facts::JobRun>),
+    Incidents(Vec<crate::facts::Incident>),
 }
 
 type Failure = (Exit, String);
@@ -108,9 +121,11 @@ fn import(args: &ImportArgs, config: &Config, ui: &Ui) -> Result<(), Failure> {
         }
         (ImportKind::GithubPrs, None) => return Err(usage("github-prs needs --repo NAME")),
         (ImportKind::Tickets, None) => read_tickets(&args.path)?,
-        (ImportKind::Tickets, Some(_)) => {
+        (ImportKind::JobRuns, None) => read_job_runs(&args.path)?,
+        (ImportKind::Incidents, None) => read_incidents(&args.path)?,
+        (ImportKind::Tickets | ImportKind::JobRuns | ImportKind::Incidents, Some(_)) => {
             return Err(usage(
-                "--repo applies to github-prs only; tickets belong to no repo",
+                "--repo applies to github-prs only; tickets, job runs and incidents belong to no repo",
             ));
         }
     };
@@ -196,6 +211,48 @@ pub(crate) fn read_tickets(path: &Path) -> Result<Parsed, Failure> {
     })
 }
 
+/// Reads a job run log and its import record (the digest of exactly the bytes parsed).
+pub(crate) fn read_job_runs(path: &Path) -> Result<Parsed, Failure> {
+    let (runs, digest, rows) =
+        crate::source::job_runs::read_runs(path).map_err(|e| usage(e.to_string()))?;
+    Ok(Parsed {
+        facts: Facts::JobRuns(runs),
+        import: parsed_import("job-runs", path, &digest, rows),
+        shown: path.display().to_string(),
+    })
+}
+
+/// Reads an incident export and its import record.
+pub(crate) fn read_incidents(path: &Path) -> Result<Parsed, Failure> {
+    let (incidents, digest) =
+        crate::source::job_runs::read_incidents(path).map_err(|e| usage(e.to_string()))?;
+    let rows = incidents.len() as u64;
+    Ok(Parsed {
+        facts: Facts::Incidents(incidents),
+        import: parsed_import("incidents", path, &digest, rows),
+        shown: path.display().to_string(),
+    })
+}
+
+/// The import record of bytes already read and parsed: no second read, so it vouches for
+/// exactly what is stored.
+fn parsed_import(
+    kind: &str,
+    path: &Path,
+    digest: &crate::source::bounded::Digest,
+    rows: u64,
+) -> Import {
+    Import {
+        kind: kind.into(),
+        scope: None,
+        file_name: file_name(path),
+        sha256: digest.sha256.clone(),
+        bytes: digest.bytes,
+        rows,
+        as_of: None,
+    }
+}
+
 /// The import record of a file. The file is read again to fingerprint it, so the result must
 /// match the bytes that were parsed: if the file changed in between, the record would vouch
 /// for data that was never stored.
@@ -233,6 +290,8 @@ pub(crate) async fn write(store: &Store, parsed: &Parsed) -> Result<String, Stor
         Facts::AccessList(list) => (store.put_access_list(list).await?, "accounts"),
         Facts::Roster(roster) => (store.put_roster(roster).await?, "people"),
         Facts::Reviews(reviews) => (store.put_reviews(reviews).await?, "review decisions"),
+        Facts::JobRuns(runs) => (store.upsert_job_runs(runs).await?, "job runs"),
+        Facts::Incidents(incidents) => (store.upsert_incidents(incidents).await?, "incidents"),
     };
     let import = &parsed.import;
     let outcome = store.record_import(import).await?;

@@ -269,6 +269,33 @@ spec:
                   value: \"1000\"
 ";
 
+/// Runs at 06:00 New Zealand time, so its UTC time moves an hour earlier when New Zealand
+/// starts daylight saving on 2026-09-27: a schedule that crosses a DST change inside 2026-Q3.
+pub(crate) const AKL_CRONJOB_YAML: &str = "\
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: akl-acquirer-settlement
+  namespace: payments
+  labels:
+    app.kubernetes.io/part-of: payments-api
+    team: payments-eng
+spec:
+  schedule: \"0 6 * * *\"
+  timeZone: Pacific/Auckland
+  concurrencyPolicy: Forbid
+  startingDeadlineSeconds: 3600
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers:
+            - name: settlement
+              image: ghcr.io/demo-fintech/payments-api:1.4.0
+              command: [\"/app/payments-api\", \"export-settlement\", \"--acquirer\", \"akl\"]
+";
+
 pub(crate) const RECONCILE_PY: &str = "\
 \"\"\"Nightly reconciliation: match yesterday's bank statement lines to ledger postings.\"\"\"
 

@@ -20,7 +20,7 @@ const fn data(key: &'static str, description: &'static str) -> Scenario {
 }
 
 /// Situations shown by the exports rather than by a commit.
-pub(crate) const DATA_SCENARIOS: [Scenario; 12] = [
+pub(crate) const DATA_SCENARIOS: [Scenario; 13] = [
     data(
         "leaver-with-access",
         "Kevin Brandt left on 2026-08-14 and is still active in Okta, AWS and the GitHub org; he signed in to Okta and used an AWS key after leaving",
@@ -68,6 +68,10 @@ pub(crate) const DATA_SCENARIOS: [Scenario; 12] = [
     data(
         "job-failure-without-ticket",
         "purge-expired-sessions failed on 2026-09-12 (exit 137) and no ticket covers it",
+    ),
+    data(
+        "dst-crossing-job",
+        "akl-acquirer-settlement runs at 06:00 Pacific/Auckland: its UTC time moves an hour when New Zealand starts daylight saving on 2026-09-27, and every run is on time",
     ),
 ];
 

@@ -22,6 +22,8 @@ struct Job {
     last: i64,
     /// Typical run time in seconds.
     duration: i64,
+    /// The schedule's time zone when it is not UTC: `time` is then local time there.
+    zone: Option<&'static str>,
 }
 
 const RECONCILE: Job = Job {
@@ -33,6 +35,21 @@ const RECONCILE: Job = Job {
     first: utc(2026, 7, 15, 0, 0),
     last: utc(2026, 10, 1, 0, 0),
     duration: 7 * MINUTE,
+    zone: None,
+};
+
+/// 06:00 in Auckland: 18:00 UTC the day before until New Zealand starts daylight saving on
+/// 2026-09-27, 17:00 UTC after. A log that kept the old UTC time would be an hour late.
+const AKL: Job = Job {
+    name: "akl-acquirer-settlement",
+    definition: "deploy/cronjobs/akl-acquirer-settlement.yaml",
+    host: "k8s/payments",
+    time: 6 * HOUR,
+    weekdays_only: false,
+    first: utc(2026, 7, 15, 0, 0),
+    last: utc(2026, 10, 1, 0, 0),
+    duration: 3 * MINUTE,
+    zone: Some("Pacific/Auckland"),
 };
 
 const SETTLEMENT: Job = Job {
@@ -44,6 +61,7 @@ const SETTLEMENT: Job = Job {
     first: utc(2026, 7, 16, 0, 0),
     last: utc(2026, 9, 30, 0, 0),
     duration: 4 * MINUTE,
+    zone: None,
 };
 
 /// Renamed by the pull request merged on 2026-08-10 14:36: its 03:15 run that day still used
@@ -57,6 +75,7 @@ const CLEANUP: Job = Job {
     first: utc(2026, 7, 16, 0, 0),
     last: utc(2026, 8, 10, 0, 0),
     duration: 40,
+    zone: None,
 };
 
 const PURGE: Job = Job {
@@ -85,7 +104,7 @@ struct Run {
 }
 
 pub(crate) fn job_runs() -> (String, u64) {
-    let mut runs: Vec<Run> = [&RECONCILE, &SETTLEMENT, &CLEANUP, &PURGE]
+    let mut runs: Vec<Run> = [&RECONCILE, &SETTLEMENT, &CLEANUP, &PURGE, &AKL]
         .into_iter()
         .flat_map(scheduled_runs)
         .collect();
@@ -113,7 +132,7 @@ fn scheduled_runs(job: &'static Job) -> Vec<Run> {
     let mut runs = Vec::new();
     let mut day = job.first;
     while day <= job.last {
-        let scheduled = day + job.time;
+        let scheduled = scheduled_at(job, day);
         let due = !job.weekdays_only || weekday(day) < 5;
         let missed = MISSED.contains(&(job.name, day));
         if due && !missed && scheduled < AS_OF {
@@ -122,6 +141,29 @@ fn scheduled_runs(job: &'static Job) -> Vec<Run> {
         day += DAY;
     }
     runs
+}
+
+/// The instant `job` is scheduled on the (UTC) calendar day starting at `day`.
+fn scheduled_at(job: &Job, day: i64) -> i64 {
+    let Some(zone) = job.zone else {
+        return day + job.time;
+    };
+    let local = super::clock::date(day)
+        .parse::<jiff::civil::Date>()
+        .ok()
+        .and_then(|d| {
+            d.to_datetime(jiff::civil::Time::midnight())
+                .checked_add(jiff::SignedDuration::from_secs(job.time))
+                .ok()
+        });
+    let tz = jiff::tz::TimeZone::get(zone).ok();
+    match (local, tz) {
+        (Some(local), Some(tz)) => tz
+            .to_ambiguous_timestamp(local)
+            .compatible()
+            .map_or(day + job.time, |t| t.as_second()),
+        _ => day + job.time,
+    }
 }
 
 fn row(run: &Run) -> [String; 9] {

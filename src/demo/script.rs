@@ -439,10 +439,13 @@ fn readme_direct_push() -> Event {
 
 fn nightly_cronjob() -> Event {
     let at = utc(2026, 7, 14, 16, 23);
-    let ops = vec![write(
-        "deploy/cronjobs/nightly-reconcile.yaml",
-        c::CRONJOB_YAML,
-    )];
+    let ops = vec![
+        write("deploy/cronjobs/nightly-reconcile.yaml", c::CRONJOB_YAML),
+        write(
+            "deploy/cronjobs/akl-acquirer-settlement.yaml",
+            c::AKL_CRONJOB_YAML,
+        ),
+    ];
     let mut p = pr(
         &PRIYA,
         "Nightly reconciliation CronJob",
@@ -609,7 +612,7 @@ fn job_rename() -> Event {
             to: "scripts/purge_expired_sessions.sh".to_string(),
         },
     ];
-    let p = pr(
+    let mut p = pr(
         &HANNAH,
         "Rename cleanup-stale-sessions job to purge-expired-sessions",
         Ticket::Title("PAY-150"),
@@ -617,11 +620,15 @@ fn job_rename() -> Event {
         Landing::Squash,
         ops,
     );
+    // Merged by its author with no review: the rename changed what CO-01 looks for in the
+    // run log without anyone approving it.
+    p.reviews = Vec::new();
+    p.merged_by = &HANNAH;
     event(
         p,
         scenario(
             "job-renamed",
-            "Cron job cleanup-stale-sessions renamed to purge-expired-sessions, its script file renamed",
+            "Cron job cleanup-stale-sessions renamed to purge-expired-sessions (script renamed too), merged by its author without review",
         ),
     )
 }

@@ -97,7 +97,7 @@ fn the_main_tip_is_pinned_across_machines() {
     assert_eq!(refs(&org)["refs/heads/main"], PINNED_TIP);
 }
 
-const PINNED_TIP: &str = "78319ddf39317f1610fb6c2eb1d27fddc2a0f42c";
+const PINNED_TIP: &str = "96f9362a6278b06f24a5b372c81265d7b6cf12f9";
 
 #[test]
 fn the_q3_walk_returns_every_first_parent_commit_in_the_period() {

@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod people;
 pub mod policy;
 pub mod result;
+pub mod schedule;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -68,11 +69,23 @@ pub fn evaluate(catalog: &Catalog, snapshot: &Snapshot, only: &[String]) -> Resu
         .filter(|c| only.is_empty() || only.contains(&c.id))
         .collect();
     controls.sort_by(|a, b| a.id.cmp(&b.id));
-    let run = Run {
+    let unlinked = BTreeMap::new();
+    let base = Run {
         facts: &facts,
         views: &views,
         snapshot,
         ticket_pattern: ticket_pattern.as_ref(),
+        linked: &unlinked,
+    };
+    // Job changes are judged by the change-management results of their commits: evaluate the
+    // controls that `job-changes-approved` names first, selected or not.
+    let linked: BTreeMap<String, ControlResult> = jobs::linked_controls(catalog, &controls)
+        .into_iter()
+        .map(|c| (c.id.clone(), base.control(c)))
+        .collect();
+    let run = Run {
+        linked: &linked,
+        ..base
     };
     Results {
         period: snapshot.period.clone(),
@@ -129,6 +142,8 @@ struct Run<'r, 'a> {
     views: &'r [ChangeView<'a>],
     snapshot: &'r Snapshot,
     ticket_pattern: Option<&'r Regex>,
+    /// Results of the change controls that job controls link to, by control id.
+    linked: &'r BTreeMap<String, ControlResult>,
 }
 
 impl Run<'_, '_> {

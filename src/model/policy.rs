@@ -203,6 +203,17 @@ pub struct JobSource {
     /// Where alerts for these jobs go; required by `monitoring-coverage`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert_route: Option<String>,
+    /// crontab: the wrapper command that runs each job under its name (`run-job NAME …`): the
+    /// word after it is the job name the run log uses. Without it, a job is named after its
+    /// command's file name without extension.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wrapper: Option<String>,
+    /// crontab: lines carry a user field after the schedule (`/etc/crontab`, `/etc/cron.d/*`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub user_field: bool,
+    /// yaml / json: where each job's fields are in the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<JobFields>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -210,6 +221,29 @@ pub struct JobSource {
 pub enum JobFormat {
     Crontab,
     KubernetesCronjob,
+    /// Any YAML file; `fields` says where the jobs and their fields are.
+    Yaml,
+    /// Any JSON file; `fields` says where the jobs and their fields are.
+    Json,
+}
+
+/// Where a generic (YAML/JSON) job file keeps its jobs: dotted paths (`spec.schedule`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JobFields {
+    /// The list of jobs, e.g. `jobs`; absent: the file is one job (or a top-level list).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<String>,
+    /// The job name within an item, e.g. `name`.
+    pub name: String,
+    /// The cron schedule within an item, e.g. `schedule`.
+    pub schedule: String,
+    /// The IANA time zone within an item; absent: the source's `time_zone`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// The owning team within an item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 /// An HR roster export.

@@ -445,6 +445,7 @@ fn check_system(
         ix.require(Kind::Repo, &job.repo, doc, &format!("{jat}/repo"), out);
         check_glob(&job.path, doc, &format!("{jat}/path"), out);
         check_time_zone(&job.time_zone, doc, &format!("{jat}/time_zone"), out);
+        check_job_fields(job, doc, &jat, out);
     }
     for (j, job) in s.declared_jobs.iter().enumerate() {
         let jat = format!("{at}/declared_jobs/{j}");
@@ -619,6 +620,27 @@ fn check_glob(glob: &str, doc: &super::document::Document, at: &str, out: &mut V
                 format!("invalid path glob: {}", e.kind()),
             )
             .expected("a glob such as `infra/**` or `deploy/*.yaml`"),
+        );
+    }
+}
+
+/// A generic (YAML/JSON) job source needs `fields:`; the other formats know their layout.
+fn check_job_fields(
+    job: &crate::model::policy::JobSource,
+    doc: &super::document::Document,
+    at: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    use crate::model::policy::JobFormat;
+    let generic = matches!(job.format, JobFormat::Yaml | JobFormat::Json);
+    if generic && job.fields.is_none() {
+        out.push(
+            doc.error_at(
+                "missing-job-fields",
+                &format!("{at}/format"),
+                "a yaml or json job source must say where its jobs are",
+            )
+            .expected("`fields:` with at least `name` and `schedule` (dotted paths), e.g. `fields: {items: jobs, name: name, schedule: cron}`"),
         );
     }
 }

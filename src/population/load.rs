@@ -11,6 +11,7 @@ use super::change::{self, BranchScope, Change, CodeOwners};
 use super::{Gap, Snapshot};
 use crate::evaluate::policy::PolicyView;
 use crate::model::catalog::Catalog;
+use crate::model::control::PopulationKind;
 use crate::period::Period;
 use crate::source::git;
 use crate::store::{Store, StoreError};
@@ -108,21 +109,28 @@ pub async fn load(
         }
     }
     snapshot.changes.sort_by(|a, b| a.id.cmp(&b.id));
+    if tests_any(catalog, &[PopulationKind::Jobs, PopulationKind::JobRuns]) {
+        let jobs = super::jobs::load(store, &policy, period, root, &snapshot.changes).await?;
+        snapshot.jobs = Some(jobs);
+    }
     snapshot.tickets = tickets(store).await?;
     snapshot.members = members(store).await?;
-    if tests_access(catalog) {
+    if tests_any(
+        catalog,
+        &[PopulationKind::Accounts, PopulationKind::AccessReviews],
+    ) {
         snapshot.access = Some(access::load(store, &policy, period).await?);
     }
     Ok(snapshot)
 }
 
-/// Whether any control tests an `accounts` or `access-reviews` population.
-fn tests_access(catalog: &Catalog) -> bool {
-    use crate::model::control::PopulationKind::{AccessReviews, Accounts};
+/// Whether any control tests one of these population kinds: only then are its sources read
+/// (job definitions from git, access lists from the store).
+fn tests_any(catalog: &Catalog, kinds: &[PopulationKind]) -> bool {
     catalog
         .controls
         .iter()
-        .any(|c| matches!(c.value.population.kind, Accounts | AccessReviews))
+        .any(|c| kinds.contains(&c.value.population.kind))
 }
 
 struct RepoBranch<'a> {

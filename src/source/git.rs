@@ -633,6 +633,68 @@ fn name_and_email(value: &str) -> (String, String) {
     }
 }
 
+/// The first commit on the first-parent chain of `branch` whose committer time is before
+/// `instant`: what the branch held when `instant` began (the state a period starts from).
+/// `None` when every commit on the chain is at or after `instant`.
+///
+/// Committer times are not monotonic along a chain, but a period's commits are contiguous on
+/// it, so the first older commit below them is the state they were applied to.
+pub fn commit_before(
+    repo_path: &Path,
+    branch: &str,
+    instant: Timestamp,
+) -> Result<Option<String>, GitError> {
+    let repo = open(repo_path)?;
+    refuse_cut_history(&repo, repo_path)?;
+    let tip = resolve_branch(&repo, repo_path, branch)?;
+    for oid in first_parent_walk(&repo, repo_path, tip)? {
+        let oid = oid.map_err(|e| corrupt(repo_path, "the first-parent history", e))?;
+        let commit = repo
+            .find_commit(oid)
+            .map_err(|e| corrupt(repo_path, format!("commit {oid}"), e))?;
+        if commit.committer().when().seconds() < instant.as_second() {
+            return Ok(Some(oid.to_string()));
+        }
+    }
+    Ok(None)
+}
+
+/// Every regular file in the tree of `commit` whose `/`-separated path `wanted` accepts, with
+/// its bytes, sorted by path; read from the object database (no checkout). Symlinks and
+/// submodules are skipped, as in [`read_blob_at`].
+pub fn files_at(
+    repo_path: &Path,
+    commit: &str,
+    wanted: &dyn Fn(&str) -> bool,
+) -> Result<Vec<(String, Vec<u8>)>, GitError> {
+    let repo = open(repo_path)?;
+    let oid = revision(&repo, repo_path, commit)?;
+    let tree = commit_tree(&repo, repo_path, oid)?;
+    let mut paths = Vec::new();
+    tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+        if entry.filemode() & 0o170000 == 0o100000
+            && let Ok(name) = entry.name()
+        {
+            let path = format!("{dir}{name}");
+            if wanted(&path) {
+                paths.push((path, entry.id()));
+            }
+        }
+        git2::TreeWalkResult::Ok
+    })
+    .map_err(|e| corrupt(repo_path, format!("the tree of commit {oid}"), e))?;
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|(path, id)| {
+            let blob = repo
+                .find_blob(id)
+                .map_err(|e| corrupt(repo_path, format!("`{path}` at {oid}"), e))?;
+            Ok((path, blob.content().to_vec()))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,4 +5,6 @@ pub mod bounded;
 pub mod files;
 pub mod git;
 pub mod github;
+pub mod job_runs;
+pub mod jobs;
 pub mod tickets;

@@ -41,6 +41,7 @@ mod connect;
 mod cursors;
 mod error;
 mod imports;
+mod jobs;
 mod members;
 mod pull_requests;
 mod row;

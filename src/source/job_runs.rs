@@ -1,0 +1,527 @@
+//! Job run logs and incident exports, as CSV (with a header) or JSON (an array of objects, or
+//! an object holding one under `runs` / `incidents`).
+//!
+//! Run log fields (headers and keys match case-insensitively): `job` (or `job_name`), `run_id`
+//! (or `id`), `scheduled_for` (`scheduled_at`, `scheduled`), `started_at` (`started`),
+//! `finished_at` (`finished`, `ended_at`), `status` (`result`), `exit_code` (`rc`), `ticket`
+//! (`incident`). Required: job, started, status. Incident fields: `key` (`id`, `incident`,
+//! `issue key`), `job`, `created` (`created_at`), `resolved` (`resolved_at`), `status`,
+//! `summary` (`title`); required: key and created.
+//!
+//! Times are RFC 3339 with an offset (`2026-08-17T05:30:00Z`); a time without one is refused,
+//! because which instant it means would be a guess. Sub-second parts are dropped (runs are
+//! compared at minute tolerances; the store keeps whole seconds).
+//!
+//! Errors name the file, the line (CSV, header = line 1) or item (JSON, from 1) and the column
+//! or key, and say what is accepted. A file with any error yields nothing.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use jiff::Timestamp;
+use serde_json::Value;
+
+use super::bounded::{self, Digest, ReadError};
+use crate::facts::{Incident, JobRun, RunStatus};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    #[error("{file}: {at}: {problem}")]
+    At {
+        file: String,
+        at: String,
+        problem: String,
+    },
+}
+
+/// A field and the names that mean it (lower case).
+struct Field {
+    name: &'static str,
+    names: &'static [&'static str],
+    required: bool,
+}
+
+const RUN_FIELDS: [Field; 8] = [
+    Field {
+        name: "job",
+        names: &["job", "job_name", "job name"],
+        required: true,
+    },
+    Field {
+        name: "run id",
+        names: &["run_id", "run id", "id"],
+        required: false,
+    },
+    Field {
+        name: "scheduled for",
+        names: &["scheduled_for", "scheduled_at", "scheduled"],
+        required: false,
+    },
+    Field {
+        name: "started",
+        names: &["started_at", "started", "start"],
+        required: true,
+    },
+    Field {
+        name: "finished",
+        names: &["finished_at", "finished", "ended_at", "end"],
+        required: false,
+    },
+    Field {
+        name: "status",
+        names: &["status", "result"],
+        required: true,
+    },
+    Field {
+        name: "exit code",
+        names: &["exit_code", "exit code", "rc"],
+        required: false,
+    },
+    Field {
+        name: "ticket",
+        names: &["ticket", "incident"],
+        required: false,
+    },
+];
+
+const INCIDENT_FIELDS: [Field; 6] = [
+    Field {
+        name: "key",
+        names: &["key", "id", "incident", "issue key"],
+        required: true,
+    },
+    Field {
+        name: "job",
+        names: &["job", "job_name", "custom field (job)"],
+        required: false,
+    },
+    Field {
+        name: "created",
+        names: &["created", "created_at"],
+        required: true,
+    },
+    Field {
+        name: "resolved",
+        names: &["resolved", "resolved_at"],
+        required: false,
+    },
+    Field {
+        name: "status",
+        names: &["status"],
+        required: false,
+    },
+    Field {
+        name: "summary",
+        names: &["summary", "title"],
+        required: false,
+    },
+];
+
+/// One row or item: its fields by index into the field table, and where it is.
+struct Record {
+    at: String,
+    /// (value, where: `column 4 (started_at)` / `key "started_at"`)
+    values: Vec<Option<(String, String)>>,
+}
+
+impl Record {
+    fn get(&self, i: usize) -> Option<&str> {
+        self.values[i]
+            .as_ref()
+            .map(|(v, _)| v.as_str())
+            .filter(|v| !v.trim().is_empty())
+    }
+
+    fn fail(&self, file: &str, i: usize, problem: String) -> ExportError {
+        let place = self.values[i]
+            .as_ref()
+            .map(|(_, w)| format!(", {w}"))
+            .unwrap_or_default();
+        ExportError::At {
+            file: file.to_string(),
+            at: format!("{}{place}", self.at),
+            problem,
+        }
+    }
+}
+
+/// The runs in the log at `path`, and the digest of the bytes parsed.
+pub fn read_runs(path: &Path) -> Result<(Vec<JobRun>, Digest, u64), ExportError> {
+    let bytes = bounded::read(path)?;
+    let file = path.display().to_string();
+    let records = records(&file, &bytes, &RUN_FIELDS, "runs")?;
+    let mut runs = Vec::with_capacity(records.len());
+    let mut seen: BTreeMap<(String, String), String> = BTreeMap::new();
+    for record in &records {
+        let run = run(&file, record)?;
+        if let Some(first) = seen.insert((run.job.clone(), run.id.clone()), record.at.clone()) {
+            return Err(ExportError::At {
+                file,
+                at: record.at.clone(),
+                problem: format!(
+                    "run `{}` of job `{}` appears twice (first at {first}); give each run its own id",
+                    run.id, run.job
+                ),
+            });
+        }
+        runs.push(run);
+    }
+    let rows = runs.len() as u64;
+    Ok((runs, Digest::of(&bytes), rows))
+}
+
+/// The incidents in the export at `path`, sorted by key, and the digest of the bytes parsed.
+pub fn read_incidents(path: &Path) -> Result<(Vec<Incident>, Digest), ExportError> {
+    let bytes = bounded::read(path)?;
+    let file = path.display().to_string();
+    let records = records(&file, &bytes, &INCIDENT_FIELDS, "incidents")?;
+    let mut incidents = Vec::with_capacity(records.len());
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    for record in &records {
+        let incident = incident(&file, record)?;
+        if let Some(first) = seen.insert(incident.key.clone(), record.at.clone()) {
+            return Err(ExportError::At {
+                file,
+                at: record.at.clone(),
+                problem: format!(
+                    "incident `{}` appears twice (first at {first})",
+                    incident.key
+                ),
+            });
+        }
+        incidents.push(incident);
+    }
+    incidents.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok((incidents, Digest::of(&bytes)))
+}
+
+fn run(file: &str, r: &Record) -> Result<JobRun, ExportError> {
+    let job = r
+        .get(0)
+        .ok_or_else(|| r.fail(file, 0, "the job name is empty".into()))?
+        .trim()
+        .to_string();
+    let scheduled_for = optional_time(file, r, 2)?;
+    let started_at = optional_time(file, r, 3)?
+        .ok_or_else(|| r.fail(file, 3, "the start time is empty".into()))?;
+    let finished_at = optional_time(file, r, 4)?;
+    let status = status(r.get(5).unwrap_or_default()).ok_or_else(|| {
+        r.fail(file, 5, format!(
+            "unknown status `{}`; accepted: succeeded (success, ok, completed, complete), failed (failure, error, timeout, killed, crashed), running, skipped (cancelled)",
+            r.get(5).unwrap_or_default()
+        ))
+    })?;
+    let exit_code =
+        match r.get(6) {
+            None => None,
+            Some(text) => Some(text.trim().parse::<i64>().map_err(|_| {
+                r.fail(file, 6, format!("exit code `{text}` is not a whole number"))
+            })?),
+        };
+    let id = match r.get(1) {
+        Some(id) => id.trim().to_string(),
+        None => scheduled_for.unwrap_or(started_at).to_string(),
+    };
+    Ok(JobRun {
+        job,
+        id,
+        scheduled_for,
+        started_at,
+        finished_at,
+        status,
+        exit_code,
+        ticket: r.get(7).map(|t| t.trim().to_string()),
+    })
+}
+
+fn incident(file: &str, r: &Record) -> Result<Incident, ExportError> {
+    let key = r
+        .get(0)
+        .ok_or_else(|| r.fail(file, 0, "the key is empty".into()))?
+        .trim()
+        .to_string();
+    let created_at = optional_time(file, r, 2)?
+        .ok_or_else(|| r.fail(file, 2, "the creation time is empty".into()))?;
+    Ok(Incident {
+        key,
+        job: r.get(1).map(|j| j.trim().to_string()),
+        created_at,
+        resolved_at: optional_time(file, r, 3)?,
+        status: r.get(4).map(|s| s.trim().to_string()),
+        summary: r.get(5).unwrap_or_default().to_string(),
+    })
+}
+
+fn status(text: &str) -> Option<RunStatus> {
+    Some(match text.trim().to_lowercase().as_str() {
+        "succeeded" | "success" | "successful" | "ok" | "completed" | "complete" => {
+            RunStatus::Succeeded
+        }
+        "failed" | "failure" | "error" | "timeout" | "timed-out" | "timed out" | "killed"
+        | "crashed" => RunStatus::Failed,
+        "running" | "active" => RunStatus::Running,
+        "skipped" | "cancelled" | "canceled" => RunStatus::Skipped,
+        _ => return None,
+    })
+}
+
+fn optional_time(file: &str, r: &Record, i: usize) -> Result<Option<Timestamp>, ExportError> {
+    let Some(text) = r.get(i) else {
+        return Ok(None);
+    };
+    let at: Timestamp =
+        text.trim().parse().map_err(|_| {
+            r.fail(file, i, format!(
+            "`{text}` is not a time with an offset; write RFC 3339, e.g. 2026-08-17T05:30:00Z"
+        ))
+        })?;
+    Ok(Some(Timestamp::from_second(at.as_second()).unwrap_or(at)))
+}
+
+/// The records of a CSV or JSON export (JSON when the first non-space byte is `[` or `{`).
+fn records(
+    file: &str,
+    bytes: &[u8],
+    fields: &[Field],
+    wrapper: &str,
+) -> Result<Vec<Record>, ExportError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'[') | Some(b'{') => json_records(file, bytes, fields, wrapper),
+        _ => csv_records(file, bytes, fields),
+    }
+}
+
+fn csv_records(file: &str, bytes: &[u8], fields: &[Field]) -> Result<Vec<Record>, ExportError> {
+    let fail = |at: String, problem: String| ExportError::At {
+        file: file.to_string(),
+        at,
+        problem,
+    };
+    let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| fail("line 1".into(), e.to_string()))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let mut columns = Vec::new();
+    for field in fields {
+        let found: Vec<usize> = headers
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| field.names.contains(&h.trim().to_lowercase().as_str()))
+            .map(|(i, _)| i)
+            .collect();
+        match found.as_slice() {
+            [] if field.required => {
+                return Err(fail(
+                    "line 1".into(),
+                    format!(
+                        "no {} column (a header named {}); the header has: {}",
+                        field.name,
+                        field.names.join(", "),
+                        headers.join(", ")
+                    ),
+                ));
+            }
+            [] => columns.push(None),
+            [one] => columns.push(Some(*one)),
+            [a, b, ..] => {
+                return Err(fail(
+                    "line 1".into(),
+                    format!(
+                        "columns {} and {} are both read as {}; keep one",
+                        a + 1,
+                        b + 1,
+                        field.name
+                    ),
+                ));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map_or(0, csv::Position::line);
+                return Err(fail(
+                    format!("line {line}"),
+                    match e.kind() {
+                        csv::ErrorKind::UnequalLengths {
+                            expected_len, len, ..
+                        } => format!("the row has {len} fields but the header has {expected_len}"),
+                        _ => e.to_string(),
+                    },
+                ));
+            }
+        }
+        let line = record.position().map_or(0, csv::Position::line);
+        let values = columns
+            .iter()
+            .map(|c| {
+                c.map(|i| {
+                    (
+                        record.get(i).unwrap_or_default().to_string(),
+                        format!("column {} ({})", i + 1, headers[i]),
+                    )
+                })
+            })
+            .collect();
+        out.push(Record {
+            at: format!("line {line}"),
+            values,
+        });
+    }
+    Ok(out)
+}
+
+fn json_records(
+    file: &str,
+    bytes: &[u8],
+    fields: &[Field],
+    wrapper: &str,
+) -> Result<Vec<Record>, ExportError> {
+    let fail = |at: String, problem: String| ExportError::At {
+        file: file.to_string(),
+        at,
+        problem,
+    };
+    let root: Value = serde_json::from_slice(bytes).map_err(|e| {
+        fail(
+            format!("line {}, column {}", e.line(), e.column()),
+            e.to_string(),
+        )
+    })?;
+    let items = match &root {
+        Value::Array(items) => items,
+        Value::Object(map) => match map.get(wrapper) {
+            Some(Value::Array(items)) => items,
+            _ => {
+                return Err(fail(
+                    "top level".into(),
+                    format!("expected an array, or an object with an array under `{wrapper}`"),
+                ));
+            }
+        },
+        _ => {
+            return Err(fail(
+                "top level".into(),
+                "expected an array of objects".into(),
+            ));
+        }
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for (n, item) in items.iter().enumerate() {
+        let at = format!("item {}", n + 1);
+        let Value::Object(map) = item else {
+            return Err(fail(at, "not an object".into()));
+        };
+        let mut values = Vec::with_capacity(fields.len());
+        for field in fields {
+            let found = map
+                .iter()
+                .find(|(k, _)| field.names.contains(&k.trim().to_lowercase().as_str()));
+            let value = match found {
+                None | Some((_, Value::Null)) => None,
+                Some((k, Value::String(s))) => Some((s.clone(), format!("key \"{k}\""))),
+                Some((k, Value::Number(n))) => Some((n.to_string(), format!("key \"{k}\""))),
+                Some((k, _)) => {
+                    return Err(fail(
+                        format!("{at}, key \"{k}\""),
+                        format!("{} must be a string or a number", field.name),
+                    ));
+                }
+            };
+            if value.is_none() && field.required {
+                return Err(fail(
+                    at,
+                    format!("no {} (a key named {})", field.name, field.names.join(", ")),
+                ));
+            }
+            values.push(value);
+        }
+        out.push(Record { at, values });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runs_of(text: &str, name: &str) -> Result<Vec<JobRun>, ExportError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        read_runs(&path).map(|(r, _, _)| r)
+    }
+
+    #[test]
+    fn reads_the_demo_log_shape_and_derives_ids() {
+        let csv = "job,definition,host,scheduled_at,started_at,finished_at,status,exit_code,ticket\n\
+                   a,ops/crontab,h,2026-08-17T05:30:00Z,2026-08-17T05:30:04.5Z,2026-08-17T05:31:00Z,failed,1,INC-44\n";
+        let runs = runs_of(csv, "runs.csv").unwrap();
+        assert_eq!(runs[0].id, "2026-08-17T05:30:00Z");
+        assert_eq!(runs[0].status, RunStatus::Failed);
+        assert_eq!(runs[0].exit_code, Some(1));
+        assert_eq!(runs[0].ticket.as_deref(), Some("INC-44"));
+        assert_eq!(runs[0].started_at.to_string(), "2026-08-17T05:30:04Z");
+    }
+
+    #[test]
+    fn reads_json_with_numbers_and_nulls() {
+        let json = r#"{"runs":[{"job":"a","run_id":7,"started":"2026-01-01T00:00:00+01:00","status":"ok","exit_code":0,"ticket":null}]}"#;
+        let runs = runs_of(json, "runs.json").unwrap();
+        assert_eq!(runs[0].id, "7");
+        assert_eq!(runs[0].started_at.to_string(), "2025-12-31T23:00:00Z");
+    }
+
+    #[test]
+    fn errors_name_the_line_column_and_fix() {
+        let csv = "job,started_at,status\na,2026-01-01T00:00:00Z,ok\nb,2026-01-01 00:00,ok\n";
+        let err = runs_of(csv, "r.csv").unwrap_err().to_string();
+        assert!(err.contains("r.csv: line 3, column 2 (started_at): `2026-01-01 00:00` is not a time with an offset"), "{err}");
+        let err = runs_of(
+            "job,started_at,status\na,2026-01-01T00:00:00Z,meh\n",
+            "r.csv",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("line 2, column 3 (status): unknown status `meh`; accepted"),
+            "{err}"
+        );
+        let err = runs_of("job,status\na,ok\n", "r.csv")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 1: no started column"), "{err}");
+        let err = runs_of(r#"[{"job":"a","status":"ok"}]"#, "r.json")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("r.json: item 1: no started"), "{err}");
+        let dup = "job,run_id,started_at,status\na,1,2026-01-01T00:00:00Z,ok\na,1,2026-01-02T00:00:00Z,ok\n";
+        let err = runs_of(dup, "r.csv").unwrap_err().to_string();
+        assert!(
+            err.contains("line 3: run `1` of job `a` appears twice (first at line 2)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn reads_incidents() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inc.csv");
+        std::fs::write(&path, "id,job,created_at,resolved_at,title\nPD-2,a,2026-01-01T00:00:00Z,,x\nPD-1,,2026-01-01T00:00:00Z,2026-01-02T00:00:00Z,y\n").unwrap();
+        let (incidents, _) = read_incidents(&path).unwrap();
+        assert_eq!(incidents[0].key, "PD-1");
+        assert_eq!(incidents[0].job, None);
+        assert_eq!(incidents[1].job.as_deref(), Some("a"));
+        assert_eq!(incidents[1].resolved_at, None);
+    }
+}

@@ -1,0 +1,260 @@
+//! Job runs and incidents: written by `itgc import job-runs` / `incidents`, read back by the
+//! job populations. Runs are read in pages in primary-key order, so that a year of minute-level
+//! runs streams through a callback instead of being held twice (rows and facts) in memory.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use sqlx::AssertSqlSafe;
+
+use super::row::{Columns, ceil_seconds, from_seconds, opt_from_seconds, to_seconds};
+use super::{Backend, Store, StoreError};
+use crate::facts::{Incident, JobRun, RunStatus};
+
+const RUN_COLUMNS: [&str; 8] = [
+    "job",
+    "run_id",
+    "scheduled_for",
+    "started_at",
+    "finished_at",
+    "status",
+    "exit_code",
+    "ticket",
+];
+
+/// Rows per INSERT: 8,000 bind parameters, under both backends' limits.
+const BATCH_ROWS: usize = 1000;
+
+/// Rows per page when reading runs back.
+const PAGE_ROWS: i64 = 50_000;
+
+const SELECT_RUNS: &str = "SELECT job, run_id, scheduled_for, started_at, finished_at, status, \
+     exit_code, ticket FROM job_runs WHERE (job, run_id) > ($1, $2) \
+     AND started_at >= $3 AND started_at < $4 ORDER BY job, run_id LIMIT $5";
+
+const UPSERT_INCIDENT: &str = "INSERT INTO incidents (key, job, created_at, resolved_at, status, \
+     summary) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO UPDATE SET job = excluded.job, \
+     created_at = excluded.created_at, resolved_at = excluded.resolved_at, \
+     status = excluded.status, summary = excluded.summary";
+
+const SELECT_INCIDENTS: &str = "SELECT key, job, created_at, resolved_at, status, summary \
+     FROM incidents ORDER BY key";
+
+/// A run in its stored shape, validated before anything is written.
+struct RunRow<'a> {
+    run: &'a JobRun,
+    scheduled_for: Option<i64>,
+    started_at: i64,
+    finished_at: Option<i64>,
+}
+
+impl Store {
+    /// Inserts or replaces `runs` (keyed by job and run id) in one transaction; returns how
+    /// many distinct runs were written. Nothing is written if any run is invalid (an empty job
+    /// or id, a fractional second). Of duplicate keys, the last one wins.
+    pub async fn upsert_job_runs(&self, runs: &[JobRun]) -> Result<usize, StoreError> {
+        const ACTION: &str = "writing job runs";
+        let rows = encode_runs(runs)?;
+        let backend = self.backend();
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin().await.map_err(StoreError::query(ACTION))?;
+            for batch in rows.chunks(BATCH_ROWS) {
+                let mut query = sqlx::query(AssertSqlSafe(upsert_runs_sql(batch.len(), backend)));
+                for row in batch {
+                    query = query
+                        .bind(row.run.job.as_str())
+                        .bind(row.run.id.as_str())
+                        .bind(row.scheduled_for)
+                        .bind(row.started_at)
+                        .bind(row.finished_at)
+                        .bind(row.run.status.as_str())
+                        .bind(row.run.exit_code)
+                        .bind(row.run.ticket.as_deref());
+                }
+                query
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::query(ACTION))?;
+            }
+            tx.commit().await.map_err(StoreError::query(ACTION))?;
+        });
+        Ok(rows.len())
+    }
+
+    /// Calls `each` with every run that started in `[from, to)`, ordered by job, then run id
+    /// (bytewise), reading a page at a time.
+    pub async fn each_job_run(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        mut each: impl FnMut(JobRun),
+    ) -> Result<u64, StoreError> {
+        const ACTION: &str = "reading job runs";
+        let (mut job, mut id) = (String::new(), String::new());
+        let mut count = 0u64;
+        loop {
+            let page: Vec<JobRun> = with_pool!(self, |pool| {
+                sqlx::query(SELECT_RUNS)
+                    .bind(job.as_str())
+                    .bind(id.as_str())
+                    .bind(ceil_seconds(from))
+                    .bind(ceil_seconds(to))
+                    .bind(PAGE_ROWS)
+                    .fetch_all(pool)
+                    .await
+                    .map_err(StoreError::query(ACTION))?
+                    .iter()
+                    .map(decode_run)
+                    .collect::<Result<_, _>>()?
+            });
+            let Some(last) = page.last() else {
+                return Ok(count);
+            };
+            (job, id) = (last.job.clone(), last.id.clone());
+            let full = page.len() as i64 == PAGE_ROWS;
+            count += page.len() as u64;
+            page.into_iter().for_each(&mut each);
+            if !full {
+                return Ok(count);
+            }
+        }
+    }
+
+    /// Inserts or replaces incidents (keyed by key) in one transaction.
+    pub async fn upsert_incidents(&self, incidents: &[Incident]) -> Result<usize, StoreError> {
+        const ACTION: &str = "writing incidents";
+        let mut unique = BTreeMap::new();
+        for incident in incidents {
+            if incident.key.is_empty() {
+                return Err(StoreError::invalid("incident", "the key is empty"));
+            }
+            let created = to_seconds(incident.created_at, "incident creation time")?;
+            let resolved = incident
+                .resolved_at
+                .map(|t| to_seconds(t, "incident resolution time"))
+                .transpose()?;
+            unique.insert(incident.key.as_str(), (incident, created, resolved));
+        }
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin().await.map_err(StoreError::query(ACTION))?;
+            for (incident, created, resolved) in unique.values() {
+                sqlx::query(UPSERT_INCIDENT)
+                    .bind(incident.key.as_str())
+                    .bind(incident.job.as_deref())
+                    .bind(*created)
+                    .bind(*resolved)
+                    .bind(incident.status.as_deref())
+                    .bind(incident.summary.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::query(ACTION))?;
+            }
+            tx.commit().await.map_err(StoreError::query(ACTION))?;
+        });
+        Ok(unique.len())
+    }
+
+    /// Every incident, ordered by key (bytewise).
+    pub async fn incidents(&self) -> Result<Vec<Incident>, StoreError> {
+        const ACTION: &str = "reading incidents";
+        with_pool!(self, |pool| {
+            sqlx::query(SELECT_INCIDENTS)
+                .fetch_all(pool)
+                .await
+                .map_err(StoreError::query(ACTION))?
+                .iter()
+                .map(decode_incident)
+                .collect()
+        })
+    }
+}
+
+fn encode_runs(runs: &[JobRun]) -> Result<Vec<RunRow<'_>>, StoreError> {
+    let mut unique = BTreeMap::new();
+    for run in runs {
+        unique.insert((run.job.as_str(), run.id.as_str()), run);
+    }
+    unique
+        .into_values()
+        .map(|run| {
+            if run.job.is_empty() || run.id.is_empty() {
+                return Err(StoreError::invalid(
+                    "job run",
+                    format!("empty job or run id (job `{}`, id `{}`)", run.job, run.id),
+                ));
+            }
+            Ok(RunRow {
+                run,
+                scheduled_for: run
+                    .scheduled_for
+                    .map(|t| to_seconds(t, "run scheduled time"))
+                    .transpose()?,
+                started_at: to_seconds(run.started_at, "run start time")?,
+                finished_at: run
+                    .finished_at
+                    .map(|t| to_seconds(t, "run finish time"))
+                    .transpose()?,
+            })
+        })
+        .collect()
+}
+
+fn upsert_runs_sql(rows: usize, backend: Backend) -> String {
+    let width = RUN_COLUMNS.len();
+    let placeholder = |i: usize| match backend {
+        Backend::Postgres => format!("${i}"),
+        Backend::Sqlite => "?".to_string(),
+    };
+    let tuples: Vec<String> = (0..rows)
+        .map(|row| {
+            let params: Vec<String> = (1..=width).map(|i| placeholder(row * width + i)).collect();
+            format!("({})", params.join(", "))
+        })
+        .collect();
+    let updates: Vec<String> = RUN_COLUMNS[2..]
+        .iter()
+        .map(|column| format!("{column} = excluded.{column}"))
+        .collect();
+    format!(
+        "INSERT INTO job_runs ({}) VALUES {} ON CONFLICT (job, run_id) DO UPDATE SET {}",
+        RUN_COLUMNS.join(", "),
+        tuples.join(", "),
+        updates.join(", ")
+    )
+}
+
+fn decode_run<R: Columns>(row: &R) -> Result<JobRun, StoreError> {
+    let status = match row.text("status")?.as_str() {
+        "succeeded" => RunStatus::Succeeded,
+        "failed" => RunStatus::Failed,
+        "running" => RunStatus::Running,
+        "skipped" => RunStatus::Skipped,
+        other => {
+            return Err(StoreError::corrupt(
+                "status",
+                format!("unknown status `{other}`"),
+            ));
+        }
+    };
+    Ok(JobRun {
+        job: row.text("job")?,
+        id: row.text("run_id")?,
+        scheduled_for: opt_from_seconds(row.opt_int("scheduled_for")?, "scheduled_for")?,
+        started_at: from_seconds(row.int("started_at")?, "started_at")?,
+        finished_at: opt_from_seconds(row.opt_int("finished_at")?, "finished_at")?,
+        status,
+        exit_code: row.opt_int("exit_code")?,
+        ticket: row.opt_text("ticket")?,
+    })
+}
+
+fn decode_incident<R: Columns>(row: &R) -> Result<Incident, StoreError> {
+    Ok(Incident {
+        key: row.text("key")?,
+        job: row.opt_text("job")?,
+        created_at: from_seconds(row.int("created_at")?, "created_at")?,
+        resolved_at: opt_from_seconds(row.opt_int("resolved_at")?, "resolved_at")?,
+        status: row.opt_text("status")?,
+        summary: row.text("summary")?,
+    })
+}
