@@ -33,6 +33,13 @@ pub struct CheckArgs {
     /// Sign the packet with this ed25519 key (from `itgc evidence keygen`).
     #[arg(long, value_name = "KEYFILE", requires = "packet")]
     pub sign: Option<PathBuf>,
+    /// Also draw each control's audit sample into the packet (`results/samples/`), seeded by
+    /// the packet's populations and results so it cannot be cherry-picked.
+    #[arg(long, requires = "packet")]
+    pub sample: bool,
+    /// Stratify the packet's samples by system or owner.
+    #[arg(long, value_enum, requires = "sample")]
+    pub stratify: Option<crate::sample::Stratify>,
 }
 
 pub fn run(args: &CheckArgs, config: &Config, ui: &Ui) -> Exit {
@@ -64,6 +71,9 @@ fn check(args: &CheckArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
             run_at: super::now(),
             controls_commit: packet::controls_commit(&config.controls),
             sign: args.sign.as_deref(),
+            sample: args.sample.then_some(super::sample::Sampling {
+                stratify: args.stratify,
+            }),
         };
         let (root, recorded) = packet::write(out, &input)?;
         warn_if_redaction_changed(&results, &recorded, ui);

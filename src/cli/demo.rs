@@ -106,6 +106,8 @@ fn packet(
         run_at: now(),
         controls_commit: None,
         sign: Some(&key_path),
+        // The demo packet shows an auditor's sample per control, re-drawn by verify --reperform.
+        sample: Some(super::sample::Sampling { stratify: None }),
     };
     let dir = out.join("packet");
     let (root, results) = super::packet::write(&dir, &input)?;

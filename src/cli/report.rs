@@ -75,16 +75,16 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
 }
 
 /// A verified packet's manifest and results.
-struct Loaded {
-    path: PathBuf,
-    manifest: Manifest,
-    results: Results,
+pub(super) struct Loaded {
+    pub path: PathBuf,
+    pub manifest: Manifest,
+    pub results: Results,
 }
 
 /// Verifies the packet (hashes, root, chain form, signature form; no re-performance), then
 /// reads its results, checking their bytes against the manifest once more: the packet could
 /// change between verification and reading.
-fn load(packet: &Path) -> Result<Loaded, Failure> {
+pub(super) fn load(packet: &Path) -> Result<Loaded, Failure> {
     let report = verify(packet, &VerifyOptions::default());
     if !report.ok() {
         let problems: Vec<String> = report.problems.iter().map(|p| format!("  {p}")).collect();
@@ -126,7 +126,7 @@ fn changed(packet: &Path, path: &str, why: &str) -> Failure {
 
 /// Reads one file of a directory or tar packet. (The evidence module keeps its reader
 /// private; this is the few lines of it a report needs.)
-fn member(packet: &Path, path: &str) -> Result<Vec<u8>, Failure> {
+pub(super) fn member(packet: &Path, path: &str) -> Result<Vec<u8>, Failure> {
     let read = if packet.is_dir() {
         std::fs::read(packet.join(path))
     } else {
