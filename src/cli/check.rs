@@ -15,6 +15,7 @@ use crate::report::{self, Format};
 use crate::store::Store;
 
 #[derive(Debug, Args)]
+#[command(after_help = DRIFT_HELP)]
 pub struct CheckArgs {
     /// The audit period: `2026-Q3`, `2026-07`, `2026` or `2026-07-01..2026-09-30`.
     #[arg(long)]
@@ -42,6 +43,14 @@ pub struct CheckArgs {
     pub stratify: Option<crate::sample::Stratify>,
 }
 
+const DRIFT_HELP: &str = "\
+Every check records each control's population fingerprint and the scope in the store, and
+warns about drift against earlier runs: a control testing under half its median of the last
+4 comparable periods (at least 2 of them, median at least 10), an in-scope branch with no
+commits after commits in those periods, a system or repo in the previous run's scope and not
+in this one. Drift is also in the JSON output (`drift`). It never changes the exit status,
+which is the re-performable conclusion about the items tested.";
+
 pub fn run(args: &CheckArgs, config: &Config, ui: &Ui) -> Exit {
     match check(args, config, ui) {
         Ok(exit) => exit,
@@ -61,6 +70,8 @@ fn check(args: &CheckArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
     }
     let snapshot = super::runtime()?.block_on(snapshot(config, catalog, &period))?;
     let mut results = evaluate::evaluate(catalog, &snapshot, &args.controls);
+    // Recorded for the next run and compared with the earlier ones; never changes the exit.
+    let drift = super::drift::guard(config, catalog, &period, &snapshot, &results, ui);
     if let Some(out) = &args.packet {
         let input = packet::PacketInput {
             controls: &inputs.controls,
@@ -81,7 +92,10 @@ fn check(args: &CheckArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
         ui.note(format!("packet {} written, root {root}", out.display()));
     }
     let color = ui.color && args.output.is_none() && args.format == Format::Human;
-    let text = report::render(args.format, &results, color);
+    let text = match args.format {
+        Format::Json => report::json::render_with_drift(&results, &drift),
+        format => report::render(format, &results, color),
+    };
     write(args.output.as_ref(), &text)?;
     Ok(exit_for(&results))
 }

@@ -13,6 +13,7 @@ mod completions;
 mod config;
 mod demo;
 mod diff;
+mod drift;
 mod evidence;
 mod gate;
 mod import;

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod change;
 pub mod diff;
+pub mod drift;
 pub mod jobs;
 pub mod load;
 

@@ -39,6 +39,7 @@ mod commits;
 mod connect;
 mod cursors;
 mod error;
+mod fingerprints;
 mod imports;
 mod members;
 mod pull_requests;
@@ -49,6 +50,7 @@ mod url;
 
 pub use cursors::Cursor;
 pub use error::StoreError;
+pub use fingerprints::{PopulationRecord, StoredFingerprint};
 pub use imports::{ImportId, ImportOutcome};
 pub use runs::{NewRun, Run, RunId};
 
