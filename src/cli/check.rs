@@ -146,7 +146,12 @@ pub async fn snapshot(
         .await
         .map_err(|e| (Exit::Incomplete, format!("store: {e}")));
     store.close().await;
-    snapshot
+    let mut snapshot = snapshot?;
+    // The meta-control: the catalogue's own repository must be in scope.
+    let dirs = [config.controls.as_path(), config.policies.as_path()];
+    let undeclared = crate::population::catalogue::undeclared(catalog, &config.root, &dirs);
+    snapshot.gaps.extend(undeclared);
+    Ok(snapshot)
 }
 
 fn write(output: Option<&PathBuf>, text: &str) -> Result<(), Failure> {

@@ -3,6 +3,7 @@
 //! changed.
 
 pub mod access;
+pub mod catalogue;
 pub mod change;
 pub mod diff;
 pub mod drift;
