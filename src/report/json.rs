@@ -18,10 +18,20 @@ pub struct CheckOutput<'a> {
     pub conclusion: &'static str,
     pub totals: Totals,
     pub controls: Vec<ControlOutput<'a>>,
+    /// The results grouped by the owner each item is routed to, by owner name.
+    pub owners: Vec<OwnerOutput>,
     /// Drift against earlier runs (`check` only; absent when there is none). Informational:
     /// it does not change `conclusion`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub drift: Vec<DriftOutput<'a>>,
+}
+
+/// One owner's share of the results.
+#[derive(Debug, Serialize)]
+pub struct OwnerOutput {
+    pub owner: String,
+    #[serde(flatten)]
+    pub counts: super::owners::Counts,
 }
 
 /// One drift warning: its kind and details, and the sentence `check` prints.
@@ -115,6 +125,10 @@ pub fn output(results: &Results) -> CheckOutput<'_> {
         conclusion: results.conclusion().as_str(),
         totals: totals(results.tally()),
         controls: results.controls.iter().map(control).collect(),
+        owners: super::owners::by_owner(results)
+            .into_iter()
+            .map(|(owner, counts)| OwnerOutput { owner, counts })
+            .collect(),
         drift: Vec::new(),
     }
 }
