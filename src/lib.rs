@@ -15,5 +15,6 @@ pub mod model;
 pub mod period;
 pub mod population;
 pub mod report;
+pub mod sample;
 pub mod source;
 pub mod store;

@@ -8,7 +8,9 @@
 mod common;
 
 use itgc::facts::{Commit, Import, Signature};
-use itgc::store::{Backend, ImportOutcome, NewRun, Store, StoreError};
+use itgc::store::{
+    Backend, ImportOutcome, NewRun, PopulationRecord, Store, StoreError, StoredFingerprint,
+};
 use jiff::Timestamp;
 
 fn at(seconds: i64) -> Timestamp {
@@ -501,6 +503,8 @@ async fn sqlite_creates_file_and_parents_in_wal_mode() {
             "incidents",
             "job_runs",
             "org_members",
+            "population_fingerprints",
+            "population_records",
             "pull_requests",
             "runs",
             "tickets"
@@ -520,6 +524,70 @@ async fn sqlite_directory_that_cannot_be_created_is_an_error() {
     assert!(matches!(err, StoreError::CreateDir { .. }), "{err:?}");
 }
 
+// ----- population records ----------------------------------------------------------------------
+
+fn population(
+    period: &str,
+    start: i64,
+    end: i64,
+    recorded: i64,
+    counts: &[(&str, u64)],
+) -> PopulationRecord {
+    PopulationRecord {
+        period: period.to_string(),
+        period_start: at(start),
+        period_end: at(end),
+        recorded_at: at(recorded),
+        scope: format!("{{\"period\":\"{period}\"}}"),
+        fingerprints: counts
+            .iter()
+            .map(|(control, n)| StoredFingerprint {
+                control: control.to_string(),
+                kind: "changes".into(),
+                items: *n,
+                tested: n / 2,
+                sha256: "ab".repeat(32),
+            })
+            .collect(),
+    }
+}
+
+/// History is the latest record of each earlier period, newest period first; a period
+/// checked twice counts once (its last run), and the current or a later period never.
+async fn population_history_is_the_last_run_of_each_earlier_period(store: &Store) {
+    assert_eq!(store.latest_population_record().await.unwrap(), None);
+    let month = 30 * 86_400;
+    let july = population("2026-07", 0, month, 10, &[("CM-01", 18), ("CM-05", 2)]);
+    let july_again = population("2026-07", 0, month, 20, &[("CM-01", 17)]);
+    let august = population("2026-08", month, 2 * month, 30, &[("CM-01", 16)]);
+    let september = population("2026-09", 2 * month, 3 * month, 40, &[]);
+    for record in [&july, &august, &july_again, &september] {
+        store.record_populations(record).await.unwrap();
+    }
+    let history = store.population_history(at(2 * month), 10).await.unwrap();
+    assert_eq!(history, vec![august.clone(), july_again.clone()]);
+    assert_eq!(history[1].fingerprints[0].tested, 8);
+    let limited = store.population_history(at(3 * month), 1).await.unwrap();
+    assert_eq!(limited, vec![september.clone()]);
+    assert_eq!(
+        store.latest_population_record().await.unwrap(),
+        Some(september)
+    );
+}
+
+async fn invalid_population_records_write_nothing(store: &Store) {
+    let mut twice = population("2026-07", 0, 100, 10, &[("CM-01", 4), ("CM-01", 5)]);
+    let err = store.record_populations(&twice).await.unwrap_err();
+    assert!(err.to_string().contains("CM-01 is recorded twice"), "{err}");
+    twice.fingerprints.pop();
+    twice.period_end = at(0);
+    assert!(store.record_populations(&twice).await.is_err());
+    let mut bad_hash = population("2026-07", 0, 100, 10, &[("CM-01", 4)]);
+    bad_hash.fingerprints[0].sha256 = "00".into();
+    assert!(store.record_populations(&bad_hash).await.is_err());
+    assert_eq!(store.latest_population_record().await.unwrap(), None);
+}
+
 common::suite! {
     store: [
         commits_round_trip_exactly,
@@ -532,6 +600,8 @@ common::suite! {
         invalid_imports_are_refused,
         cursors_are_set_and_overwritten,
         runs_begin_and_finish_once,
+        population_history_is_the_last_run_of_each_earlier_period,
+        invalid_population_records_write_nothing,
     ],
     url: [
         reopening_keeps_schema_and_data,

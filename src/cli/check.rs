@@ -16,6 +16,7 @@ use crate::report::{self, Format};
 use crate::store::Store;
 
 #[derive(Debug, Args)]
+#[command(after_help = DRIFT_HELP)]
 pub struct CheckArgs {
     /// The audit period: `2026-Q3`, `2026-07`, `2026` or `2026-07-01..2026-09-30`.
     #[arg(long)]
@@ -38,7 +39,22 @@ pub struct CheckArgs {
     /// root becomes this packet's `previous_root`, chaining the periods.
     #[arg(long, value_name = "PACKET", requires = "packet")]
     pub previous: Option<PathBuf>,
+    /// Also draw each control's audit sample into the packet (`results/samples/`), seeded by
+    /// the packet's populations and results so it cannot be cherry-picked.
+    #[arg(long, requires = "packet")]
+    pub sample: bool,
+    /// Stratify the packet's samples by system or owner.
+    #[arg(long, value_enum, requires = "sample")]
+    pub stratify: Option<crate::sample::Stratify>,
 }
+
+const DRIFT_HELP: &str = "\
+Every check records each control's population fingerprint and the scope in the store, and
+warns about drift against earlier runs: a control testing under half its median of the last
+4 comparable periods (at least 2 of them, median at least 10), an in-scope branch with no
+commits after commits in those periods, a system or repo in the previous run's scope and not
+in this one. Drift is also in the JSON output (`drift`). It never changes the exit status,
+which is the re-performable conclusion about the items tested.";
 
 pub fn run(args: &CheckArgs, config: &Config, ui: &Ui) -> Exit {
     match check(args, config, ui) {
@@ -63,6 +79,8 @@ fn check(args: &CheckArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
     };
     let (snapshot, provenance) = super::runtime()?.block_on(snapshot(config, catalog, &period))?;
     let mut results = evaluate::evaluate(catalog, &snapshot, &args.controls);
+    // Recorded for the next run and compared with the earlier ones; never changes the exit.
+    let drift = super::drift::guard(config, catalog, &period, &snapshot, &results, ui);
     if let Some(out) = &args.packet {
         let input = packet::PacketInput {
             controls: &inputs.controls,
@@ -75,6 +93,9 @@ fn check(args: &CheckArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
             sign: args.sign.as_deref(),
             provenance: &provenance,
             previous_root,
+            sample: args.sample.then_some(super::sample::Sampling {
+                stratify: args.stratify,
+            }),
         };
         let (root, recorded) = packet::write(out, &input)?;
         warn_if_redaction_changed(&results, &recorded, ui);
@@ -82,7 +103,10 @@ fn check(args: &CheckArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
         ui.note(format!("packet {} written, root {root}", out.display()));
     }
     let color = ui.color && args.output.is_none() && args.format == Format::Human;
-    let text = report::render(args.format, &results, color);
+    let text = match args.format {
+        Format::Json => report::json::render_with_drift(&results, &drift),
+        format => report::render(format, &results, color),
+    };
     write(args.output.as_ref(), &text)?;
     Ok(exit_for(&results))
 }
@@ -139,7 +163,12 @@ pub async fn snapshot(
         .await
         .map_err(|e: crate::store::StoreError| (Exit::Incomplete, format!("store: {e}")));
     store.close().await;
-    found
+    let (mut snapshot, provenance) = found?;
+    // The meta-control: the catalogue's own repository must be in scope.
+    let dirs = [config.controls.as_path(), config.policies.as_path()];
+    let undeclared = crate::population::catalogue::undeclared(catalog, &config.root, &dirs);
+    snapshot.gaps.extend(undeclared);
+    Ok((snapshot, provenance))
 }
 
 fn write(output: Option<&PathBuf>, text: &str) -> Result<(), Failure> {

@@ -110,6 +110,8 @@ fn packet(
         sign: Some(&key_path),
         provenance,
         previous_root: None,
+        // The demo packet shows an auditor's sample per control, re-drawn by verify --reperform.
+        sample: Some(super::sample::Sampling { stratify: None }),
     };
     let dir = out.join("packet");
     let (root, results) = super::packet::write(&dir, &input)?;

@@ -14,7 +14,6 @@ use git2::{ObjectType, Repository, Tree};
 use super::{Config, Ui};
 use crate::evaluate::{self, Results};
 use crate::exit::Exit;
-use crate::model::control::PopulationKind;
 use crate::model::document::{MAX_FILE_BYTES, too_large};
 use crate::model::{self, Catalog, SourceFile};
 use crate::period::Period;
@@ -63,13 +62,10 @@ fn diff(args: &DiffArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
     let new = super::validate::load_catalog(config, ui).map_err(|e| (e, String::new()))?;
     let old = catalog_at(config, &args.base, ui)?;
     let period = super::check::parse_period(&args.period, &new.catalog, config)?;
-    let (compared, not_compared) = split_by_kind(&old, &new.catalog);
-    let (before, after) = super::runtime()?.block_on(evaluate_both(
-        config,
-        &period,
-        (&old, &new.catalog),
-        &compared,
-    ))?;
+    let every = control_ids(&old, &new.catalog);
+    let (before, after) =
+        super::runtime()?.block_on(evaluate_both(config, &period, (&old, &new.catalog), &every))?;
+    let (before, after, not_compared) = drop_unbuilt(before, after);
     let approvals: Vec<_> = new
         .catalog
         .policies
@@ -98,25 +94,55 @@ fn exit_for(verdict: Verdict) -> Exit {
     }
 }
 
-/// Control ids on either side whose populations this version builds, and those it does not
-/// (evaluating those would only report "not built" gaps on both sides and prove nothing).
-fn split_by_kind(old: &Catalog, new: &Catalog) -> (Vec<String>, Vec<String>) {
-    let mut built = Vec::new();
-    let mut not_built = Vec::new();
-    for c in old.controls.iter().chain(&new.controls).map(|c| &c.value) {
-        let list = if c.population.kind == PopulationKind::Changes {
-            &mut built
-        } else {
-            &mut not_built
-        };
-        list.push(c.id.clone());
+/// Every control id on either side, sorted.
+fn control_ids(old: &Catalog, new: &Catalog) -> Vec<String> {
+    let mut ids: Vec<String> = old
+        .controls
+        .iter()
+        .chain(&new.controls)
+        .map(|c| c.value.id.clone())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+/// What evaluation says of a population kind this version does not build yet (the access and
+/// job stubs): comparing those would only show the same gap on both sides and prove nothing.
+const NOT_BUILT: &str = "is not built by this version of itgc";
+
+/// Removes the controls whose population is not built on either side and returns their ids.
+/// Everything else is compared whatever its kind: the comparison is of items by id.
+fn drop_unbuilt(mut before: Results, mut after: Results) -> (Results, Results, Vec<String>) {
+    let unbuilt = |r: &crate::evaluate::ControlResult| {
+        r.items.is_empty() && r.gaps.iter().any(|g| g.contains(NOT_BUILT))
+    };
+    let mut ids: Vec<String> = Vec::new();
+    for id in control_ids_of(&before, &after) {
+        let sides: Vec<_> = [&before, &after]
+            .iter()
+            .filter_map(|r| r.controls.iter().find(|c| c.control == id))
+            .collect();
+        if sides.iter().all(|c| unbuilt(c)) {
+            ids.push(id);
+        }
     }
-    for list in [&mut built, &mut not_built] {
-        list.sort();
-        list.dedup();
+    for results in [&mut before, &mut after] {
+        results.controls.retain(|c| !ids.contains(&c.control));
     }
-    not_built.retain(|id| !built.contains(id));
-    (built, not_built)
+    (before, after, ids)
+}
+
+fn control_ids_of(a: &Results, b: &Results) -> Vec<String> {
+    let mut ids: Vec<String> = a
+        .controls
+        .iter()
+        .chain(&b.controls)
+        .map(|c| c.control.clone())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
 }
 
 /// Each catalogue on a snapshot built with its own scope from one store: a repo or branch
@@ -313,4 +339,56 @@ fn in_repo(repo: &Repository, dir: &Path) -> Result<PathBuf, Failure> {
     dir.strip_prefix(&workdir)
         .map(Path::to_path_buf)
         .map_err(|_| outside())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evaluate::ControlResult;
+    use crate::population::Fingerprint;
+
+    fn control(id: &str, gap: Option<&str>) -> ControlResult {
+        ControlResult {
+            control: id.into(),
+            title: id.into(),
+            severity: "high".into(),
+            owner: "eng".into(),
+            population: Fingerprint::of("accounts", []),
+            items: Vec::new(),
+            gaps: gap.map(str::to_string).into_iter().collect(),
+        }
+    }
+
+    fn results(controls: Vec<ControlResult>) -> Results {
+        Results {
+            period: "2026-Q3".into(),
+            controls,
+        }
+    }
+
+    #[test]
+    fn only_populations_unbuilt_on_every_side_are_left_out() {
+        let stub = Some("the accounts population is not built by this version of itgc yet");
+        let before = results(vec![
+            control("CM-01", None),
+            control("LA-01", stub),
+            control("LA-02", stub),
+        ]);
+        // LA-02 is built now (no gap): its items are compared like any other kind's.
+        let after = results(vec![
+            control("CM-01", None),
+            control("LA-01", stub),
+            control("LA-02", None),
+        ]);
+        let (before, after, left_out) = drop_unbuilt(before, after);
+        assert_eq!(left_out, ["LA-01"]);
+        let ids = |r: &Results| {
+            r.controls
+                .iter()
+                .map(|c| c.control.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&before), ["CM-01", "LA-02"]);
+        assert_eq!(ids(&after), ["CM-01", "LA-02"]);
+    }
 }

@@ -13,12 +13,14 @@ mod completions;
 mod config;
 mod demo;
 mod diff;
+mod drift;
 mod evidence;
 mod gate;
 mod import;
 mod init;
 mod packet;
 mod report;
+mod sample;
 mod sync;
 mod validate;
 
@@ -83,6 +85,9 @@ pub enum Command {
     /// Compare controls and policies at a git revision with the current ones on the same stored
     /// data: items entering or leaving each population; exit 1 on an unapproved shrink.
     Diff(diff::DiffArgs),
+    /// Draw a reproducible audit sample of a control's population (sizes by frequency and
+    /// severity; seeded from a packet's root or the population's fingerprint).
+    Sample(sample::SampleArgs),
     /// Build a demo organisation (git repo + exports), validate, load it into the store.
     Demo(demo::DemoArgs),
     /// Evidence packets: make a signing key, verify a packet.
@@ -173,6 +178,7 @@ fn run(command: Command, config: &Config, ui: &Ui) -> Exit {
         Command::Check(args) => check::run(&args, config, ui),
         Command::Gate(args) => gate::run(&args, config, ui),
         Command::Diff(args) => diff::run(&args, config, ui),
+        Command::Sample(args) => sample::run(&args, config, ui),
         Command::Completions(args) => completions::completions(&args),
         Command::Man => completions::man(),
     }

@@ -52,6 +52,9 @@ struct Meta {
     #[serde(default)]
     has_identities: bool,
     gaps: Vec<Gap>,
+    /// Present when the packet holds samples (`check --sample`): re-performance re-draws them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sampling: Option<super::sample::Sampling>,
 }
 
 /// Everything a packet is made from.
@@ -68,6 +71,8 @@ pub struct PacketInput<'a> {
     pub provenance: &'a Provenance,
     /// The root of the previous packet of the same scope, already verified by the caller.
     pub previous_root: Option<Digest>,
+    /// Draw each control's sample into `results/samples/` (seeded by the packet's results).
+    pub sample: Option<super::sample::Sampling>,
 }
 
 /// Writes the packet to `out` (a directory, or a `.tar` file) and returns its root and the
@@ -84,6 +89,9 @@ pub fn write(out: &Path, input: &PacketInput<'_>) -> Result<(String, Results), F
     add_provenance(&mut builder, input.provenance)?;
     let results = evaluate::evaluate(input.catalog, &redacted, input.only);
     add_results(&mut builder, &results)?;
+    if let Some(sampling) = &input.sample {
+        super::sample::add_samples(&mut builder, input.catalog, &results, sampling)?;
+    }
     if let Some(path) = input.sign {
         let key = evidence::sign::read_signing_key(path).map_err(|e| usage(e.to_string()))?;
         builder.sign_with(key);
@@ -204,6 +212,7 @@ fn add_snapshot(builder: &mut PacketBuilder, input: &PacketInput<'_>) -> Result<
         has_jobs: s.jobs.is_some(),
         has_identities: !identities.is_empty(),
         gaps: s.gaps.clone(),
+        sampling: input.sample.clone(),
     };
     let mut files: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
     files.insert(CHANGES, jsonl(&s.changes)?);
@@ -451,7 +460,13 @@ impl Reperform for CheckReperform {
         let results = evaluate::evaluate(&catalog, &snapshot, &meta.controls);
         let bytes = evidence::to_canonical(&results)
             .map_err(|e| ReperformError::Failed(format!("cannot serialise results: {e}")))?;
-        Ok(BTreeMap::from([(RESULTS.to_string(), bytes)]))
+        let mut out = BTreeMap::from([(RESULTS.to_string(), bytes)]);
+        if let Some(sampling) = &meta.sampling {
+            let drawn = super::sample::samples(&catalog, &results, &manifest.files, sampling)
+                .map_err(ReperformError::Failed)?;
+            out.extend(drawn);
+        }
+        Ok(out)
     }
 }
 

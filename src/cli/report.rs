@@ -33,6 +33,10 @@ pub struct ReportArgs {
     /// Earlier packets, for the HTML trend chart (any order: sorted by run time).
     #[arg(long, value_name = "PACKET", num_args = 1..)]
     pub trend: Vec<PathBuf>,
+    /// Roll deviations up by owner across this packet and the --trend packets (one column
+    /// per period): which teams carry the deviations. Markdown or JSON.
+    #[arg(long)]
+    pub owners: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -56,6 +60,7 @@ pub fn run(args: &ReportArgs, ui: &Ui) -> Exit {
 fn report(args: &ReportArgs) -> Result<(), Failure> {
     let packet = load(&args.packet)?;
     let text = match args.format {
+        _ if args.owners => owners(packet, args)?,
         ReportFormat::Html => {
             let trend = trend(&args.trend)?;
             html::render(&packet.results, &trend).map_err(|e| (Exit::Usage, e.to_string()))?
@@ -75,16 +80,16 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
 }
 
 /// A verified packet's manifest and results.
-struct Loaded {
-    path: PathBuf,
-    manifest: Manifest,
-    results: Results,
+pub(super) struct Loaded {
+    pub path: PathBuf,
+    pub manifest: Manifest,
+    pub results: Results,
 }
 
 /// Verifies the packet (hashes, root, chain form, signature form; no re-performance), then
 /// reads its results, checking their bytes against the manifest once more: the packet could
 /// change between verification and reading.
-fn load(packet: &Path) -> Result<Loaded, Failure> {
+pub(super) fn load(packet: &Path) -> Result<Loaded, Failure> {
     let report = verify(packet, &VerifyOptions::default());
     if !report.ok() {
         let problems: Vec<String> = report.problems.iter().map(|p| format!("  {p}")).collect();
@@ -126,7 +131,7 @@ fn changed(packet: &Path, path: &str, why: &str) -> Failure {
 
 /// Reads one file of a directory or tar packet. (The evidence module keeps its reader
 /// private; this is the few lines of it a report needs.)
-fn member(packet: &Path, path: &str) -> Result<Vec<u8>, Failure> {
+pub(super) fn member(packet: &Path, path: &str) -> Result<Vec<u8>, Failure> {
     let read = if packet.is_dir() {
         std::fs::read(packet.join(path))
     } else {
@@ -149,6 +154,26 @@ fn tar_member(packet: &Path, path: &str) -> std::io::Result<Vec<u8>> {
         }
     }
     Err(std::io::ErrorKind::NotFound.into())
+}
+
+/// The owner roll-up over the packet and the --trend packets, oldest run first.
+fn owners(packet: Loaded, args: &ReportArgs) -> Result<String, Failure> {
+    let mut packets = vec![(run_at(&packet)?, packet)];
+    for path in &args.trend {
+        let loaded = load(path)?;
+        packets.push((run_at(&loaded)?, loaded));
+    }
+    packets.sort_by_key(|(at, _)| *at);
+    let runs: Vec<&Results> = packets.iter().map(|(_, p)| &p.results).collect();
+    let rollup = crate::report::owners::rollup(&runs);
+    match args.format {
+        ReportFormat::Markdown => Ok(crate::report::owners::markdown(&rollup)),
+        ReportFormat::Json => Ok(crate::report::owners::json(&rollup)),
+        ReportFormat::Html | ReportFormat::Oscal => Err((
+            Exit::Usage,
+            "--owners renders --format markdown or json".to_string(),
+        )),
+    }
 }
 
 /// Each earlier packet's totals, oldest run first; each is verified like the main packet.

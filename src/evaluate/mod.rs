@@ -4,6 +4,7 @@
 pub mod access;
 pub mod change;
 pub mod codeowners;
+pub mod completeness;
 pub mod expr;
 pub mod jobs;
 pub mod people;
@@ -87,9 +88,15 @@ pub fn evaluate(catalog: &Catalog, snapshot: &Snapshot, only: &[String]) -> Resu
         linked: &linked,
         ..base
     };
+    let mut results: Vec<ControlResult> = controls.into_iter().map(|c| run.control(c)).collect();
+    // A full run also classifies every in-scope item (fail closed on the unclassified).
+    if only.is_empty() {
+        results.push(completeness::result(catalog, snapshot, &policy, &results));
+        results.sort_by(|a, b| a.control.cmp(&b.control));
+    }
     Results {
         period: snapshot.period.clone(),
-        controls: controls.into_iter().map(|c| run.control(c)).collect(),
+        controls: results,
     }
 }
 

@@ -485,3 +485,159 @@ fn owners_follow_the_most_specific_route() {
     assert_eq!(items[0].owner.as_deref(), Some("platform"));
     assert_eq!(items[1].owner.as_deref(), Some("eng"));
 }
+
+// ----- POP-00: population completeness ---------------------------------------------------------
+
+/// The test policy minus its exception (which names a control these tests do not load).
+fn policy_without_exceptions() -> &'static str {
+    POLICY.split("exceptions:").next().unwrap_or(POLICY)
+}
+
+/// A full run over three changes: one only in CM-05's population (infra paths), one tested by
+/// nobody, one excluded by policy.
+fn completeness(exclusions: &str) -> ControlResult {
+    let controls = [SourceFile {
+        name: "CM-05.yaml".into(),
+        bytes: control(
+            "CM-05",
+            "  - kind: pr-required\n",
+            "  paths: [\"infra/**\"]\n  filter: not (\"skip\" in change.labels)\n",
+        )
+        .into_bytes(),
+    }];
+    let policies = [SourceFile {
+        name: "policy.yaml".into(),
+        bytes: format!("{}{exclusions}", policy_without_exceptions()).into_bytes(),
+    }];
+    let v = crate::model::load(&controls, &policies, jiff::civil::date(2026, 11, 1));
+    assert_eq!(v.errors(), 0, "{:#?}", v.diagnostics);
+    let catalog = v.catalog.expect("catalog");
+    let mut skipped = pr(7, "cc");
+    skipped.labels = vec!["skip".into()];
+    let snapshot = Snapshot {
+        period: "2026-Q3".into(),
+        changes: vec![
+            change(
+                commit("aa", "dev", "infra", &["infra/main.tf"]),
+                via(pr(5, "aa")),
+            ),
+            change(
+                commit("bb", "dev", "docs", &["README.md"]),
+                via(pr(6, "bb")),
+            ),
+            change(commit("cc", "dev", "infra", &["infra/x.tf"]), via(skipped)),
+        ],
+        ..Snapshot::default()
+    };
+    let results = evaluate(&catalog, &snapshot, &[]);
+    assert!(
+        evaluate(&catalog, &snapshot, &["CM-05".into()])
+            .controls
+            .iter()
+            .all(|c| c.control != completeness::CONTROL),
+        "a selection of controls cannot judge completeness"
+    );
+    results
+        .controls
+        .into_iter()
+        .find(|c| c.control == completeness::CONTROL)
+        .expect("POP-00 on a full run")
+}
+
+#[test]
+fn an_in_scope_change_no_control_tests_is_a_completeness_deviation() {
+    let pop = completeness("");
+    let outcomes: Vec<(&str, Outcome)> = pop
+        .items
+        .iter()
+        .map(|i| (&i.item[..6], i.outcome))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("api@aa", Outcome::Pass),
+            ("api@bb", Outcome::Deviation),
+            ("api@cc", Outcome::Deviation),
+        ]
+    );
+    assert_eq!(pop.conclusion(), Conclusion::Deviations);
+    assert_eq!(pop.items[0].evidence, ["population:CM-05"]);
+    let nobody = &pop.items[1].reasons[0];
+    assert_eq!(nobody.rule, "population-completeness");
+    assert!(
+        nobody
+            .message
+            .contains("in no control's changes population"),
+        "{}",
+        nobody.message
+    );
+    assert!(
+        pop.items[2].reasons[0]
+            .message
+            .contains("CM-05 hold it but their filters leave it untested"),
+        "{:?}",
+        pop.items[2].reasons
+    );
+    assert_eq!(
+        pop.items[2].owner.as_deref(),
+        Some("platform"),
+        "routed like any finding"
+    );
+}
+
+#[test]
+fn an_approved_exclusion_classifies_the_items_it_names() {
+    let exclusions = r#"
+exclusions:
+  - id: EXCL-1
+    kind: changes
+    repo: api
+    branch: main
+    reason: Documentation-only changes are outside the SOX scope.
+    approver: controller@example.com
+    approved: 2026-06-30
+  - id: EXCL-2
+    item: "api@ccccccc"
+    reason: Reverted within the hour; tested under CHG-7.
+    approver: controller@example.com
+    approved: 2026-06-30
+"#;
+    let pop = completeness(exclusions);
+    assert_eq!(pop.conclusion(), Conclusion::Effective);
+    let excluded: Vec<&str> = pop
+        .items
+        .iter()
+        .filter(|i| i.outcome == Outcome::NotApplicable)
+        .map(|i| i.reasons[0].message.as_str())
+        .collect();
+    assert_eq!(excluded.len(), 2);
+    assert!(
+        excluded[0]
+            .starts_with("excluded by EXCL-1 (approved by controller@example.com on 2026-06-30)")
+    );
+}
+
+#[test]
+fn an_exclusion_that_names_nothing_or_a_reserved_id_does_not_validate() {
+    let empty = "\nexclusions:\n  - id: EXCL-1\n    reason: Excludes everything at once.\n    approver: a@example.com\n    approved: 2026-06-30\n";
+    let policies = [SourceFile {
+        name: "policy.yaml".into(),
+        bytes: format!("{}{empty}", policy_without_exceptions()).into_bytes(),
+    }];
+    let controls = [SourceFile {
+        name: "POP-00.yaml".into(),
+        bytes: control("POP-00", "  - kind: pr-required\n", "").into_bytes(),
+    }];
+    let v = crate::model::load(&controls, &policies, jiff::civil::date(2026, 11, 1));
+    let codes: Vec<String> = v.diagnostics.iter().map(|d| d.headline()).collect();
+    assert!(
+        codes.iter().any(|c| c.contains("would exclude everything")),
+        "{codes:#?}"
+    );
+    assert!(
+        codes
+            .iter()
+            .any(|c| c.contains("built-in population completeness check")),
+        "{codes:#?}"
+    );
+}

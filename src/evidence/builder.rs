@@ -131,6 +131,12 @@ impl PacketBuilder {
         self.add_file(path, redacted)
     }
 
+    /// The manifest entries of the files added so far, in path order: lets a caller derive
+    /// a value (a sample seed) from some of them before adding more.
+    pub fn file_entries(&self) -> Vec<FileEntry> {
+        self.files.iter().map(|(p, b)| entry(p, b)).collect()
+    }
+
     /// The redactor, for callers that redact other text with the same rules and pseudonyms.
     pub fn redactor(&mut self) -> &mut Redactor {
         &mut self.redactor

@@ -47,6 +47,11 @@ pub struct PolicyFile {
     /// control's population only when one of these names the control.
     #[serde(default)]
     pub population_changes: Vec<PopulationChange>,
+    /// In-scope items no control needs to test, by decision: every in-scope item must be in
+    /// a control's tested population or covered here, or the built-in completeness check
+    /// (`POP-00`) reports it as a deviation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclusions: Vec<Exclusion>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -336,6 +341,39 @@ pub struct PopulationChange {
     /// The ticket recording the approval.
     pub ticket: String,
     /// Date the change was approved.
+    #[schemars(with = "String", extend("format" = "date"))]
+    pub approved: Date,
+}
+
+/// An approved exclusion from the populations: the in-scope items it matches need no control
+/// to test them. Matches by every field given (at least one of `item`, `system`, `repo`,
+/// `branch`); `kind` limits it to one kind of population item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Exclusion {
+    #[schemars(regex(pattern = r"^[A-Z][A-Z0-9]*-[0-9A-Z-]+$"))]
+    pub id: String,
+    /// The kind of item excluded (`changes`, `accounts`, `jobs`, …); default every kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<super::control::PopulationKind>,
+    /// One item id (e.g. `payments-api@3f2a9c1`, an account id, a job name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<String>,
+    /// Every item of this system.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
+    /// Every item of this repo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repo: Option<String>,
+    /// Every change on this branch (of `repo`, when given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    /// Why the items need no test.
+    #[schemars(length(min = 10))]
+    pub reason: String,
+    /// Who approved the exclusion (a person, by email).
+    pub approver: String,
+    /// Date the exclusion was approved.
     #[schemars(with = "String", extend("format" = "date"))]
     pub approved: Date,
 }

@@ -249,6 +249,16 @@ pub fn check(catalog: &Catalog, today: Date) -> Vec<Diagnostic> {
 fn check_control(c: &Loaded<Control>, ix: &Index, out: &mut Vec<Diagnostic>) {
     let (control, doc) = (&c.value, &c.doc);
     ix.require(Kind::Team, &control.owner, doc, "/owner", out);
+    if control.id == crate::evaluate::completeness::CONTROL {
+        out.push(doc.error_at(
+            "reserved-control-id",
+            "/id",
+            format!(
+                "`{}` is the built-in population completeness check; choose another id",
+                control.id
+            ),
+        ));
+    }
     let pop = &control.population;
     if pop.kind.domain() != control.domain {
         out.push(
@@ -383,6 +393,57 @@ fn check_policy(p: &Loaded<PolicyFile>, ix: &Index, today: Date, out: &mut Vec<D
     }
     for (i, c) in f.population_changes.iter().enumerate() {
         check_population_change(c, ix, today, doc, &format!("/population_changes/{i}"), out);
+    }
+    for (i, e) in f.exclusions.iter().enumerate() {
+        check_exclusion(e, ix, today, doc, &format!("/exclusions/{i}"), out);
+    }
+}
+
+/// An approved exclusion must say what it excludes (an empty one would classify every item),
+/// name a known system and repo, and be approved by a person on a past date.
+fn check_exclusion(
+    e: &super::policy::Exclusion,
+    ix: &Index,
+    today: Date,
+    doc: &super::document::Document,
+    at: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    if e.item.is_none() && e.system.is_none() && e.repo.is_none() && e.branch.is_none() {
+        out.push(
+            doc.error_at(
+                "malformed-exclusion",
+                at,
+                format!("exclusion `{}` names no item, system, repo or branch, so it would exclude everything", e.id),
+            )
+            .help("name what is excluded: `item`, `system`, `repo` or `branch`"),
+        );
+    }
+    if let Some(system) = &e.system {
+        ix.require(Kind::System, system, doc, &format!("{at}/system"), out);
+    }
+    if let Some(repo) = &e.repo {
+        ix.require(Kind::Repo, repo, doc, &format!("{at}/repo"), out);
+    }
+    if !e.approver.contains('@') {
+        out.push(
+            doc.error_at(
+                "malformed-exclusion",
+                &format!("{at}/approver"),
+                format!("approver `{}` is not an email address", e.approver),
+            )
+            .expected("the approver's email, e.g. controller@example.com"),
+        );
+    }
+    if e.approved > today {
+        out.push(doc.error_at(
+            "malformed-exclusion",
+            &format!("{at}/approved"),
+            format!(
+                "exclusion `{}` is approved in the future ({})",
+                e.id, e.approved
+            ),
+        ));
     }
 }
 

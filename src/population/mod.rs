@@ -3,8 +3,10 @@
 //! changed.
 
 pub mod access;
+pub mod catalogue;
 pub mod change;
 pub mod diff;
+pub mod drift;
 pub mod jobs;
 pub mod load;
 pub mod provenance;

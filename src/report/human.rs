@@ -15,6 +15,7 @@ pub fn render(results: &Results, color: bool) -> String {
     for control in &results.controls {
         summary_line(&mut out, control, color);
     }
+    owners(&mut out, results);
     for control in &results.controls {
         details(&mut out, control, color);
     }
@@ -31,6 +32,29 @@ pub fn render(results: &Results, color: bool) -> String {
         t.not_evaluated
     );
     out
+}
+
+/// The owners findings are routed to, each with what they carry.
+fn owners(out: &mut String, results: &Results) {
+    let rows: Vec<_> = super::owners::by_owner(results)
+        .into_iter()
+        .filter(|(_, c)| c.deviations + c.exceptions + c.not_evaluated > 0)
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nby owner:");
+    for (owner, c) in rows {
+        let controls: Vec<&str> = c.deviating_controls.iter().map(String::as_str).collect();
+        let _ = writeln!(
+            out,
+            "  {owner:<20} {:>4} dev {:>4} exc {:>4} n/e  {}",
+            c.deviations,
+            c.exceptions,
+            c.not_evaluated,
+            controls.join(" ")
+        );
+    }
 }
 
 fn summary_line(out: &mut String, c: &ControlResult, color: bool) {

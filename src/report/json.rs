@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::evaluate::{ControlResult, ItemResult, Results, Tally};
+use crate::population::drift::Drift;
 
 /// Bumped on any incompatible change to the shape below.
 pub const SCHEMA: &str = "https://itgc.dev/schemas/check-results/v1";
@@ -17,6 +18,28 @@ pub struct CheckOutput<'a> {
     pub conclusion: &'static str,
     pub totals: Totals,
     pub controls: Vec<ControlOutput<'a>>,
+    /// The results grouped by the owner each item is routed to, by owner name.
+    pub owners: Vec<OwnerOutput>,
+    /// Drift against earlier runs (`check` only; absent when there is none). Informational:
+    /// it does not change `conclusion`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub drift: Vec<DriftOutput<'a>>,
+}
+
+/// One owner's share of the results.
+#[derive(Debug, Serialize)]
+pub struct OwnerOutput {
+    pub owner: String,
+    #[serde(flatten)]
+    pub counts: super::owners::Counts,
+}
+
+/// One drift warning: its kind and details, and the sentence `check` prints.
+#[derive(Debug, Serialize)]
+pub struct DriftOutput<'a> {
+    #[serde(flatten)]
+    pub drift: &'a Drift,
+    pub message: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -102,6 +125,11 @@ pub fn output(results: &Results) -> CheckOutput<'_> {
         conclusion: results.conclusion().as_str(),
         totals: totals(results.tally()),
         controls: results.controls.iter().map(control).collect(),
+        owners: super::owners::by_owner(results)
+            .into_iter()
+            .map(|(owner, counts)| OwnerOutput { owner, counts })
+            .collect(),
+        drift: Vec::new(),
     }
 }
 
@@ -147,6 +175,21 @@ fn item(i: &ItemResult) -> ItemOutput<'_> {
 /// Pretty JSON with a trailing newline.
 pub fn render(results: &Results) -> String {
     let mut text = serde_json::to_string_pretty(&output(results)).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// `render` with the drift `check` found.
+pub fn render_with_drift(results: &Results, drift: &[Drift]) -> String {
+    let mut out = output(results);
+    out.drift = drift
+        .iter()
+        .map(|d| DriftOutput {
+            drift: d,
+            message: d.message(),
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&out).unwrap_or_default();
     text.push('\n');
     text
 }

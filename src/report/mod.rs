@@ -8,6 +8,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod oscal;
+pub mod owners;
 pub mod sarif;
 
 use crate::evaluate::{ItemResult, Outcome, Verdict};

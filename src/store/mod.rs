@@ -40,6 +40,7 @@ mod commits;
 mod connect;
 mod cursors;
 mod error;
+mod fingerprints;
 mod imports;
 mod jobs;
 mod members;
@@ -51,6 +52,7 @@ mod url;
 
 pub use cursors::Cursor;
 pub use error::StoreError;
+pub use fingerprints::{PopulationRecord, StoredFingerprint};
 pub use imports::{ImportId, ImportOutcome};
 pub use runs::{NewRun, Run, RunId};
 

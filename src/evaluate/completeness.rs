@@ -1,0 +1,190 @@
+//! The built-in completeness check, `POP-00`: every in-scope item lands in a control's tested
+//! population or in an approved policy exclusion. An item that does neither is a deviation
+//! (fail closed): nothing would test it, and no one decided that nothing should.
+//!
+//! Generic over population kinds: each kind contributes its in-scope items ([`InScope`]) and
+//! a control's results classify the items of its kind. Changes contribute every first-parent
+//! commit on an in-scope branch; accounts and jobs add theirs in `in_scope` when their
+//! populations are built.
+//!
+//! `POP-00` is evaluated on full runs only (no `--control` selection): it needs every
+//! control's population.
+
+use std::collections::BTreeMap;
+
+use super::policy::{OwnerTarget, PolicyView};
+use super::{ControlResult, ItemResult, Outcome, Reason, Verdict, item_matches, kind_name};
+use crate::model::catalog::Catalog;
+use crate::model::control::PopulationKind;
+use crate::model::policy::Exclusion;
+use crate::population::{Fingerprint, Snapshot};
+
+/// The built-in control's id (reserved: validation refuses a control file using it).
+pub const CONTROL: &str = "POP-00";
+/// The stable code of its reasons.
+pub const CODE: &str = "population-completeness";
+const TITLE: &str =
+    "Every in-scope item is tested by a control or excluded by an approved exclusion";
+
+/// An in-scope item that some population must hold.
+#[derive(Debug, Clone)]
+pub struct InScope {
+    pub kind: PopulationKind,
+    pub id: String,
+    pub label: String,
+    pub system: String,
+    pub repo: Option<String>,
+    pub branch: Option<String>,
+    pub owner: Option<String>,
+}
+
+/// Every in-scope item of the snapshot, by kind.
+pub fn in_scope(snapshot: &Snapshot, policy: &PolicyView<'_>) -> Vec<InScope> {
+    snapshot
+        .changes
+        .iter()
+        .map(|c| InScope {
+            kind: PopulationKind::Changes,
+            id: c.id.clone(),
+            label: c.label(),
+            system: c.system.clone(),
+            repo: Some(c.repo.clone()),
+            branch: Some(c.branch.clone()),
+            owner: policy.owner(&OwnerTarget {
+                system: Some(&c.system),
+                repo: Some(&c.repo),
+                paths: &c.commit.paths,
+                job: None,
+            }),
+        })
+        .collect()
+}
+
+/// Classifies every in-scope item against the controls' results and the exclusions.
+pub fn result(
+    catalog: &Catalog,
+    snapshot: &Snapshot,
+    policy: &PolicyView<'_>,
+    controls: &[ControlResult],
+) -> ControlResult {
+    let exclusions: Vec<&Exclusion> = catalog
+        .policies
+        .iter()
+        .flat_map(|p| &p.value.exclusions)
+        .collect();
+    let index = Index::new(controls);
+    let mut items: Vec<ItemResult> = in_scope(snapshot, policy)
+        .iter()
+        .map(|item| classify(item, &index, &exclusions))
+        .collect();
+    items.sort_by(|a, b| a.item.cmp(&b.item));
+    ControlResult {
+        control: CONTROL.to_string(),
+        title: TITLE.to_string(),
+        severity: "high".to_string(),
+        owner: "governance".to_string(),
+        population: Fingerprint::of("in-scope", items.iter().map(|i| i.item.as_str())),
+        items,
+        gaps: snapshot
+            .gaps
+            .iter()
+            .map(|g| format!("{}: {}", g.scope, g.why))
+            .collect(),
+    }
+}
+
+/// Which controls hold an item, and whether any of them tests it.
+struct Index<'r> {
+    by_item: BTreeMap<(&'r str, &'r str), Vec<(&'r str, bool)>>,
+}
+
+impl<'r> Index<'r> {
+    fn new(controls: &'r [ControlResult]) -> Index<'r> {
+        let mut by_item: BTreeMap<(&str, &str), Vec<(&str, bool)>> = BTreeMap::new();
+        for c in controls {
+            for i in &c.items {
+                let tested = i.outcome != Outcome::NotApplicable;
+                by_item
+                    .entry((c.population.kind.as_str(), i.item.as_str()))
+                    .or_default()
+                    .push((c.control.as_str(), tested));
+            }
+        }
+        Index { by_item }
+    }
+}
+
+fn classify(item: &InScope, index: &Index<'_>, exclusions: &[&Exclusion]) -> ItemResult {
+    let holders = index
+        .by_item
+        .get(&(kind_name(item.kind), item.id.as_str()))
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let tested_by: Vec<&str> = holders.iter().filter(|h| h.1).map(|h| h.0).collect();
+    let (outcome, reasons) = if !tested_by.is_empty() {
+        (Outcome::Pass, Vec::new())
+    } else if let Some(e) = exclusions.iter().find(|e| excludes(e, item)) {
+        let message = format!(
+            "excluded by {} (approved by {} on {}): {}",
+            e.id, e.approver, e.approved, e.reason
+        );
+        (
+            Outcome::NotApplicable,
+            vec![reason(Verdict::NotApplicable, message)],
+        )
+    } else {
+        let message = unclassified(item, holders);
+        (Outcome::Deviation, vec![reason(Verdict::Failed, message)])
+    };
+    ItemResult {
+        item: item.id.clone(),
+        label: item.label.clone(),
+        owner: item.owner.clone(),
+        system: Some(item.system.clone()),
+        outcome,
+        reasons,
+        exception: None,
+        evidence: tested_by
+            .iter()
+            .map(|c| format!("population:{c}"))
+            .collect(),
+    }
+}
+
+fn reason(verdict: Verdict, message: String) -> Reason {
+    Reason {
+        rule: CODE.to_string(),
+        verdict,
+        message,
+    }
+}
+
+fn unclassified(item: &InScope, holders: &[(&str, bool)]) -> String {
+    let place = match (&item.repo, &item.branch) {
+        (Some(repo), Some(branch)) => format!("{repo}/{branch} of system {}", item.system),
+        _ => format!("system {}", item.system),
+    };
+    if holders.is_empty() {
+        format!(
+            "in scope ({place}) but in no control's {} population and no approved exclusion: nothing tests it",
+            kind_name(item.kind)
+        )
+    } else {
+        let names: Vec<&str> = holders.iter().map(|h| h.0).collect();
+        format!(
+            "in scope ({place}); {} hold it but their filters leave it untested, and no approved exclusion covers it",
+            names.join(", ")
+        )
+    }
+}
+
+/// Every field the exclusion gives matches the item.
+fn excludes(e: &Exclusion, item: &InScope) -> bool {
+    let same =
+        |want: &Option<String>, have: Option<&str>| want.as_deref().is_none_or(|w| Some(w) == have);
+    e.kind.is_none_or(|k| k == item.kind)
+        && e.item.as_deref().is_none_or(|p| item_matches(p, &item.id))
+        && same(&e.system, Some(&item.system))
+        && same(&e.repo, item.repo.as_deref())
+        && same(&e.branch, item.branch.as_deref())
+}

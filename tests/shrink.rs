@@ -1,0 +1,147 @@
+//! A renamed branch shrinks a population, and `check` or `diff` catches it: renamed in the
+//! repository (policy still names the old branch), `sync` cannot walk it and `check` draws no
+//! conclusion; renamed in policy, `diff --base` lists every change that left and, since the
+//! new branch was never read, draws no conclusion (exit 3), nor does `check`. A narrowed
+//! control filter: tests/diff.rs (diff fails) and tests/drift.rs (check warns).
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("itgc")
+        .unwrap()
+        .current_dir(dir)
+        .env_remove("ITGC_DATABASE_URL")
+        .env_remove("GITHUB_TOKEN")
+        .args(["--color", "never"])
+        .args(args)
+        .output()
+        .unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (
+        out.status.code().unwrap_or(-1),
+        text(&out.stdout),
+        text(&out.stderr),
+    )
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
+        .args(["-c", "commit.gpgsign=false"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn demo(dir: &Path) -> std::path::PathBuf {
+    let (code, _, stderr) = run(dir, &["-q", "demo", "--out", "org"]);
+    assert_eq!(code, 0, "{stderr}");
+    dir.join("org")
+}
+
+#[test]
+fn a_branch_renamed_in_the_repository_leaves_check_without_a_conclusion() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = demo(dir.path());
+    git(
+        &root.join("repos/payments-api"),
+        &["branch", "-m", "main", "trunk"],
+    );
+    let (code, _, stderr) = run(&root, &["sync", "--period", "2026-10"]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("branch `main` not found"), "{stderr}");
+    let (code, stdout, _) = run(
+        &root,
+        &[
+            "check",
+            "--period",
+            "2026-10",
+            "--control",
+            "CM-01",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 3, "an empty population must not pass: {stdout}");
+    let json: Value = serde_json::from_str(&stdout).unwrap();
+    let cm01 = &json["controls"][0];
+    assert_eq!(cm01["population"]["count"], 0);
+    assert!(
+        cm01["gaps"][0]
+            .as_str()
+            .unwrap()
+            .contains("branch main was not walked for 2026-10"),
+        "{cm01:#}"
+    );
+}
+
+#[test]
+fn a_branch_renamed_in_policy_is_caught_by_diff_and_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = demo(dir.path());
+    git(&root, &["init", "-q", "-b", "main"]);
+    git(&root, &["add", "controls", "policies"]);
+    git(&root, &["commit", "-q", "-m", "the catalogue as reviewed"]);
+    git(&root, &["tag", "base"]);
+    let systems = root.join("policies/systems.yaml");
+    let text = std::fs::read_to_string(&systems).unwrap();
+    let renamed = text.replacen("branches: [main]", "branches: [trunk]", 1);
+    assert_ne!(text, renamed);
+    std::fs::write(&systems, renamed).unwrap();
+    git(
+        &root,
+        &["commit", "-q", "-am", "the production branch is trunk"],
+    );
+
+    // Nothing was ever walked on `trunk`: the current side's populations are empty, and an
+    // empty population that was not read must not pass as a shrink someone approved.
+    let (code, stdout, stderr) = run(
+        &root,
+        &[
+            "diff", "--base", "base", "--period", "2026-Q3", "--format", "json",
+        ],
+    );
+    assert_eq!(code, 3, "{stdout}{stderr}");
+    let json: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["verdict"], "incomplete");
+    let cm01 = json["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["control"] == "CM-01")
+        .unwrap();
+    assert!(!cm01["left"].as_array().unwrap().is_empty(), "{cm01:#}");
+    assert!(
+        cm01.to_string().contains("branch trunk was not walked"),
+        "{cm01:#}"
+    );
+    // And the repository has no such branch: sync says so and check stays without a conclusion.
+    let (code, _, stderr) = run(&root, &["sync", "--period", "2026-Q3"]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("branch `trunk` not found"), "{stderr}");
+    let (code, stdout, _) = run(
+        &root,
+        &[
+            "check",
+            "--period",
+            "2026-Q3",
+            "--control",
+            "CM-01",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 3);
+    let gaps = serde_json::from_str::<Value>(&stdout).unwrap()["controls"][0]["gaps"].to_string();
+    assert!(gaps.contains("branch trunk was not walked"), "{gaps}");
+}
