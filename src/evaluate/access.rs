@@ -463,3 +463,5 @@ impl<'e> Compiled<'e> {
     }
 }
 
+#[cfg(test)]
+mod tests;
