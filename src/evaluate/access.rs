@@ -149,7 +149,9 @@ impl<'s> Scope<'s> {
             .as_ref()
             .map(|r| Directory::new(&r.people, run.facts.people));
         let mut reviews: BTreeMap<(String, String), Vec<_>> = BTreeMap::new();
-        for d in access.reviews.iter().flatten() {
+        // Indexed only for the rules that read decisions: a campaign can hold millions.
+        let reads_reviews = control.rules.iter().any(rules::needs_reviews);
+        for d in access.reviews.iter().flatten().filter(|_| reads_reviews) {
             reviews
                 .entry((d.system.clone(), d.account.to_lowercase()))
                 .or_default()
@@ -463,3 +465,5 @@ impl<'e> Compiled<'e> {
     }
 }
 
+#[cfg(test)]
+mod tests;

@@ -499,11 +499,18 @@ pub fn new_access(ctx: &Ctx, states: &[String]) -> Check {
                 day(base.as_of)
             ));
         }
-        Some(_) => view
+        // Granted between the baseline and the first snapshot listing it: at its creation
+        // time when that falls in between, else (re-granted, or no such column) by then.
+        Some(base) => view
             .window
             .iter()
             .find(|s| ListView::find(s, &account.user_id).is_some())
-            .map(|s| account.created.filter(|c| *c <= s.as_of).unwrap_or(s.as_of)),
+            .map(|s| {
+                account
+                    .created
+                    .filter(|c| base.as_of < *c && *c <= s.as_of)
+                    .unwrap_or(s.as_of)
+            }),
         None if !view.latest().has.created => {
             return Check::Missing(
                 "cannot tell when the access was granted: no snapshot before the period and no created column".into(),

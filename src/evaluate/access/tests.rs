@@ -1,0 +1,547 @@
+//! Every logical-access rule passing and failing, and failing closed, on snapshots built in
+//! code.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use jiff::civil::{Date, date};
+
+use super::super::{Outcome, evaluate};
+use crate::facts::Ticket;
+use crate::model::{Catalog, SourceFile};
+use crate::population::Snapshot;
+use crate::population::access::{
+    AccessSnapshot, Account, Decision, Has, ListSnapshot, Person, ReviewDecision, Roster,
+};
+
+const POLICY: &str = r#"
+organisation: { name: Test Org }
+teams:
+  - { id: sec, name: Security }
+  - { id: platform, name: Platform }
+people:
+  - id: hr
+    format: csv
+    aliases: { "al@old.example": "al@x.example" }
+systems:
+  - id: aws
+    name: AWS
+    owner: platform
+    in_scope: [sox]
+    access_lists:
+      - id: aws-iam
+        format: csv
+        columns: { user_id: user, email: email, role: groups, created: created,
+                   last_login: last_login, disabled: status }
+        privileged_roles: [Admins]
+groups:
+  - id: admins
+    description: May hold administrator roles.
+    members: [al@x.example]
+bots:
+  - login: svc-ci
+    purpose: Deploys from CI.
+    owner: platform
+exceptions:
+  - id: EXC-1
+    control: LA-02
+    item: "aws-iam:excused"
+    reason: A break-glass account kept on purpose.
+    approver: al@x.example
+    ticket: SEC-1
+    approved: 2026-01-01
+    expires: 2026-12-31
+"#;
+
+fn catalog(kind: &str, rules: &str, extra: &str) -> Catalog {
+    let control = format!(
+        "id: LA-02\ntitle: Test access control\nobjective: Objective of the test control.\nrisk: Risk the test control addresses.\ndomain: logical-access\nframeworks: {{ sox: [access-to-programs-and-data] }}\nowner: sec\nfrequency: quarterly\nseverity: high\npopulation:\n  kind: {kind}\n{extra}rules:\n{rules}"
+    );
+    let files = [SourceFile {
+        name: "LA-02.yaml".into(),
+        bytes: control.into_bytes(),
+    }];
+    let policies = [SourceFile {
+        name: "policy.yaml".into(),
+        bytes: POLICY.as_bytes().to_vec(),
+    }];
+    let v = crate::model::load(&files, &policies, date(2026, 11, 1));
+    assert_eq!(v.errors(), 0, "{:#?}", v.diagnostics);
+    v.catalog.expect("catalog")
+}
+
+fn at(d: Date) -> Timestamp {
+    jiff::tz::TimeZone::UTC
+        .to_timestamp(d.at(8, 0, 0, 0))
+        .unwrap()
+}
+
+fn account(user: &str, email: Option<&str>, roles: &[&str]) -> Account {
+    Account {
+        user_id: user.into(),
+        email: email.map(str::to_string),
+        display_name: None,
+        roles: roles.iter().map(|r| r.to_string()).collect(),
+        privileged: None,
+        created: Some(at(date(2024, 1, 1))),
+        last_login: Some(at(date(2026, 9, 20))),
+        disabled: false,
+        attributes: BTreeMap::new(),
+    }
+}
+
+fn list(as_of: Date, accounts: Vec<Account>) -> ListSnapshot {
+    let mut accounts = accounts;
+    accounts.sort_by(|a, b| a.user_id.cmp(&b.user_id));
+    ListSnapshot {
+        system: "aws".into(),
+        list: "aws-iam".into(),
+        as_of: at(as_of),
+        sha256: "0".repeat(64),
+        has: Has {
+            created: true,
+            last_login: true,
+            disabled: true,
+        },
+        accounts,
+    }
+}
+
+fn person(id: &str, email: &str, manager: Option<&str>) -> Person {
+    Person {
+        employee_id: id.into(),
+        email: email.into(),
+        name: Some(format!("Person {id}")),
+        aliases: vec![],
+        login: None,
+        status: "active".into(),
+        hired: None,
+        terminated: None,
+        manager: manager.map(str::to_string),
+        department: None,
+        team: None,
+    }
+}
+
+fn roster() -> Roster {
+    let mut bo = person("E2", "bo@x.example", Some("E1"));
+    bo.status = "terminated".into();
+    bo.terminated = Some(date(2026, 8, 14));
+    Roster {
+        as_of: at(date(2026, 10, 1)),
+        sha256: "1".repeat(64),
+        people: vec![
+            person("E1", "al@x.example", None),
+            bo,
+            person("E3", "cy@x.example", Some("E1")),
+        ],
+    }
+}
+
+fn snapshot(lists: Vec<ListSnapshot>) -> Snapshot {
+    Snapshot {
+        period: "2026-Q3".into(),
+        access: Some(AccessSnapshot {
+            start: at(date(2026, 7, 1)),
+            end: at(date(2026, 10, 1)),
+            lists,
+            roster: Some(roster()),
+            reviews: Some(Vec::new()),
+            gaps: Vec::new(),
+        }),
+        ..Snapshot::default()
+    }
+}
+
+/// Outcome per item id, and the control's gaps.
+fn run(
+    catalog: &Catalog,
+    snapshot: &Snapshot,
+) -> (BTreeMap<String, (Outcome, String)>, Vec<String>) {
+    let results = evaluate(catalog, snapshot, &[]);
+    let control = &results.controls[0];
+    let items = control
+        .items
+        .iter()
+        .map(|i| {
+            let why: Vec<&str> = i.reasons.iter().map(|r| r.message.as_str()).collect();
+            (i.item.clone(), (i.outcome, why.join("; ")))
+        })
+        .collect();
+    (items, control.gaps.clone())
+}
+
+fn outcome(items: &BTreeMap<String, (Outcome, String)>, id: &str) -> Outcome {
+    items
+        .get(id)
+        .unwrap_or_else(|| panic!("no item {id}: {items:?}"))
+        .0
+}
+
+#[test]
+fn terminated_access_must_be_gone_by_the_deadline_and_needs_a_roster() {
+    let c = catalog(
+        "accounts",
+        "  - kind: terminated-access-removed\n    within_days: 1\n",
+        "",
+    );
+    let bo = account("bo", Some("bo@x.example"), &[]);
+    let mut gone = account("bo-old", Some("bo@x.example"), &[]);
+    gone.disabled = true;
+    let snap = snapshot(vec![list(
+        date(2026, 10, 1),
+        vec![bo, gone, account("cy", Some("cy@x.example"), &[])],
+    )]);
+    let (items, gaps) = run(&c, &snap);
+    assert!(gaps.is_empty(), "{gaps:?}");
+    assert_eq!(outcome(&items, "aws-iam:bo"), Outcome::Deviation);
+    assert!(
+        items["aws-iam:bo"].1.contains("left on 2026-08-14"),
+        "{items:?}"
+    );
+    assert_eq!(outcome(&items, "aws-iam:bo-old"), Outcome::Pass);
+    assert_eq!(outcome(&items, "aws-iam:cy"), Outcome::NotApplicable);
+    // No roster: the control is incomplete, never passed.
+    let mut no_roster = snap.clone();
+    no_roster.access.as_mut().unwrap().roster = None;
+    let (items, gaps) = run(&c, &no_roster);
+    assert!(
+        items.is_empty() && gaps[0].contains("no HR roster"),
+        "{gaps:?}"
+    );
+    // HR says terminated without a date: not evaluated.
+    let mut undated = snap;
+    let people = &mut undated
+        .access
+        .as_mut()
+        .unwrap()
+        .roster
+        .as_mut()
+        .unwrap()
+        .people;
+    people[1].terminated = None;
+    let (items, _) = run(&c, &undated);
+    assert_eq!(outcome(&items, "aws-iam:bo"), Outcome::NotEvaluated);
+}
+
+#[test]
+fn orphans_resolve_by_alias_plus_address_local_part_and_service_accounts() {
+    let c = catalog("accounts", "  - kind: orphan-accounts\n", "");
+    let snap = snapshot(vec![list(
+        date(2026, 10, 1),
+        vec![
+            account("al-alias", Some("AL@old.example"), &[]),
+            account("al-plus", Some("al+aws@x.example"), &[]),
+            account("cy", None, &[]),
+            account("svc-ci", None, &[]),
+            account("nobody", Some("nobody@elsewhere.example"), &[]),
+            account("excused", None, &[]),
+        ],
+    )]);
+    let (items, _) = run(&c, &snap);
+    for id in [
+        "aws-iam:al-alias",
+        "aws-iam:al-plus",
+        "aws-iam:cy",
+        "aws-iam:svc-ci",
+    ] {
+        assert_eq!(outcome(&items, id), Outcome::Pass, "{id}: {items:?}");
+    }
+    assert_eq!(outcome(&items, "aws-iam:nobody"), Outcome::Deviation);
+    assert_eq!(outcome(&items, "aws-iam:excused"), Outcome::Exception);
+}
+
+#[test]
+fn dormancy_is_measured_at_the_export_and_the_filter_excludes_disabled_accounts() {
+    let c = catalog(
+        "accounts",
+        "  - kind: dormant-accounts\n    max_idle_days: 90\n",
+        "  filter: not account.disabled\n",
+    );
+    let mut idle = account("idle", None, &[]);
+    idle.last_login = Some(at(date(2026, 6, 1)));
+    let mut fresh = account("fresh", None, &[]);
+    fresh.last_login = None;
+    fresh.created = Some(at(date(2026, 9, 1)));
+    let mut off = idle.clone();
+    off.user_id = "off".into();
+    off.disabled = true;
+    let snap = snapshot(vec![list(date(2026, 10, 1), vec![idle, fresh, off])]);
+    let (items, _) = run(&c, &snap);
+    assert_eq!(outcome(&items, "aws-iam:idle"), Outcome::Deviation);
+    assert_eq!(outcome(&items, "aws-iam:fresh"), Outcome::Pass);
+    assert_eq!(outcome(&items, "aws-iam:off"), Outcome::NotApplicable);
+    assert!(items["aws-iam:off"].1.contains("population filter"));
+    let mut no_column = snap;
+    no_column.access.as_mut().unwrap().lists[0].has.last_login = false;
+    let (items, _) = run(&c, &no_column);
+    assert_eq!(outcome(&items, "aws-iam:idle"), Outcome::NotEvaluated);
+}
+
+fn ticket(key: &str, summary: &str, approver: &str) -> Ticket {
+    Ticket {
+        key: key.into(),
+        status: "Approved".into(),
+        kind: None,
+        created_at: at(date(2026, 7, 2)),
+        resolved_at: None,
+        approver: Some(approver.into()),
+        job: None,
+        summary: summary.into(),
+    }
+}
+
+#[test]
+fn privileged_roles_need_the_group_or_an_approved_request_and_tickets_to_look_in() {
+    let c = catalog(
+        "accounts",
+        "  - kind: privileged-access-approved\n    approved_group: admins\n    allow_ticket: true\n",
+        "",
+    );
+    let accounts = vec![
+        account("al", Some("al@x.example"), &["Admins"]),
+        account("cy", Some("cy@x.example"), &["Admins"]),
+        account("bo", Some("bo@x.example"), &["Admins"]),
+        account("dee", None, &["Readers"]),
+    ];
+    let mut snap = snapshot(vec![list(date(2026, 10, 1), accounts)]);
+    let (items, _) = run(&c, &snap);
+    assert_eq!(outcome(&items, "aws-iam:al"), Outcome::Pass);
+    assert_eq!(
+        outcome(&items, "aws-iam:cy"),
+        Outcome::NotEvaluated,
+        "no ticket export"
+    );
+    assert_eq!(outcome(&items, "aws-iam:dee"), Outcome::NotApplicable);
+    snap.tickets = Some(vec![
+        ticket("SEC-7", "Grant AWS Admins to cy", "al@x.example"),
+        ticket("SEC-8", "Grant AWS Admins to bo", "bo@x.example"),
+    ]);
+    let (items, _) = run(&c, &snap);
+    assert_eq!(outcome(&items, "aws-iam:cy"), Outcome::Pass);
+    assert_eq!(
+        outcome(&items, "aws-iam:bo"),
+        Outcome::Deviation,
+        "self-approved: {items:?}"
+    );
+}
+
+#[test]
+fn conflicting_roles_held_by_one_person_across_accounts_are_found() {
+    let c = catalog(
+        "accounts",
+        "  - kind: segregation-of-duties\n    conflicts:\n      - { a: Admins, b: Developers, reason: deploys own code }\n",
+        "",
+    );
+    let snap = snapshot(vec![list(
+        date(2026, 10, 1),
+        vec![
+            account("al-admin", Some("al@x.example"), &["Admins"]),
+            account("al-dev", Some("al@x.example"), &["developers"]),
+            account("cy", Some("cy@x.example"), &["Developers", "Readers"]),
+        ],
+    )]);
+    let (items, _) = run(&c, &snap);
+    assert_eq!(outcome(&items, "aws-iam:al-admin"), Outcome::Deviation);
+    assert_eq!(outcome(&items, "aws-iam:al-dev"), Outcome::Deviation);
+    assert!(items["aws-iam:al-dev"].1.contains("deploys own code"));
+    assert_eq!(outcome(&items, "aws-iam:cy"), Outcome::Pass);
+}
+
+fn decision(
+    account: &str,
+    reviewer: &str,
+    decision: Option<Decision>,
+    day: Date,
+) -> ReviewDecision {
+    ReviewDecision {
+        campaign: "Q3".into(),
+        system: "aws".into(),
+        account: account.into(),
+        entitlement: None,
+        reviewer: Some(reviewer.into()),
+        decision,
+        decided_at: decision.map(|_| at(day)),
+        comment: String::new(),
+    }
+}
+
+#[test]
+fn reviews_must_be_decided_in_the_period_by_someone_independent() {
+    let c = catalog(
+        "access-reviews",
+        "  - kind: review-complete\n    reviewer_not_report: true\n",
+        "",
+    );
+    let keep = Some(Decision::Keep);
+    let mut snap = snapshot(vec![list(
+        date(2026, 10, 1),
+        vec![
+            account("al", Some("al@x.example"), &[]),
+            account("cy", Some("cy@x.example"), &[]),
+            account("bo", Some("bo@x.example"), &[]),
+            account("dee", None, &[]),
+            account("eve", None, &[]),
+        ],
+    )]);
+    snap.access.as_mut().unwrap().reviews = Some(vec![
+        decision("al", "cy@x.example", keep, date(2026, 9, 1)),
+        decision("cy", "cy@x.example", keep, date(2026, 9, 1)),
+        decision("bo", "al@x.example", keep, date(2026, 9, 1)),
+        decision("dee", "al@x.example", None, date(2026, 9, 1)),
+    ]);
+    let (items, gaps) = run(&c, &snap);
+    assert!(gaps.is_empty());
+    assert_eq!(
+        outcome(&items, "aws-iam:al"),
+        Outcome::Deviation,
+        "cy reports to al"
+    );
+    assert!(
+        items["aws-iam:al"]
+            .1
+            .contains("reports to the account holder")
+    );
+    assert_eq!(
+        outcome(&items, "aws-iam:cy"),
+        Outcome::Deviation,
+        "self-review"
+    );
+    assert_eq!(outcome(&items, "aws-iam:bo"), Outcome::Pass);
+    assert_eq!(
+        outcome(&items, "aws-iam:dee"),
+        Outcome::Deviation,
+        "undecided"
+    );
+    assert_eq!(
+        outcome(&items, "aws-iam:eve"),
+        Outcome::Deviation,
+        "never reviewed"
+    );
+    snap.access.as_mut().unwrap().reviews = None;
+    let (items, gaps) = run(&c, &snap);
+    assert!(
+        items.is_empty() && gaps[0].contains("no review campaign"),
+        "{gaps:?}"
+    );
+}
+
+#[test]
+fn revocations_and_grants_are_proven_by_consecutive_snapshots() {
+    let c = catalog(
+        "accounts",
+        "  - kind: revocations-executed\n    within_days: 5\n  - kind: new-access-approved\n    approved_states: [Approved]\n",
+        "",
+    );
+    let old = |id: &str| {
+        let mut a = account(id, None, &[]);
+        a.created = Some(at(date(2025, 1, 1)));
+        a
+    };
+    let baseline = list(
+        date(2026, 6, 30),
+        vec![old("kept"), old("late"), old("done")],
+    );
+    let september = list(
+        date(2026, 9, 1),
+        vec![old("kept"), old("late"), old("done"), old("new")],
+    );
+    let october = list(
+        date(2026, 10, 1),
+        vec![old("kept"), old("late"), old("new"), old("rogue")],
+    );
+    let mut snap = snapshot(vec![baseline, september, october]);
+    snap.access.as_mut().unwrap().reviews = Some(vec![
+        decision(
+            "late",
+            "al@x.example",
+            Some(Decision::Revoke),
+            date(2026, 8, 20),
+        ),
+        decision(
+            "done",
+            "al@x.example",
+            Some(Decision::Revoke),
+            date(2026, 8, 28),
+        ),
+    ]);
+    snap.tickets = Some(vec![ticket("SEC-9", "aws access for new", "al@x.example")]);
+    let (items, gaps) = run(&c, &snap);
+    assert!(gaps.is_empty(), "{gaps:?}");
+    assert_eq!(
+        outcome(&items, "aws-iam:late"),
+        Outcome::Deviation,
+        "{items:?}"
+    );
+    assert_eq!(
+        outcome(&items, "aws-iam:done"),
+        Outcome::Pass,
+        "gone on 2026-10-01: {items:?}"
+    );
+    assert_eq!(outcome(&items, "aws-iam:kept"), Outcome::NotApplicable);
+    assert_eq!(
+        outcome(&items, "aws-iam:new"),
+        Outcome::Pass,
+        "granted on request: {items:?}"
+    );
+    assert_eq!(
+        outcome(&items, "aws-iam:rogue"),
+        Outcome::Deviation,
+        "no request"
+    );
+}
+
+#[test]
+fn expressions_see_attributes_and_missing_columns_read_as_empty() {
+    let c = catalog(
+        "accounts",
+        "  - kind: expr\n    expr: (account.attributes.mfa | string | lower) != \"false\"\n    message: no MFA\n",
+        "",
+    );
+    let mut no_mfa = account("no-mfa", None, &[]);
+    no_mfa
+        .attributes
+        .insert("mfa".into(), serde_json::json!(false));
+    let mut with_mfa = account("with-mfa", None, &[]);
+    with_mfa
+        .attributes
+        .insert("mfa".into(), serde_json::json!("TRUE"));
+    let snap = snapshot(vec![list(
+        date(2026, 10, 1),
+        vec![no_mfa, with_mfa, account("none", None, &[])],
+    )]);
+    let (items, _) = run(&c, &snap);
+    assert_eq!(outcome(&items, "aws-iam:no-mfa"), Outcome::Deviation);
+    assert_eq!(outcome(&items, "aws-iam:with-mfa"), Outcome::Pass);
+    assert_eq!(outcome(&items, "aws-iam:none"), Outcome::Pass);
+    let typo = catalog(
+        "accounts",
+        "  - kind: expr\n    expr: account.disabeld\n    message: x\n",
+        "",
+    );
+    let (items, _) = run(&typo, &snap);
+    assert_eq!(
+        outcome(&items, "aws-iam:none"),
+        Outcome::NotEvaluated,
+        "a misspelt field is not false"
+    );
+}
+
+#[test]
+fn a_missing_list_or_no_access_data_is_a_gap() {
+    let c = catalog("accounts", "  - kind: orphan-accounts\n", "");
+    let mut snap = snapshot(vec![]);
+    snap.access
+        .as_mut()
+        .unwrap()
+        .gaps
+        .push(crate::population::Gap {
+            scope: "system:aws".into(),
+            why: "access list aws-iam has no snapshot".into(),
+        });
+    let (items, gaps) = run(&c, &snap);
+    assert!(items.is_empty());
+    assert_eq!(gaps, ["system:aws: access list aws-iam has no snapshot"]);
+    let (_, gaps) = run(&c, &Snapshot::default());
+    assert!(gaps[0].contains("no access data"), "{gaps:?}");
+}
