@@ -97,7 +97,7 @@ fn the_demo_shows_each_access_finding_and_check_reproduces_them() {
         "terminated-access-removed: Kevin Brandt left on 2026-08-14 but the account was still enabled on 2026-10-01",
         "orphan-accounts: nobody on the HR roster matches user id temp-vendor-debug",
         "dormant-accounts: last signed in on 2026-04-02, 181 days before the list was exported on 2026-10-01; allowed 90",
-        "segregation-of-duties: hannah.lindqvist holds both Admins and Developers on aws",
+        "segregation-of-duties: Hannah Lindqvist holds both Admins and Developers on aws",
         "review-complete: left undecided in `2026-Q3 user access review (SEC-91)`",
         "revocations-executed: revoke decided on 2026-09-22",
     ] {
@@ -123,6 +123,29 @@ fn the_demo_shows_each_access_finding_and_check_reproduces_them() {
         assert!(out.stdout.contains(finding), "{finding}\n{}", out.stdout);
     }
     assert!(!out.stdout.contains("incomplete"), "{}", out.stdout);
+
+    // The packet's evaluation runs on pseudonymized emails; AWS users resolve by their email's
+    // local part, which the roster keeps apart, so redaction changes no conclusion.
+    let packet = dir.path().join("packet");
+    let mut args = PERIOD.to_vec();
+    args.extend(["--control", "LA-02", "--control", "LA-04", "--packet"]);
+    args.push(packet.to_str().unwrap());
+    let mut verbose = vec!["-v"];
+    verbose.extend(args);
+    let out = run(&org, &db, &verbose);
+    assert_eq!(out.code, Some(1), "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("redacted and unredacted evaluations agree"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.contains("temp-vendor-debug"), "{}", out.stdout);
+    assert!(
+        !out.stdout.contains("user id kevin.brandt"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]

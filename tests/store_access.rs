@@ -97,6 +97,7 @@ fn person(id: &str) -> Person {
         email: format!("{id}@x.example"),
         name: None,
         aliases: vec![],
+        local_parts: vec![id.to_lowercase()],
         login: None,
         status: "active".into(),
         hired: Some(jiff::civil::date(2020, 1, 6)),

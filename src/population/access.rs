@@ -101,6 +101,11 @@ pub struct Person {
     /// Other emails of the person (lower case).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
+    /// The local parts of `email` and `aliases` (lower case, `+tag` dropped), kept apart from
+    /// the emails: systems that name users after them (AWS IAM) must still resolve in a packet,
+    /// whose emails are pseudonyms. They reveal no more than `name` and those user ids do.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub local_parts: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login: Option<String>,
     /// HR's status word as exported (`active`, `terminated`, `leave`…), lower case.
@@ -120,6 +125,19 @@ pub struct Person {
 }
 
 impl Person {
+    /// The distinct local parts of these emails, lower case, without a `+tag`.
+    pub fn local_parts_of<'e>(emails: impl IntoIterator<Item = &'e String>) -> Vec<String> {
+        let mut parts: Vec<String> = emails
+            .into_iter()
+            .filter_map(|e| e.split_once('@'))
+            .map(|(local, _)| local.split('+').next().unwrap_or(local).to_lowercase())
+            .filter(|l| !l.is_empty())
+            .collect();
+        parts.sort();
+        parts.dedup();
+        parts
+    }
+
     /// Whether HR says the person has left by `day`: a termination date on or before it, or
     /// a status that says so.
     pub fn has_left(&self, day: Date) -> bool {

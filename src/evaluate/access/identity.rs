@@ -19,19 +19,27 @@ impl<'s> Directory<'s> {
         let mut locals: HashMap<String, Option<usize>> = HashMap::new();
         for (i, p) in people.iter().enumerate() {
             keys.insert(format!("id:{}", p.employee_id.to_lowercase()), i);
+            let mut mine: Vec<String> = p.local_parts.clone();
             for email in std::iter::once(&p.email).chain(&p.aliases) {
                 let email = names.canonical_email(email);
                 if let Some((local, _)) = email.split_once('@') {
-                    locals
-                        .entry(local.to_string())
-                        .and_modify(|slot| {
-                            if *slot != Some(i) {
-                                *slot = None;
-                            }
-                        })
-                        .or_insert(Some(i));
+                    mine.push(local.to_string());
                 }
                 keys.insert(format!("email:{email}"), i);
+            }
+            // The roster's own local parts survive redaction; those of (clear) emails also
+            // cover policy aliases. A local part two people share names nobody.
+            mine.sort();
+            mine.dedup();
+            for local in mine {
+                locals
+                    .entry(local)
+                    .and_modify(|slot| {
+                        if *slot != Some(i) {
+                            *slot = None;
+                        }
+                    })
+                    .or_insert(Some(i));
             }
             if let Some(login) = &p.login {
                 keys.insert(format!("login:{}", login.to_lowercase()), i);

@@ -113,6 +113,7 @@ fn person(id: &str, email: &str, manager: Option<&str>) -> Person {
         email: email.into(),
         name: Some(format!("Person {id}")),
         aliases: vec![],
+        local_parts: vec![],
         login: None,
         status: "active".into(),
         hired: None,

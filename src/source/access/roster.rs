@@ -112,18 +112,21 @@ fn person(table: &Table, row: &Row, id: usize, email: usize) -> Result<Person, A
         }
         .to_string()
     });
+    let email = address.to_lowercase();
+    let aliases: Vec<String> = text(ALIASES)
+        .map(|a| {
+            a.split([';', ','])
+                .map(|s| s.trim().to_lowercase())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(Person {
+        local_parts: Person::local_parts_of(std::iter::once(&email).chain(&aliases)),
         employee_id,
-        email: address.to_lowercase(),
+        email,
         name: text(NAME),
-        aliases: text(ALIASES)
-            .map(|a| {
-                a.split([';', ','])
-                    .map(|s| s.trim().to_lowercase())
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default(),
+        aliases,
         login: text(LOGIN),
         status,
         hired: day(HIRED)?,
