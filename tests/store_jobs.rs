@@ -96,6 +96,12 @@ async fn invalid_run_writes_nothing(store: &Store) {
         .unwrap_err();
     assert!(matches!(err, StoreError::Invalid { .. }), "{err}");
     assert!(all_runs(store, 0, 1000).await.is_empty());
+    // The separators runs are packed with when read back are refused in any text.
+    let mut odd = run("j", "3", 300);
+    odd.ticket = Some("INC-\u{1e}1".into());
+    let err = store.upsert_job_runs(&[odd]).await.unwrap_err();
+    assert!(err.to_string().contains("separator"), "{err}");
+    assert!(all_runs(store, 0, 1000).await.is_empty());
 }
 
 async fn incidents_round_trip(store: &Store) {

@@ -28,9 +28,33 @@ const BATCH_ROWS: usize = 1000;
 /// Rows per page when reading runs back.
 const PAGE_ROWS: i64 = 50_000;
 
-const SELECT_RUNS: &str = "SELECT job, run_id, scheduled_for, started_at, finished_at, status, \
-     exit_code, ticket FROM job_runs WHERE (job, run_id) > ($1, $2) \
-     AND started_at >= $3 AND started_at < $4 ORDER BY job, run_id LIMIT $5";
+/// One page of runs, packed into one row per job: `run_id US scheduled US started US finished
+/// US status US exit_code US ticket`, runs separated by RS (ASCII unit and record separators,
+/// which `upsert_job_runs` refuses in any text). sqlx hands every row from SQLite's worker
+/// thread over a channel, which for millions of runs cost more than the query; a page is a few
+/// rows this way.
+fn select_runs_sql(backend: Backend) -> String {
+    let text = |c: &str| format!("coalesce(CAST({c} AS TEXT), '')");
+    let packed = [
+        "run_id".to_string(),
+        text("scheduled_for"),
+        "CAST(started_at AS TEXT)".to_string(),
+        text("finished_at"),
+        "status".to_string(),
+        text("exit_code"),
+        text("ticket"),
+    ]
+    .join(" || '\u{1f}' || ");
+    let aggregate = match backend {
+        Backend::Sqlite => "group_concat",
+        Backend::Postgres => "string_agg",
+    };
+    format!(
+        "SELECT job, {aggregate}({packed}, '\u{1e}') AS runs, max(run_id) AS last_id FROM \
+         (SELECT * FROM job_runs WHERE (job, run_id) > ($1, $2) AND started_at >= $3 \
+         AND started_at < $4 ORDER BY job, run_id LIMIT $5) AS page GROUP BY job ORDER BY job"
+    )
+}
 
 const UPSERT_INCIDENT: &str = "INSERT INTO incidents (key, job, created_at, resolved_at, status, \
      summary) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO UPDATE SET job = excluded.job, \
@@ -92,9 +116,10 @@ impl Store {
         const ACTION: &str = "reading job runs";
         let (mut job, mut id) = (String::new(), String::new());
         let mut count = 0u64;
+        let sql = select_runs_sql(self.backend());
         loop {
-            let page: Vec<JobRun> = with_pool!(self, |pool| {
-                sqlx::query(SELECT_RUNS)
+            let rows: Vec<(String, String, String)> = with_pool!(self, |pool| {
+                sqlx::query(AssertSqlSafe(sql.as_str()))
                     .bind(job.as_str())
                     .bind(id.as_str())
                     .bind(ceil_seconds(from))
@@ -104,17 +129,22 @@ impl Store {
                     .await
                     .map_err(StoreError::query(ACTION))?
                     .iter()
-                    .map(decode_run)
-                    .collect::<Result<_, _>>()?
+                    .map(|r| Ok((r.text("job")?, r.text("runs")?, r.text("last_id")?)))
+                    .collect::<Result<_, StoreError>>()?
             });
-            let Some(last) = page.last() else {
+            let Some((last_job, _, last_id)) = rows.last() else {
                 return Ok(count);
             };
-            (job, id) = (last.job.clone(), last.id.clone());
-            let full = page.len() as i64 == PAGE_ROWS;
-            count += page.len() as u64;
-            page.into_iter().for_each(&mut each);
-            if !full {
+            (job, id) = (last_job.clone(), last_id.clone());
+            let mut in_page = 0i64;
+            for (name, packed, _) in &rows {
+                for run in packed.split('\u{1e}') {
+                    each(unpack_run(name, run)?);
+                    in_page += 1;
+                }
+            }
+            count += in_page as u64;
+            if in_page < PAGE_ROWS {
                 return Ok(count);
             }
         }
@@ -177,6 +207,20 @@ fn encode_runs(runs: &[JobRun]) -> Result<Vec<RunRow<'_>>, StoreError> {
     unique
         .into_values()
         .map(|run| {
+            let separator = |t: &String| t.contains(['\u{1e}', '\u{1f}']);
+            if [Some(&run.job), Some(&run.id), run.ticket.as_ref()]
+                .into_iter()
+                .flatten()
+                .any(separator)
+            {
+                return Err(StoreError::invalid(
+                    "job run",
+                    format!(
+                        "a record or unit separator (control character) in job `{}`, id `{}` or its ticket",
+                        run.job, run.id
+                    ),
+                ));
+            }
             if run.job.is_empty() || run.id.is_empty() {
                 return Err(StoreError::invalid(
                     "job run",
@@ -223,28 +267,33 @@ fn upsert_runs_sql(rows: usize, backend: Backend) -> String {
     )
 }
 
-fn decode_run<R: Columns>(row: &R) -> Result<JobRun, StoreError> {
-    let status = match row.text("status")?.as_str() {
+/// One run from its packed form (see `select_runs_sql`).
+fn unpack_run(job: &str, packed: &str) -> Result<JobRun, StoreError> {
+    let corrupt =
+        |what: &'static str| StoreError::corrupt(what, format!("run `{packed}` of `{job}`"));
+    let fields: Vec<&str> = packed.split('\u{1f}').collect();
+    let [id, scheduled, started, finished, status, exit_code, ticket] = fields[..] else {
+        return Err(corrupt("job run"));
+    };
+    let int = |text: &str, what: &'static str| text.parse::<i64>().map_err(|_| corrupt(what));
+    let opt =
+        |text: &str, what: &'static str| (!text.is_empty()).then(|| int(text, what)).transpose();
+    let status = match status {
         "succeeded" => RunStatus::Succeeded,
         "failed" => RunStatus::Failed,
         "running" => RunStatus::Running,
         "skipped" => RunStatus::Skipped,
-        other => {
-            return Err(StoreError::corrupt(
-                "status",
-                format!("unknown status `{other}`"),
-            ));
-        }
+        _ => return Err(corrupt("status")),
     };
     Ok(JobRun {
-        job: row.text("job")?,
-        id: row.text("run_id")?,
-        scheduled_for: opt_from_seconds(row.opt_int("scheduled_for")?, "scheduled_for")?,
-        started_at: from_seconds(row.int("started_at")?, "started_at")?,
-        finished_at: opt_from_seconds(row.opt_int("finished_at")?, "finished_at")?,
+        job: job.to_string(),
+        id: id.to_string(),
+        scheduled_for: opt_from_seconds(opt(scheduled, "scheduled_for")?, "scheduled_for")?,
+        started_at: from_seconds(int(started, "started_at")?, "started_at")?,
+        finished_at: opt_from_seconds(opt(finished, "finished_at")?, "finished_at")?,
         status,
-        exit_code: row.opt_int("exit_code")?,
-        ticket: row.opt_text("ticket")?,
+        exit_code: opt(exit_code, "exit_code")?,
+        ticket: (!ticket.is_empty()).then(|| ticket.to_string()),
     })
 }
 
