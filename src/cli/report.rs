@@ -156,14 +156,14 @@ fn tar_member(packet: &Path, path: &str) -> std::io::Result<Vec<u8>> {
     Err(std::io::ErrorKind::NotFound.into())
 }
 
-/// The owner roll-up over the packet and the --trend packets, oldest run first.
+/// The owner roll-up over the packet and the --trend packets, oldest period first.
 fn owners(packet: Loaded, args: &ReportArgs) -> Result<String, Failure> {
-    let mut packets = vec![(run_at(&packet)?, packet)];
+    let mut packets = vec![(chronology(&packet)?, packet)];
     for path in &args.trend {
         let loaded = load(path)?;
-        packets.push((run_at(&loaded)?, loaded));
+        packets.push((chronology(&loaded)?, loaded));
     }
-    packets.sort_by_key(|(at, _)| *at);
+    packets.sort_by_key(|(when, _)| *when);
     let runs: Vec<&Results> = packets.iter().map(|(_, p)| &p.results).collect();
     let rollup = crate::report::owners::rollup(&runs);
     match args.format {
@@ -176,15 +176,25 @@ fn owners(packet: Loaded, args: &ReportArgs) -> Result<String, Failure> {
     }
 }
 
-/// Each earlier packet's totals, oldest run first; each is verified like the main packet.
+/// Each earlier packet's totals, oldest period first; each is verified like the main packet.
 fn trend(packets: &[PathBuf]) -> Result<Vec<TrendPoint>, Failure> {
     let mut points = Vec::new();
     for packet in packets {
         let loaded = load(packet)?;
-        points.push((run_at(&loaded)?, TrendPoint::of(&loaded.results)));
+        points.push((chronology(&loaded)?, TrendPoint::of(&loaded.results)));
     }
-    points.sort_by_key(|p| p.0);
+    points.sort_by_key(|(when, _)| *when);
     Ok(points.into_iter().map(|(_, p)| p).collect())
+}
+
+/// Where a packet falls in time: by its period's start (packets of several periods are often
+/// written within one second, so the run time alone cannot order them), then by run time.
+/// A period text this version cannot parse sorts first, by run time.
+fn chronology(packet: &Loaded) -> Result<(Option<jiff::Timestamp>, jiff::Timestamp), Failure> {
+    let start = crate::period::Period::parse(&packet.manifest.period)
+        .ok()
+        .map(|p| p.start());
+    Ok((start, run_at(packet)?))
 }
 
 fn run_at(packet: &Loaded) -> Result<jiff::Timestamp, Failure> {
