@@ -63,6 +63,12 @@ async fn grow(url: &str, count: usize) -> Result<usize, String> {
             .await
             .map_err(|e| e.to_string())?;
     }
+    // The synthetic commits extend the demo's main branch.
+    let oids: Vec<String> = commits.iter().map(|c| c.oid.clone()).collect();
+    store
+        .record_branch_commits("payments-api", "main", &oids)
+        .await
+        .map_err(|e| e.to_string())?;
     let total = store
         .commits("payments-api", from, to)
         .await

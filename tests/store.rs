@@ -181,6 +181,45 @@ async fn period_is_from_inclusive_to_exclusive(store: &Store) {
     );
 }
 
+/// Two branches of one repo share its commits table; each reads back only the commits its
+/// walks found on it, in the period, and recording the same membership twice changes nothing.
+async fn each_branch_reads_only_its_own_commits(store: &Store) {
+    let commits: Vec<Commit> = (0..4)
+        .map(|n| commit("r", n, 1_500_000 + n as i64))
+        .collect();
+    store.upsert_commits(&commits).await.unwrap();
+    let oids = |ns: &[usize]| -> Vec<String> { ns.iter().map(|&n| oid(n)).collect() };
+    store
+        .record_branch_commits("r", "main", &oids(&[0, 1, 3]))
+        .await
+        .unwrap();
+    store
+        .record_branch_commits("r", "main", &oids(&[3]))
+        .await
+        .unwrap();
+    store
+        .record_branch_commits("r", "release/1", &oids(&[2]))
+        .await
+        .unwrap();
+    let read = |branch: &'static str, from: i64| async move {
+        let found = store
+            .branch_commits("r", branch, at(from), at(2_000_000))
+            .await
+            .unwrap();
+        found.into_iter().map(|c| c.oid).collect::<Vec<_>>()
+    };
+    assert_eq!(read("main", 1_000_000).await, oids(&[0, 1, 3]));
+    assert_eq!(read("main", 1_500_001).await, oids(&[1, 3]));
+    assert_eq!(read("release/1", 1_000_000).await, oids(&[2]));
+    assert!(read("renamed", 1_000_000).await.is_empty());
+    assert!(
+        store
+            .record_branch_commits("", "main", &oids(&[0]))
+            .await
+            .is_err()
+    );
+}
+
 /// A sync of a large repository: 100k commits in one call, one transaction.
 async fn upserts_a_hundred_thousand_commits(store: &Store) {
     const N: usize = 100_000;
@@ -496,6 +535,7 @@ async fn sqlite_creates_file_and_parents_in_wal_mode() {
         [
             "access_reviews",
             "access_snapshots",
+            "branch_commits",
             "commits",
             "cursors",
             "hr_rosters",
@@ -593,6 +633,7 @@ common::suite! {
         commits_round_trip_exactly,
         upsert_replaces_by_repo_and_oid,
         period_is_from_inclusive_to_exclusive,
+        each_branch_reads_only_its_own_commits,
         upserts_a_hundred_thousand_commits,
         invalid_commit_writes_nothing,
         reimport_is_idempotent,

@@ -254,10 +254,8 @@ async fn load(
             period.end(),
         )
         .map_err(|e| (Exit::Usage, e.to_string()))?;
-        store.upsert_commits(&commits).await.map_err(store_err)?;
-        let tip = commits.first().map_or("", |c| c.oid.as_str());
         let window = (period.start(), period.end());
-        load::record_walk(&store, &repo.name, &repo.branch, window, tip, now())
+        load::record_walk(&store, &repo.name, &repo.branch, window, &commits, now())
             .await
             .map_err(store_err)?;
         ui.say(format!(

@@ -171,16 +171,15 @@ impl Job<'_> {
             let (from, to) = (self.period.start(), self.period.end());
             match git::walk_first_parent(&location, &repo.name, branch, from, to) {
                 Ok(commits) => {
-                    store.upsert_commits(&commits).await.map_err(store_err)?;
-                    // Record the walked window: `check` builds a period only from a branch
-                    // whose walks cover it (an unwalked period is incomplete, not empty).
-                    let tip = commits.first().map_or("", |c| c.oid.as_str());
+                    // Record the commits with the walked window: `check` builds a period only
+                    // from a branch whose walks cover it (an unwalked period is incomplete,
+                    // not empty).
                     crate::population::load::record_walk(
                         store,
                         &repo.name,
                         branch,
                         (from, to),
-                        tip,
+                        &commits,
                         now(),
                     )
                     .await

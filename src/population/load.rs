@@ -10,6 +10,7 @@ use jiff::{SignedDuration, Timestamp};
 use super::change::{self, BranchScope, Change, CodeOwners};
 use super::{Gap, Snapshot};
 use crate::evaluate::policy::PolicyView;
+use crate::facts::Commit;
 use crate::model::catalog::Catalog;
 use crate::model::control::PopulationKind;
 use crate::period::Period;
@@ -55,18 +56,26 @@ impl Coverage {
     }
 }
 
-/// Records that a branch was walked for `[from, to)` with tip `tip`.
+/// Stores a walk of a branch over `[from, to)`: its first-parent commits (newest first, as
+/// the walk yields them), their membership of the branch, and the window covered. All three
+/// together: coverage recorded without the branch's commits would make a small population look
+/// complete.
 pub async fn record_walk(
     store: &Store,
     repo: &str,
     branch: &str,
     window: (Timestamp, Timestamp),
-    tip: &str,
+    commits: &[Commit],
     now: Timestamp,
 ) -> Result<(), StoreError> {
+    store.upsert_commits(commits).await?;
+    let oids: Vec<String> = commits.iter().map(|c| c.oid.clone()).collect();
+    store.record_branch_commits(repo, branch, &oids).await?;
     let source = git_cursor(repo, branch);
     let mut coverage = coverage(store, &source).await?.unwrap_or_default();
-    coverage.tip = tip.to_string();
+    if let Some(tip) = commits.first() {
+        coverage.tip = tip.oid.clone();
+    }
     coverage.add(window.0, window.1);
     let value = serde_json::to_string(&coverage)
         .map_err(|e| StoreError::invalid("git cursor", e.to_string()))?;
@@ -160,7 +169,11 @@ async fn load_branch(
         });
         return Ok(());
     }
-    let commits = store.commits(scope.repo, from, to).await?;
+    // Only the commits a walk found on this branch: the repo's other branches share its
+    // commits table.
+    let commits = store
+        .branch_commits(scope.repo, scope.branch, from, to)
+        .await?;
     let prs = store
         .pull_requests(scope.repo, from - PR_MARGIN, to + PR_MARGIN)
         .await?;

@@ -34,6 +34,13 @@ const SELECT_PERIOD: &str = "SELECT repo, oid, parents, author_name, author_emai
      FROM commits WHERE repo = $1 AND committer_time >= $2 AND committer_time < $3 \
      ORDER BY committer_time, oid";
 
+const SELECT_BRANCH_PERIOD: &str = "SELECT c.repo, c.oid, c.parents, c.author_name, \
+     c.author_email, c.author_time, c.committer_name, c.committer_email, c.committer_time, \
+     c.message, c.paths, c.signed \
+     FROM commits c JOIN branch_commits b ON b.repo = c.repo AND b.oid = c.oid \
+     WHERE c.repo = $1 AND b.branch = $2 AND c.committer_time >= $3 AND c.committer_time < $4 \
+     ORDER BY c.committer_time, c.oid";
+
 /// A commit in its stored shape, validated before anything is written.
 struct CommitRow<'a> {
     commit: &'a Commit,
@@ -113,6 +120,67 @@ impl Store {
         })
     }
 
+    /// Records that a walk found `oids` on the first-parent history of `branch` (idempotent).
+    pub async fn record_branch_commits(
+        &self,
+        repo: &str,
+        branch: &str,
+        oids: &[String],
+    ) -> Result<(), StoreError> {
+        const ACTION: &str = "recording a branch's commits";
+        if repo.is_empty() || branch.is_empty() {
+            return Err(StoreError::invalid(
+                "branch commits",
+                "empty repo or branch",
+            ));
+        }
+        let backend = self.backend();
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin().await.map_err(StoreError::query(ACTION))?;
+            for batch in oids.chunks(BATCH_ROWS) {
+                let sql = format!(
+                    "INSERT INTO branch_commits (repo, branch, oid) VALUES {} ON CONFLICT DO NOTHING",
+                    values(batch.len(), 3, backend)
+                );
+                let mut query = sqlx::query(AssertSqlSafe(sql));
+                for oid in batch {
+                    query = query.bind(repo).bind(branch).bind(oid.as_str());
+                }
+                query
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::query(ACTION))?;
+            }
+            tx.commit().await.map_err(StoreError::query(ACTION))?;
+        });
+        Ok(())
+    }
+
+    /// The commits a walk found on `branch` of `repo` whose committer time is in `[from, to)`,
+    /// ordered like [`Store::commits`].
+    pub async fn branch_commits(
+        &self,
+        repo: &str,
+        branch: &str,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<Commit>, StoreError> {
+        const ACTION: &str = "reading a branch's commits";
+        with_pool!(self, |pool| {
+            sqlx::query(SELECT_BRANCH_PERIOD)
+                .bind(repo)
+                .bind(branch)
+                .bind(ceil_seconds(from))
+                .bind(ceil_seconds(to))
+                .fetch_all(pool)
+                .await
+                .map_err(StoreError::query(ACTION))?
+                .iter()
+                .map(decode)
+                .collect()
+        })
+    }
+
     /// How many commits of `repo` the store holds, whatever their time.
     pub async fn commit_count(&self, repo: &str) -> Result<u64, StoreError> {
         const ACTION: &str = "counting commits";
@@ -164,7 +232,20 @@ fn encode_one(commit: &Commit) -> Result<CommitRow<'_>, StoreError> {
 /// while binding (quadratic in a 12,000-parameter statement: 100k commits took 24 s instead of
 /// 1 s in a debug build), so it gets anonymous `?` placeholders.
 fn upsert_sql(rows: usize, backend: Backend) -> String {
-    let width = COLUMNS.len();
+    let updates: Vec<String> = COLUMNS[2..]
+        .iter()
+        .map(|column| format!("{column} = excluded.{column}"))
+        .collect();
+    format!(
+        "INSERT INTO commits ({}) VALUES {} ON CONFLICT (repo, oid) DO UPDATE SET {}",
+        COLUMNS.join(", "),
+        values(rows, COLUMNS.len(), backend),
+        updates.join(", ")
+    )
+}
+
+/// `(…), (…)`: `rows` tuples of `width` placeholders, spelt for the backend (see `upsert_sql`).
+fn values(rows: usize, width: usize, backend: Backend) -> String {
     let placeholder = |i: usize| match backend {
         Backend::Postgres => format!("${i}"),
         Backend::Sqlite => "?".to_string(),
@@ -175,16 +256,7 @@ fn upsert_sql(rows: usize, backend: Backend) -> String {
             format!("({})", params.join(", "))
         })
         .collect();
-    let updates: Vec<String> = COLUMNS[2..]
-        .iter()
-        .map(|column| format!("{column} = excluded.{column}"))
-        .collect();
-    format!(
-        "INSERT INTO commits ({}) VALUES {} ON CONFLICT (repo, oid) DO UPDATE SET {}",
-        COLUMNS.join(", "),
-        tuples.join(", "),
-        updates.join(", ")
-    )
+    tuples.join(", ")
 }
 
 fn decode<R: Columns>(row: &R) -> Result<Commit, StoreError> {
