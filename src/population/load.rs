@@ -35,6 +35,11 @@ pub struct Coverage {
     pub tip: String,
     /// Walked windows `[from, to)`, merged and sorted.
     pub windows: Vec<(Timestamp, Timestamp)>,
+    /// Whether the walks also recorded which commits are on the branch. Cursors written before
+    /// the store kept branch membership lack it: their windows cover nothing (the branch must
+    /// be walked again), or the branch would read as empty and pass.
+    #[serde(default)]
+    pub membership: bool,
 }
 
 impl Coverage {
@@ -52,7 +57,7 @@ impl Coverage {
     }
 
     pub fn covers(&self, from: Timestamp, to: Timestamp) -> bool {
-        self.windows.iter().any(|(a, b)| *a <= from && to <= *b)
+        self.membership && self.windows.iter().any(|(a, b)| *a <= from && to <= *b)
     }
 }
 
@@ -72,7 +77,11 @@ pub async fn record_walk(
     let oids: Vec<String> = commits.iter().map(|c| c.oid.clone()).collect();
     store.record_branch_commits(repo, branch, &oids).await?;
     let source = git_cursor(repo, branch);
-    let mut coverage = coverage(store, &source).await?.unwrap_or_default();
+    let mut coverage = coverage(store, &source)
+        .await?
+        .filter(|c| c.membership)
+        .unwrap_or_default();
+    coverage.membership = true;
     if let Some(tip) = commits.first() {
         coverage.tip = tip.oid.clone();
     }
@@ -252,7 +261,10 @@ mod tests {
 
     #[test]
     fn coverage_merges_touching_windows_and_refuses_gaps() {
-        let mut c = Coverage::default();
+        let mut c = Coverage {
+            membership: true,
+            ..Coverage::default()
+        };
         c.add(t(0), t(10));
         c.add(t(20), t(30));
         assert!(c.covers(t(0), t(10)));
@@ -261,5 +273,15 @@ mod tests {
         assert_eq!(c.windows, vec![(t(0), t(30))]);
         assert!(c.covers(t(5), t(25)));
         assert!(!c.covers(t(25), t(31)));
+    }
+
+    #[test]
+    fn a_cursor_from_before_branch_membership_covers_nothing() {
+        let old: Coverage = serde_json::from_str(
+            r#"{"tip":"ab","windows":[["1970-01-01T00:00:00Z","1970-01-01T00:01:00Z"]]}"#,
+        )
+        .unwrap();
+        assert!(!old.membership);
+        assert!(!old.covers(t(0), t(60)), "its branch must be walked again");
     }
 }
