@@ -4,8 +4,8 @@
 //!
 //! Generic over population kinds: each kind contributes its in-scope items ([`InScope`]) and
 //! a control's results classify the items of its kind. Changes contribute every first-parent
-//! commit on an in-scope branch; accounts and jobs add theirs in `in_scope` when their
-//! populations are built.
+//! commit on an in-scope branch, accounts every account on an in-scope list's snapshots in the
+//! period, jobs every job defined in scope during the period.
 //!
 //! `POP-00` is evaluated on full runs only (no `--control` selection): it needs every
 //! control's population.
@@ -38,8 +38,75 @@ pub struct InScope {
     pub owner: Option<String>,
 }
 
-/// Every in-scope item of the snapshot, by kind.
+/// Every in-scope item of the snapshot, by kind: changes, the accounts on the period's
+/// snapshots of in-scope access lists, and the jobs defined in scope during the period.
 pub fn in_scope(snapshot: &Snapshot, policy: &PolicyView<'_>) -> Vec<InScope> {
+    let mut items = changes(snapshot, policy);
+    if let Some(access) = &snapshot.access {
+        items.extend(accounts(access, policy));
+    }
+    if let Some(jobs) = &snapshot.jobs {
+        items.extend(jobs.jobs.iter().map(|job| InScope {
+            kind: PopulationKind::Jobs,
+            id: job.name.clone(),
+            label: format!("job {} on {}", job.name, job.system),
+            system: job.system.clone(),
+            repo: job.repo.clone(),
+            branch: None,
+            owner: policy.owner(&OwnerTarget {
+                system: Some(&job.system),
+                repo: job.repo.as_deref(),
+                paths: &[],
+                job: Some(&job.name),
+            }),
+        }));
+    }
+    items
+}
+
+/// Every account listed by a snapshot taken in the period (the baseline before it is not):
+/// what the access controls' populations are drawn from, as `list:user_id`.
+fn accounts(
+    access: &crate::population::access::AccessSnapshot,
+    policy: &PolicyView<'_>,
+) -> Vec<InScope> {
+    let mut seen: BTreeMap<(&str, &str, &str), &str> = BTreeMap::new();
+    for snap in access.lists.iter().filter(|s| s.as_of >= access.start) {
+        for account in &snap.accounts {
+            let label = account.display_name.as_deref().unwrap_or(&account.user_id);
+            seen.insert((&snap.list, &account.user_id, &snap.system), label);
+        }
+    }
+    seen.into_iter()
+        .map(|((list, user, system), label)| InScope {
+            kind: PopulationKind::Accounts,
+            id: format!("{list}:{user}"),
+            label: format!("{user} on {system} ({label})"),
+            system: system.to_string(),
+            repo: None,
+            branch: None,
+            owner: policy.owner(&OwnerTarget {
+                system: Some(system),
+                repo: None,
+                paths: &[],
+                job: None,
+            }),
+        })
+        .collect()
+}
+
+/// The populations that may hold an item of this kind: an account reviewed by an
+/// access-review control, or a job tested only through its runs, is still tested.
+fn holding_kinds(kind: PopulationKind) -> &'static [PopulationKind] {
+    use PopulationKind::*;
+    match kind {
+        Accounts | AccessReviews => &[Accounts, AccessReviews],
+        Jobs | JobRuns => &[Jobs, JobRuns],
+        Changes => &[Changes],
+    }
+}
+
+fn changes(snapshot: &Snapshot, policy: &PolicyView<'_>) -> Vec<InScope> {
     snapshot
         .changes
         .iter()
@@ -115,11 +182,13 @@ impl<'r> Index<'r> {
 }
 
 fn classify(item: &InScope, index: &Index<'_>, exclusions: &[&Exclusion]) -> ItemResult {
-    let holders = index
-        .by_item
-        .get(&(kind_name(item.kind), item.id.as_str()))
-        .map(Vec::as_slice)
-        .unwrap_or_default();
+    let holders: Vec<(&str, bool)> = holding_kinds(item.kind)
+        .iter()
+        .filter_map(|k| index.by_item.get(&(kind_name(*k), item.id.as_str())))
+        .flatten()
+        .copied()
+        .collect();
+    let holders = holders.as_slice();
     let tested_by: Vec<&str> = holders.iter().filter(|h| h.1).map(|h| h.0).collect();
     let (outcome, reasons) = if !tested_by.is_empty() {
         (Outcome::Pass, Vec::new())

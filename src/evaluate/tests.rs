@@ -641,3 +641,91 @@ fn an_exclusion_that_names_nothing_or_a_reserved_id_does_not_validate() {
         "{codes:#?}"
     );
 }
+
+/// Accounts on the period's snapshots of in-scope lists and jobs defined in scope are in-scope
+/// items too: one that no population holds is a completeness deviation; a job tested only
+/// through its runs is held.
+#[test]
+fn accounts_and_jobs_in_scope_must_be_held_by_a_population() {
+    use crate::population::access::AccessSnapshot;
+    use crate::population::jobs::JobSnapshot;
+    let catalog = catalog(&[("CM-06", "  - kind: pr-required\n", "")]);
+    let list = |as_of: &str, users: &[&str]| {
+        let accounts: Vec<serde_json::Value> = users
+            .iter()
+            .map(|u| serde_json::json!({ "user_id": u }))
+            .collect();
+        serde_json::json!({
+            "system": "api", "list": "api-users", "as_of": as_of, "sha256": "0".repeat(64),
+            "has": { "created": false, "last_login": false, "disabled": false },
+            "accounts": accounts,
+        })
+    };
+    let access: AccessSnapshot = serde_json::from_value(serde_json::json!({
+        "start": "2026-07-01T00:00:00Z",
+        "end": "2026-10-01T00:00:00Z",
+        "lists": [list("2026-06-30T00:00:00Z", &["old"]), list("2026-09-30T00:00:00Z", &["ana", "bo"])],
+    }))
+    .unwrap();
+    let jobs: JobSnapshot = serde_json::from_value(serde_json::json!({
+        "jobs": [{ "name": "nightly", "system": "api", "versions": [] }],
+        "changes": [],
+    }))
+    .unwrap();
+    let snapshot = Snapshot {
+        period: "2026-Q3".into(),
+        access: Some(access),
+        jobs: Some(jobs),
+        ..Snapshot::default()
+    };
+    let policy = PolicyView::new(&catalog);
+    let ids: Vec<String> = completeness::in_scope(&snapshot, &policy)
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    // `old` is only on the baseline taken before the period.
+    assert_eq!(ids, ["api-users:ana", "api-users:bo", "nightly"]);
+
+    let mut runs_item = item_result(
+        "nightly",
+        "nightly".into(),
+        vec![("expected-runs", Check::Pass("ran".into()))],
+        vec![],
+    );
+    runs_item.system = Some("api".into());
+    let runs = ControlResult {
+        control: "CO-01".into(),
+        title: "Jobs run".into(),
+        severity: "high".into(),
+        owner: "eng".into(),
+        population: Fingerprint::of("job-runs", ["nightly"]),
+        items: vec![runs_item],
+        gaps: vec![],
+    };
+    let pop = completeness::result(&catalog, &snapshot, &policy, &[runs]);
+    let outcomes: Vec<(&str, Outcome)> = pop
+        .items
+        .iter()
+        .map(|i| (i.item.as_str(), i.outcome))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("api-users:ana", Outcome::Deviation),
+            ("api-users:bo", Outcome::Deviation),
+            ("nightly", Outcome::Pass),
+        ]
+    );
+    assert!(
+        pop.items[0].reasons[0]
+            .message
+            .contains("in no control's accounts population"),
+        "{:?}",
+        pop.items[0].reasons
+    );
+    assert_eq!(
+        pop.items[0].owner.as_deref(),
+        Some("eng"),
+        "the system's owner"
+    );
+}
