@@ -11,11 +11,14 @@ use itgc::facts::{Commit, Signature};
 use itgc::store::Store;
 use jiff::Timestamp;
 
+/// Paths the synthetic commits touch. None is a job definition (`deploy/cronjobs/*.yaml`,
+/// `ops/crontab`): the job population reads definitions from git at each commit that touches
+/// one, and these commits exist only in the store.
 const PATHS: [&str; 5] = [
     "infra/iam/roles.tf",
     "infra/rds/main.tf",
     "src/ledger/posting.rs",
-    "deploy/cronjobs/reconcile.yaml",
+    "deploy/helm/values.yaml",
     "docs/README.md",
 ];
 
