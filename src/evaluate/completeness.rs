@@ -16,7 +16,7 @@ use super::policy::{OwnerTarget, PolicyView};
 use super::{ControlResult, ItemResult, Outcome, Reason, Verdict, item_matches, kind_name};
 use crate::model::catalog::Catalog;
 use crate::model::control::PopulationKind;
-use crate::model::policy::Exclusion;
+use crate::model::policy::{Exclusion, System};
 use crate::population::{Fingerprint, Snapshot};
 
 /// The built-in control's id (reserved: validation refuses a control file using it).
@@ -144,6 +144,13 @@ pub fn result(
         .iter()
         .map(|item| classify(item, &index, &exclusions))
         .collect();
+    items.extend(
+        policy
+            .systems
+            .values()
+            .filter(|s| !s.in_scope.is_empty() && !has_sources(s))
+            .map(|s| sourceless(s, &exclusions)),
+    );
     items.sort_by(|a, b| a.item.cmp(&b.item));
     ControlResult {
         control: CONTROL.to_string(),
@@ -244,6 +251,58 @@ fn unclassified(item: &InScope, holders: &[(&str, bool)]) -> String {
             "in scope ({place}); {} hold it but their filters leave it untested, and no approved exclusion covers it",
             names.join(", ")
         )
+    }
+}
+
+/// Whether a system declares anything a population is drawn from.
+fn has_sources(system: &System) -> bool {
+    !(system.repos.is_empty()
+        && system.access_lists.is_empty()
+        && system.jobs.is_empty()
+        && system.declared_jobs.is_empty())
+}
+
+/// An in-scope system of the inventory that declares no repo, access list or job: no
+/// population can hold anything of it, so it must be excluded by name or it is a deviation.
+fn sourceless(system: &System, exclusions: &[&Exclusion]) -> ItemResult {
+    let names_system = |e: &&&Exclusion| {
+        e.system.as_deref() == Some(system.id.as_str())
+            && e.kind.is_none()
+            && e.item.is_none()
+            && e.repo.is_none()
+            && e.branch.is_none()
+    };
+    let (outcome, reasons) = match exclusions.iter().find(names_system) {
+        Some(e) => (
+            Outcome::NotApplicable,
+            vec![reason(
+                Verdict::NotApplicable,
+                format!(
+                    "excluded by {} (approved by {} on {}): {}",
+                    e.id, e.approver, e.approved, e.reason
+                ),
+            )],
+        ),
+        None => (
+            Outcome::Deviation,
+            vec![reason(
+                Verdict::Failed,
+                format!(
+                    "system {} is in scope but declares no repo, access list or job, so no population holds anything of it, and no approved exclusion names it",
+                    system.id
+                ),
+            )],
+        ),
+    };
+    ItemResult {
+        item: format!("system:{}", system.id),
+        label: system.name.clone(),
+        owner: Some(system.owner.clone()),
+        system: Some(system.id.clone()),
+        outcome,
+        reasons,
+        exception: None,
+        evidence: Vec::new(),
     }
 }
 

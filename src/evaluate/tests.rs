@@ -729,3 +729,51 @@ fn accounts_and_jobs_in_scope_must_be_held_by_a_population() {
         "the system's owner"
     );
 }
+
+/// An in-scope system of the inventory that declares nothing a population draws from is a
+/// completeness deviation until an exclusion names it.
+#[test]
+fn an_in_scope_system_with_no_sources_must_be_excluded_by_name() {
+    let system = "  - id: hr\n    name: HR system\n    owner: eng\n    in_scope: [sox]\n";
+    let load = |extra: &str| {
+        let policy =
+            policy_without_exceptions().replacen("systems:\n", &format!("systems:\n{system}"), 1);
+        let policies = [SourceFile {
+            name: "policy.yaml".into(),
+            bytes: format!("{policy}{extra}").into_bytes(),
+        }];
+        let controls = [SourceFile {
+            name: "CM-06.yaml".into(),
+            bytes: control("CM-06", "  - kind: pr-required\n", "").into_bytes(),
+        }];
+        let v = crate::model::load(&controls, &policies, jiff::civil::date(2026, 11, 1));
+        assert_eq!(v.errors(), 0, "{:#?}", v.diagnostics);
+        let catalog = v.catalog.expect("catalog");
+        let results = evaluate(&catalog, &Snapshot::default(), &[]);
+        let pop = results
+            .controls
+            .into_iter()
+            .find(|c| c.control == completeness::CONTROL)
+            .expect("POP-00");
+        pop.items
+            .into_iter()
+            .find(|i| i.item == "system:hr")
+            .expect("the system is an item")
+    };
+    let item = load("");
+    assert_eq!(item.outcome, Outcome::Deviation);
+    assert!(
+        item.reasons[0]
+            .message
+            .contains("declares no repo, access list or job")
+    );
+    let excluded = load(
+        "\nexclusions:\n  - id: EXCL-9\n    system: hr\n    reason: Read-only reporting copy, outside SOX.\n    approver: controller@example.com\n    approved: 2026-06-30\n",
+    );
+    assert_eq!(excluded.outcome, Outcome::NotApplicable);
+    assert!(
+        excluded.reasons[0]
+            .message
+            .starts_with("excluded by EXCL-9")
+    );
+}
