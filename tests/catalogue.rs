@@ -5,26 +5,10 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("itgc")
-        .unwrap()
-        .current_dir(dir)
-        .env_remove("ITGC_DATABASE_URL")
-        .env_remove("GITHUB_TOKEN")
-        .args(["--color", "never"])
-        .args(args)
-        .output()
-        .unwrap();
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    (
-        out.status.code().unwrap_or(-1),
-        text(&out.stdout),
-        text(&out.stderr),
-    )
-}
+mod binary;
+use binary::run;
 
 /// Commits controls/ and policies/ at a pinned instant inside 2026-Q3.
 fn commit(root: &Path, message: &str, when: &str) {

@@ -1,27 +1,10 @@
 //! Owners through the real binary: `check` groups results by owner (terminal and JSON), and
 //! `report --owners` rolls deviations up by owner across several packets (periods).
 
-use std::path::Path;
-
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("itgc")
-        .unwrap()
-        .current_dir(dir)
-        .env_remove("ITGC_DATABASE_URL")
-        .args(["--color", "never"])
-        .args(args)
-        .output()
-        .unwrap();
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    (
-        out.status.code().unwrap_or(-1),
-        text(&out.stdout),
-        text(&out.stderr),
-    )
-}
+mod binary;
+use binary::run;
 
 #[test]
 fn check_groups_by_owner_and_report_rolls_owners_up_across_periods() {

@@ -5,8 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use assert_cmd::Command;
 use serde_json::Value;
+
+mod binary;
+use binary::run;
 
 struct Demo {
     _dir: tempfile::TempDir,
@@ -24,23 +26,6 @@ fn demo() -> &'static Demo {
             _dir: dir,
         }
     })
-}
-
-fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("itgc")
-        .unwrap()
-        .current_dir(dir)
-        .env_remove("ITGC_DATABASE_URL")
-        .args(["--color", "never"])
-        .args(args)
-        .output()
-        .unwrap();
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    (
-        out.status.code().unwrap_or(-1),
-        text(&out.stdout),
-        text(&out.stderr),
-    )
 }
 
 fn sample_json(args: &[&str]) -> Value {

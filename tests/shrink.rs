@@ -5,50 +5,10 @@
 //! policy to a walked branch with less history, `diff` lists the changes that left. A narrowed
 //! control filter: tests/diff.rs (diff fails) and tests/drift.rs (check warns).
 
-use std::path::Path;
-
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("itgc")
-        .unwrap()
-        .current_dir(dir)
-        .env_remove("ITGC_DATABASE_URL")
-        .env_remove("GITHUB_TOKEN")
-        .args(["--color", "never"])
-        .args(args)
-        .output()
-        .unwrap();
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    (
-        out.status.code().unwrap_or(-1),
-        text(&out.stdout),
-        text(&out.stderr),
-    )
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = std::process::Command::new("git")
-        .current_dir(dir)
-        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
-        .args(["-c", "commit.gpgsign=false"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn demo(dir: &Path) -> std::path::PathBuf {
-    let (code, _, stderr) = run(dir, &["-q", "demo", "--out", "org"]);
-    assert_eq!(code, 0, "{stderr}");
-    dir.join("org")
-}
+mod binary;
+use binary::{demo, git, run};
 
 #[test]
 fn a_branch_renamed_in_the_repository_leaves_check_without_a_conclusion() {
