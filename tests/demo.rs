@@ -112,3 +112,26 @@ fn init_scaffolds_a_valid_project_and_refuses_to_overwrite() {
         "edited"
     );
 }
+
+/// With a database of the user's choosing, the demo still writes its key, signed packet and
+/// reports under its own directory, and loads the chosen store.
+#[test]
+fn demo_with_an_explicit_database_writes_its_packet() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("chosen.db");
+    let out = itgc(dir.path())
+        .env("ITGC_DATABASE_URL", format!("sqlite://{}", db.display()))
+        .args(["-q", "demo", "--out", "org"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(db.is_file());
+    let org = dir.path().join("org");
+    assert!(org.join("packet/manifest.json").is_file());
+    assert!(org.join(".itgc/demo-signing-key.pem").is_file());
+}

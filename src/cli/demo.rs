@@ -95,6 +95,9 @@ fn packet(
     ui: &Ui,
 ) -> Result<crate::evaluate::Results, Failure> {
     let key_path = out.join(".itgc/demo-signing-key.pem");
+    // `.itgc/` holds the demo's store too, unless the user chose another database.
+    std::fs::create_dir_all(out.join(".itgc"))
+        .map_err(|e| (Exit::Usage, format!("{}: {e}", out.join(".itgc").display())))?;
     let key = crate::evidence::sign::generate()
         .and_then(|key| crate::evidence::sign::write_keypair(&key_path, &key))
         .map_err(|e| (Exit::Usage, format!("demo signing key: {e}")))?;
