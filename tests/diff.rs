@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::Value;
 
+mod binary;
+use binary::{demo, git};
+
 /// One demo organisation per test (each test edits its own files).
 struct Org {
     _dir: tempfile::TempDir,
@@ -15,17 +18,7 @@ struct Org {
 
 fn org() -> Org {
     let dir = tempfile::tempdir().unwrap();
-    let out = itgc(dir.path())
-        .args(["-q", "demo", "--out", "org"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let root = dir.path().join("org");
+    let root = demo(dir.path());
     git(&root, &["init", "-q", "-b", "main"]);
     commit(&root, "the catalogue as reviewed");
     git(&root, &["tag", "base"]);
@@ -38,21 +31,6 @@ fn itgc(dir: &Path) -> Command {
         .env_remove("ITGC_DATABASE_URL")
         .args(["--color", "never"]);
     cmd
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = std::process::Command::new("git")
-        .current_dir(dir)
-        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
-        .args(["-c", "commit.gpgsign=false"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// Commits controls/ and policies/ only: the demo's own repos stay out of this repository.

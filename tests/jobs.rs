@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::Value;
 
+mod binary;
+
 fn itgc(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("itgc").unwrap();
     cmd.current_dir(dir)
@@ -19,17 +21,7 @@ fn itgc(dir: &Path) -> Command {
 /// A fresh demo organisation (its store has the run log imported by `itgc demo`).
 fn demo() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    let out = itgc(dir.path())
-        .args(["-q", "demo", "--out", "org"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let org = dir.path().join("org");
+    let org = binary::demo(dir.path());
     (dir, org)
 }
 
