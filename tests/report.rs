@@ -44,6 +44,7 @@ fn control(id: &str, items: Vec<ItemResult>, gaps: Vec<String>) -> ControlResult
         population: Fingerprint::of("changes", items.iter().map(|i| i.item.as_str())),
         items,
         gaps,
+        elided: Default::default(),
     }
 }
 

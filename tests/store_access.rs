@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-
 use itgc::population::access::{
     Account, Decision, Has, ListSnapshot, Person, ReviewDecision, Roster,
 };
@@ -25,7 +23,9 @@ fn account(id: &str) -> Account {
         created: Some(at(1_000)),
         last_login: None,
         disabled: true,
-        attributes: BTreeMap::from([("mfa".to_string(), serde_json::json!(false))]),
+        attributes: [("mfa".to_string(), serde_json::json!(false))]
+            .into_iter()
+            .collect(),
     }
 }
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{Config, Ui, packet};
-use crate::evaluate::{self, Conclusion, Results};
+use crate::evaluate::{self, Conclusion, Keep, Results};
 use crate::exit::Exit;
 use crate::model::Catalog;
 use crate::period::Period;
@@ -77,8 +77,9 @@ fn check(args: &CheckArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
         Some(path) => Some(packet::previous_root(path, catalog)?),
         None => None,
     };
-    let (snapshot, provenance) = super::runtime()?.block_on(snapshot(config, catalog, &period))?;
-    let mut results = evaluate::evaluate(catalog, &snapshot, &args.controls);
+    let (snapshot, provenance) =
+        super::runtime()?.block_on(snapshot(config, catalog, &period, &args.controls))?;
+    let mut results = evaluate::evaluate_keeping(catalog, &snapshot, &args.controls, keep(args));
     // Recorded for the next run and compared with the earlier ones; never changes the exit.
     let drift = super::drift::guard(config, catalog, &period, &snapshot, &results, ui);
     if let Some(out) = &args.packet {
@@ -109,6 +110,16 @@ fn check(args: &CheckArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
     };
     write(args.output.as_ref(), &text)?;
     Ok(exit_for(&results))
+}
+
+/// Every item's result when the output lists every item (JSON, JUnit) or a packet records
+/// them; otherwise the findings only, with the rest counted (a million-account population
+/// need not be held in memory to print its summary).
+fn keep(args: &CheckArgs) -> Keep {
+    match args.packet {
+        Some(_) => Keep::Every,
+        None => args.format.keep(),
+    }
 }
 
 /// Every `--control` must name a control: a typo must not test nothing and pass.
@@ -150,12 +161,13 @@ pub async fn snapshot(
     config: &Config,
     catalog: &Catalog,
     period: &Period,
+    only: &[String],
 ) -> Result<(Snapshot, Provenance), Failure> {
     let store = Store::open(&config.database_url)
         .await
         .map_err(|e| (Exit::Usage, format!("store: {e}")))?;
     let read = async {
-        let snapshot = load::load(&store, catalog, period, &config.root).await?;
+        let snapshot = load::load(&store, catalog, period, &config.root, only).await?;
         let provenance = provenance::collect(&store, catalog, period).await?;
         Ok((snapshot, provenance))
     };

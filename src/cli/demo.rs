@@ -284,7 +284,7 @@ async fn load(
         ));
     }
     import_exports(&store, catalog, org, ui).await?;
-    let snapshot = load::load(&store, catalog, &period, &org.root)
+    let snapshot = load::load(&store, catalog, &period, &org.root, &[])
         .await
         .map_err(store_err)?;
     let provenance = provenance::collect(&store, catalog, &period)

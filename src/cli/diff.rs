@@ -157,11 +157,11 @@ async fn evaluate_both(
         .await
         .map_err(|e| (Exit::Usage, format!("store: {e}")))?;
     let same = unchanged_controls(old, new);
-    let after = load::load(&store, new, period, &config.root).await;
+    let after = load::load(&store, new, period, &config.root, only).await;
     // Same policies, same scope: the snapshot would be the same, so it is read once.
     let before = match same {
         Some(_) => Ok(None),
-        None => load::load(&store, old, period, &config.root)
+        None => load::load(&store, old, period, &config.root, only)
             .await
             .map(Some),
     };
@@ -356,6 +356,7 @@ mod tests {
             population: Fingerprint::of("accounts", []),
             items: Vec::new(),
             gaps: gap.map(str::to_string).into_iter().collect(),
+            elided: Default::default(),
         }
     }
 

@@ -65,7 +65,7 @@ fn gate(args: &GateArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
     .map_err(|e| (Exit::Usage, e.to_string()))?;
     let snapshot = super::runtime()?.block_on(snapshot(config, &target, args, commits))?;
     let only = controls(&catalog, &args.controls);
-    let results = evaluate::evaluate(&catalog, &snapshot, &only);
+    let results = evaluate::evaluate_keeping(&catalog, &snapshot, &only, args.format.keep());
     print!("{}", report::render(args.format, &results, ui.color));
     github_actions(&results);
     Ok(super::check::exit_for(&results))

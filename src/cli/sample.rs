@@ -132,8 +132,12 @@ fn from_store(
     let catalog = inputs.catalog;
     find_control(&catalog, &args.control)?;
     let period = super::check::parse_period(&args.period, &catalog, config)?;
-    let (snapshot, _) =
-        super::runtime()?.block_on(super::check::snapshot(config, &catalog, &period))?;
+    let (snapshot, _) = super::runtime()?.block_on(super::check::snapshot(
+        config,
+        &catalog,
+        &period,
+        std::slice::from_ref(&args.control),
+    ))?;
     let results =
         crate::evaluate::evaluate(&catalog, &snapshot, std::slice::from_ref(&args.control));
     Ok((catalog, results, None))

@@ -9,43 +9,130 @@
 mod identity;
 mod rules;
 
-use std::collections::{BTreeMap, BTreeSet};
+pub use rules::needs_reviews as reads_reviews;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use jiff::Timestamp;
 
 use self::identity::Directory;
 use self::rules::Ctx;
-use super::{Check, ItemResult, Run, expr, item_result, kind_name};
-use crate::model::control::Control;
+use super::people::People;
+use super::{Check, Collector, ItemResult, Run, expr, item_result, kind_name};
+use crate::model::control::{Control, PopulationKind};
 use crate::model::policy::{AccessList, Bot};
 use crate::model::rule::Rule;
-use crate::population::access::{AccessSnapshot, Account, ListSnapshot, Person};
+use crate::population::Snapshot;
+use crate::population::access::{AccessSnapshot, Account, ListSnapshot, Person, ReviewDecision};
 
-/// The items of an `accounts` or `access-reviews` control, and the gaps that make it incomplete.
-pub(super) fn items(run: &Run, control: &Control) -> (Vec<ItemResult>, Vec<String>) {
+/// Tests every account of an `accounts` or `access-reviews` control's population, handing each
+/// result to `out`; returns the gaps that make the population incomplete.
+pub(super) fn items(run: &Run, control: &Control, out: &mut Collector) -> Vec<String> {
     let Some(access) = run.snapshot.access.as_ref() else {
-        return (
-            Vec::new(),
-            vec![format!(
-                "no access data was loaded for the {} population",
-                kind_name(control.population.kind)
-            )],
-        );
+        return vec![format!(
+            "no access data was loaded for the {} population",
+            kind_name(control.population.kind)
+        )];
     };
-    let scope = Scope::new(run, control, access);
+    let Some(shared) = run.access else {
+        return vec!["the access index was not built for this control".into()];
+    };
+    let scope = Scope::new(run, control, access, shared);
     let gaps = scope.gaps(run, control);
     if !gaps.is_empty() {
         // Fail closed: a partial population is not tested as if it were whole.
-        return (Vec::new(), gaps);
+        return gaps;
     }
     let env = expr::environment();
     let compiled = Compiled::new(&env, control);
-    let mut items: Vec<ItemResult> = scope
-        .accounts()
-        .map(|item| scope.result(run, control, &compiled, &item))
-        .collect();
-    items.sort_by(|a, b| a.item.cmp(&b.item));
-    (items, Vec::new())
+    for view in &scope.views {
+        let owner = run.facts.policy.owner(&super::policy::OwnerTarget {
+            system: Some(view.system),
+            ..Default::default()
+        });
+        for item in view.accounts(shared) {
+            let result = scope.result(run, control, &compiled, &item, owner.as_ref());
+            out.push(control.population.kind, &control.id, result);
+        }
+    }
+    Vec::new()
+}
+
+/// What every access control of a run reads alike, built once: who holds each account, and
+/// the review decisions by account.
+pub(crate) struct Shared<'s> {
+    directory: Option<Directory<'s>>,
+    /// Each account's holder (an index into the roster), by the account's address: snapshots
+    /// are borrowed, unchanged, for the whole run, so an address names one account of one
+    /// snapshot. Resolving a holder means several lookups; a run's controls share them.
+    holders: HashMap<usize, u32>,
+    /// Built only when a selected rule reads decisions: a campaign can hold millions.
+    reviews: Option<Reviews<'s>>,
+}
+
+/// Review decisions by (system, account id lower case).
+pub(crate) type Reviews<'s> = HashMap<(&'s str, String), Vec<&'s ReviewDecision>>;
+
+impl<'s> Shared<'s> {
+    /// What `controls` share, when any of them tests accounts.
+    pub fn for_controls(
+        snapshot: &'s Snapshot,
+        controls: &[&Control],
+        names: &People,
+    ) -> Option<Shared<'s>> {
+        let access = snapshot.access.as_ref()?;
+        let tests_accounts = |c: &&&Control| {
+            matches!(
+                c.population.kind,
+                PopulationKind::Accounts | PopulationKind::AccessReviews
+            )
+        };
+        let mut tested = controls.iter().filter(tests_accounts).peekable();
+        tested.peek()?;
+        let reads_reviews = tested.any(|c| c.rules.iter().any(rules::needs_reviews));
+        Some(Shared::new(access, names, reads_reviews))
+    }
+
+    fn new(access: &'s AccessSnapshot, names: &People, reads_reviews: bool) -> Shared<'s> {
+        let directory = access
+            .roster
+            .as_ref()
+            .map(|r| Directory::new(&r.people, names));
+        let mut holders = HashMap::new();
+        if let Some(directory) = &directory {
+            for account in access.lists.iter().flat_map(|l| &l.accounts) {
+                if let Some(i) = directory.holder_index(account, names) {
+                    holders.insert(address(account), i);
+                }
+            }
+        }
+        Shared {
+            directory,
+            holders,
+            reviews: reads_reviews.then(|| index_reviews(access)),
+        }
+    }
+
+    /// The person holding `account`, an account of the run's snapshot.
+    fn holder(&self, account: &Account) -> Option<&'s Person> {
+        let i = *self.holders.get(&address(account))?;
+        self.directory.as_ref()?.person(i)
+    }
+}
+
+fn index_reviews(access: &AccessSnapshot) -> Reviews<'_> {
+    let mut reviews: Reviews<'_> = HashMap::new();
+    for d in access.reviews.iter().flatten() {
+        reviews
+            .entry((d.system.as_str(), d.account.to_lowercase()))
+            .or_default()
+            .push(d);
+    }
+    reviews
+}
+
+fn address(account: &Account) -> usize {
+    std::ptr::from_ref(account) as usize
 }
 
 /// One list's snapshots for the period: an optional baseline from before it and the
@@ -72,6 +159,34 @@ impl<'s> ListView<'s> {
             .map(|i| &snapshot.accounts[i])
     }
 
+    /// Every account on the period's snapshots of the list: those on the latest snapshot, then
+    /// those gone by it, as last seen.
+    fn accounts(&self, shared: &Shared<'s>) -> Vec<Item<'_>> {
+        let latest = self.latest();
+        let item = |account: &'s Account, seen: Timestamp, present: bool| Item {
+            view: self,
+            account,
+            holder: shared.holder(account),
+            seen,
+            present,
+        };
+        let mut items: Vec<Item<'_>> = latest
+            .accounts
+            .iter()
+            .map(|account| item(account, latest.as_of, true))
+            .collect();
+        let mut gone: BTreeMap<&str, Item<'_>> = BTreeMap::new();
+        for snap in &self.window[..self.window.len() - 1] {
+            for account in &snap.accounts {
+                if Self::find(latest, &account.user_id).is_none() {
+                    gone.insert(&account.user_id, item(account, snap.as_of, false));
+                }
+            }
+        }
+        items.extend(gone.into_values());
+        items
+    }
+
     /// Every window snapshot taken at or after `from`, with the account's row on it.
     pub fn after(
         &self,
@@ -90,6 +205,8 @@ impl<'s> ListView<'s> {
 pub(crate) struct Item<'s> {
     pub view: &'s ListView<'s>,
     pub account: &'s Account,
+    /// The person on the HR roster who holds it, if any.
+    pub holder: Option<&'s Person>,
     /// When the latest snapshot listing the account was taken.
     pub seen: Timestamp,
     /// Whether the list's latest snapshot still lists it.
@@ -106,15 +223,20 @@ impl Item<'_> {
 struct Scope<'s> {
     access: &'s AccessSnapshot,
     views: Vec<ListView<'s>>,
-    directory: Option<Directory<'s>>,
+    shared: &'s Shared<'s>,
     /// (system, holder) → role names (lower case), for segregation of duties.
     roles: BTreeMap<(&'s str, String), BTreeSet<String>>,
-    /// (system, account lower case) → review decisions.
-    reviews: BTreeMap<(String, String), Vec<&'s crate::population::access::ReviewDecision>>,
+    /// Review decisions, for the rules that read them.
+    reviews: Option<&'s Reviews<'s>>,
 }
 
 impl<'s> Scope<'s> {
-    fn new(run: &Run<'s, '_>, control: &Control, access: &'s AccessSnapshot) -> Scope<'s> {
+    fn new(
+        run: &Run<'s, '_>,
+        control: &Control,
+        access: &'s AccessSnapshot,
+        shared: &'s Shared<'s>,
+    ) -> Scope<'s> {
         let spec = &control.population;
         let selected =
             |system: &str| spec.systems.is_empty() || spec.systems.iter().any(|s| s == system);
@@ -144,32 +266,21 @@ impl<'s> Scope<'s> {
             }
         }
         views.retain(|v| !v.window.is_empty());
-        let directory = access
-            .roster
-            .as_ref()
-            .map(|r| Directory::new(&r.people, run.facts.people));
-        let mut reviews: BTreeMap<(String, String), Vec<_>> = BTreeMap::new();
         // Indexed only for the rules that read decisions: a campaign can hold millions.
         let reads_reviews = control.rules.iter().any(rules::needs_reviews);
-        for d in access.reviews.iter().flatten().filter(|_| reads_reviews) {
-            reviews
-                .entry((d.system.clone(), d.account.to_lowercase()))
-                .or_default()
-                .push(d);
-        }
         let mut scope = Scope {
             access,
             views,
-            directory,
+            shared,
             roles: BTreeMap::new(),
-            reviews,
+            reviews: shared.reviews.as_ref().filter(|_| reads_reviews),
         };
         if control
             .rules
             .iter()
             .any(|r| matches!(r, Rule::SegregationOfDuties { .. }))
         {
-            scope.roles = scope.role_index(run);
+            scope.roles = scope.role_index();
         }
         scope
     }
@@ -217,43 +328,14 @@ impl<'s> Scope<'s> {
         gaps
     }
 
-    /// Every account on the period's snapshots of every selected list.
-    fn accounts(&self) -> impl Iterator<Item = Item<'_>> + '_ {
-        self.views.iter().flat_map(|view| {
-            let latest = view.latest();
-            let mut items: Vec<Item<'_>> = latest
-                .accounts
-                .iter()
-                .map(|account| Item {
-                    view,
-                    account,
-                    seen: latest.as_of,
-                    present: true,
-                })
-                .collect();
-            // Accounts gone by the latest snapshot, as last seen.
-            let mut gone: BTreeMap<&str, Item<'_>> = BTreeMap::new();
-            for snap in &view.window[..view.window.len() - 1] {
-                for account in &snap.accounts {
-                    if ListView::find(latest, &account.user_id).is_none() {
-                        gone.insert(
-                            &account.user_id,
-                            Item {
-                                view,
-                                account,
-                                seen: snap.as_of,
-                                present: false,
-                            },
-                        );
-                    }
-                }
-            }
-            items.extend(gone.into_values());
-            items
-        })
-    }
-
-    fn result(&self, run: &Run, control: &Control, compiled: &Compiled, item: &Item) -> ItemResult {
+    fn result(
+        &self,
+        run: &Run,
+        control: &Control,
+        compiled: &Compiled,
+        item: &Item,
+        owner: Option<&String>,
+    ) -> ItemResult {
         let ctx = self.ctx(run, item);
         let value = compiled.needs_value().then(|| rules::account_context(&ctx));
         let checks: Vec<(&str, Check)> = match compiled.filter(value.as_ref()) {
@@ -286,10 +368,7 @@ impl<'s> Scope<'s> {
             None => format!("{} on {}", item.account.user_id, item.view.system),
         };
         let mut result = item_result(&item.id(), label, checks, evidence);
-        result.owner = run.facts.policy.owner(&super::policy::OwnerTarget {
-            system: Some(item.view.system),
-            ..Default::default()
-        });
+        result.owner = owner.cloned();
         result.system = Some(item.view.system.to_string());
         let day = item.seen.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
         run.apply_exception(control, &mut result, Some(day));
@@ -298,10 +377,7 @@ impl<'s> Scope<'s> {
 
     fn ctx<'c>(&'c self, run: &'c Run, item: &'c Item<'c>) -> Ctx<'c> {
         let names = run.facts.people;
-        let person = self
-            .directory
-            .as_ref()
-            .and_then(|d| d.holder(item.account, names));
+        let person = item.holder;
         let bot: Option<&Bot> = run
             .facts
             .policy
@@ -310,14 +386,14 @@ impl<'s> Scope<'s> {
             item,
             person,
             bot,
-            directory: self.directory.as_ref(),
+            directory: self.shared.directory.as_ref(),
             names,
             policy: run.facts.policy,
             tickets: run.facts.tickets.as_ref(),
             start: self.access.start,
             end: self.access.end,
             roles: &self.roles,
-            reviews: &self.reviews,
+            reviews: self.reviews,
         }
     }
 
@@ -354,11 +430,11 @@ impl<'s> Scope<'s> {
     }
 
     /// Roles per holder per system, over the latest snapshot of every list.
-    fn role_index(&self, run: &Run) -> BTreeMap<(&'s str, String), BTreeSet<String>> {
+    fn role_index(&self) -> BTreeMap<(&'s str, String), BTreeSet<String>> {
         let mut index: BTreeMap<(&'s str, String), BTreeSet<String>> = BTreeMap::new();
         for view in &self.views {
             for account in &view.latest().accounts {
-                let holder = self.holder_key(run, view.list, account);
+                let holder = holder_key(self.shared.holder(account), view.list, account);
                 index
                     .entry((view.system, holder))
                     .or_default()
@@ -366,16 +442,6 @@ impl<'s> Scope<'s> {
             }
         }
         index
-    }
-
-    fn holder_key(&self, run: &Run, list: &str, account: &Account) -> String {
-        holder_key(
-            self.directory
-                .as_ref()
-                .and_then(|d| d.holder(account, run.facts.people)),
-            list,
-            account,
-        )
     }
 }
 

@@ -10,7 +10,7 @@
 //! `POP-00` is evaluated on full runs only (no `--control` selection): it needs every
 //! control's population.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::policy::{OwnerTarget, PolicyView};
 use super::{ControlResult, ItemResult, Outcome, Reason, Verdict, item_matches, kind_name};
@@ -132,17 +132,16 @@ pub fn result(
     catalog: &Catalog,
     snapshot: &Snapshot,
     policy: &PolicyView<'_>,
-    controls: &[ControlResult],
+    held: &Held,
 ) -> ControlResult {
     let exclusions: Vec<&Exclusion> = catalog
         .policies
         .iter()
         .flat_map(|p| &p.value.exclusions)
         .collect();
-    let index = Index::new(controls);
     let mut items: Vec<ItemResult> = in_scope(snapshot, policy)
         .iter()
-        .map(|item| classify(item, &index, &exclusions))
+        .map(|item| classify(item, held, &exclusions))
         .collect();
     items.extend(
         policy
@@ -164,36 +163,57 @@ pub fn result(
             .iter()
             .map(|g| format!("{}: {}", g.scope, g.why))
             .collect(),
+        elided: Default::default(),
     }
 }
 
-/// Which controls hold an item, and whether any of them tests it.
-struct Index<'r> {
-    by_item: BTreeMap<(&'r str, &'r str), Vec<(&'r str, bool)>>,
+/// Which controls hold each item, and whether any of them tests it. Filled item by item as
+/// the controls are evaluated, so their results need not all be kept for it.
+#[derive(Debug, Default)]
+pub struct Held {
+    controls: Vec<String>,
+    /// Population kind → item id → holders.
+    by_item: HashMap<&'static str, HashMap<Box<str>, Vec<Holder>>>,
 }
 
-impl<'r> Index<'r> {
-    fn new(controls: &'r [ControlResult]) -> Index<'r> {
-        let mut by_item: BTreeMap<(&str, &str), Vec<(&str, bool)>> = BTreeMap::new();
-        for c in controls {
-            for i in &c.items {
-                let tested = i.outcome != Outcome::NotApplicable;
-                by_item
-                    .entry((c.population.kind.as_str(), i.item.as_str()))
-                    .or_default()
-                    .push((c.control.as_str(), tested));
+/// A control holding an item: its index in `Held::controls`, and whether it tests the item.
+type Holder = (u32, bool);
+
+impl Held {
+    /// Records that `control` holds `item` of population `kind`.
+    pub fn record(&mut self, kind: &'static str, item: &str, control: &str, tested: bool) {
+        let index = match self.controls.iter().rposition(|c| c == control) {
+            Some(i) => i,
+            None => {
+                self.controls.push(control.to_string());
+                self.controls.len() - 1
+            }
+        };
+        let index = u32::try_from(index).unwrap_or(u32::MAX);
+        let items = self.by_item.entry(kind).or_default();
+        match items.get_mut(item) {
+            Some(holders) => holders.push((index, tested)),
+            None => {
+                items.insert(item.into(), vec![(index, tested)]);
             }
         }
-        Index { by_item }
+    }
+
+    /// The controls holding an item of `kind`, with whether each tests it.
+    fn holders(&self, kind: &str, item: &str) -> impl Iterator<Item = (&str, bool)> {
+        self.by_item
+            .get(kind)
+            .and_then(|items| items.get(item))
+            .into_iter()
+            .flatten()
+            .map(|&(i, tested)| (self.controls[i as usize].as_str(), tested))
     }
 }
 
-fn classify(item: &InScope, index: &Index<'_>, exclusions: &[&Exclusion]) -> ItemResult {
+fn classify(item: &InScope, held: &Held, exclusions: &[&Exclusion]) -> ItemResult {
     let holders: Vec<(&str, bool)> = holding_kinds(item.kind)
         .iter()
-        .filter_map(|k| index.by_item.get(&(kind_name(*k), item.id.as_str())))
-        .flatten()
-        .copied()
+        .flat_map(|k| held.holders(kind_name(*k), &item.id))
         .collect();
     let holders = holders.as_slice();
     let tested_by: Vec<&str> = holders.iter().filter(|h| h.1).map(|h| h.0).collect();

@@ -17,7 +17,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use regex::Regex;
 
-pub use result::{Conclusion, ControlResult, ItemResult, Outcome, Reason, Results, Tally, Verdict};
+pub use result::{
+    Conclusion, ControlResult, Elided, ItemResult, Keep, Outcome, Reason, Results, Tally, Verdict,
+};
 
 use self::change::{ChangeView, Facts};
 use self::people::People;
@@ -37,8 +39,19 @@ pub enum Check {
     NotApplicable(String),
 }
 
-/// Evaluates the selected controls (all when `only` is empty) on the snapshot.
+/// Evaluates the selected controls (all when `only` is empty) on the snapshot, keeping every
+/// item's result.
 pub fn evaluate(catalog: &Catalog, snapshot: &Snapshot, only: &[String]) -> Results {
+    evaluate_keeping(catalog, snapshot, only, Keep::Every)
+}
+
+/// Evaluates as [`evaluate`] does, keeping of each control's items what `keep` says.
+pub fn evaluate_keeping(
+    catalog: &Catalog,
+    snapshot: &Snapshot,
+    only: &[String],
+    keep: Keep,
+) -> Results {
     let translated;
     let catalog = if snapshot.identities.is_empty() {
         catalog
@@ -71,27 +84,41 @@ pub fn evaluate(catalog: &Catalog, snapshot: &Snapshot, only: &[String]) -> Resu
         .collect();
     controls.sort_by(|a, b| a.id.cmp(&b.id));
     let unlinked = BTreeMap::new();
+    let shared = access::Shared::for_controls(snapshot, &controls, &people);
     let base = Run {
         facts: &facts,
         views: &views,
         snapshot,
         ticket_pattern: ticket_pattern.as_ref(),
         linked: &unlinked,
+        access: shared.as_ref(),
     };
     // Job changes are judged by the change-management results of their commits: evaluate the
     // controls that `job-changes-approved` names first, selected or not.
     let linked: BTreeMap<String, ControlResult> = jobs::linked_controls(catalog, &controls)
         .into_iter()
-        .map(|c| (c.id.clone(), base.control(c)))
+        .map(|c| {
+            (
+                c.id.clone(),
+                base.control(c, Collector::new(Keep::Every, None)),
+            )
+        })
         .collect();
     let run = Run {
         linked: &linked,
         ..base
     };
-    let mut results: Vec<ControlResult> = controls.into_iter().map(|c| run.control(c)).collect();
-    // A full run also classifies every in-scope item (fail closed on the unclassified).
-    if only.is_empty() {
-        results.push(completeness::result(catalog, snapshot, &policy, &results));
+    // A full run also classifies every in-scope item (fail closed on the unclassified): the
+    // controls tell it, item by item, what they hold.
+    let mut held = only.is_empty().then(completeness::Held::default);
+    let mut results: Vec<ControlResult> = controls
+        .into_iter()
+        .map(|c| run.control(c, Collector::new(keep, held.as_mut())))
+        .collect();
+    if let Some(held) = held {
+        let mut pop = completeness::result(catalog, snapshot, &policy, &held);
+        pop.retain(keep);
+        results.push(pop);
         results.sort_by(|a, b| a.control.cmp(&b.control));
     }
     Results {
@@ -151,47 +178,94 @@ struct Run<'r, 'a> {
     ticket_pattern: Option<&'r Regex>,
     /// Results of the change controls that job controls link to, by control id.
     linked: &'r BTreeMap<String, ControlResult>,
+    /// What the access controls share, when any is selected.
+    access: Option<&'r access::Shared<'r>>,
 }
 
-impl Run<'_, '_> {
-    fn control(&self, control: &Control) -> ControlResult {
-        let kind = control.population.kind;
-        let (items, gaps) = match kind {
-            PopulationKind::Changes => self.changes(control),
-            PopulationKind::Accounts | PopulationKind::AccessReviews => {
-                access::items(self, control)
-            }
-            PopulationKind::Jobs | PopulationKind::JobRuns => jobs::items(self, control),
-        };
-        let population = Fingerprint::of(kind_name(kind), items.iter().map(|i| i.item.as_str()));
+/// Gathers one control's item results as they are concluded. Every id goes into the
+/// population's fingerprint and, on full runs, the completeness index; the results themselves
+/// are kept only as `keep` says, so a control over a million accounts need not hold them all.
+struct Collector<'h> {
+    keep: Keep,
+    kept: Vec<ItemResult>,
+    /// Ids of the items not kept: the fingerprint covers them too.
+    dropped: Vec<String>,
+    elided: Elided,
+    held: Option<&'h mut completeness::Held>,
+}
+
+impl<'h> Collector<'h> {
+    fn new(keep: Keep, held: Option<&'h mut completeness::Held>) -> Collector<'h> {
+        Collector {
+            keep,
+            kept: Vec::new(),
+            dropped: Vec::new(),
+            elided: Elided::default(),
+            held,
+        }
+    }
+
+    fn push(&mut self, kind: PopulationKind, control: &str, item: ItemResult) {
+        if let Some(held) = self.held.as_deref_mut() {
+            let tested = item.outcome != Outcome::NotApplicable;
+            held.record(kind_name(kind), &item.item, control, tested);
+        }
+        if self.keep.keeps(item.outcome) {
+            self.kept.push(item);
+        } else {
+            self.elided.count(&item);
+            self.dropped.push(item.item);
+        }
+    }
+
+    fn finish(mut self, control: &Control, gaps: Vec<String>) -> ControlResult {
+        let kind = kind_name(control.population.kind);
+        let ids = self.kept.iter().map(|i| i.item.as_str());
+        let population = Fingerprint::of(kind, ids.chain(self.dropped.iter().map(String::as_str)));
+        self.kept.sort_by(|a, b| a.item.cmp(&b.item));
         ControlResult {
             control: control.id.clone(),
             title: control.title.clone(),
             severity: serde_plain(&control.severity),
             owner: control.owner.clone(),
             population,
-            items,
+            items: self.kept,
             gaps,
+            elided: self.elided,
         }
     }
+}
 
-    fn changes(&self, control: &Control) -> (Vec<ItemResult>, Vec<String>) {
+impl Run<'_, '_> {
+    fn control(&self, control: &Control, mut collector: Collector) -> ControlResult {
+        let gaps = match control.population.kind {
+            PopulationKind::Changes => self.changes(control, &mut collector),
+            PopulationKind::Accounts | PopulationKind::AccessReviews => {
+                access::items(self, control, &mut collector)
+            }
+            PopulationKind::Jobs | PopulationKind::JobRuns => {
+                let (items, gaps) = jobs::items(self, control);
+                for item in items {
+                    collector.push(control.population.kind, &control.id, item);
+                }
+                gaps
+            }
+        };
+        collector.finish(control, gaps)
+    }
+
+    fn changes(&self, control: &Control, collector: &mut Collector) -> Vec<String> {
         let selector = Selector::new(control);
-        let mut items: Vec<ItemResult> = self
-            .views
-            .iter()
-            .filter(|v| selector.selects(v.change))
-            .map(|v| self.change_item(control, &selector, v))
-            .collect();
-        items.sort_by(|a, b| a.item.cmp(&b.item));
-        let gaps = self
-            .snapshot
+        for view in self.views.iter().filter(|v| selector.selects(v.change)) {
+            let item = self.change_item(control, &selector, view);
+            collector.push(PopulationKind::Changes, &control.id, item);
+        }
+        self.snapshot
             .gaps
             .iter()
             .filter(|g| selector.covers_scope(&g.scope))
             .map(|g| format!("{}: {}", g.scope, g.why))
-            .collect();
-        (items, gaps)
+            .collect()
     }
 
     fn change_item(&self, control: &Control, selector: &Selector, view: &ChangeView) -> ItemResult {

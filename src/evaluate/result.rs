@@ -3,6 +3,8 @@
 //! A deviation is data, not an error. Renderers (`report`) and the packet (`evidence`) read
 //! these types; JSON output has its own versioned types in `report::json`, so these may change.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::population::Fingerprint;
@@ -89,6 +91,56 @@ pub struct ControlResult {
     /// population not built yet): any entry makes the control's conclusion incomplete.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gaps: Vec<String>,
+    /// The items concluded but not kept in `items` (see [`Keep::Findings`]); empty when every
+    /// item was kept, as in packets.
+    #[serde(default, skip_serializing_if = "Elided::is_empty")]
+    pub elided: Elided,
+}
+
+/// What a run keeps of each control's items. Conclusions, fingerprints and counts are the
+/// same either way: `Findings` drops passing and not-applicable items once they are counted,
+/// so that a population of millions of accounts fits in memory when the output lists
+/// findings only (the terminal report, Markdown, SARIF, a gate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    Every,
+    Findings,
+}
+
+impl Keep {
+    /// Whether `keep` retains an item with this outcome.
+    pub fn keeps(self, outcome: Outcome) -> bool {
+        self == Keep::Every || !matches!(outcome, Outcome::Pass | Outcome::NotApplicable)
+    }
+}
+
+/// Counts of the items a control concluded but did not keep.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Elided {
+    pub tally: Tally,
+    /// The same counts by owner (`""`: no owner route reaches the item).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_owner: BTreeMap<String, Tally>,
+}
+
+impl Elided {
+    pub fn is_empty(&self) -> bool {
+        self.tally.population == 0
+    }
+
+    /// Counts `item` instead of keeping it.
+    pub fn count(&mut self, item: &ItemResult) {
+        self.tally.add(item.outcome);
+        let owner = item.owner.as_deref().unwrap_or_default();
+        match self.by_owner.get_mut(owner) {
+            Some(t) => t.add(item.outcome),
+            None => {
+                let mut t = Tally::default();
+                t.add(item.outcome);
+                self.by_owner.insert(owner.to_string(), t);
+            }
+        }
+    }
 }
 
 /// Counts over a control's items.
@@ -174,12 +226,28 @@ impl ControlResult {
         }
     }
 
+    /// Counts over every item concluded, kept or not.
     pub fn tally(&self) -> Tally {
-        let mut tally = Tally::default();
+        let mut tally = self.elided.tally;
         for item in &self.items {
             tally.add(item.outcome);
         }
         tally
+    }
+
+    /// Drops the items `keep` does not retain, counting them in `elided`.
+    pub fn retain(&mut self, keep: Keep) {
+        if keep == Keep::Every {
+            return;
+        }
+        let elided = &mut self.elided;
+        self.items.retain(|item| {
+            let kept = keep.keeps(item.outcome);
+            if !kept {
+                elided.count(item);
+            }
+            kept
+        });
     }
 }
 

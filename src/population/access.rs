@@ -1,10 +1,9 @@
 //! The logical-access facts a period's access controls read (issue 5): access-list snapshots,
 //! the HR roster and access-review decisions, as imported.
 
-use std::collections::BTreeMap;
-
 use jiff::Timestamp;
 use jiff::civil::Date;
+use litemap::LiteMap;
 use serde::{Deserialize, Serialize};
 
 /// Access lists, HR roster and review campaigns as of the period.
@@ -74,9 +73,12 @@ pub struct Account {
     #[serde(default, skip_serializing_if = "is_false")]
     pub disabled: bool,
     /// The export's other columns, by header, as exported (CSV cells are strings).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub attributes: BTreeMap<String, serde_json::Value>,
+    #[serde(default, skip_serializing_if = "LiteMap::is_empty")]
+    pub attributes: Attributes,
 }
+
+/// An account's unmapped columns by header, sorted by header.
+pub type Attributes = LiteMap<String, serde_json::Value>;
 
 fn is_false(b: &bool) -> bool {
     !b

@@ -234,6 +234,7 @@ mod tests {
             population: Fingerprint::of("changes", items.iter().map(|i| i.item.as_str())),
             items,
             gaps: Vec::new(),
+            elided: Default::default(),
         }
     }
 

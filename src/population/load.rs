@@ -12,7 +12,7 @@ use super::{Gap, Snapshot};
 use crate::evaluate::policy::PolicyView;
 use crate::facts::Commit;
 use crate::model::catalog::Catalog;
-use crate::model::control::PopulationKind;
+use crate::model::control::{Control, PopulationKind};
 use crate::period::Period;
 use crate::source::git;
 use crate::store::{Store, StoreError};
@@ -100,13 +100,23 @@ pub(super) async fn coverage(store: &Store, source: &str) -> Result<Option<Cover
         .map_err(|e| StoreError::corrupt("git cursor", e))
 }
 
-/// Reads everything the catalogue's populations need for the period.
+/// Reads everything the populations of the selected controls (all when `only` is empty) need
+/// for the period. Changes, tickets and members are always read (job populations replay
+/// changes, and drift counts them per branch); access lists and job runs, which can run to
+/// millions of rows, only when a selected control tests them.
 pub async fn load(
     store: &Store,
     catalog: &Catalog,
     period: &Period,
     root: &Path,
+    only: &[String],
 ) -> Result<Snapshot, StoreError> {
+    let selected: Vec<&Control> = catalog
+        .controls
+        .iter()
+        .map(|c| &c.value)
+        .filter(|c| only.is_empty() || only.contains(&c.id))
+        .collect();
     let policy = PolicyView::new(catalog);
     let mut snapshot = Snapshot {
         period: period.to_string(),
@@ -127,28 +137,29 @@ pub async fn load(
         }
     }
     snapshot.changes.sort_by(|a, b| a.id.cmp(&b.id));
-    if tests_any(catalog, &[PopulationKind::Jobs, PopulationKind::JobRuns]) {
+    if tests_any(&selected, &[PopulationKind::Jobs, PopulationKind::JobRuns]) {
         let jobs = super::jobs::load(store, &policy, period, root, &snapshot.changes).await?;
         snapshot.jobs = Some(jobs);
     }
     snapshot.tickets = tickets(store).await?;
     snapshot.members = members(store).await?;
     if tests_any(
-        catalog,
+        &selected,
         &[PopulationKind::Accounts, PopulationKind::AccessReviews],
     ) {
-        snapshot.access = Some(access::load(store, &policy, period).await?);
+        let reviews = selected
+            .iter()
+            .flat_map(|c| &c.rules)
+            .any(crate::evaluate::access::reads_reviews);
+        snapshot.access = Some(access::load(store, &policy, period, reviews).await?);
     }
     Ok(snapshot)
 }
 
-/// Whether any control tests one of these population kinds: only then are its sources read
-/// (job definitions from git, access lists from the store).
-fn tests_any(catalog: &Catalog, kinds: &[PopulationKind]) -> bool {
-    catalog
-        .controls
-        .iter()
-        .any(|c| kinds.contains(&c.value.population.kind))
+/// Whether any of the controls tests one of these population kinds: only then are its
+/// sources read (job definitions from git, access lists from the store).
+fn tests_any(controls: &[&Control], kinds: &[PopulationKind]) -> bool {
+    controls.iter().any(|c| kinds.contains(&c.population.kind))
 }
 
 struct RepoBranch<'a> {

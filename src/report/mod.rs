@@ -23,6 +23,18 @@ pub enum Format {
     Markdown,
 }
 
+impl Format {
+    /// What of each control's items the format prints: JSON and JUnit list every item; the
+    /// others list findings and count the rest.
+    pub fn keep(self) -> crate::evaluate::Keep {
+        use crate::evaluate::Keep;
+        match self {
+            Format::Json | Format::Junit => Keep::Every,
+            Format::Human | Format::Markdown | Format::Sarif => Keep::Findings,
+        }
+    }
+}
+
 /// Renders results in a format; `color` only affects `human`.
 pub fn render(format: Format, results: &crate::evaluate::Results, color: bool) -> String {
     match format {

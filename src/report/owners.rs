@@ -41,6 +41,17 @@ impl Counts {
         }
     }
 
+    /// Adds the counts of items a run did not keep.
+    fn add_tally(&mut self, control: &str, tally: &crate::evaluate::Tally) {
+        self.items += tally.population;
+        self.deviations += tally.deviation;
+        self.exceptions += tally.exception;
+        self.not_evaluated += tally.not_evaluated;
+        if tally.deviation > 0 {
+            self.deviating_controls.insert(control.to_string());
+        }
+    }
+
     fn merge(&mut self, other: &Counts) {
         self.items += other.items;
         self.deviations += other.deviations;
@@ -60,6 +71,12 @@ pub fn by_owner(results: &Results) -> BTreeMap<String, Counts> {
             out.entry(owner.to_string())
                 .or_default()
                 .add(&control.control, item.outcome);
+        }
+        for (owner, tally) in &control.elided.by_owner {
+            let owner = if owner.is_empty() { NO_OWNER } else { owner };
+            out.entry(owner.to_string())
+                .or_default()
+                .add_tally(&control.control, tally);
         }
     }
     out
@@ -182,6 +199,7 @@ mod tests {
                     population: Fingerprint::of("changes", items.iter().map(|i| i.item.as_str())),
                     items,
                     gaps: Vec::new(),
+                    elided: Default::default(),
                 })
                 .collect(),
         }

@@ -71,6 +71,7 @@ fn results() -> Results {
         population: Fingerprint::of("changes", items.iter().map(|i| i.item.as_str())),
         items,
         gaps,
+        elided: Default::default(),
     };
     Results {
         period: "2026-Q3".into(),

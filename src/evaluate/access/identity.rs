@@ -53,8 +53,13 @@ impl<'s> Directory<'s> {
         Directory { people, keys }
     }
 
-    /// The person holding `account`, if any key matches.
-    pub fn holder(&self, account: &Account, names: &People) -> Option<&'s Person> {
+    /// The person at `index` (as [`Directory::holder_index`] gives it).
+    pub fn person(&self, index: u32) -> Option<&'s Person> {
+        self.people.get(usize::try_from(index).ok()?)
+    }
+
+    /// The index of the person holding `account`, if any key matches.
+    pub fn holder_index(&self, account: &Account, names: &People) -> Option<u32> {
         let id = account.user_id.to_lowercase();
         let mut candidates = vec![format!("id:{id}")];
         if let Some(email) = &account.email {
@@ -69,7 +74,7 @@ impl<'s> Directory<'s> {
         candidates
             .iter()
             .find_map(|k| self.keys.get(k))
-            .map(|&i| &self.people[i])
+            .and_then(|&i| u32::try_from(i).ok())
     }
 
     /// The person an email (a reviewer, an approver) names.

@@ -34,7 +34,7 @@ pub(crate) struct Ctx<'c> {
     pub start: Timestamp,
     pub end: Timestamp,
     pub roles: &'c BTreeMap<(&'c str, String), BTreeSet<String>>,
-    pub reviews: &'c BTreeMap<(String, String), Vec<&'c ReviewDecision>>,
+    pub reviews: Option<&'c super::Reviews<'c>>,
 }
 
 impl Ctx<'_> {
@@ -378,11 +378,11 @@ pub fn segregation(ctx: &Ctx, conflicts: &[RoleConflict]) -> Check {
 }
 
 fn decisions<'c>(ctx: &Ctx<'c>) -> &'c [&'c ReviewDecision] {
-    let key = (
-        ctx.item.view.system.to_string(),
-        ctx.account().user_id.to_lowercase(),
-    );
-    ctx.reviews.get(&key).map(Vec::as_slice).unwrap_or_default()
+    let key = (ctx.item.view.system, ctx.account().user_id.to_lowercase());
+    ctx.reviews
+        .and_then(|r| r.get(&key))
+        .map(Vec::as_slice)
+        .unwrap_or_default()
 }
 
 pub fn review_complete(ctx: &Ctx, reviewer_not_report: bool) -> Check {
@@ -601,7 +601,7 @@ pub fn account_context(ctx: &Ctx) -> minijinja::Value {
 }
 
 #[derive(Debug)]
-struct Attributes(BTreeMap<String, serde_json::Value>);
+struct Attributes(crate::population::access::Attributes);
 
 impl minijinja::value::Object for Attributes {
     fn get_value(self: &std::sync::Arc<Self>, key: &minijinja::Value) -> Option<minijinja::Value> {

@@ -86,7 +86,7 @@ fn account(user: &str, email: Option<&str>, roles: &[&str]) -> Account {
         created: Some(at(date(2024, 1, 1))),
         last_login: Some(at(date(2026, 9, 20))),
         disabled: false,
-        attributes: BTreeMap::new(),
+        attributes: Default::default(),
     }
 }
 
@@ -545,4 +545,49 @@ fn a_missing_list_or_no_access_data_is_a_gap() {
     assert_eq!(gaps, ["system:aws: access list aws-iam has no snapshot"]);
     let (_, gaps) = run(&c, &Snapshot::default());
     assert!(gaps[0].contains("no access data"), "{gaps:?}");
+}
+
+#[test]
+fn keeping_findings_only_changes_what_is_held_not_what_is_concluded() {
+    use super::super::{Keep, evaluate_keeping};
+    use crate::report::owners::by_owner;
+    let c = catalog(
+        "accounts",
+        "  - kind: dormant-accounts\n    max_idle_days: 90\n",
+        "  filter: not account.disabled\n",
+    );
+    let mut idle = account("idle", None, &[]);
+    idle.last_login = Some(at(date(2026, 6, 1)));
+    let mut off = idle.clone();
+    off.user_id = "off".into();
+    off.disabled = true;
+    let mut excused = idle.clone();
+    excused.user_id = "excused".into();
+    let accounts = vec![idle, off, excused, account("al", Some("al@x.example"), &[])];
+    let snap = snapshot(vec![list(date(2026, 10, 1), accounts)]);
+
+    let every = evaluate_keeping(&c, &snap, &[], Keep::Every);
+    let findings = evaluate_keeping(&c, &snap, &[], Keep::Findings);
+    assert_eq!(every.controls.len(), 2, "LA-02 and POP-00");
+    for (e, f) in every.controls.iter().zip(&findings.controls) {
+        assert_eq!(e.control, f.control);
+        assert_eq!(e.tally(), f.tally(), "{}", e.control);
+        assert_eq!(e.population, f.population, "{}", e.control);
+        assert_eq!(e.conclusion(), f.conclusion(), "{}", e.control);
+        let kept: Vec<_> = crate::report::findings(&e.items).collect();
+        assert_eq!(kept, f.items.iter().collect::<Vec<_>>(), "{}", e.control);
+    }
+    assert_eq!(by_owner(&every), by_owner(&findings));
+    let la = &findings.controls[0];
+    let ids: Vec<&str> = la.items.iter().map(|i| i.item.as_str()).collect();
+    assert_eq!(ids, ["aws-iam:excused", "aws-iam:idle"]);
+    assert_eq!(la.elided.tally.pass, 1);
+    assert_eq!(la.elided.tally.not_applicable, 1);
+    assert_eq!(la.tally().population, 4);
+    // POP-00 still sees which accounts LA-02 tested, though it kept two of them: the one its
+    // filter left untested is the completeness deviation.
+    let pop = &findings.controls[1];
+    assert_eq!(pop.tally().pass, 3);
+    let untested: Vec<&str> = pop.items.iter().map(|i| i.item.as_str()).collect();
+    assert_eq!(untested, ["aws-iam:off"]);
 }

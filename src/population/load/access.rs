@@ -15,10 +15,13 @@ use crate::store::{Store, StoreError};
 /// start); a snapshot this long after the end still describes the period.
 const AS_OF_MARGIN: SignedDuration = SignedDuration::from_hours(31 * 24);
 
+/// Reads the in-scope lists' snapshots, the roster and, when `reviews`, the review campaigns
+/// (left out otherwise: no selected rule reads them, and they can hold millions of decisions).
 pub async fn load(
     store: &Store,
     policy: &PolicyView<'_>,
     period: &Period,
+    reviews: bool,
 ) -> Result<AccessSnapshot, StoreError> {
     let (start, end) = (period.start(), period.end());
     let until = end + AS_OF_MARGIN;
@@ -27,7 +30,10 @@ pub async fn load(
         end,
         lists: Vec::new(),
         roster: store.roster(until).await?,
-        reviews: store.reviews().await?,
+        reviews: match reviews {
+            true => store.reviews().await?,
+            false => None,
+        },
         gaps: Vec::new(),
     };
     let mut declared = Vec::new();

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::AccessError;
 use super::table::{self, Row, Table};
 use crate::model::policy::{AccessColumns, AccessList};
-use crate::population::access::{Account, Has, ListSnapshot};
+use crate::population::access::{Account, Attributes, Has, ListSnapshot};
 
 /// Where each mapped field is in the export.
 struct Mapped {
@@ -172,7 +172,7 @@ fn disabled(table: &Table, row: &Row, column: Option<usize>) -> Result<bool, Acc
 }
 
 /// The columns the mapping does not name (nor `as_of`), as exported.
-fn attributes(table: &Table, m: &Mapped, row: &Row) -> BTreeMap<String, Value> {
+fn attributes(table: &Table, m: &Mapped, row: &Row) -> Attributes {
     let mapped = [
         Some(m.user_id),
         m.email,
@@ -184,7 +184,7 @@ fn attributes(table: &Table, m: &Mapped, row: &Row) -> BTreeMap<String, Value> {
         m.last_login,
         m.disabled,
     ];
-    let mut out = BTreeMap::new();
+    let mut out = Attributes::new();
     for (i, name) in table.headers.iter().enumerate() {
         if mapped.contains(&Some(i)) || name.eq_ignore_ascii_case("as_of") {
             continue;

@@ -44,7 +44,7 @@ fn reads_a_mapped_csv_with_bom_crlf_and_quoted_newlines() {
     assert_eq!(a.last_login, None, "N/A is no time");
     assert_eq!(a.created, Some(at("2024-01-02T03:04:05Z")));
     assert!(!a.disabled && b.disabled);
-    assert_eq!(a.attributes["mfa_active"], "yes\r\nreally");
+    assert_eq!(a.attributes.get("mfa_active").unwrap(), "yes\r\nreally");
     assert!(!a.attributes.contains_key("as_of"));
     assert_eq!(b.last_login, Some(at("2026-09-01T10:00:00Z")));
     assert!(list.has.last_login && list.has.created && list.has.disabled);
@@ -159,7 +159,7 @@ fn json_exports_with_member_and_collaborator_arrays_and_teams_as_roles() {
     assert_eq!(snap.accounts.len(), 2);
     let sam = &snap.accounts[1];
     assert_eq!(sam.roles, ["admin", "platform"]);
-    assert_eq!(sam.attributes["two_factor_enabled"], true);
+    assert_eq!(sam.attributes.get("two_factor_enabled").unwrap(), true);
     assert!(!snap.has.last_login);
     let missing = br#"{"as_of":"2026-10-01","members":[{"name":"x","login":"a","role":"admin"},{"role":"member","teams":[]}]}"#;
     let err = read_list("org.json", missing, "github", &list, None, "00")
