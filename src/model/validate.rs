@@ -11,7 +11,7 @@ use jiff::civil::Date;
 
 use super::catalog::{Catalog, Loaded};
 use super::control::Control;
-use super::policy::{Exception, PolicyFile, System};
+use super::policy::{AccessList, Exception, PolicyFile, System};
 use super::rule::Rule;
 use crate::diagnostics::{Diagnostic, did_you_mean};
 
@@ -514,6 +514,9 @@ fn check_system(
         check_time_zone(&job.time_zone, doc, &format!("{jat}/time_zone"), out);
         ix.require(Kind::Team, &job.owner, doc, &format!("{jat}/owner"), out);
     }
+    for (j, list) in s.access_lists.iter().enumerate() {
+        check_access_list(list, doc, &format!("{at}/access_lists/{j}"), out);
+    }
     let empty = s.repos.is_empty()
         && s.access_lists.is_empty()
         && s.jobs.is_empty()
@@ -527,6 +530,69 @@ fn check_system(
                 s.id
             ),
         ));
+    }
+}
+
+/// An access list is read from a file (`format` + `columns`) or from GitHub (`github`, with
+/// optional `repos`): never both, never neither, so an import and a sync cannot disagree
+/// about where its accounts come from.
+fn check_access_list(
+    list: &AccessList,
+    doc: &super::document::Document,
+    at: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    const HELP: &str = "give `format:` and `columns:` for an exported file, or `github: ORG` \
+         (and optionally `repos:`) for a GitHub organisation read by `itgc sync`";
+    let file = list.format.is_some() || list.columns.is_some();
+    let mut problem = |key: &str, message: String| {
+        out.push(
+            doc.error_at_key(
+                "invalid-access-list-source",
+                &format!("{at}/{key}"),
+                message,
+            )
+            .help(HELP),
+        );
+    };
+    match &list.github {
+        Some(_) if file => {
+            let key = if list.format.is_some() {
+                "format"
+            } else {
+                "columns"
+            };
+            problem(
+                key,
+                format!(
+                    "access list `{}` names both a GitHub organisation and an export `{key}`",
+                    list.id
+                ),
+            );
+        }
+        Some(_) => {}
+        None if !list.repos.is_empty() => problem(
+            "repos",
+            format!(
+                "access list `{}` has `repos:` but no `github:` organisation",
+                list.id
+            ),
+        ),
+        None if list.format.is_none() || list.columns.is_none() => {
+            let missing = if list.format.is_none() {
+                "format"
+            } else {
+                "columns"
+            };
+            out.push(
+                doc.error_at_key("invalid-access-list-source", &format!("{at}/id"), format!(
+                    "access list `{}` has no `{missing}:` and no `github:`, so nothing says where its accounts come from",
+                    list.id
+                ))
+                .help(HELP),
+            );
+        }
+        None => {}
     }
 }
 
