@@ -11,6 +11,7 @@
 //! Network stays in this module: the API URL points at github.com, an Enterprise Server, or
 //! (in tests) a loopback mock; nothing else in the crate talks to the network.
 
+mod access;
 mod client;
 mod clock;
 mod completeness;
@@ -27,6 +28,9 @@ mod wire;
 
 use jiff::Timestamp;
 
+pub use access::{
+    AccessRequest, AccessSync, Grant, Member, OrgAccess, RepoAccess, Team, sync_access,
+};
 pub use client::{API_URL_VAR, ApiConfig, Client, DEFAULT_API_URL};
 pub use clock::{Clock, Sleep, SystemClock};
 pub use completeness::{Completeness, Count};
