@@ -1,0 +1,90 @@
+//! `itgc sync`: access lists read from GitHub (policy `github: ORG`). Each list is read whole
+//! (members, outside collaborators, teams, named repositories' collaborators), proven complete
+//! against GitHub's counts, and only then stored as one snapshot with its import record; a list
+//! that is short or refused is named ("not evaluated: github access ORG: …") and nothing of it
+//! is stored, so the last proven snapshot stays the latest.
+
+use super::{Failure, Job, store_err};
+use crate::model::Catalog;
+use crate::model::policy::{AccessList, ListSource};
+use crate::source::github::access;
+use crate::source::github::api::{self, AccessRequest, Client};
+use crate::store::Store;
+
+/// An access list that names a GitHub organisation, with the system it belongs to.
+pub(super) struct GitHubList {
+    pub system: String,
+    pub list: AccessList,
+}
+
+/// Every access list in the policies that is read from GitHub, in policy order.
+pub(super) fn in_scope(catalog: &Catalog) -> Vec<GitHubList> {
+    catalog
+        .policies
+        .iter()
+        .flat_map(|p| &p.value.systems)
+        .flat_map(|s| {
+            s.access_lists
+                .iter()
+                .filter(|l| l.github.is_some())
+                .map(|l| GitHubList {
+                    system: s.id.clone(),
+                    list: l.clone(),
+                })
+        })
+        .collect()
+}
+
+impl Job<'_> {
+    /// Reads, proves and stores one GitHub access list; what cannot be proven goes to `gaps`.
+    pub(super) async fn github_list(
+        &self,
+        store: &Store,
+        client: Option<&Client>,
+        target: &GitHubList,
+        gaps: &mut Vec<String>,
+    ) -> Result<(), Failure> {
+        let Some(ListSource::GitHub { org, repos }) = target.list.source() else {
+            return Ok(());
+        };
+        let Some(client) = client else {
+            gaps.push(format!(
+                "github access {org}: {} is not set",
+                api::TOKEN_VAR
+            ));
+            return Ok(());
+        };
+        let request = AccessRequest {
+            org: org.to_string(),
+            repos: repos.to_vec(),
+        };
+        let synced = match api::sync_access(client, &request).await {
+            Ok(synced) => synced,
+            Err(e) => {
+                gaps.push(format!("github access {org}: {e}"));
+                return Ok(());
+            }
+        };
+        if !synced.completeness.is_proven() {
+            let why = synced.completeness.unproven.iter();
+            gaps.extend(why.map(|u| format!("github access {org}: {u}")));
+            return Ok(());
+        }
+        // The store keeps whole seconds; the client's clock is the sync time.
+        let now = client.now();
+        let as_of = jiff::Timestamp::from_second(now.as_second()).unwrap_or(now);
+        let snapshot = access::snapshot(&synced.access, &target.system, &target.list, as_of);
+        store.put_access_list(&snapshot).await.map_err(store_err)?;
+        let record = access::import_record(&synced.access, &snapshot);
+        store.record_import(&record).await.map_err(store_err)?;
+        self.ui.say(format!(
+            "github: {} accounts of {org} as access list {}/{} ({} API request{})",
+            snapshot.accounts.len(),
+            target.system,
+            target.list.id,
+            synced.requests,
+            if synced.requests == 1 { "" } else { "s" }
+        ));
+        Ok(())
+    }
+}
