@@ -410,6 +410,27 @@ fn an_access_list_names_exactly_one_source() {
         "policies/org.yaml:20:9: systems[0].access_lists[0].id: access list `okta-users` has no `columns:` and no `github:`",
     );
 
+    let unmatched = github.replace(
+        "[org:admin]",
+        "[admin, repo:other:admin, team:leads:maintainer]",
+    );
+    let out = with_change("policy", "    declared_jobs:", &unmatched);
+    assert_eq!(out.code, 0, "a warning only: {}", out.stderr);
+    for role in ["admin", "repo:other:admin"] {
+        assert!(
+            out.stderr.contains(&format!(
+                "`{role}` is not a role a GitHub access list gives, so it matches no account"
+            )),
+            "{}",
+            out.stderr
+        );
+    }
+    assert!(
+        !out.stderr.contains("`team:leads:maintainer` is not"),
+        "{}",
+        out.stderr
+    );
+
     let stray = "    access_lists:\n      - id: okta-users\n        format: csv\n        columns: {user_id: id}\n        repos: [x]\n    declared_jobs:";
     let out = with_change("policy", "    declared_jobs:", stray);
     assert_reports(

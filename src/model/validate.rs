@@ -570,7 +570,7 @@ fn check_access_list(
                 ),
             );
         }
-        Some(_) => {}
+        Some(_) => check_github_roles(list, doc, at, out),
         None if !list.repos.is_empty() => problem(
             "repos",
             format!(
@@ -594,6 +594,52 @@ fn check_access_list(
         }
         None => {}
     }
+}
+
+/// A GitHub list's roles have fixed shapes; a privileged role of another shape (`admin`, as a
+/// file export would say) matches no account, so nothing it meant would be tested.
+fn check_github_roles(
+    list: &AccessList,
+    doc: &super::document::Document,
+    at: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    for (i, role) in list.privileged_roles.iter().enumerate() {
+        if is_github_role(role, &list.repos) {
+            continue;
+        }
+        out.push(
+            doc.warning_at(
+                "unmatched-privileged-role",
+                &format!("{at}/privileged_roles/{i}"),
+                format!("`{role}` is not a role a GitHub access list gives, so it matches no account"),
+            )
+            .expected("org:admin, org:member, outside-collaborator, team:<slug>, team:<slug>:maintainer, or repo:<name>:admin|maintain|write|triage|read for a repo in `repos:`"),
+        );
+    }
+}
+
+fn is_github_role(role: &str, repos: &[String]) -> bool {
+    let role = role.to_lowercase();
+    if matches!(
+        role.as_str(),
+        "org:admin" | "org:member" | "outside-collaborator"
+    ) {
+        return true;
+    }
+    if let Some(team) = role.strip_prefix("team:") {
+        let slug = team.strip_suffix(":maintainer").unwrap_or(team);
+        return !slug.is_empty() && !slug.contains(':');
+    }
+    let Some((repo, permission)) = role.strip_prefix("repo:").and_then(|r| r.rsplit_once(':'))
+    else {
+        return false;
+    };
+    repos.iter().any(|r| r.eq_ignore_ascii_case(repo))
+        && matches!(
+            permission,
+            "admin" | "maintain" | "write" | "triage" | "read"
+        )
 }
 
 fn check_exception(
