@@ -41,6 +41,8 @@ struct Org {
     outside_page: usize,
     /// Answer 403 to the outside collaborators list.
     outside_forbidden: bool,
+    /// Put the next page of outside collaborators on another host.
+    foreign_next: bool,
     repos: Vec<(String, Vec<Grant>)>,
 }
 
@@ -131,6 +133,11 @@ impl Org {
             .collect();
         let mut answer = ResponseTemplate::new(200).set_body_json(body);
         if end < self.outside.len() {
+            let base = if self.foreign_next {
+                "https://elsewhere.example"
+            } else {
+                base
+            };
             let next = format!("{base}{}?per_page=100&page={}", req.url.path(), number + 1);
             let last = format!("{base}{}?per_page=100&page=99", req.url.path());
             let link = format!("<{next}>; rel=\"next\", <{last}>; rel=\"last\"");
@@ -378,6 +385,22 @@ async fn a_refused_outside_collaborator_list_is_an_error_that_says_why() {
         err.to_string(),
         "reading the outside collaborators of demo-fintech: GitHub answered 403: \
          Must be an organization owner to list outside collaborators"
+    );
+}
+
+#[tokio::test]
+async fn a_next_page_on_another_host_is_refused_so_the_token_stays_home() {
+    let mut org = small_org();
+    org.outside = vec!["a".into(), "b".into(), "c".into()];
+    org.outside_page = 2;
+    org.foreign_next = true;
+    let h = Harness::start(org, vec![]).await;
+    let err = h.sync(&[]).await.unwrap_err();
+    assert!(
+        err.to_string().contains(
+            "the next page is at `https://elsewhere.example/orgs/demo-fintech/outside_collaborators?per_page=100&page=2`, not on http://127.0.0.1:"
+        ),
+        "{err}"
     );
 }
 
@@ -667,6 +690,27 @@ async fn a_refused_read_and_a_missing_token_are_not_evaluated() {
     assert!(
         ran.stderr
             .contains("not evaluated: github access demo-fintech: GITHUB_TOKEN is not set"),
+        "{}",
+        ran.stderr
+    );
+    assert_eq!(stored_snapshots(dir.path()).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_cannot_be_imported_into_a_github_list() {
+    let dir = project();
+    std::fs::write(dir.path().join("org.json"), "[]").unwrap();
+    let ran = itgc(
+        dir.path(),
+        &["import", "access-list", "org.json", "--system", "github"],
+        None,
+    )
+    .await;
+    assert_eq!(ran.code, 2, "{}{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stderr.contains(
+            "access list github/github-org has no `format:` and `columns:` in policy to read a file with (it is read from GitHub by `itgc sync`)"
+        ),
         "{}",
         ran.stderr
     );
