@@ -623,6 +623,19 @@ async fn sync_then_check_finds_the_unapproved_owner() {
         .unwrap_or_else(|| panic!("no access-list source: {}", manifest["sources"]));
     assert_eq!(source["cursor"][0]["file_name"], "github:demo-fintech");
     assert_eq!(source["cursor"][0]["rows"], 5);
+    // And GitHub's own counts against what came back, for the same digest.
+    let proof = manifest["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "github-access:github/github-org")
+        .unwrap_or_else(|| panic!("no github-access source: {}", manifest["sources"]));
+    assert_eq!(proof["cursor"]["sha256"], source["cursor"][0]["sha256"]);
+    let counts = &proof["completeness"]["completeness"]["counts"];
+    assert_eq!(counts["organisation members"]["expected"], 4);
+    assert_eq!(counts["organisation members"]["fetched"], 4);
+    assert_eq!(counts["collaborators of payments-api"]["fetched"], 4);
+    assert_eq!(proof["completeness"]["completeness"]["unproven"], json!([]));
 
     let mut outputs = vec![
         synced.stdout.into_bytes(),

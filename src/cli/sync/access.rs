@@ -2,11 +2,15 @@
 //! (members, outside collaborators, teams, named repositories' collaborators), proven complete
 //! against GitHub's counts, and only then stored as one snapshot with its import record; a list
 //! that is short or refused is named ("not evaluated: github access ORG: …") and nothing of it
-//! is stored, so the last proven snapshot stays the latest.
+//! is stored, so the last proven snapshot stays the latest. A stored read also keeps its proof
+//! (GitHub's counts against what came back) for the packet manifest.
+
+use serde_json::json;
 
 use super::{Failure, Job, store_err};
 use crate::model::Catalog;
 use crate::model::policy::{AccessList, ListSource};
+use crate::population::provenance::github_access_cursor;
 use crate::source::github::access;
 use crate::source::github::api::{self, AccessRequest, Client};
 use crate::store::Store;
@@ -77,6 +81,20 @@ impl Job<'_> {
         store.put_access_list(&snapshot).await.map_err(store_err)?;
         let record = access::import_record(&synced.access, &snapshot);
         store.record_import(&record).await.map_err(store_err)?;
+        // GitHub's counts against what came back, for the packet manifest's sources.
+        let proof = json!({
+            "org": org,
+            "repos": repos,
+            "as_of": snapshot.as_of,
+            "sha256": snapshot.sha256,
+            "requests": synced.requests,
+            "completeness": synced.completeness,
+        });
+        let key = github_access_cursor(&target.system, &target.list.id);
+        store
+            .set_cursor(&key, &proof.to_string(), as_of)
+            .await
+            .map_err(store_err)?;
         self.ui.say(format!(
             "github: {} accounts of {org} as access list {}/{} ({} API request{})",
             snapshot.accounts.len(),

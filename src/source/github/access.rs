@@ -26,11 +26,11 @@ use crate::facts::Import;
 use crate::model::policy::AccessList;
 use crate::population::access::{Account, Has, ListSnapshot};
 
-/// The canonical bytes of what was read: their SHA-256 is the snapshot's evidence reference.
+/// The canonical bytes of what was read (RFC 8785 JSON, every list sorted): their SHA-256 is
+/// the snapshot's evidence reference, reproducible by anyone holding the same answer.
 pub fn canonical_bytes(access: &OrgAccess) -> Vec<u8> {
-    // Every list in `OrgAccess` is sorted and its fields are in declaration order, so the
-    // same answer always serialises to the same bytes. Serialising plain data cannot fail.
-    serde_json::to_vec(access).unwrap_or_default()
+    // Serialising plain strings and lists cannot fail.
+    serde_json_canonicalizer::to_vec(access).unwrap_or_default()
 }
 
 /// The access list `list` of `system`, as of `as_of` (whole seconds: the store keeps no more).
