@@ -7,12 +7,13 @@
 
 use serde_json::json;
 
-use super::{Failure, Job, store_err};
+use super::{Failure, Job, now, store_err};
 use crate::model::Catalog;
 use crate::model::policy::{AccessList, ListSource};
+use crate::population::access::ListSnapshot;
 use crate::population::provenance::github_access_cursor;
 use crate::source::github::access;
-use crate::source::github::api::{self, AccessRequest, Client};
+use crate::source::github::api::{self, AccessRequest, AccessSync, Client};
 use crate::store::Store;
 
 /// An access list that names a GitHub organisation, with the system it belongs to.
@@ -51,50 +52,14 @@ impl Job<'_> {
         let Some(ListSource::GitHub { org, repos }) = target.list.source() else {
             return Ok(());
         };
-        let Some(client) = client else {
-            gaps.push(format!(
-                "github access {org}: {} is not set",
-                api::TOKEN_VAR
-            ));
-            return Ok(());
-        };
-        let request = AccessRequest {
-            org: org.to_string(),
-            repos: repos.to_vec(),
-        };
-        let synced = match api::sync_access(client, &request).await {
+        let synced = match read(client, org, repos).await {
             Ok(synced) => synced,
-            Err(e) => {
-                gaps.push(format!("github access {org}: {e}"));
+            Err(why) => {
+                gaps.extend(why.iter().map(|w| format!("github access {org}: {w}")));
                 return Ok(());
             }
         };
-        if !synced.completeness.is_proven() {
-            let why = synced.completeness.unproven.iter();
-            gaps.extend(why.map(|u| format!("github access {org}: {u}")));
-            return Ok(());
-        }
-        // The store keeps whole seconds; the client's clock is the sync time.
-        let now = client.now();
-        let as_of = jiff::Timestamp::from_second(now.as_second()).unwrap_or(now);
-        let snapshot = access::snapshot(&synced.access, &target.system, &target.list, as_of);
-        store.put_access_list(&snapshot).await.map_err(store_err)?;
-        let record = access::import_record(&synced.access, &snapshot);
-        store.record_import(&record).await.map_err(store_err)?;
-        // GitHub's counts against what came back, for the packet manifest's sources.
-        let proof = json!({
-            "org": org,
-            "repos": repos,
-            "as_of": snapshot.as_of,
-            "sha256": snapshot.sha256,
-            "requests": synced.requests,
-            "completeness": synced.completeness,
-        });
-        let key = github_access_cursor(&target.system, &target.list.id);
-        store
-            .set_cursor(&key, &proof.to_string(), as_of)
-            .await
-            .map_err(store_err)?;
+        let snapshot = keep(store, target, &synced).await?;
         self.ui.say(format!(
             "github: {} accounts of {org} as access list {}/{} ({} API request{})",
             snapshot.accounts.len(),
@@ -105,4 +70,54 @@ impl Job<'_> {
         ));
         Ok(())
     }
+}
+
+/// The organisation's access, proven complete; otherwise every reason it is not.
+async fn read(
+    client: Option<&Client>,
+    org: &str,
+    repos: &[String],
+) -> Result<AccessSync, Vec<String>> {
+    let Some(client) = client else {
+        return Err(vec![format!("{} is not set", api::TOKEN_VAR)]);
+    };
+    let request = AccessRequest {
+        org: org.to_string(),
+        repos: repos.to_vec(),
+    };
+    let synced = api::sync_access(client, &request)
+        .await
+        .map_err(|e| vec![e.to_string()])?;
+    if !synced.completeness.is_proven() {
+        return Err(synced.completeness.unproven);
+    }
+    Ok(synced)
+}
+
+/// Stores a proven read as the list's snapshot as of now (the sync time, whole seconds as the
+/// store keeps them), its import record, and its proof for the packet manifest.
+async fn keep(
+    store: &Store,
+    target: &GitHubList,
+    synced: &AccessSync,
+) -> Result<ListSnapshot, Failure> {
+    let as_of = now();
+    let snapshot = access::snapshot(&synced.access, &target.system, &target.list, as_of);
+    store.put_access_list(&snapshot).await.map_err(store_err)?;
+    let record = access::import_record(&synced.access, &snapshot);
+    store.record_import(&record).await.map_err(store_err)?;
+    let proof = json!({
+        "org": synced.access.org,
+        "repos": target.list.repos,
+        "as_of": snapshot.as_of,
+        "sha256": snapshot.sha256,
+        "requests": synced.requests,
+        "completeness": synced.completeness,
+    });
+    let key = github_access_cursor(&target.system, &target.list.id);
+    store
+        .set_cursor(&key, &proof.to_string(), as_of)
+        .await
+        .map_err(store_err)?;
+    Ok(snapshot)
 }
