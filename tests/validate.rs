@@ -431,6 +431,21 @@ fn an_access_list_names_exactly_one_source() {
         out.stderr
     );
 
+    let owned = github.replace(
+        "repos: [payments-api]",
+        "repos: [demo-fintech/payments-api]",
+    );
+    let out = with_change("policy", "    declared_jobs:", &owned);
+    assert_reports(
+        &out,
+        "systems[0].access_lists[0].repos[0]: `demo-fintech/payments-api` is not a repository name",
+    );
+    assert!(
+        out.stderr.contains("name the repository without its owner"),
+        "{}",
+        out.stderr
+    );
+
     let stray = "    access_lists:\n      - id: okta-users\n        format: csv\n        columns: {user_id: id}\n        repos: [x]\n    declared_jobs:";
     let out = with_change("policy", "    declared_jobs:", stray);
     assert_reports(

@@ -570,7 +570,7 @@ fn check_access_list(
                 ),
             );
         }
-        Some(_) => check_github_roles(list, doc, at, out),
+        Some(_) => check_github_list(list, doc, at, out),
         None if !list.repos.is_empty() => problem(
             "repos",
             format!(
@@ -596,14 +596,28 @@ fn check_access_list(
     }
 }
 
-/// A GitHub list's roles have fixed shapes; a privileged role of another shape (`admin`, as a
-/// file export would say) matches no account, so nothing it meant would be tested.
-fn check_github_roles(
+/// A GitHub list names repositories of its organisation (no owner), and its roles have fixed
+/// shapes: a privileged role of another shape (`admin`, as a file export would say) matches no
+/// account, so nothing it meant would be tested.
+fn check_github_list(
     list: &AccessList,
     doc: &super::document::Document,
     at: &str,
     out: &mut Vec<Diagnostic>,
 ) {
+    for (i, repo) in list.repos.iter().enumerate() {
+        let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+        if repo.is_empty() || repo.len() > 100 || !repo.chars().all(plain) {
+            out.push(
+                doc.error_at(
+                    "invalid-access-list-source",
+                    &format!("{at}/repos/{i}"),
+                    format!("`{repo}` is not a repository name"),
+                )
+                .help("name the repository without its owner, e.g. `payments-api`: the owner is the `github:` organisation"),
+            );
+        }
+    }
     for (i, role) in list.privileged_roles.iter().enumerate() {
         if is_github_role(role, &list.repos) {
             continue;
