@@ -5,23 +5,20 @@
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use itgc::facts::{CheckConclusion, PrEvent, ReviewState};
 use itgc::source::github::api::{
-    ApiConfig, ApiError, Client, Clock, RepoRequest, RepoSync, Sleep, Snapshot, Token, sync_repo,
+    ApiConfig, ApiError, Client, RepoRequest, RepoSync, Snapshot, Token, sync_repo,
 };
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-const TOKEN: &str = "ghp_TESTtoken_must_never_print_0123456789";
-const FIXTURE: &str = include_str!("fixtures/github/search_page.json");
+mod mock_github;
+use mock_github::{FakeClock, TOKEN, at, files_under};
 
-fn at(text: &str) -> Timestamp {
-    text.parse().unwrap()
-}
+const FIXTURE: &str = include_str!("fixtures/github/search_page.json");
 
 fn fixture() -> Value {
     serde_json::from_str(FIXTURE).unwrap()
@@ -175,23 +172,6 @@ impl Respond for Scripted {
     }
 }
 
-/// Records how long the client wanted to wait, and returns at once.
-#[derive(Default)]
-struct FakeClock {
-    slept: Mutex<Vec<Duration>>,
-}
-
-impl Clock for FakeClock {
-    fn now(&self) -> Timestamp {
-        at("2026-10-01T08:00:00Z")
-    }
-
-    fn sleep(&self, duration: Duration) -> Sleep<'_> {
-        self.slept.lock().unwrap().push(duration);
-        Box::pin(async {})
-    }
-}
-
 struct Harness {
     server: MockServer,
     clock: Arc<FakeClock>,
@@ -221,12 +201,8 @@ impl Harness {
         } else {
             format!("{prefix}/v3")
         };
-        let config = ApiConfig {
-            api_url: format!("{}{rest}", server.uri()),
-            token: Token::new(TOKEN).unwrap(),
-        };
         let clock = Arc::new(FakeClock::default());
-        let client = Client::new(config).unwrap().with_clock(clock.clone());
+        let client = mock_github::client(format!("{}{rest}", server.uri()), clock.clone());
         Harness {
             server,
             clock,
@@ -239,13 +215,7 @@ impl Harness {
     }
 
     fn slept(&self) -> Vec<u64> {
-        self.clock
-            .slept
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|d| d.as_secs())
-            .collect()
+        self.clock.slept_secs()
     }
 
     async fn sync(&self, cursor: Option<String>) -> Result<RepoSync, ApiError> {
@@ -927,17 +897,4 @@ async fn the_token_reaches_no_output_byte_through_sync_and_check() {
     for bytes in &outputs {
         assert!(!bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()));
     }
-}
-
-fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files.extend(files_under(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files
 }

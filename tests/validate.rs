@@ -381,3 +381,75 @@ fn missing_directory_and_no_controls() {
     );
     assert!(stderr.contains("itgc init"), "{stderr}");
 }
+
+/// An access list is read from a file or from GitHub: both, or neither, is an error at the
+/// key that conflicts, with the fix; a GitHub list alone is valid.
+#[test]
+fn an_access_list_names_exactly_one_source() {
+    let github = "    access_lists:\n      - id: github-org\n        github: demo-fintech\n        repos: [payments-api]\n        privileged_roles: [org:admin]\n    declared_jobs:";
+    let out = with_change("policy", "    declared_jobs:", github);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+
+    let both = "    access_lists:\n      - id: github-org\n        github: demo-fintech\n        format: csv\n        columns: {user_id: login}\n    declared_jobs:";
+    let out = with_change("policy", "    declared_jobs:", both);
+    assert_reports(
+        &out,
+        "policies/org.yaml:22:9: systems[0].access_lists[0].format: access list `github-org` names both a GitHub organisation and an export `format`",
+    );
+    assert!(
+        out.stderr.contains("help: give `format:` and `columns:`"),
+        "{}",
+        out.stderr
+    );
+
+    let neither =
+        "    access_lists:\n      - id: okta-users\n        format: csv\n    declared_jobs:";
+    let out = with_change("policy", "    declared_jobs:", neither);
+    assert_reports(
+        &out,
+        "policies/org.yaml:20:9: systems[0].access_lists[0].id: access list `okta-users` has no `columns:` and no `github:`",
+    );
+
+    let unmatched = github.replace(
+        "[org:admin]",
+        "[admin, repo:other:admin, team:leads:maintainer]",
+    );
+    let out = with_change("policy", "    declared_jobs:", &unmatched);
+    assert_eq!(out.code, 0, "a warning only: {}", out.stderr);
+    for role in ["admin", "repo:other:admin"] {
+        assert!(
+            out.stderr.contains(&format!(
+                "`{role}` is not a role a GitHub access list gives, so it matches no account"
+            )),
+            "{}",
+            out.stderr
+        );
+    }
+    assert!(
+        !out.stderr.contains("`team:leads:maintainer` is not"),
+        "{}",
+        out.stderr
+    );
+
+    let owned = github.replace(
+        "repos: [payments-api]",
+        "repos: [demo-fintech/payments-api]",
+    );
+    let out = with_change("policy", "    declared_jobs:", &owned);
+    assert_reports(
+        &out,
+        "systems[0].access_lists[0].repos[0]: `demo-fintech/payments-api` is not a repository name",
+    );
+    assert!(
+        out.stderr.contains("name the repository without its owner"),
+        "{}",
+        out.stderr
+    );
+
+    let stray = "    access_lists:\n      - id: okta-users\n        format: csv\n        columns: {user_id: id}\n        repos: [x]\n    declared_jobs:";
+    let out = with_change("policy", "    declared_jobs:", stray);
+    assert_reports(
+        &out,
+        "systems[0].access_lists[0].repos: access list `okta-users` has `repos:` but no `github:` organisation",
+    );
+}

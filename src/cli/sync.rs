@@ -1,7 +1,8 @@
-//! `itgc sync --period P [--source git|github]`: pull the period's facts from the live sources
-//! into the store: first-parent history from each in-scope repo's local clone, and, for repos
-//! with `github: owner/name`, merged pull requests from the GitHub API (`GITHUB_TOKEN`, and
-//! `GITHUB_API_URL` for Enterprise Server).
+//! `itgc sync --period P [--source git|github|github-access]`: pull the period's facts from the
+//! live sources into the store: first-parent history from each in-scope repo's local clone;
+//! for repos with `github: owner/name`, merged pull requests from the GitHub API
+//! (`GITHUB_TOKEN`, and `GITHUB_API_URL` for Enterprise Server); and for access lists with
+//! `github: ORG`, the organisation's members, teams and collaborators (`access`).
 //!
 //! Fail closed: a source that could not be read or could not prove its data complete is
 //! named ("not evaluated: …") and the run ends with exit 3, after everything that could be
@@ -18,6 +19,7 @@ use crate::period::Period;
 use crate::source::git;
 use crate::source::github::api::{self, ApiConfig, Client, RepoRequest, RepoSync, Snapshot, Token};
 use crate::store::{NewRun, Store, StoreError};
+use access::GitHubList;
 
 #[derive(Debug, Args)]
 pub struct SyncArgs {
@@ -33,9 +35,14 @@ pub struct SyncArgs {
 pub enum SourceKind {
     /// First-parent history of each repo's branches, from its local clone.
     Git,
-    /// Merged pull requests and branch protection of repos with `github:`, from the API.
+    /// Everything from the GitHub API: pull requests and branch protection of repos with
+    /// `github:`, and access lists with `github:`.
     Github,
+    /// Only the access lists with `github:` (members, teams, collaborators), from the API.
+    GithubAccess,
 }
+
+mod access;
 
 type Failure = (Exit, String);
 
@@ -57,6 +64,7 @@ fn sync(args: &SyncArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
         .flat_map(|p| &p.value.systems)
         .flat_map(|s| s.repos.iter().cloned())
         .collect();
+    let lists = access::in_scope(&catalog);
     let wants = |kind| args.source.is_none_or(|s| s == kind);
     let job = Job {
         config,
@@ -64,8 +72,9 @@ fn sync(args: &SyncArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
         period: &period,
         git: wants(SourceKind::Git),
         github: wants(SourceKind::Github),
+        github_access: wants(SourceKind::Github) || wants(SourceKind::GithubAccess),
     };
-    let gaps = super::runtime()?.block_on(job.run(&repos))?;
+    let gaps = super::runtime()?.block_on(job.run(&repos, &lists))?;
     if gaps.is_empty() {
         return Ok(Exit::Pass);
     }
@@ -99,6 +108,7 @@ struct Job<'a> {
     period: &'a Period,
     git: bool,
     github: bool,
+    github_access: bool,
 }
 
 /// A repo's GitHub side: its `owner/name` and the client, when there is a token.
@@ -113,8 +123,8 @@ fn store_err(e: StoreError) -> Failure {
 }
 
 impl Job<'_> {
-    /// Syncs every repo and returns what could not be evaluated.
-    async fn run(&self, repos: &[Repo]) -> Result<Vec<String>, Failure> {
+    /// Syncs every repo and GitHub access list and returns what could not be evaluated.
+    async fn run(&self, repos: &[Repo], lists: &[GitHubList]) -> Result<Vec<String>, Failure> {
         let store = Store::open(&self.config.database_url)
             .await
             .map_err(store_err)?;
@@ -124,7 +134,11 @@ impl Job<'_> {
             tool_version: env!("CARGO_PKG_VERSION").into(),
             started_at: now(),
         };
-        let client = if self.github { github_client()? } else { None };
+        let client = if self.github || self.github_access {
+            github_client()?
+        } else {
+            None
+        };
         let run = store.begin_run(&new_run).await.map_err(store_err)?;
         let mut gaps = Vec::new();
         for repo in repos {
@@ -137,6 +151,12 @@ impl Job<'_> {
                     slug: github,
                 };
                 self.github_repo(&store, repo, at, &mut gaps).await?;
+            }
+        }
+        if self.github_access {
+            for list in lists {
+                self.github_list(&store, client.as_ref(), list, &mut gaps)
+                    .await?;
             }
         }
         let exit = if gaps.is_empty() {

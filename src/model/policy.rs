@@ -147,18 +147,68 @@ pub struct Repo {
     pub github: Option<String>,
 }
 
-/// An access list export and how to read its columns.
+/// An access list: either an export file and how to read its columns (`format` and
+/// `columns`, stored by `itgc import access-list`), or a GitHub organisation read live by
+/// `itgc sync` (`github`, optionally `repos`). Exactly one of the two; `itgc validate` says so.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccessList {
     #[schemars(regex(pattern = r"^[a-z][a-z0-9-]*$"))]
     pub id: String,
-    pub format: ExportFormat,
-    /// Which column holds which field.
-    pub columns: AccessColumns,
-    /// Roles (values of the role column) that are privileged.
+    /// The export's format (file lists only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<ExportFormat>,
+    /// Which column holds which field (file lists only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub columns: Option<AccessColumns>,
+    /// A GitHub organisation login, e.g. `demo-fintech`: `itgc sync` reads its members (role
+    /// `org:admin` or `org:member`), teams (`team:<slug>`, `team:<slug>:maintainer`) and
+    /// outside collaborators (`outside-collaborator`) from the API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}$"))]
+    pub github: Option<String>,
+    /// GitHub lists only: repositories of the organisation (GitHub names) whose collaborators
+    /// are read too, with roles `repo:<name>:<permission>` (`admin`, `maintain`, `write`,
+    /// `triage`, `read`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repos: Vec<String>,
+    /// Roles that are privileged: values of the role column, or for a GitHub list its role
+    /// names. A GitHub list also counts `org:admin` and `repo:<name>:admin` as privileged.
     #[serde(default)]
     pub privileged_roles: Vec<String>,
+}
+
+/// Where an access list's accounts come from, once validation has checked the list says so
+/// exactly one way.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ListSource<'a> {
+    File {
+        format: ExportFormat,
+        columns: &'a AccessColumns,
+    },
+    GitHub {
+        org: &'a str,
+        repos: &'a [String],
+    },
+}
+
+impl AccessList {
+    /// The list's source; `None` when it names both or neither (a validation error).
+    pub fn source(&self) -> Option<ListSource<'_>> {
+        match (&self.format, &self.columns, &self.github) {
+            (Some(format), Some(columns), None) if self.repos.is_empty() => {
+                Some(ListSource::File {
+                    format: *format,
+                    columns,
+                })
+            }
+            (None, None, Some(org)) => Some(ListSource::GitHub {
+                org,
+                repos: &self.repos,
+            }),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

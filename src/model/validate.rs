@@ -11,7 +11,7 @@ use jiff::civil::Date;
 
 use super::catalog::{Catalog, Loaded};
 use super::control::Control;
-use super::policy::{Exception, PolicyFile, System};
+use super::policy::{AccessList, Exception, PolicyFile, System};
 use super::rule::Rule;
 use crate::diagnostics::{Diagnostic, did_you_mean};
 
@@ -514,6 +514,9 @@ fn check_system(
         check_time_zone(&job.time_zone, doc, &format!("{jat}/time_zone"), out);
         ix.require(Kind::Team, &job.owner, doc, &format!("{jat}/owner"), out);
     }
+    for (j, list) in s.access_lists.iter().enumerate() {
+        check_access_list(list, doc, &format!("{at}/access_lists/{j}"), out);
+    }
     let empty = s.repos.is_empty()
         && s.access_lists.is_empty()
         && s.jobs.is_empty()
@@ -528,6 +531,129 @@ fn check_system(
             ),
         ));
     }
+}
+
+/// An access list is read from a file (`format` + `columns`) or from GitHub (`github`, with
+/// optional `repos`): never both, never neither, so an import and a sync cannot disagree
+/// about where its accounts come from.
+fn check_access_list(
+    list: &AccessList,
+    doc: &super::document::Document,
+    at: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    const HELP: &str = "give `format:` and `columns:` for an exported file, or `github: ORG` \
+         (and optionally `repos:`) for a GitHub organisation read by `itgc sync`";
+    let file = list.format.is_some() || list.columns.is_some();
+    let mut problem = |key: &str, message: String| {
+        out.push(
+            doc.error_at_key(
+                "invalid-access-list-source",
+                &format!("{at}/{key}"),
+                message,
+            )
+            .help(HELP),
+        );
+    };
+    match &list.github {
+        Some(_) if file => {
+            let key = if list.format.is_some() {
+                "format"
+            } else {
+                "columns"
+            };
+            problem(
+                key,
+                format!(
+                    "access list `{}` names both a GitHub organisation and an export `{key}`",
+                    list.id
+                ),
+            );
+        }
+        Some(_) => check_github_list(list, doc, at, out),
+        None if !list.repos.is_empty() => problem(
+            "repos",
+            format!(
+                "access list `{}` has `repos:` but no `github:` organisation",
+                list.id
+            ),
+        ),
+        None if list.format.is_none() || list.columns.is_none() => {
+            let missing = if list.format.is_none() {
+                "format"
+            } else {
+                "columns"
+            };
+            out.push(
+                doc.error_at_key("invalid-access-list-source", &format!("{at}/id"), format!(
+                    "access list `{}` has no `{missing}:` and no `github:`, so nothing says where its accounts come from",
+                    list.id
+                ))
+                .help(HELP),
+            );
+        }
+        None => {}
+    }
+}
+
+/// A GitHub list names repositories of its organisation (no owner), and its roles have fixed
+/// shapes: a privileged role of another shape (`admin`, as a file export would say) matches no
+/// account, so nothing it meant would be tested.
+fn check_github_list(
+    list: &AccessList,
+    doc: &super::document::Document,
+    at: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    for (i, repo) in list.repos.iter().enumerate() {
+        let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+        if repo.is_empty() || repo.len() > 100 || !repo.chars().all(plain) {
+            out.push(
+                doc.error_at(
+                    "invalid-access-list-source",
+                    &format!("{at}/repos/{i}"),
+                    format!("`{repo}` is not a repository name"),
+                )
+                .help("name the repository without its owner, e.g. `payments-api`: the owner is the `github:` organisation"),
+            );
+        }
+    }
+    for (i, role) in list.privileged_roles.iter().enumerate() {
+        if is_github_role(role, &list.repos) {
+            continue;
+        }
+        out.push(
+            doc.warning_at(
+                "unmatched-privileged-role",
+                &format!("{at}/privileged_roles/{i}"),
+                format!("`{role}` is not a role a GitHub access list gives, so it matches no account"),
+            )
+            .expected("org:admin, org:member, outside-collaborator, team:<slug>, team:<slug>:maintainer, or repo:<name>:admin|maintain|write|triage|read for a repo in `repos:`"),
+        );
+    }
+}
+
+fn is_github_role(role: &str, repos: &[String]) -> bool {
+    let role = role.to_lowercase();
+    if matches!(
+        role.as_str(),
+        "org:admin" | "org:member" | "outside-collaborator"
+    ) {
+        return true;
+    }
+    if let Some(team) = role.strip_prefix("team:") {
+        let slug = team.strip_suffix(":maintainer").unwrap_or(team);
+        return !slug.is_empty() && !slug.contains(':');
+    }
+    let Some((repo, permission)) = role.strip_prefix("repo:").and_then(|r| r.rsplit_once(':'))
+    else {
+        return false;
+    };
+    repos.iter().any(|r| r.eq_ignore_ascii_case(repo))
+        && matches!(
+            permission,
+            "admin" | "maintain" | "write" | "triage" | "read"
+        )
 }
 
 fn check_exception(

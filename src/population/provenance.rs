@@ -41,6 +41,10 @@ pub async fn collect(
                 github(store, slug, &mut out).await?;
             }
         }
+        for list in system.access_lists.iter().filter(|l| l.github.is_some()) {
+            out.records
+                .push(github_access(store, &system.id, &list.id).await?);
+        }
     }
     out.records.extend(imports(store.imports().await?));
     out.records.sort_by(|a, b| a.name.cmp(&b.name));
@@ -94,6 +98,36 @@ async fn github(store: &Store, slug: &str, out: &mut Provenance) -> Result<(), S
         completeness,
     });
     Ok(())
+}
+
+/// The store cursor under which `itgc sync` keeps the proof of the last stored GitHub read of
+/// an access list; the list's source record in the packet manifest has the same name.
+pub fn github_access_cursor(system: &str, list: &str) -> String {
+    format!("github-access:{system}/{list}")
+}
+
+/// An access list read from GitHub: which stored read (digest, time) and GitHub's counts of
+/// members, teams and collaborators against what came back; `{"synced": false}` if never read.
+async fn github_access(
+    store: &Store,
+    system: &str,
+    list: &str,
+) -> Result<SourceRecord, StoreError> {
+    let name = github_access_cursor(system, list);
+    let proof = match store.cursor(&name).await? {
+        Some(c) => serde_json::from_str::<Value>(&c.value)
+            .map_err(|e| StoreError::corrupt("github access proof", e))?,
+        None => json!({ "synced": false }),
+    };
+    let cursor = match (proof.get("sha256"), proof.get("as_of")) {
+        (Some(sha256), Some(as_of)) => json!({ "sha256": sha256, "as_of": as_of }),
+        _ => Value::Null,
+    };
+    Ok(SourceRecord {
+        name,
+        cursor,
+        completeness: proof,
+    })
 }
 
 /// One record per kind (and scope) of offline export: every file's name, digest and as-of

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::AccessError;
 use super::table::{self, Row, Table};
-use crate::model::policy::{AccessColumns, AccessList};
+use crate::model::policy::{AccessColumns, AccessList, ExportFormat, ListSource};
 use crate::population::access::{Account, Attributes, Has, ListSnapshot};
 
 /// Where each mapped field is in the export.
@@ -33,9 +33,22 @@ pub fn read_list(
     as_of: Option<Timestamp>,
     sha256: &str,
 ) -> Result<ListSnapshot, AccessError> {
-    let json = list.format == crate::model::policy::ExportFormat::Json;
-    let table = Table::parse(file, bytes, json)?;
-    let mapped = resolve(&table, system, list)?;
+    let Some(ListSource::File { format, columns }) = list.source() else {
+        return Err(AccessError::Encoding {
+            file: file.to_string(),
+            problem: format!(
+                "access list {system}/{} has no `format:` and `columns:` in policy to read a file with{}",
+                list.id,
+                if list.github.is_some() {
+                    " (it is read from GitHub by `itgc sync`)"
+                } else {
+                    ""
+                }
+            ),
+        });
+    };
+    let table = Table::parse(file, bytes, format == ExportFormat::Json)?;
+    let mapped = resolve(&table, system, &list.id, columns)?;
     let as_of = super::as_of(&table, as_of)?;
     let mut accounts = Vec::with_capacity(table.rows.len());
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
@@ -67,17 +80,18 @@ pub fn read_list(
     })
 }
 
-fn resolve(table: &Table, system: &str, list: &AccessList) -> Result<Mapped, AccessError> {
-    let c: &AccessColumns = &list.columns;
+fn resolve(
+    table: &Table,
+    system: &str,
+    list: &str,
+    c: &AccessColumns,
+) -> Result<Mapped, AccessError> {
     let find = |field: &str, name: &Option<String>| -> Result<Option<usize>, AccessError> {
         let Some(name) = name else { return Ok(None) };
         table.column(name).map(Some).ok_or_else(|| {
             table.missing(
                 field,
-                &format!(
-                    "`{name}`, mapped to {field} for {system}/{} in policy",
-                    list.id
-                ),
+                &format!("`{name}`, mapped to {field} for {system}/{list} in policy"),
             )
         })
     };

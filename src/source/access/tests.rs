@@ -4,8 +4,8 @@ use crate::model::policy::{AccessColumns, AccessList, ExportFormat};
 fn aws() -> AccessList {
     AccessList {
         id: "aws-iam".into(),
-        format: ExportFormat::Csv,
-        columns: AccessColumns {
+        format: Some(ExportFormat::Csv),
+        columns: Some(AccessColumns {
             user_id: "user".into(),
             email: None,
             display_name: None,
@@ -15,7 +15,9 @@ fn aws() -> AccessList {
             created: Some("user_creation_time".into()),
             last_login: Some("password_last_used".into()),
             disabled: Some("status".into()),
-        },
+        }),
+        github: None,
+        repos: Vec::new(),
         privileged_roles: vec!["Admins".into()],
     }
 }
@@ -138,8 +140,8 @@ fn an_identifier_with_a_newline_is_refused_and_as_of_must_be_known_and_single() 
 fn json_exports_with_member_and_collaborator_arrays_and_teams_as_roles() {
     let list = AccessList {
         id: "github-org".into(),
-        format: ExportFormat::Json,
-        columns: AccessColumns {
+        format: Some(ExportFormat::Json),
+        columns: Some(AccessColumns {
             user_id: "login".into(),
             email: Some("email".into()),
             display_name: None,
@@ -149,7 +151,9 @@ fn json_exports_with_member_and_collaborator_arrays_and_teams_as_roles() {
             created: None,
             last_login: None,
             disabled: None,
-        },
+        }),
+        github: None,
+        repos: Vec::new(),
         privileged_roles: vec!["admin".into()],
     };
     let text = br#"{"org":"o","as_of":"2026-10-01T08:00:00Z",

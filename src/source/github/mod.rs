@@ -1,6 +1,8 @@
 //! GitHub: pull requests and their approvals, from the live API (`api`) or from offline exports
-//! (`export`). Both produce the same `facts::PullRequest`s.
+//! (`export`). Both produce the same `facts::PullRequest`s. An organisation's members, teams
+//! and collaborators, read live, become an access-list snapshot (`access`).
 
+pub mod access;
 pub mod api;
 pub mod export;
 pub mod org;

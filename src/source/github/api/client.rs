@@ -199,6 +199,23 @@ impl Client {
         self.send(what, &path, None).await
     }
 
+    /// GETs the `rel="next"` URL of a REST answer. GitHub sends it absolute; it must be on
+    /// this instance (only there may the token go), else the answer is not valid.
+    pub async fn rest_get_next(&self, what: &str, url: &str) -> Result<Reply, ApiError> {
+        let path = url
+            .strip_prefix(self.endpoints.root.as_str())
+            .filter(|p| p.starts_with('/'))
+            .ok_or_else(|| ApiError::Invalid {
+                what: what.to_string(),
+                message: format!(
+                    "the next page is at `{}`, not on {}",
+                    self.token.scrub(url),
+                    self.endpoints.root
+                ),
+            })?;
+        self.send(what, path, None).await
+    }
+
     /// The error for a final non-success answer, with GitHub's own message.
     pub fn refused(&self, what: &str, reply: &Reply) -> ApiError {
         let message = serde_json::from_str::<Value>(&reply.body)

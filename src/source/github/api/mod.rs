@@ -1,7 +1,8 @@
 //! The live GitHub source: merged pull requests per repo and period with everything approval
 //! depends on (reviews, commits and co-authors, status checks, dismissals, force pushes,
 //! merge-queue entries), a snapshot of branch protection and rulesets, and a proof that what
-//! came back is all there is.
+//! came back is all there is. For access lists, an organisation's members, teams, outside
+//! collaborators and repository collaborators (`access`), proven against GitHub's counts.
 //!
 //! Cost: one GraphQL request per 50 merged pull requests of ordinary size (the first also
 //! reads the repository's protection), plus one per extra page of a connection that
@@ -11,6 +12,7 @@
 //! Network stays in this module: the API URL points at github.com, an Enterprise Server, or
 //! (in tests) a loopback mock; nothing else in the crate talks to the network.
 
+mod access;
 mod client;
 mod clock;
 mod completeness;
@@ -27,6 +29,9 @@ mod wire;
 
 use jiff::Timestamp;
 
+pub use access::{
+    AccessRequest, AccessSync, Grant, Member, OrgAccess, RepoAccess, Team, sync_access,
+};
 pub use client::{API_URL_VAR, ApiConfig, Client, DEFAULT_API_URL};
 pub use clock::{Clock, Sleep, SystemClock};
 pub use completeness::{Completeness, Count};
