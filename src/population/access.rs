@@ -73,12 +73,24 @@ pub struct Account {
     #[serde(default, skip_serializing_if = "is_false")]
     pub disabled: bool,
     /// The export's other columns, by header, as exported (CSV cells are strings).
-    #[serde(default, skip_serializing_if = "LiteMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "LiteMap::is_empty",
+        deserialize_with = "exact_attributes"
+    )]
     pub attributes: Attributes,
 }
 
 /// An account's unmapped columns by header, sorted by header.
 pub type Attributes = LiteMap<String, serde_json::Value>;
+
+/// Reads attributes into storage of exactly their size: grown one entry at a time, each
+/// account's map would reserve room for four (~300 bytes), and a run loads a million accounts.
+fn exact_attributes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Attributes, D::Error> {
+    let mut entries = Attributes::deserialize(d)?.into_tuple_vec();
+    entries.shrink_to_fit();
+    Ok(LiteMap::from_sorted_store_unchecked(entries))
+}
 
 fn is_false(b: &bool) -> bool {
     !b

@@ -203,8 +203,10 @@ impl Store {
 }
 
 fn decode_list<R: Columns>(row: &R) -> Result<ListSnapshot, StoreError> {
-    let snapshot: ListSnapshot = serde_json::from_str(&row.text("data")?)
+    let mut snapshot: ListSnapshot = serde_json::from_str(&row.text("data")?)
         .map_err(|e| StoreError::corrupt("access-list snapshot data", e))?;
+    // Read by doubling, a list of 20k accounts reserves room for 32k; a run holds them all.
+    snapshot.accounts.shrink_to_fit();
     let key = (row.text("system")?, row.text("list")?, row.int("as_of")?);
     if (snapshot.system.as_str(), snapshot.list.as_str()) != (key.0.as_str(), key.1.as_str())
         || snapshot.as_of.as_second() != key.2

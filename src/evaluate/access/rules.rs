@@ -377,11 +377,9 @@ pub fn segregation(ctx: &Ctx, conflicts: &[RoleConflict]) -> Check {
     }
 }
 
-fn decisions<'c>(ctx: &Ctx<'c>) -> &'c [&'c ReviewDecision] {
-    let key = (ctx.item.view.system, ctx.account().user_id.to_lowercase());
+fn decisions<'c>(ctx: &Ctx<'c>) -> Vec<&'c ReviewDecision> {
     ctx.reviews
-        .and_then(|r| r.get(&key))
-        .map(Vec::as_slice)
+        .map(|r| r.of(ctx.item.view.system, &ctx.account().user_id).collect())
         .unwrap_or_default()
 }
 
@@ -394,7 +392,7 @@ pub fn review_complete(ctx: &Ctx, reviewer_not_report: bool) -> Check {
         ));
     }
     let mut problems = Vec::new();
-    for d in decisions {
+    for d in &decisions {
         problems.extend(review_problem(ctx, d, reviewer_not_report));
     }
     if problems.is_empty() {
@@ -446,8 +444,7 @@ fn review_problem(ctx: &Ctx, d: &ReviewDecision, reviewer_not_report: bool) -> O
 
 pub fn revocations(ctx: &Ctx, within_days: u32) -> Check {
     let revokes: Vec<&ReviewDecision> = decisions(ctx)
-        .iter()
-        .copied()
+        .into_iter()
         .filter(|d| d.decision == Some(Decision::Revoke))
         .collect();
     if revokes.is_empty() {

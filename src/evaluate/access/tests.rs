@@ -591,3 +591,43 @@ fn keeping_findings_only_changes_what_is_held_not_what_is_concluded() {
     let untested: Vec<&str> = pop.items.iter().map(|i| i.item.as_str()).collect();
     assert_eq!(untested, ["aws-iam:off"]);
 }
+
+#[test]
+fn review_decisions_are_found_by_system_and_account_in_any_case() {
+    let decision = |system: &str, account: &str, campaign: &str| ReviewDecision {
+        campaign: campaign.into(),
+        system: system.into(),
+        account: account.into(),
+        entitlement: None,
+        reviewer: None,
+        decision: Some(Decision::Keep),
+        decided_at: None,
+        comment: String::new(),
+    };
+    let decisions = vec![
+        decision("aws", "Bo", "q3"),
+        decision("okta", "bo", "q3"),
+        decision("aws", "bo", "q4"),
+        decision("aws", "bob", "q3"),
+        decision("aws", "ÉLA", "q3"),
+    ];
+    let reviews = super::Reviews::new(&decisions);
+    let found = |system: &str, account: &str| -> Vec<(String, String)> {
+        let mut v: Vec<_> = reviews
+            .of(system, account)
+            .map(|d| (d.account.clone(), d.campaign.clone()))
+            .collect();
+        v.sort();
+        v
+    };
+    let bo = vec![
+        ("Bo".to_string(), "q3".to_string()),
+        ("bo".into(), "q4".into()),
+    ];
+    assert_eq!(found("aws", "bo"), bo);
+    assert_eq!(found("aws", "BO"), bo);
+    assert_eq!(found("okta", "Bo"), [("bo".to_string(), "q3".to_string())]);
+    assert_eq!(found("aws", "éla").len(), 1);
+    assert!(found("aws", "b").is_empty());
+    assert!(found("gcp", "bo").is_empty());
+}
