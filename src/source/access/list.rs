@@ -204,7 +204,7 @@ fn attributes(table: &Table, m: &Mapped, row: &Row) -> Attributes {
             continue;
         }
         if let Some(v) = row.value(i) {
-            out.insert(name.clone(), v.clone());
+            out.insert(name.clone(), v);
         }
     }
     out

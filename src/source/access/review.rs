@@ -3,8 +3,6 @@
 //! `entitlement`, `reviewer_email` (or `reviewer`), `decision` (keep/approve, revoke, modify;
 //! empty while pending), `decided_at`, `comment`.
 
-use std::collections::BTreeMap;
-
 use super::AccessError;
 use super::table::{self, Row, Table};
 use crate::population::access::{Decision, ReviewDecision};
@@ -36,28 +34,48 @@ pub fn read_reviews(
         required(SYSTEM, "system")?,
         required(ACCOUNT, "account")?,
     ];
-    let mut seen: BTreeMap<(String, String, String, String), String> = BTreeMap::new();
-    let mut decisions = Vec::with_capacity(table.rows.len());
-    for row in &table.rows {
-        let d = decision(&table, row, columns)?;
-        let key = (
-            d.campaign.clone(),
-            d.system.clone(),
-            d.account.to_lowercase(),
-            d.entitlement.clone().unwrap_or_default(),
-        );
-        if let Some(first) = seen.insert(key, table.place(row)) {
-            return Err(table.row_error(
-                row,
-                format!(
-                    "account {} of {} appears twice in campaign `{}` (first on {first})",
-                    d.account, d.system, d.campaign
-                ),
-            ));
-        }
-        decisions.push(d);
+    let decisions = table
+        .rows
+        .iter()
+        .map(|row| decision(&table, row, columns))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some((first, again)) = first_duplicate(&decisions) {
+        let (d, row) = (&decisions[again], &table.rows[again]);
+        return Err(table.row_error(
+            row,
+            format!(
+                "account {} of {} appears twice in campaign `{}` (first on {})",
+                d.account,
+                d.system,
+                d.campaign,
+                table.place(&table.rows[first])
+            ),
+        ));
     }
     Ok(decisions)
+}
+
+/// The earliest row that repeats an earlier one's campaign, system, account (in any case) and
+/// entitlement, with that earlier row: found by sorting row numbers, so that a million-row
+/// export is not copied into a set of keys.
+fn first_duplicate(decisions: &[ReviewDecision]) -> Option<(usize, usize)> {
+    let lower: Vec<String> = decisions.iter().map(|d| d.account.to_lowercase()).collect();
+    let key = |i: usize| {
+        let d = &decisions[i];
+        (
+            d.campaign.as_str(),
+            d.system.as_str(),
+            lower[i].as_str(),
+            d.entitlement.as_deref().unwrap_or_default(),
+        )
+    };
+    let mut order: Vec<usize> = (0..decisions.len()).collect();
+    order.sort_by(|&a, &b| key(a).cmp(&key(b)).then(a.cmp(&b)));
+    order
+        .windows(2)
+        .filter(|w| key(w[0]) == key(w[1]))
+        .map(|w| (w[0], w[1]))
+        .min_by_key(|&(_, again)| again)
 }
 
 fn decision(
