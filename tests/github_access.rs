@@ -17,7 +17,7 @@ use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 mod mock_github;
-use mock_github::{FakeClock, TOKEN, at, files_under, leaks_token};
+use mock_github::{FakeClock, Ran, TOKEN, at, files_under, leaks_token, run_itgc};
 
 const ORG: &str = "demo-fintech";
 
@@ -509,12 +509,6 @@ fn project() -> tempfile::TempDir {
     dir
 }
 
-struct Ran {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 /// A period around today: the sync stamps its snapshot with the wall clock.
 fn period() -> String {
     let today = jiff::tz::TimeZone::UTC
@@ -525,31 +519,9 @@ fn period() -> String {
     format!("{from}..{to}")
 }
 
-/// Runs `itgc ARGS` in `dir` off the runtime (so the mock keeps serving), with the token and
-/// API URL when `api_url` is given.
+/// Runs `itgc ARGS` in `dir`, with the token and API URL when `api_url` is given.
 async fn itgc(dir: &Path, args: &[&str], api_url: Option<String>) -> Ran {
-    let dir = dir.to_path_buf();
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_itgc"));
-        cmd.current_dir(&dir)
-            .args(["--color", "never"])
-            .args(&args)
-            .env_remove("ITGC_DATABASE_URL")
-            .env_remove("GITHUB_TOKEN")
-            .env_remove("GITHUB_API_URL");
-        if let Some(url) = api_url {
-            cmd.env("GITHUB_TOKEN", TOKEN).env("GITHUB_API_URL", url);
-        }
-        let out = cmd.output().unwrap();
-        Ran {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    })
-    .await
-    .unwrap()
+    run_itgc(dir, args, api_url).await
 }
 
 async fn stored_snapshots(dir: &Path) -> usize {

@@ -16,7 +16,7 @@ use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 mod mock_github;
-use mock_github::{FakeClock, TOKEN, at, files_under};
+use mock_github::{FakeClock, Ran, TOKEN, at, files_under, run_itgc};
 
 const FIXTURE: &str = include_str!("fixtures/github/search_page.json");
 
@@ -648,35 +648,17 @@ fn demo_project() -> tempfile::TempDir {
     dir
 }
 
-struct Ran {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs `itgc sync --period 2026-Q3` in the project, off the runtime so the mock keeps serving.
+/// Runs `itgc sync --period 2026-Q3` in the project, in a store of its own: the demo's holds
+/// its imported export of other pull requests.
 async fn itgc_sync(project: &std::path::Path, api_url: Option<String>) -> Ran {
-    let org = project.join("org");
-    tokio::task::spawn_blocking(move || {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_itgc"));
-        cmd.current_dir(&org)
-            .args(["sync", "--period", "2026-Q3", "--color", "never"])
-            // A store of its own: the demo's holds its imported export of other pull requests.
-            .args(["--database-url", "sqlite://.itgc/sync.db"])
-            .env_remove("GITHUB_TOKEN")
-            .env_remove("GITHUB_API_URL");
-        if let Some(url) = api_url {
-            cmd.env("GITHUB_TOKEN", TOKEN).env("GITHUB_API_URL", url);
-        }
-        let out = cmd.output().unwrap();
-        Ran {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    })
+    let args = ["sync", "--period", "2026-Q3"];
+    let store = ["--database-url", "sqlite://.itgc/sync.db"];
+    run_itgc(
+        &project.join("org"),
+        &[&args[..], &store[..]].concat(),
+        api_url,
+    )
     .await
-    .unwrap()
 }
 
 async fn stored(project: &std::path::Path) -> (usize, Option<String>, Value) {

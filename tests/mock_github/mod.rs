@@ -54,6 +54,41 @@ pub fn client(api_url: String, clock: Arc<FakeClock>) -> Client {
     Client::new(config).unwrap().with_clock(clock)
 }
 
+/// What a run of the binary printed and returned.
+pub struct Ran {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the `itgc` binary in `dir` with `args`, without the caller's store, token or API
+/// settings; with `api_url`, against that (mock) API with the fake token. Off the runtime, so
+/// that the mock server keeps serving while the binary talks to it.
+pub async fn run_itgc(dir: &std::path::Path, args: &[&str], api_url: Option<String>) -> Ran {
+    let dir = dir.to_path_buf();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_itgc"));
+        cmd.current_dir(&dir)
+            .args(["--color", "never"])
+            .args(&args)
+            .env_remove("ITGC_DATABASE_URL")
+            .env_remove("GITHUB_TOKEN")
+            .env_remove("GITHUB_API_URL");
+        if let Some(url) = api_url {
+            cmd.env("GITHUB_TOKEN", TOKEN).env("GITHUB_API_URL", url);
+        }
+        let out = cmd.output().unwrap();
+        Ran {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    })
+    .await
+    .unwrap()
+}
+
 /// Whether `bytes` contain the token anywhere.
 pub fn leaks_token(bytes: &[u8]) -> bool {
     bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes())
