@@ -82,7 +82,7 @@ impl<'s> Reviews<'s> {
     fn new(decisions: &'s [ReviewDecision]) -> Reviews<'s> {
         let mut sorted: Vec<_> = decisions
             .iter()
-            .map(|d| (d.system.as_str(), lower(&d.account), d))
+            .map(|d| (&*d.system, lower(&d.account), d))
             .collect();
         sorted.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
         Reviews { sorted }

@@ -188,8 +188,11 @@ struct Run<'r, 'a> {
 struct Collector<'h> {
     keep: Keep,
     kept: Vec<ItemResult>,
-    /// Ids of the items not kept: the fingerprint covers them too.
-    dropped: Vec<String>,
+    /// Ids of the items not kept (the fingerprint covers them too), end to end in one buffer:
+    /// a control over a million accounts would otherwise hold a million small strings.
+    dropped: String,
+    /// Where each dropped id ends in `dropped`.
+    ends: Vec<usize>,
     elided: Elided,
     held: Option<&'h mut completeness::Held>,
 }
@@ -199,7 +202,8 @@ impl<'h> Collector<'h> {
         Collector {
             keep,
             kept: Vec::new(),
-            dropped: Vec::new(),
+            dropped: String::new(),
+            ends: Vec::new(),
             elided: Elided::default(),
             held,
         }
@@ -214,14 +218,17 @@ impl<'h> Collector<'h> {
             self.kept.push(item);
         } else {
             self.elided.count(&item);
-            self.dropped.push(item.item);
+            self.dropped.push_str(&item.item);
+            self.ends.push(self.dropped.len());
         }
     }
 
     fn finish(mut self, control: &Control, gaps: Vec<String>) -> ControlResult {
         let kind = kind_name(control.population.kind);
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        let dropped = starts.zip(&self.ends).map(|(a, &b)| &self.dropped[a..b]);
         let ids = self.kept.iter().map(|i| i.item.as_str());
-        let population = Fingerprint::of(kind, ids.chain(self.dropped.iter().map(String::as_str)));
+        let population = Fingerprint::of(kind, ids.chain(dropped));
         self.kept.sort_by(|a, b| a.item.cmp(&b.item));
         ControlResult {
             control: control.id.clone(),

@@ -1,6 +1,9 @@
 //! The logical-access facts a period's access controls read (issue 5): access-list snapshots,
 //! the HR roster and access-review decisions, as imported.
 
+use std::collections::HashSet;
+use std::sync::Arc;
+
 use jiff::Timestamp;
 use jiff::civil::Date;
 use litemap::LiteMap;
@@ -60,7 +63,11 @@ pub struct Account {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Role and group names (the role column split on `;` and `,`, plus the groups column).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "exact_vec"
+    )]
     pub roles: Vec<String>,
     /// The export's own privileged flag, when it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -83,6 +90,14 @@ pub struct Account {
 
 /// An account's unmapped columns by header, sorted by header.
 pub type Attributes = LiteMap<String, serde_json::Value>;
+
+/// Reads a list into storage of exactly its size: serde grows a vector from four elements, and
+/// most accounts hold one or two roles.
+fn exact_vec<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let mut items = Vec::<String>::deserialize(d)?;
+    items.shrink_to_fit();
+    Ok(items)
+}
 
 /// Reads attributes into storage of exactly their size: grown one entry at a time, each
 /// account's map would reserve room for four (~300 bytes), and a run loads a million accounts.
@@ -165,21 +180,39 @@ impl Person {
 
 /// A reviewer's decision on one account in an access-review campaign.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Campaigns hold a million decisions: the text fields are boxed (no spare capacity), and the
+/// campaign and system names, the same on most rows, can be shared ([`share_names`]).
 pub struct ReviewDecision {
-    pub campaign: String,
-    pub system: String,
-    pub account: String,
+    pub campaign: Arc<str>,
+    pub system: Arc<str>,
+    pub account: Box<str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub entitlement: Option<String>,
+    pub entitlement: Option<Box<str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reviewer: Option<String>,
+    pub reviewer: Option<Box<str>>,
     /// `None`: not decided yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision: Option<Decision>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decided_at: Option<Timestamp>,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub comment: String,
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    pub comment: Box<str>,
+}
+
+/// Makes decisions with equal campaign or system names share one allocation of each name.
+pub fn share_names(decisions: &mut [ReviewDecision]) {
+    let mut names: HashSet<Arc<str>> = HashSet::new();
+    for d in decisions {
+        for name in [&mut d.campaign, &mut d.system] {
+            match names.get(&**name) {
+                Some(shared) => *name = Arc::clone(shared),
+                None => {
+                    names.insert(Arc::clone(name));
+                }
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -199,5 +232,35 @@ impl Decision {
             "modify" | "modified" | "change" => Decision::Modify,
             _ => return None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_names_share_one_allocation_and_keep_their_text() {
+        let decision = |campaign: &str, system: &str| ReviewDecision {
+            campaign: campaign.into(),
+            system: system.into(),
+            account: "a".into(),
+            entitlement: None,
+            reviewer: None,
+            decision: None,
+            decided_at: None,
+            comment: "".into(),
+        };
+        let mut decisions = vec![
+            decision("Q3", "aws"),
+            decision("Q3", "okta"),
+            decision("Q4", "aws"),
+        ];
+        let before = decisions.clone();
+        share_names(&mut decisions);
+        assert_eq!(decisions, before);
+        assert!(Arc::ptr_eq(&decisions[0].campaign, &decisions[1].campaign));
+        assert!(Arc::ptr_eq(&decisions[0].system, &decisions[2].system));
+        assert!(!Arc::ptr_eq(&decisions[0].campaign, &decisions[2].campaign));
     }
 }

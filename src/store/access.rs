@@ -8,7 +8,7 @@ use jiff::Timestamp;
 
 use super::row::{Columns, from_seconds, to_i64, to_seconds};
 use super::{Store, StoreError};
-use crate::population::access::{ListSnapshot, ReviewDecision, Roster};
+use crate::population::access::{ListSnapshot, ReviewDecision, Roster, share_names};
 
 const PUT_LIST: &str = "INSERT INTO access_snapshots \
      (system, list, as_of, sha256, account_count, data) VALUES ($1, $2, $3, $4, $5, $6) \
@@ -158,7 +158,7 @@ impl Store {
         const ACTION: &str = "writing access-review decisions";
         let mut campaigns: BTreeMap<&str, Vec<&ReviewDecision>> = BTreeMap::new();
         for d in decisions {
-            campaigns.entry(d.campaign.as_str()).or_default().push(d);
+            campaigns.entry(&*d.campaign).or_default().push(d);
         }
         let mut rows = Vec::with_capacity(campaigns.len());
         for (campaign, list) in &campaigns {
@@ -198,7 +198,15 @@ impl Store {
                 .map(decode_reviews)
                 .collect::<Result<_, _>>()?
         });
-        Ok((!rows.is_empty()).then(|| rows.into_iter().flatten().collect()))
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let mut all = Vec::with_capacity(rows.iter().map(Vec::len).sum());
+        for campaign in rows {
+            all.extend(campaign);
+        }
+        share_names(&mut all);
+        Ok(Some(all))
     }
 }
 
@@ -236,7 +244,7 @@ fn decode_reviews<R: Columns>(row: &R) -> Result<Vec<ReviewDecision>, StoreError
     let decisions: Vec<ReviewDecision> = serde_json::from_str(&row.text("data")?)
         .map_err(|e| StoreError::corrupt("access review data", e))?;
     let campaign = row.text("campaign")?;
-    if decisions.iter().any(|d| d.campaign != campaign) {
+    if decisions.iter().any(|d| *d.campaign != *campaign) {
         let problem = format!("row {campaign} holds another campaign's decisions");
         return Err(StoreError::corrupt("access review data", problem));
     }

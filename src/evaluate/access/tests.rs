@@ -363,7 +363,7 @@ fn decision(
         reviewer: Some(reviewer.into()),
         decision,
         decided_at: decision.map(|_| at(day)),
-        comment: String::new(),
+        comment: "".into(),
     }
 }
 
@@ -602,7 +602,7 @@ fn review_decisions_are_found_by_system_and_account_in_any_case() {
         reviewer: None,
         decision: Some(Decision::Keep),
         decided_at: None,
-        comment: String::new(),
+        comment: "".into(),
     };
     let decisions = vec![
         decision("aws", "Bo", "q3"),
@@ -615,7 +615,7 @@ fn review_decisions_are_found_by_system_and_account_in_any_case() {
     let found = |system: &str, account: &str| -> Vec<(String, String)> {
         let mut v: Vec<_> = reviews
             .of(system, account)
-            .map(|d| (d.account.clone(), d.campaign.clone()))
+            .map(|d| (d.account.to_string(), d.campaign.to_string()))
             .collect();
         v.sort();
         v

@@ -63,8 +63,8 @@ fn first_duplicate(decisions: &[ReviewDecision]) -> Option<(usize, usize)> {
     let key = |i: usize| {
         let d = &decisions[i];
         (
-            d.campaign.as_str(),
-            d.system.as_str(),
+            &*d.campaign,
+            &*d.system,
             lower[i].as_str(),
             d.entitlement.as_deref().unwrap_or_default(),
         )
@@ -106,13 +106,13 @@ fn decision(
         _ => None,
     };
     Ok(ReviewDecision {
-        campaign: required(c, "campaign")?,
-        system: required(s, "system")?,
-        account: required(a, "account")?,
-        entitlement: text(ENTITLEMENT),
-        reviewer: text(REVIEWER).map(|r| r.to_lowercase()),
+        campaign: required(c, "campaign")?.into(),
+        system: required(s, "system")?.into(),
+        account: required(a, "account")?.into(),
+        entitlement: text(ENTITLEMENT).map(Into::into),
+        reviewer: text(REVIEWER).map(|r| r.to_lowercase().into()),
         decision,
         decided_at,
-        comment: text(COMMENT).unwrap_or_default(),
+        comment: text(COMMENT).unwrap_or_default().into(),
     })
 }
