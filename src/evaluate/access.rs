@@ -63,40 +63,57 @@ pub(super) fn items(run: &Run, control: &Control, out: &mut Collector) -> Vec<St
 /// the review decisions by account.
 pub(crate) struct Shared<'s> {
     directory: Option<Directory<'s>>,
-    /// Each account's holder (an index into the roster), by the account's address: snapshots
-    /// are borrowed, unchanged, for the whole run, so an address names one account of one
-    /// snapshot. Resolving a holder means several lookups; a run's controls share them.
-    holders: HashMap<usize, u32>,
+    /// Each account's holder (an index into the roster, [`NOBODY`] for none), aligned with the
+    /// accounts of each list snapshot, by the snapshot's address: snapshots are borrowed,
+    /// unchanged, for the whole run. Resolving a holder means several lookups; a run's
+    /// controls share them.
+    holders: HashMap<usize, Vec<u32>>,
     /// Built only when a selected rule reads decisions: a campaign can hold millions.
     reviews: Option<Reviews<'s>>,
 }
 
-/// Review decisions ordered by system and account id (lower case), so that an account's
-/// decisions are one slice found by binary search: about fifty bytes per decision, where a
-/// map keyed by lower-cased ids took two hundred.
+/// Review decisions by system and account id in any case, each account's decisions found by
+/// binary search. Exports name accounts in lower case nearly always: those decisions are held
+/// as one pointer each, sorted as written; the few others beside their lower-cased id.
 pub(crate) struct Reviews<'s> {
-    sorted: Vec<(&'s str, Cow<'s, str>, &'s ReviewDecision)>,
+    lower: Vec<&'s ReviewDecision>,
+    mixed: Vec<(&'s str, String, &'s ReviewDecision)>,
 }
 
 impl<'s> Reviews<'s> {
     fn new(decisions: &'s [ReviewDecision]) -> Reviews<'s> {
-        let mut sorted: Vec<_> = decisions
-            .iter()
-            .map(|d| (&*d.system, lower(&d.account), d))
-            .collect();
-        sorted.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-        Reviews { sorted }
+        let (mut lower, mut mixed) = (Vec::new(), Vec::new());
+        for d in decisions {
+            match self::lower(&d.account) {
+                Cow::Borrowed(_) => lower.push(d),
+                Cow::Owned(folded) => mixed.push((&*d.system, folded, d)),
+            }
+        }
+        lower.sort_by(|a, b| (&a.system, &a.account).cmp(&(&b.system, &b.account)));
+        mixed.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        Reviews { lower, mixed }
     }
 
     /// The decisions on `account` (in any case) of `system`.
-    pub fn of(&self, system: &str, account: &str) -> impl Iterator<Item = &'s ReviewDecision> {
+    pub fn of(&self, system: &str, account: &str) -> Vec<&'s ReviewDecision> {
         let account = lower(account);
         let key = (system, account.as_ref());
-        let start = self.sorted.partition_point(|e| (e.0, e.1.as_ref()) < key);
-        self.sorted[start..]
+        let start = self
+            .lower
+            .partition_point(|d| (&*d.system, &*d.account) < key);
+        let mut found: Vec<&ReviewDecision> = self.lower[start..]
             .iter()
-            .take_while(move |e| e.0 == system && e.1 == account)
-            .map(|e| e.2)
+            .take_while(|d| (&*d.system, &*d.account) == key)
+            .copied()
+            .collect();
+        let start = self.mixed.partition_point(|e| (e.0, e.1.as_str()) < key);
+        let mixed = self.mixed[start..].iter();
+        found.extend(
+            mixed
+                .take_while(|e| (e.0, e.1.as_str()) == key)
+                .map(|e| e.2),
+        );
+        found
     }
 }
 
@@ -136,10 +153,13 @@ impl<'s> Shared<'s> {
             .map(|r| Directory::new(&r.people, names));
         let mut holders = HashMap::new();
         if let Some(directory) = &directory {
-            for account in access.lists.iter().flat_map(|l| &l.accounts) {
-                if let Some(i) = directory.holder_index(account, names) {
-                    holders.insert(address(account), i);
-                }
+            for list in &access.lists {
+                let of_list = list
+                    .accounts
+                    .iter()
+                    .map(|a| directory.holder_index(a, names).unwrap_or(NOBODY))
+                    .collect();
+                holders.insert(address(list), of_list);
             }
         }
         Shared {
@@ -149,19 +169,25 @@ impl<'s> Shared<'s> {
         }
     }
 
-    /// The person holding `account`, an account of the run's snapshot.
-    fn holder(&self, account: &Account) -> Option<&'s Person> {
-        let i = *self.holders.get(&address(account))?;
+    /// The person holding the account at `index` of `list`, a list of the run's snapshot.
+    fn holder(&self, list: &ListSnapshot, index: usize) -> Option<&'s Person> {
+        let i = *self.holders.get(&address(list))?.get(index)?;
+        if i == NOBODY {
+            return None;
+        }
         self.directory.as_ref()?.person(i)
     }
 }
+
+/// No one on the roster holds the account.
+const NOBODY: u32 = u32::MAX;
 
 fn index_reviews(access: &AccessSnapshot) -> Reviews<'_> {
     Reviews::new(access.reviews.as_deref().unwrap_or_default())
 }
 
-fn address(account: &Account) -> usize {
-    std::ptr::from_ref(account) as usize
+fn address(list: &ListSnapshot) -> usize {
+    std::ptr::from_ref(list) as usize
 }
 
 /// One list's snapshots for the period: an optional baseline from before it and the
@@ -192,23 +218,21 @@ impl<'s> ListView<'s> {
     /// those gone by it, as last seen.
     fn accounts(&self, shared: &Shared<'s>) -> Vec<Item<'_>> {
         let latest = self.latest();
-        let item = |account: &'s Account, seen: Timestamp, present: bool| Item {
+        let item = |snap: &'s ListSnapshot, index: usize, present: bool| Item {
             view: self,
-            account,
-            holder: shared.holder(account),
-            seen,
+            account: &snap.accounts[index],
+            holder: shared.holder(snap, index),
+            seen: snap.as_of,
             present,
         };
-        let mut items: Vec<Item<'_>> = latest
-            .accounts
-            .iter()
-            .map(|account| item(account, latest.as_of, true))
+        let mut items: Vec<Item<'_>> = (0..latest.accounts.len())
+            .map(|i| item(latest, i, true))
             .collect();
         let mut gone: BTreeMap<&str, Item<'_>> = BTreeMap::new();
         for snap in &self.window[..self.window.len() - 1] {
-            for account in &snap.accounts {
+            for (i, account) in snap.accounts.iter().enumerate() {
                 if Self::find(latest, &account.user_id).is_none() {
-                    gone.insert(&account.user_id, item(account, snap.as_of, false));
+                    gone.insert(&account.user_id, item(snap, i, false));
                 }
             }
         }
@@ -467,8 +491,9 @@ impl<'s> Scope<'s> {
     fn role_index(&self) -> BTreeMap<(&'s str, String), BTreeSet<String>> {
         let mut index: BTreeMap<(&'s str, String), BTreeSet<String>> = BTreeMap::new();
         for view in &self.views {
-            for account in &view.latest().accounts {
-                let holder = holder_key(self.shared.holder(account), view.list, account);
+            let latest = view.latest();
+            for (i, account) in latest.accounts.iter().enumerate() {
+                let holder = holder_key(self.shared.holder(latest, i), view.list, account);
                 index
                     .entry((view.system, holder))
                     .or_default()

@@ -379,7 +379,7 @@ pub fn segregation(ctx: &Ctx, conflicts: &[RoleConflict]) -> Check {
 
 fn decisions<'c>(ctx: &Ctx<'c>) -> Vec<&'c ReviewDecision> {
     ctx.reviews
-        .map(|r| r.of(ctx.item.view.system, &ctx.account().user_id).collect())
+        .map(|r| r.of(ctx.item.view.system, &ctx.account().user_id))
         .unwrap_or_default()
 }
 

@@ -615,6 +615,7 @@ fn review_decisions_are_found_by_system_and_account_in_any_case() {
     let found = |system: &str, account: &str| -> Vec<(String, String)> {
         let mut v: Vec<_> = reviews
             .of(system, account)
+            .into_iter()
             .map(|d| (d.account.to_string(), d.campaign.to_string()))
             .collect();
         v.sort();
