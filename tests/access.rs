@@ -268,3 +268,38 @@ fn bad_exports_exit_2_and_import_nothing() {
         out.stdout
     );
 }
+
+/// Access lists and review campaigns are read only for the controls that test them: with a
+/// stored access snapshot made unreadable, the access control fails closed (exit 3) while a
+/// change-management check, which must not read it, concludes as before.
+#[test]
+fn only_the_selected_controls_sources_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let (org, _) = demo(dir.path());
+    let db = org.join(".itgc/itgc.db");
+    let before = check(&org, &db, &["CM-01"]);
+    assert!(matches!(before.code, Some(0 | 1)), "{}", before.stderr);
+
+    let url = format!("sqlite://{}", db.display());
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        let done = sqlx::query("UPDATE access_snapshots SET data = '{' WHERE system = 'okta'")
+            .execute(&pool)
+            .await
+            .unwrap();
+        assert!(done.rows_affected() > 0);
+        pool.close().await;
+    });
+
+    let access = check(&org, &db, &["LA-02"]);
+    assert_eq!(access.code, Some(3), "{}\n{}", access.stdout, access.stderr);
+    assert!(
+        access.stderr.contains("access-list snapshot"),
+        "{}",
+        access.stderr
+    );
+    let change = check(&org, &db, &["CM-01"]);
+    assert_eq!(change.code, before.code, "{}", change.stderr);
+    assert_eq!(change.stdout, before.stdout);
+    assert!(!change.stderr.contains("access-list"), "{}", change.stderr);
+}
