@@ -112,12 +112,13 @@ fn check(args: &CheckArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
     Ok(exit_for(&results))
 }
 
-/// Every item's result when the output lists every item (JSON, JUnit) or a packet records
-/// them; otherwise the findings only, with the rest counted (a million-account population
-/// need not be held in memory to print its summary).
+/// Every item's result when the output lists every item (JSON, JUnit); otherwise the findings
+/// only, with the rest counted (a million-account population need not be held in memory to
+/// print its summary). With a packet, what is printed is the packet's own evaluation, so this
+/// one only needs its counts (drift, the redaction comparison).
 fn keep(args: &CheckArgs) -> Keep {
     match args.packet {
-        Some(_) => Keep::Every,
+        Some(_) => Keep::Findings,
         None => args.format.keep(),
     }
 }
@@ -206,21 +207,30 @@ pub fn exit_for(results: &Results) -> Exit {
 /// matching one against an email written in policy can change. Say so: the packet (what an
 /// auditor can re-perform) is what is reported.
 fn warn_if_redaction_changed(plain: &Results, recorded: &Results, ui: &Ui) {
-    let outcomes = |r: &Results| -> Vec<(String, String, evaluate::Outcome)> {
+    // Compared by counts of each outcome per control: item ids and labels are pseudonymised
+    // (so items neither pair up by id nor sort alike), and the unredacted run keeps only its
+    // findings.
+    let tallies = |r: &Results| -> Vec<(String, evaluate::Tally)> {
         r.controls
             .iter()
-            .flat_map(|c| {
-                c.items
-                    .iter()
-                    .map(move |i| (c.control.clone(), i.label.clone(), i.outcome))
-            })
+            .map(|c| (c.control.clone(), c.tally()))
             .collect()
     };
-    let (a, b) = (outcomes(plain), outcomes(recorded));
-    let changed = a.iter().zip(&b).filter(|(x, y)| x.2 != y.2).count() + a.len().abs_diff(b.len());
-    if changed > 0 {
+    let (a, b) = (tallies(plain), tallies(recorded));
+    let changed: Vec<&str> = a
+        .iter()
+        .zip(&b)
+        .filter(|(x, y)| x != y)
+        .map(|(x, _)| x.0.as_str())
+        .collect();
+    if !changed.is_empty() || a.len() != b.len() {
         eprintln!(
-            "warning: redaction changed {changed} conclusion(s): they matched an identity in the snapshot against an email in policy; the packet and this report use the redacted evaluation"
+            "warning: redaction changed conclusions of {}: they matched an identity in the snapshot against an email in policy; the packet and this report use the redacted evaluation",
+            if changed.is_empty() {
+                "the run".to_string()
+            } else {
+                changed.join(", ")
+            }
         );
     } else if ui.level > 0 {
         eprintln!("redacted and unredacted evaluations agree");
