@@ -206,7 +206,7 @@ impl Held {
             .and_then(|items| items.get(item))
             .into_iter()
             .flatten()
-            .map(|&(i, tested)| (self.controls[i as usize].as_str(), tested))
+            .filter_map(|&(i, tested)| Some((self.controls.get(i as usize)?.as_str(), tested)))
     }
 }
 
