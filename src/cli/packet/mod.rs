@@ -6,6 +6,8 @@
 //! (author = approver?) survive; a join against an email written in a policy cannot, and when
 //! that changes any conclusion, `check` says so.
 
+mod access;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -19,6 +21,7 @@ use crate::evidence::{
 use crate::exit::Exit;
 use crate::facts::{OrgMember, Ticket};
 use crate::model::{self, Catalog, SourceFile};
+use crate::population::access::AccessSnapshot;
 use crate::population::provenance::Provenance;
 use crate::population::{Change, Gap, Snapshot};
 use crate::report::{self, Format};
@@ -219,7 +222,7 @@ fn add_snapshot(builder: &mut PacketBuilder, input: &PacketInput<'_>) -> Result<
     files.insert(TICKETS, jsonl(s.tickets.as_deref().unwrap_or_default())?);
     files.insert(MEMBERS, jsonl(s.members.as_deref().unwrap_or_default())?);
     if let Some(access) = &s.access {
-        files.insert(ACCESS, jsonl(std::slice::from_ref(access))?);
+        files.insert(ACCESS, jsonl(access::lines(access))?);
     }
     if let Some(jobs) = &s.jobs {
         files.insert(JOBS, jsonl(std::slice::from_ref(jobs))?);
@@ -274,10 +277,10 @@ fn identities(builder: &mut PacketBuilder, catalog: &Catalog) -> Result<Vec<Iden
         .collect())
 }
 
-fn jsonl<T: Serialize>(records: &[T]) -> Result<Vec<u8>, Failure> {
+fn jsonl<T: Serialize>(records: impl IntoIterator<Item = T>) -> Result<Vec<u8>, Failure> {
     let mut out = Vec::new();
     for record in records {
-        let line = evidence::to_canonical(record).map_err(|e| {
+        let line = evidence::to_canonical(&record).map_err(|e| {
             (
                 Exit::Usage,
                 format!("cannot serialise a snapshot record: {e}"),
@@ -340,7 +343,7 @@ fn read_snapshot(
         changes,
         tickets: meta.has_tickets.then_some(tickets),
         members: meta.has_members.then_some(members),
-        access: part(meta.has_access, files, ACCESS)?,
+        access: access_part(meta.has_access, files)?,
         jobs: part(meta.has_jobs, files, JOBS)?,
         identities: if meta.has_identities {
             lines::<Identity>(files, IDENTITIES)?
@@ -352,6 +355,30 @@ fn read_snapshot(
         },
         gaps: meta.gaps.clone(),
     })
+}
+
+/// The access part (see [`access`]), when the meta file says it exists.
+fn access_part(
+    present: bool,
+    files: &BTreeMap<String, Vec<u8>>,
+) -> Result<Option<AccessSnapshot>, SnapshotError> {
+    if !present {
+        return Ok(None);
+    }
+    let bytes = files.get(ACCESS).ok_or_else(|| SnapshotError {
+        path: ACCESS.to_string(),
+        message: "missing from the packet".into(),
+    })?;
+    let lines = bytes
+        .split(|b| *b == b'\n')
+        .enumerate()
+        .filter(|(_, line)| !line.is_empty());
+    access::read(lines)
+        .map(Some)
+        .map_err(|(n, message)| SnapshotError {
+            path: ACCESS.to_string(),
+            message: format!("line {}: {message}", n + 1),
+        })
 }
 
 /// A snapshot part stored as a single JSON line, when the meta file says it exists.
