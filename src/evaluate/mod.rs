@@ -76,13 +76,7 @@ pub fn evaluate_keeping(
         .iter()
         .map(|c| ChangeView::new(c, &facts))
         .collect();
-    let mut controls: Vec<&Control> = catalog
-        .controls
-        .iter()
-        .map(|c| &c.value)
-        .filter(|c| only.is_empty() || only.contains(&c.id))
-        .collect();
-    controls.sort_by(|a, b| a.id.cmp(&b.id));
+    let controls = catalog.selected(only);
     let unlinked = BTreeMap::new();
     let shared = access::Shared::for_controls(snapshot, &controls, &people);
     let base = Run {

@@ -176,6 +176,18 @@ pub fn read_file(path: &Path, out: &mut Vec<Diagnostic>) -> Option<SourceFile> {
 }
 
 impl Catalog {
+    /// The controls `only` names, ordered by id; every control when `only` is empty.
+    pub fn selected(&self, only: &[String]) -> Vec<&Control> {
+        let mut controls: Vec<&Control> = self
+            .controls
+            .iter()
+            .map(|c| &c.value)
+            .filter(|c| only.is_empty() || only.contains(&c.id))
+            .collect();
+        controls.sort_by(|a, b| a.id.cmp(&b.id));
+        controls
+    }
+
     /// This catalogue with every policy string (value or key) found in `identities` replaced
     /// by its image: how evaluation reads policy against a redacted snapshot, whose emails are
     /// pseudonyms (see `population::Snapshot::identities`).

@@ -111,12 +111,7 @@ pub async fn load(
     root: &Path,
     only: &[String],
 ) -> Result<Snapshot, StoreError> {
-    let selected: Vec<&Control> = catalog
-        .controls
-        .iter()
-        .map(|c| &c.value)
-        .filter(|c| only.is_empty() || only.contains(&c.id))
-        .collect();
+    let selected = catalog.selected(only);
     let policy = PolicyView::new(catalog);
     let mut snapshot = Snapshot {
         period: period.to_string(),

@@ -30,9 +30,10 @@ pub async fn load(
         end,
         lists: Vec::new(),
         roster: store.roster(until).await?,
-        reviews: match reviews {
-            true => store.reviews().await?,
-            false => None,
+        reviews: if reviews {
+            store.reviews().await?
+        } else {
+            None
         },
         gaps: Vec::new(),
     };
