@@ -11,7 +11,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use crate::evaluate::{Outcome, Results};
+use crate::evaluate::{Outcome, Results, Tally};
 
 /// The group of items without an owner.
 pub const NO_OWNER: &str = "(no owner)";
@@ -29,20 +29,13 @@ pub struct Counts {
 
 impl Counts {
     fn add(&mut self, control: &str, outcome: Outcome) {
-        self.items += 1;
-        match outcome {
-            Outcome::Deviation => {
-                self.deviations += 1;
-                self.deviating_controls.insert(control.to_string());
-            }
-            Outcome::Exception => self.exceptions += 1,
-            Outcome::NotEvaluated => self.not_evaluated += 1,
-            Outcome::Pass | Outcome::NotApplicable => {}
-        }
+        let mut one = Tally::default();
+        one.add(outcome);
+        self.add_tally(control, &one);
     }
 
-    /// Adds the counts of items a run did not keep.
-    fn add_tally(&mut self, control: &str, tally: &crate::evaluate::Tally) {
+    /// Adds the counts of several items (those a run counted without keeping them).
+    fn add_tally(&mut self, control: &str, tally: &Tally) {
         self.items += tally.population;
         self.deviations += tally.deviation;
         self.exceptions += tally.exception;
