@@ -307,7 +307,7 @@ async fn the_snapshot_has_exactly_the_accounts_roles_and_privileges() {
     assert!(synced.completeness.is_proven());
     let as_of = at("2026-10-01T08:00:00Z");
     let list = github_list(&["team:payments-leads:maintainer"]);
-    let snap = access::snapshot(&synced.access, "github", &list, as_of);
+    let (snap, record) = access::stored(&synced.access, "github", &list, as_of);
     assert_eq!(
         (snap.system.as_str(), snap.list.as_str()),
         ("github", "github-org")
@@ -357,7 +357,6 @@ async fn the_snapshot_has_exactly_the_accounts_roles_and_privileges() {
     assert_eq!(got, expected);
     // GitHub sends "" for a private email: no email, not an empty one.
     assert!(snap.accounts.iter().all(|a| a.email.is_none()));
-    let record = access::import_record(&synced.access, &snap);
     assert_eq!(record.file_name, "github:demo-fintech");
     assert_eq!(record.sha256, snap.sha256);
     assert_eq!(record.rows, 5);

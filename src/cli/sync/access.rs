@@ -102,9 +102,8 @@ async fn keep(
     synced: &AccessSync,
 ) -> Result<ListSnapshot, Failure> {
     let as_of = now();
-    let snapshot = access::snapshot(&synced.access, &target.system, &target.list, as_of);
+    let (snapshot, record) = access::stored(&synced.access, &target.system, &target.list, as_of);
     store.put_access_list(&snapshot).await.map_err(store_err)?;
-    let record = access::import_record(&synced.access, &snapshot);
     store.record_import(&record).await.map_err(store_err)?;
     let proof = json!({
         "org": synced.access.org,

@@ -33,14 +33,37 @@ pub fn canonical_bytes(access: &OrgAccess) -> Vec<u8> {
     serde_json_canonicalizer::to_vec(access).unwrap_or_default()
 }
 
-/// The access list `list` of `system`, as of `as_of` (whole seconds: the store keeps no more).
-pub fn snapshot(
+/// What one read becomes in the store: the access list `list` of `system` as of `as_of` (whole
+/// seconds: the store keeps no more), and the import record that puts the read in the packet
+/// manifest beside file imports: kind `access-list`, scope the system, and `github:<org>` where
+/// a file's name would be. Both name the digest of the same canonical bytes, made once.
+pub fn stored(
     access: &OrgAccess,
     system: &str,
     list: &AccessList,
     as_of: Timestamp,
+) -> (ListSnapshot, Import) {
+    let bytes = canonical_bytes(access);
+    let snapshot = snapshot_of(access, system, list, as_of, hex(&Sha256::digest(&bytes)));
+    let import = Import {
+        kind: "access-list".into(),
+        scope: Some(snapshot.system.clone()),
+        file_name: format!("github:{}", access.org),
+        sha256: snapshot.sha256.clone(),
+        bytes: bytes.len() as u64,
+        rows: snapshot.accounts.len() as u64,
+        as_of: Some(snapshot.as_of),
+    };
+    (snapshot, import)
+}
+
+fn snapshot_of(
+    access: &OrgAccess,
+    system: &str,
+    list: &AccessList,
+    as_of: Timestamp,
+    sha256: String,
 ) -> ListSnapshot {
-    let sha256 = hex(&Sha256::digest(canonical_bytes(access)));
     let mut people: BTreeMap<String, Holder> = BTreeMap::new();
     let mut grant = |login: &str, role: String| {
         people
@@ -87,21 +110,6 @@ pub fn snapshot(
         sha256,
         has: Has::default(),
         accounts,
-    }
-}
-
-/// The import record that puts the read in the packet manifest beside file imports: kind
-/// `access-list`, scope the system, and `github:<org>` where a file's name would be.
-pub fn import_record(access: &OrgAccess, snapshot: &ListSnapshot) -> Import {
-    let bytes = canonical_bytes(access);
-    Import {
-        kind: "access-list".into(),
-        scope: Some(snapshot.system.clone()),
-        file_name: format!("github:{}", access.org),
-        sha256: snapshot.sha256.clone(),
-        bytes: bytes.len() as u64,
-        rows: snapshot.accounts.len() as u64,
-        as_of: Some(snapshot.as_of),
     }
 }
 
@@ -197,7 +205,7 @@ mod tests {
     #[test]
     fn one_account_per_login_with_every_role() {
         let at = Timestamp::from_second(1_790_000_000).unwrap();
-        let snap = snapshot(&access(), "github", &list(&["team:leads:maintainer"]), at);
+        let snap = stored(&access(), "github", &list(&["team:leads:maintainer"]), at).0;
         let got: Vec<(&str, Vec<&str>, Option<bool>)> = snap
             .accounts
             .iter()
@@ -230,16 +238,16 @@ mod tests {
     #[test]
     fn the_digest_changes_with_what_was_read() {
         let at = Timestamp::from_second(0).unwrap();
-        let a = snapshot(&access(), "github", &list(&[]), at);
+        let a = stored(&access(), "github", &list(&[]), at).0;
         let mut other = access();
         other.outside_collaborators.clear();
-        let b = snapshot(&other, "github", &list(&[]), at);
+        let b = stored(&other, "github", &list(&[]), at).0;
         assert_ne!(a.sha256, b.sha256);
         assert_eq!(
             a.sha256,
-            snapshot(&access(), "github", &list(&[]), at).sha256
+            stored(&access(), "github", &list(&[]), at).0.sha256
         );
-        let record = import_record(&access(), &a);
+        let (_, record) = stored(&access(), "github", &list(&[]), at);
         assert_eq!(record.file_name, "github:acme");
         assert_eq!((record.rows, record.scope.as_deref()), (3, Some("github")));
     }
