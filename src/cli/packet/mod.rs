@@ -365,20 +365,9 @@ fn access_part(
     if !present {
         return Ok(None);
     }
-    let bytes = files.get(ACCESS).ok_or_else(|| SnapshotError {
-        path: ACCESS.to_string(),
-        message: "missing from the packet".into(),
-    })?;
-    let lines = bytes
-        .split(|b| *b == b'\n')
-        .enumerate()
-        .filter(|(_, line)| !line.is_empty());
-    access::read(lines)
+    access::read(raw_lines(files, ACCESS)?)
         .map(Some)
-        .map_err(|(n, message)| SnapshotError {
-            path: ACCESS.to_string(),
-            message: format!("line {}: {message}", n + 1),
-        })
+        .map_err(|(n, message)| line_error(ACCESS, n, message))
 }
 
 /// A snapshot part stored as a single JSON line, when the meta file says it exists.
@@ -404,20 +393,31 @@ fn lines<T: serde::de::DeserializeOwned>(
     files: &BTreeMap<String, Vec<u8>>,
     path: &str,
 ) -> Result<Vec<T>, SnapshotError> {
+    raw_lines(files, path)?
+        .map(|(n, line)| serde_json::from_slice(line).map_err(|e| line_error(path, n, e)))
+        .collect()
+}
+
+/// The non-empty lines of the file at `path`, with their index (0-based).
+fn raw_lines<'f>(
+    files: &'f BTreeMap<String, Vec<u8>>,
+    path: &str,
+) -> Result<impl Iterator<Item = (usize, &'f [u8])>, SnapshotError> {
     let bytes = files.get(path).ok_or_else(|| SnapshotError {
         path: path.to_string(),
         message: "missing from the packet".into(),
     })?;
-    let fail = |n: usize, e: serde_json::Error| SnapshotError {
-        path: path.to_string(),
-        message: format!("line {}: {e}", n + 1),
-    };
-    bytes
+    Ok(bytes
         .split(|b| *b == b'\n')
         .enumerate()
-        .filter(|(_, line)| !line.is_empty())
-        .map(|(n, line)| serde_json::from_slice(line).map_err(|e| fail(n, e)))
-        .collect()
+        .filter(|(_, line)| !line.is_empty()))
+}
+
+fn line_error(path: &str, index: usize, problem: impl std::fmt::Display) -> SnapshotError {
+    SnapshotError {
+        path: path.to_string(),
+        message: format!("line {}: {problem}", index + 1),
+    }
 }
 
 /// Re-performs a `check` packet: its own control and policy bytes, its own redacted snapshot,
