@@ -2,10 +2,11 @@
 //! fingerprint of the exact bytes they came from.
 //!
 //! All or nothing: the whole export is read and checked before the store is opened, so bad
-//! input (exit 2) writes nothing. Then the facts are written in one transaction and the import
-//! is recorded. Re-importing the same bytes rewrites the same facts and finds the import already
-//! recorded, so it changes nothing. (The facts and the import record are two writes: if the
-//! second failed, running the import again completes it.)
+//! input (exit 2) writes nothing. Then the facts and the import record are written in one
+//! transaction: both land or neither does, whatever fails or kills the process in between.
+//! Re-importing the same bytes rewrites the same facts and finds the import already recorded,
+//! so it changes nothing. Another writer on the store is waited for (SQLite: up to its busy
+//! timeout); past that the import fails with "the store is busy" and writes nothing.
 
 use std::path::Path;
 use std::path::PathBuf;
@@ -18,7 +19,7 @@ use crate::facts::{Import, PullRequest, Ticket};
 use crate::model::Catalog;
 use crate::source::github::export;
 use crate::source::{files, tickets};
-use crate::store::{ImportOutcome, Store, StoreError};
+use crate::store::{ImportFacts, ImportOutcome, Store, StoreError};
 
 pub(crate) mod access;
 
@@ -279,22 +280,19 @@ fn file_name(path: &Path) -> String {
     )
 }
 
-/// Writes the facts (one transaction) and records the import; returns the line to print.
+/// Writes the facts and the import record in one transaction; returns the line to print.
 pub(crate) async fn write(store: &Store, parsed: &Parsed) -> Result<String, StoreError> {
-    let (count, what) = match &parsed.facts {
-        Facts::PullRequests(prs) => (
-            store.upsert_pull_requests(prs).await?,
-            "merged pull requests",
-        ),
-        Facts::Tickets(tickets) => (store.upsert_tickets(tickets).await?, "tickets"),
-        Facts::AccessList(list) => (store.put_access_list(list).await?, "accounts"),
-        Facts::Roster(roster) => (store.put_roster(roster).await?, "people"),
-        Facts::Reviews(reviews) => (store.put_reviews(reviews).await?, "review decisions"),
-        Facts::JobRuns(runs) => (store.upsert_job_runs(runs).await?, "job runs"),
-        Facts::Incidents(incidents) => (store.upsert_incidents(incidents).await?, "incidents"),
+    let (facts, what) = match &parsed.facts {
+        Facts::PullRequests(prs) => (ImportFacts::PullRequests(prs), "merged pull requests"),
+        Facts::Tickets(tickets) => (ImportFacts::Tickets(tickets), "tickets"),
+        Facts::AccessList(list) => (ImportFacts::AccessList(list), "accounts"),
+        Facts::Roster(roster) => (ImportFacts::Roster(roster), "people"),
+        Facts::Reviews(reviews) => (ImportFacts::Reviews(reviews), "review decisions"),
+        Facts::JobRuns(runs) => (ImportFacts::JobRuns(runs), "job runs"),
+        Facts::Incidents(incidents) => (ImportFacts::Incidents(incidents), "incidents"),
     };
     let import = &parsed.import;
-    let outcome = store.record_import(import).await?;
+    let (count, outcome) = store.import(facts, import, None).await?;
     let of = import
         .scope
         .as_deref()

@@ -75,8 +75,8 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Pull the period's facts from git and the GitHub API into the store; exit 3 if incomplete.
     Sync(sync::SyncArgs),
-    /// Import an offline export into the store: github-prs or tickets (access-list, hr-roster,
-    /// access-review and job-runs come in a later release).
+    /// Import an offline export into the store (github-prs, tickets, access-list, hr-roster,
+    /// access-review, job-runs, incidents): all of it, or nothing on any error.
     Import(import::ImportArgs),
     /// Test controls for a period against the store; exit 0 effective, 1 deviations, 3 incomplete.
     Check(check::CheckArgs),

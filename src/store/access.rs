@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 
 use super::row::{Columns, from_seconds, to_i64, to_seconds};
-use super::{Store, StoreError};
+use super::{Store, StoreError, Tx};
 use crate::population::access::{ListSnapshot, ReviewDecision, Roster, share_names};
 
 const PUT_LIST: &str = "INSERT INTO access_snapshots \
@@ -31,31 +31,18 @@ const PUT_REVIEWS: &str = "INSERT INTO access_reviews (campaign, decision_count,
      decision_count = excluded.decision_count, data = excluded.data";
 const REVIEWS: &str = "SELECT campaign, data FROM access_reviews ORDER BY campaign";
 
+const PUT_LIST_ACTION: &str = "writing an access-list snapshot";
+const PUT_ROSTER_ACTION: &str = "writing an HR roster";
+const PUT_REVIEWS_ACTION: &str = "writing access-review decisions";
+
 impl Store {
     /// Stores one access-list snapshot, replacing one of the same list taken at the same
     /// instant; returns how many accounts it holds.
     pub async fn put_access_list(&self, snapshot: &ListSnapshot) -> Result<usize, StoreError> {
-        const ACTION: &str = "writing an access-list snapshot";
-        let invalid = |p: &str| StoreError::invalid("access-list snapshot", p);
-        if snapshot.system.is_empty() || snapshot.list.is_empty() {
-            return Err(invalid("system and list must not be empty"));
-        }
-        let as_of = to_seconds(snapshot.as_of, "access-list as_of")?;
-        let count = to_i64(snapshot.accounts.len() as u64, "account count")?;
-        let data = serde_json::to_string(snapshot).map_err(|e| invalid(&e.to_string()))?;
-        with_pool!(self, |pool| {
-            sqlx::query(PUT_LIST)
-                .bind(snapshot.system.as_str())
-                .bind(snapshot.list.as_str())
-                .bind(as_of)
-                .bind(snapshot.sha256.as_str())
-                .bind(count)
-                .bind(data.as_str())
-                .execute(pool)
-                .await
-                .map_err(StoreError::query(ACTION))?;
-        });
-        Ok(snapshot.accounts.len())
+        let mut tx = self.begin(PUT_LIST_ACTION).await?;
+        let count = write_access_list(&mut tx, snapshot).await?;
+        tx.commit(PUT_LIST_ACTION).await?;
+        Ok(count)
     }
 
     /// When each snapshot of a list was taken, oldest first.
@@ -118,22 +105,10 @@ impl Store {
 
     /// Stores an HR roster, replacing one taken at the same instant; returns its head count.
     pub async fn put_roster(&self, roster: &Roster) -> Result<usize, StoreError> {
-        const ACTION: &str = "writing an HR roster";
-        let as_of = to_seconds(roster.as_of, "roster as_of")?;
-        let count = to_i64(roster.people.len() as u64, "person count")?;
-        let data = serde_json::to_string(roster)
-            .map_err(|e| StoreError::invalid("HR roster", e.to_string()))?;
-        with_pool!(self, |pool| {
-            sqlx::query(PUT_ROSTER)
-                .bind(as_of)
-                .bind(roster.sha256.as_str())
-                .bind(count)
-                .bind(data.as_str())
-                .execute(pool)
-                .await
-                .map_err(StoreError::query(ACTION))?;
-        });
-        Ok(roster.people.len())
+        let mut tx = self.begin(PUT_ROSTER_ACTION).await?;
+        let count = write_roster(&mut tx, roster).await?;
+        tx.commit(PUT_ROSTER_ACTION).await?;
+        Ok(count)
     }
 
     /// The latest roster taken at or before `until`.
@@ -155,31 +130,10 @@ impl Store {
     /// Stores review decisions, replacing each campaign they belong to whole (in one
     /// transaction); returns how many decisions were written.
     pub async fn put_reviews(&self, decisions: &[ReviewDecision]) -> Result<usize, StoreError> {
-        const ACTION: &str = "writing access-review decisions";
-        let mut campaigns: BTreeMap<&str, Vec<&ReviewDecision>> = BTreeMap::new();
-        for d in decisions {
-            campaigns.entry(&*d.campaign).or_default().push(d);
-        }
-        // One campaign's JSON at a time, handed to the driver rather than copied: a campaign of
-        // a million decisions is ~200 MB of text.
-        let json = |list: &[&ReviewDecision]| {
-            serde_json::to_string(list)
-                .map_err(|e| StoreError::invalid("access review", e.to_string()))
-        };
-        with_pool!(self, |pool| {
-            let mut tx = pool.begin().await.map_err(StoreError::query(ACTION))?;
-            for (campaign, list) in &campaigns {
-                sqlx::query(PUT_REVIEWS)
-                    .bind(*campaign)
-                    .bind(to_i64(list.len() as u64, "decision count")?)
-                    .bind(json(list)?)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(StoreError::query(ACTION))?;
-            }
-            tx.commit().await.map_err(StoreError::query(ACTION))?;
-        });
-        Ok(decisions.len())
+        let mut tx = self.begin(PUT_REVIEWS_ACTION).await?;
+        let count = write_reviews(&mut tx, decisions).await?;
+        tx.commit(PUT_REVIEWS_ACTION).await?;
+        Ok(count)
     }
 
     /// Every stored review decision, by campaign; `None` when no campaign was imported.
@@ -204,6 +158,80 @@ impl Store {
         share_names(&mut all);
         Ok(Some(all))
     }
+}
+
+/// Writes one access-list snapshot in `tx`; returns how many accounts it holds.
+pub(crate) async fn write_access_list(
+    tx: &mut Tx,
+    snapshot: &ListSnapshot,
+) -> Result<usize, StoreError> {
+    let invalid = |p: &str| StoreError::invalid("access-list snapshot", p);
+    if snapshot.system.is_empty() || snapshot.list.is_empty() {
+        return Err(invalid("system and list must not be empty"));
+    }
+    let as_of = to_seconds(snapshot.as_of, "access-list as_of")?;
+    let count = to_i64(snapshot.accounts.len() as u64, "account count")?;
+    let data = serde_json::to_string(snapshot).map_err(|e| invalid(&e.to_string()))?;
+    with_tx!(tx, |conn| {
+        sqlx::query(PUT_LIST)
+            .bind(snapshot.system.as_str())
+            .bind(snapshot.list.as_str())
+            .bind(as_of)
+            .bind(snapshot.sha256.as_str())
+            .bind(count)
+            .bind(data.as_str())
+            .execute(&mut *conn)
+            .await
+            .map_err(StoreError::query(PUT_LIST_ACTION))?;
+    });
+    Ok(snapshot.accounts.len())
+}
+
+/// Writes an HR roster in `tx`; returns its head count.
+pub(crate) async fn write_roster(tx: &mut Tx, roster: &Roster) -> Result<usize, StoreError> {
+    let as_of = to_seconds(roster.as_of, "roster as_of")?;
+    let count = to_i64(roster.people.len() as u64, "person count")?;
+    let data = serde_json::to_string(roster)
+        .map_err(|e| StoreError::invalid("HR roster", e.to_string()))?;
+    with_tx!(tx, |conn| {
+        sqlx::query(PUT_ROSTER)
+            .bind(as_of)
+            .bind(roster.sha256.as_str())
+            .bind(count)
+            .bind(data.as_str())
+            .execute(&mut *conn)
+            .await
+            .map_err(StoreError::query(PUT_ROSTER_ACTION))?;
+    });
+    Ok(roster.people.len())
+}
+
+/// Writes review decisions in `tx`, each campaign whole; returns how many were written.
+pub(crate) async fn write_reviews(
+    tx: &mut Tx,
+    decisions: &[ReviewDecision],
+) -> Result<usize, StoreError> {
+    let mut campaigns: BTreeMap<&str, Vec<&ReviewDecision>> = BTreeMap::new();
+    for d in decisions {
+        campaigns.entry(&*d.campaign).or_default().push(d);
+    }
+    // One campaign's JSON at a time, handed to the driver rather than copied: a campaign of
+    // a million decisions is ~200 MB of text.
+    let json = |list: &[&ReviewDecision]| {
+        serde_json::to_string(list).map_err(|e| StoreError::invalid("access review", e.to_string()))
+    };
+    with_tx!(tx, |conn| {
+        for (campaign, list) in &campaigns {
+            sqlx::query(PUT_REVIEWS)
+                .bind(*campaign)
+                .bind(to_i64(list.len() as u64, "decision count")?)
+                .bind(json(list)?)
+                .execute(&mut *conn)
+                .await
+                .map_err(StoreError::query(PUT_REVIEWS_ACTION))?;
+        }
+    });
+    Ok(decisions.len())
 }
 
 fn decode_list<R: Columns>(row: &R) -> Result<ListSnapshot, StoreError> {

@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 
 use super::row::{Columns, from_seconds, to_seconds};
-use super::{Store, StoreError};
+use super::{Store, StoreError, Tx};
 
 /// The saved position of one source.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +20,8 @@ const UPSERT: &str = "INSERT INTO cursors (source, cursor, updated_at) VALUES ($
 
 const GET: &str = "SELECT source, cursor, updated_at FROM cursors WHERE source = $1";
 
+const SET_ACTION: &str = "saving a cursor";
+
 impl Store {
     /// Saves the cursor of `source`, replacing any earlier one.
     pub async fn set_cursor(
@@ -28,21 +30,9 @@ impl Store {
         value: &str,
         updated_at: Timestamp,
     ) -> Result<(), StoreError> {
-        const ACTION: &str = "saving a cursor";
-        if source.is_empty() {
-            return Err(StoreError::invalid("cursor", "the source name is empty"));
-        }
-        let updated_at = to_seconds(updated_at, "cursor updated_at")?;
-        with_pool!(self, |pool| {
-            sqlx::query(UPSERT)
-                .bind(source)
-                .bind(value)
-                .bind(updated_at)
-                .execute(pool)
-                .await
-                .map_err(StoreError::query(ACTION))?;
-        });
-        Ok(())
+        let mut tx = self.begin(SET_ACTION).await?;
+        write_cursor(&mut tx, source, value, updated_at).await?;
+        tx.commit(SET_ACTION).await
     }
 
     /// The saved cursor of `source`, if it has one.
@@ -59,6 +49,29 @@ impl Store {
                 .transpose()
         })
     }
+}
+
+/// Saves the cursor of `source` in `tx` (see [`Store::set_cursor`]).
+pub(crate) async fn write_cursor(
+    tx: &mut Tx,
+    source: &str,
+    value: &str,
+    updated_at: Timestamp,
+) -> Result<(), StoreError> {
+    if source.is_empty() {
+        return Err(StoreError::invalid("cursor", "the source name is empty"));
+    }
+    let updated_at = to_seconds(updated_at, "cursor updated_at")?;
+    with_tx!(tx, |conn| {
+        sqlx::query(UPSERT)
+            .bind(source)
+            .bind(value)
+            .bind(updated_at)
+            .execute(&mut *conn)
+            .await
+            .map_err(StoreError::query(SET_ACTION))?;
+    });
+    Ok(())
 }
 
 fn decode<R: Columns>(row: &R) -> Result<Cursor, StoreError> {

@@ -35,6 +35,17 @@ pub enum StoreError {
         source: sqlx::migrate::MigrateError,
     },
 
+    /// Another process holds the write lock for longer than the store waits (SQLite's busy
+    /// timeout), or PostgreSQL gave up a transaction that conflicted with another.
+    #[error(
+        "the store is busy: another process is writing to it (while {action}: {source}); \
+         nothing was written, run this again when the other writer has finished"
+    )]
+    Busy {
+        action: &'static str,
+        source: sqlx::Error,
+    },
+
     #[error("database error while {action}: {source}")]
     Query {
         action: &'static str,
@@ -57,7 +68,13 @@ pub enum StoreError {
 impl StoreError {
     /// Wraps a driver error with what the store was doing, for `map_err`.
     pub(crate) fn query(action: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
-        move |source| StoreError::Query { action, source }
+        move |source| {
+            if is_busy(&source) {
+                StoreError::Busy { action, source }
+            } else {
+                StoreError::Query { action, source }
+            }
+        }
     }
 
     pub(crate) fn invalid(what: &'static str, problem: impl Into<String>) -> StoreError {
@@ -73,4 +90,20 @@ impl StoreError {
             problem: problem.to_string(),
         }
     }
+}
+
+/// Whether the driver says another writer is in the way: SQLite `SQLITE_BUSY` / `SQLITE_LOCKED`
+/// (with any extended code: the primary code is the low byte), PostgreSQL serialisation
+/// failure, deadlock or lock not available.
+fn is_busy(error: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(e) = error else {
+        return false;
+    };
+    let Some(code) = e.code() else { return false };
+    // SQLSTATEs are five characters (and may be all digits); SQLite's codes are shorter.
+    if code.len() == 5 {
+        return matches!(&*code, "40001" | "40P01" | "55P03");
+    }
+    code.parse::<i64>()
+        .is_ok_and(|sqlite| matches!(sqlite & 0xff, 5 | 6))
 }

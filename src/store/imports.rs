@@ -3,8 +3,26 @@
 use std::fmt;
 
 use super::row::{Columns, opt_from_seconds, to_i64, to_seconds, to_u64};
-use super::{Store, StoreError};
-use crate::facts::Import;
+use jiff::Timestamp;
+
+use super::{Store, StoreError, Tx};
+use crate::facts::{Import, Incident, JobRun, PullRequest, Ticket};
+use crate::population::access::{ListSnapshot, ReviewDecision, Roster};
+
+const RECORD_ACTION: &str = "recording an import";
+const IMPORT_ACTION: &str = "importing an export";
+
+/// The facts of one export, as [`Store::import`] writes them.
+#[derive(Debug, Clone, Copy)]
+pub enum ImportFacts<'a> {
+    PullRequests(&'a [PullRequest]),
+    Tickets(&'a [Ticket]),
+    AccessList(&'a ListSnapshot),
+    Roster(&'a Roster),
+    Reviews(&'a [ReviewDecision]),
+    JobRuns(&'a [JobRun]),
+    Incidents(&'a [Incident]),
+}
 
 /// The store's id of an import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -60,43 +78,30 @@ impl Store {
     /// Records an import. Importing the same bytes (SHA-256) of the same kind for the same scope
     /// again is not an error: it returns [`ImportOutcome::AlreadyPresent`] with the first id.
     pub async fn record_import(&self, import: &Import) -> Result<ImportOutcome, StoreError> {
-        const ACTION: &str = "recording an import";
-        let row = encode(import)?;
-        let inserted: Option<i64> = with_pool!(self, |pool| {
-            sqlx::query_scalar(INSERT)
-                .bind(row.import.kind.as_str())
-                .bind(row.import.scope.as_deref())
-                .bind(row.import.file_name.as_str())
-                .bind(row.import.sha256.as_str())
-                .bind(row.bytes)
-                .bind(row.rows)
-                .bind(row.as_of)
-                .fetch_optional(pool)
-                .await
-                .map_err(StoreError::query(ACTION))?
-        });
-        match inserted {
-            Some(id) => Ok(ImportOutcome::Inserted(ImportId(id))),
-            None => self
-                .find_import(import)
-                .await
-                .map(ImportOutcome::AlreadyPresent),
-        }
+        let mut tx = self.begin(RECORD_ACTION).await?;
+        let outcome = write_import(&mut tx, import).await?;
+        tx.commit(RECORD_ACTION).await?;
+        Ok(outcome)
     }
 
-    /// The id of the import with the identity of `import`, which is known to exist.
-    async fn find_import(&self, import: &Import) -> Result<ImportId, StoreError> {
-        const ACTION: &str = "finding an earlier import";
-        let id: i64 = with_pool!(self, |pool| {
-            sqlx::query_scalar(FIND)
-                .bind(import.kind.as_str())
-                .bind(import.scope.as_deref())
-                .bind(import.sha256.as_str())
-                .fetch_one(pool)
-                .await
-                .map_err(StoreError::query(ACTION))?
-        });
-        Ok(ImportId(id))
+    /// Stores an export's facts and its import record in one transaction: both land, or
+    /// neither does (an error, a busy store, a killed process), so the store never holds rows
+    /// that no import accounts for. `cursor` (source, value, updated at) is saved in the same
+    /// transaction, for a sync that proves what it read. Returns how many facts were written.
+    pub async fn import(
+        &self,
+        facts: ImportFacts<'_>,
+        import: &Import,
+        cursor: Option<(&str, &str, Timestamp)>,
+    ) -> Result<(usize, ImportOutcome), StoreError> {
+        let mut tx = self.begin(IMPORT_ACTION).await?;
+        let count = write_facts(&mut tx, facts).await?;
+        let outcome = write_import(&mut tx, import).await?;
+        if let Some((source, value, at)) = cursor {
+            super::cursors::write_cursor(&mut tx, source, value, at).await?;
+        }
+        tx.commit(IMPORT_ACTION).await?;
+        Ok((count, outcome))
     }
 
     /// Every import, ordered by kind, scope (none first), SHA-256, then file name.
@@ -112,6 +117,50 @@ impl Store {
                 .collect()
         })
     }
+}
+
+/// Writes the facts of one export in `tx`.
+async fn write_facts(tx: &mut Tx, facts: ImportFacts<'_>) -> Result<usize, StoreError> {
+    match facts {
+        ImportFacts::PullRequests(prs) => super::pull_requests::write_pull_requests(tx, prs).await,
+        ImportFacts::Tickets(tickets) => super::tickets::write_tickets(tx, tickets).await,
+        ImportFacts::AccessList(list) => super::access::write_access_list(tx, list).await,
+        ImportFacts::Roster(roster) => super::access::write_roster(tx, roster).await,
+        ImportFacts::Reviews(reviews) => super::access::write_reviews(tx, reviews).await,
+        ImportFacts::JobRuns(runs) => super::jobs::write_job_runs(tx, runs).await,
+        ImportFacts::Incidents(incidents) => super::jobs::write_incidents(tx, incidents).await,
+    }
+}
+
+/// Records `import` in `tx` (see [`Store::record_import`]).
+async fn write_import(tx: &mut Tx, import: &Import) -> Result<ImportOutcome, StoreError> {
+    let row = encode(import)?;
+    let inserted: Option<i64> = with_tx!(tx, |conn| {
+        sqlx::query_scalar(INSERT)
+            .bind(row.import.kind.as_str())
+            .bind(row.import.scope.as_deref())
+            .bind(row.import.file_name.as_str())
+            .bind(row.import.sha256.as_str())
+            .bind(row.bytes)
+            .bind(row.rows)
+            .bind(row.as_of)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(StoreError::query(RECORD_ACTION))?
+    });
+    if let Some(id) = inserted {
+        return Ok(ImportOutcome::Inserted(ImportId(id)));
+    }
+    let id: i64 = with_tx!(tx, |conn| {
+        sqlx::query_scalar(FIND)
+            .bind(import.kind.as_str())
+            .bind(import.scope.as_deref())
+            .bind(import.sha256.as_str())
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(StoreError::query("finding an earlier import"))?
+    });
+    Ok(ImportOutcome::AlreadyPresent(ImportId(id)))
 }
 
 /// Checks what the schema relies on: a non-empty kind and file name, a scope that is absent

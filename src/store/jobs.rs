@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use sqlx::AssertSqlSafe;
 
 use super::row::{Columns, ceil_seconds, from_seconds, opt_from_seconds, to_seconds};
-use super::{Backend, Store, StoreError};
+use super::{Backend, Store, StoreError, Tx};
 use crate::facts::{Incident, JobRun, RunStatus};
 
 const RUN_COLUMNS: [&str; 8] = [
@@ -72,37 +72,18 @@ struct RunRow<'a> {
     finished_at: Option<i64>,
 }
 
+const RUNS_ACTION: &str = "writing job runs";
+const INCIDENTS_ACTION: &str = "writing incidents";
+
 impl Store {
     /// Inserts or replaces `runs` (keyed by job and run id) in one transaction; returns how
     /// many distinct runs were written. Nothing is written if any run is invalid (an empty job
     /// or id, a fractional second). Of duplicate keys, the last one wins.
     pub async fn upsert_job_runs(&self, runs: &[JobRun]) -> Result<usize, StoreError> {
-        const ACTION: &str = "writing job runs";
-        let rows = encode_runs(runs)?;
-        let backend = self.backend();
-        with_pool!(self, |pool| {
-            let mut tx = pool.begin().await.map_err(StoreError::query(ACTION))?;
-            for batch in rows.chunks(BATCH_ROWS) {
-                let mut query = sqlx::query(AssertSqlSafe(upsert_runs_sql(batch.len(), backend)));
-                for row in batch {
-                    query = query
-                        .bind(row.run.job.as_str())
-                        .bind(row.run.id.as_str())
-                        .bind(row.scheduled_for)
-                        .bind(row.started_at)
-                        .bind(row.finished_at)
-                        .bind(row.run.status.as_str())
-                        .bind(row.run.exit_code)
-                        .bind(row.run.ticket.as_deref());
-                }
-                query
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(StoreError::query(ACTION))?;
-            }
-            tx.commit().await.map_err(StoreError::query(ACTION))?;
-        });
-        Ok(rows.len())
+        let mut tx = self.begin(RUNS_ACTION).await?;
+        let count = write_job_runs(&mut tx, runs).await?;
+        tx.commit(RUNS_ACTION).await?;
+        Ok(count)
     }
 
     /// Calls `each` with every run that started in `[from, to)`, ordered by job, then run id
@@ -152,36 +133,10 @@ impl Store {
 
     /// Inserts or replaces incidents (keyed by key) in one transaction.
     pub async fn upsert_incidents(&self, incidents: &[Incident]) -> Result<usize, StoreError> {
-        const ACTION: &str = "writing incidents";
-        let mut unique = BTreeMap::new();
-        for incident in incidents {
-            if incident.key.is_empty() {
-                return Err(StoreError::invalid("incident", "the key is empty"));
-            }
-            let created = to_seconds(incident.created_at, "incident creation time")?;
-            let resolved = incident
-                .resolved_at
-                .map(|t| to_seconds(t, "incident resolution time"))
-                .transpose()?;
-            unique.insert(incident.key.as_str(), (incident, created, resolved));
-        }
-        with_pool!(self, |pool| {
-            let mut tx = pool.begin().await.map_err(StoreError::query(ACTION))?;
-            for (incident, created, resolved) in unique.values() {
-                sqlx::query(UPSERT_INCIDENT)
-                    .bind(incident.key.as_str())
-                    .bind(incident.job.as_deref())
-                    .bind(*created)
-                    .bind(*resolved)
-                    .bind(incident.status.as_deref())
-                    .bind(incident.summary.as_str())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(StoreError::query(ACTION))?;
-            }
-            tx.commit().await.map_err(StoreError::query(ACTION))?;
-        });
-        Ok(unique.len())
+        let mut tx = self.begin(INCIDENTS_ACTION).await?;
+        let count = write_incidents(&mut tx, incidents).await?;
+        tx.commit(INCIDENTS_ACTION).await?;
+        Ok(count)
     }
 
     /// Every incident, ordered by key (bytewise).
@@ -197,6 +152,70 @@ impl Store {
                 .collect()
         })
     }
+}
+
+/// Writes `runs` in `tx` (see [`Store::upsert_job_runs`]).
+pub(crate) async fn write_job_runs(tx: &mut Tx, runs: &[JobRun]) -> Result<usize, StoreError> {
+    let rows = encode_runs(runs)?;
+    let backend = match tx {
+        Tx::Sqlite(_) => Backend::Sqlite,
+        Tx::Postgres(_) => Backend::Postgres,
+    };
+    with_tx!(tx, |conn| {
+        for batch in rows.chunks(BATCH_ROWS) {
+            let mut query = sqlx::query(AssertSqlSafe(upsert_runs_sql(batch.len(), backend)));
+            for row in batch {
+                query = query
+                    .bind(row.run.job.as_str())
+                    .bind(row.run.id.as_str())
+                    .bind(row.scheduled_for)
+                    .bind(row.started_at)
+                    .bind(row.finished_at)
+                    .bind(row.run.status.as_str())
+                    .bind(row.run.exit_code)
+                    .bind(row.run.ticket.as_deref());
+            }
+            query
+                .execute(&mut *conn)
+                .await
+                .map_err(StoreError::query(RUNS_ACTION))?;
+        }
+    });
+    Ok(rows.len())
+}
+
+/// Writes incidents (keyed by key, the last of duplicates winning) in `tx`.
+pub(crate) async fn write_incidents(
+    tx: &mut Tx,
+    incidents: &[Incident],
+) -> Result<usize, StoreError> {
+    let mut unique = BTreeMap::new();
+    for incident in incidents {
+        if incident.key.is_empty() {
+            return Err(StoreError::invalid("incident", "the key is empty"));
+        }
+        let created = to_seconds(incident.created_at, "incident creation time")?;
+        let resolved = incident
+            .resolved_at
+            .map(|t| to_seconds(t, "incident resolution time"))
+            .transpose()?;
+        unique.insert(incident.key.as_str(), (incident, created, resolved));
+    }
+    with_tx!(tx, |conn| {
+        for (incident, created, resolved) in unique.values() {
+            sqlx::query(UPSERT_INCIDENT)
+                .bind(incident.key.as_str())
+                .bind(incident.job.as_deref())
+                .bind(*created)
+                .bind(*resolved)
+                .bind(incident.status.as_deref())
+                .bind(incident.summary.as_str())
+                .execute(&mut *conn)
+                .await
+                .map_err(StoreError::query(INCIDENTS_ACTION))?;
+        }
+    });
+    Ok(unique.len())
 }
 
 fn encode_runs(runs: &[JobRun]) -> Result<Vec<RunRow<'_>>, StoreError> {

@@ -35,6 +35,23 @@ macro_rules! with_pool {
     };
 }
 
+/// Runs `$body` with `$conn` bound to the connection of a write transaction ([`Tx`]), whichever
+/// backend it is on; like `with_pool!`, the body is compiled once per backend.
+macro_rules! with_tx {
+    ($tx:expr, |$conn:ident| $body:expr) => {
+        match $tx {
+            $crate::store::Tx::Sqlite(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+            $crate::store::Tx::Postgres(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
 mod access;
 mod commits;
 mod connect;
@@ -53,7 +70,7 @@ mod url;
 pub use cursors::Cursor;
 pub use error::StoreError;
 pub use fingerprints::{PopulationRecord, StoredFingerprint};
-pub use imports::{ImportId, ImportOutcome};
+pub use imports::{ImportFacts, ImportId, ImportOutcome};
 pub use runs::{NewRun, Run, RunId};
 
 /// The database behind a [`Store`].
@@ -105,7 +122,7 @@ impl Store {
     /// [`Store::open`] already does this; it is public so that a long-lived process can check.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         let migrated = match &self.pools {
-            Pools::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await,
+            Pools::Sqlite(pool) => migrate_sqlite(pool).await,
             Pools::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await,
         };
         migrated.map_err(|source| StoreError::Migrate {
@@ -122,9 +139,74 @@ impl Store {
         }
     }
 
+    /// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`), waiting up to the busy timeout for another writer to finish: a deferred
+    /// transaction would take it at its first write and could then fail at once with "database
+    /// is locked", because SQLite cannot wait for a lock held by a writer that changed the
+    /// snapshot this one read. PostgreSQL serialises conflicting rows itself.
+    pub(crate) async fn begin(&self, action: &'static str) -> Result<Tx, StoreError> {
+        Ok(match &self.pools {
+            Pools::Sqlite(pool) => Tx::Sqlite(
+                pool.begin_with("BEGIN IMMEDIATE")
+                    .await
+                    .map_err(StoreError::query(action))?,
+            ),
+            Pools::Postgres(pool) => {
+                Tx::Postgres(pool.begin().await.map_err(StoreError::query(action))?)
+            }
+        })
+    }
+
     /// Closes every connection, waiting for those in use to be returned. For SQLite this also
     /// checkpoints the WAL into the database file.
     pub async fn close(&self) {
         with_pool!(self, |pool| pool.close().await)
+    }
+}
+
+/// Brings a SQLite schema up to date. PostgreSQL's migrator takes an advisory lock; SQLite's
+/// takes none, so two processes opening a new store at once both found the migrations pending
+/// and the second failed with "table … already exists". Pending migrations are therefore
+/// applied under the write lock (`BEGIN IMMEDIATE`, each migration a savepoint inside it), where
+/// the second process waits and then finds them applied. An up-to-date schema takes no lock,
+/// so opening a store never waits for a writer just to check it.
+async fn migrate_sqlite(pool: &SqlitePool) -> Result<(), sqlx::migrate::MigrateError> {
+    static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+    if !sqlite_pending(pool, &MIGRATOR).await {
+        return MIGRATOR.run(pool).await;
+    }
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    MIGRATOR.run(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Whether some migration is not recorded as applied (or the record cannot be read, as in a
+/// new database): then the locked path runs, which is always safe.
+async fn sqlite_pending(pool: &SqlitePool, migrator: &sqlx::migrate::Migrator) -> bool {
+    let applied: Result<Vec<i64>, _> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(pool)
+            .await;
+    match applied {
+        Ok(applied) => migrator.iter().any(|m| !applied.contains(&m.version)),
+        Err(_) => true,
+    }
+}
+
+/// A write transaction on either backend: what is written through it lands whole on
+/// [`Tx::commit`], or not at all (dropped, failed, or the process killed).
+pub(crate) enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl Tx {
+    pub(crate) async fn commit(self, action: &'static str) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await,
+            Tx::Postgres(t) => t.commit().await,
+        }
+        .map_err(StoreError::query(action))
     }
 }

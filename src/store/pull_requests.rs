@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 
 use super::row::{Columns, ceil_seconds, to_i64, to_seconds, to_u64};
-use super::{Store, StoreError};
+use super::{Store, StoreError, Tx};
 use crate::facts::PullRequest;
 
 const UPSERT: &str = "INSERT INTO pull_requests \
@@ -29,31 +29,18 @@ struct PullRequestRow<'a> {
     data: String,
 }
 
+const WRITE_ACTION: &str = "writing pull requests";
+
 impl Store {
     /// Inserts or replaces `prs` (keyed by repo and number) in one transaction, and returns how
     /// many distinct pull requests were written. Nothing is written if any is invalid (an empty
     /// repo, a merge time with a fractional second). When the same repo and number appear more
     /// than once, the last one wins.
     pub async fn upsert_pull_requests(&self, prs: &[PullRequest]) -> Result<usize, StoreError> {
-        const ACTION: &str = "writing pull requests";
-        let rows = encode(prs)?;
-        with_pool!(self, |pool| {
-            let mut tx = pool.begin().await.map_err(StoreError::query(ACTION))?;
-            for row in &rows {
-                sqlx::query(UPSERT)
-                    .bind(row.pr.repo.as_str())
-                    .bind(row.number)
-                    .bind(row.merged_at)
-                    .bind(row.pr.merge_commit.as_deref())
-                    .bind(row.pr.head_oid.as_deref())
-                    .bind(row.data.as_str())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(StoreError::query(ACTION))?;
-            }
-            tx.commit().await.map_err(StoreError::query(ACTION))?;
-        });
-        Ok(rows.len())
+        let mut tx = self.begin(WRITE_ACTION).await?;
+        let count = write_pull_requests(&mut tx, prs).await?;
+        tx.commit(WRITE_ACTION).await?;
+        Ok(count)
     }
 
     /// The pull requests of `repo` merged in `[from, to)` (`from` inclusive, `to` exclusive,
@@ -91,6 +78,29 @@ impl Store {
         });
         to_u64(count, "pull request count")
     }
+}
+
+/// Writes `prs` in `tx` (see [`Store::upsert_pull_requests`]).
+pub(crate) async fn write_pull_requests(
+    tx: &mut Tx,
+    prs: &[PullRequest],
+) -> Result<usize, StoreError> {
+    let rows = encode(prs)?;
+    with_tx!(tx, |conn| {
+        for row in &rows {
+            sqlx::query(UPSERT)
+                .bind(row.pr.repo.as_str())
+                .bind(row.number)
+                .bind(row.merged_at)
+                .bind(row.pr.merge_commit.as_deref())
+                .bind(row.pr.head_oid.as_deref())
+                .bind(row.data.as_str())
+                .execute(&mut *conn)
+                .await
+                .map_err(StoreError::query(WRITE_ACTION))?;
+        }
+    });
+    Ok(rows.len())
 }
 
 /// Validates and encodes every pull request, keeping the last of duplicates so the count

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::row::{Columns, to_seconds};
-use super::{Store, StoreError};
+use super::{Store, StoreError, Tx};
 use crate::facts::Ticket;
 
 const UPSERT: &str = "INSERT INTO tickets (key, status, created_at, data) VALUES ($1, $2, $3, $4) \
@@ -23,28 +23,17 @@ struct TicketRow<'a> {
     data: String,
 }
 
+const WRITE_ACTION: &str = "writing tickets";
+
 impl Store {
     /// Inserts or replaces `tickets` (keyed by key) in one transaction, and returns how many
     /// distinct tickets were written. Nothing is written if any is invalid (an empty key, a
     /// creation time with a fractional second). Of duplicate keys, the last one wins.
     pub async fn upsert_tickets(&self, tickets: &[Ticket]) -> Result<usize, StoreError> {
-        const ACTION: &str = "writing tickets";
-        let rows = encode(tickets)?;
-        with_pool!(self, |pool| {
-            let mut tx = pool.begin().await.map_err(StoreError::query(ACTION))?;
-            for row in &rows {
-                sqlx::query(UPSERT)
-                    .bind(row.ticket.key.as_str())
-                    .bind(row.ticket.status.as_str())
-                    .bind(row.created_at)
-                    .bind(row.data.as_str())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(StoreError::query(ACTION))?;
-            }
-            tx.commit().await.map_err(StoreError::query(ACTION))?;
-        });
-        Ok(rows.len())
+        let mut tx = self.begin(WRITE_ACTION).await?;
+        let count = write_tickets(&mut tx, tickets).await?;
+        tx.commit(WRITE_ACTION).await?;
+        Ok(count)
     }
 
     /// Every ticket, ordered by key (bytewise).
@@ -60,6 +49,24 @@ impl Store {
                 .collect()
         })
     }
+}
+
+/// Writes `tickets` in `tx` (see [`Store::upsert_tickets`]).
+pub(crate) async fn write_tickets(tx: &mut Tx, tickets: &[Ticket]) -> Result<usize, StoreError> {
+    let rows = encode(tickets)?;
+    with_tx!(tx, |conn| {
+        for row in &rows {
+            sqlx::query(UPSERT)
+                .bind(row.ticket.key.as_str())
+                .bind(row.ticket.status.as_str())
+                .bind(row.created_at)
+                .bind(row.data.as_str())
+                .execute(&mut *conn)
+                .await
+                .map_err(StoreError::query(WRITE_ACTION))?;
+        }
+    });
+    Ok(rows.len())
 }
 
 fn encode(tickets: &[Ticket]) -> Result<Vec<TicketRow<'_>>, StoreError> {

@@ -14,7 +14,7 @@ use crate::population::access::ListSnapshot;
 use crate::population::provenance::github_access_cursor;
 use crate::source::github::access;
 use crate::source::github::api::{self, AccessRequest, AccessSync, Client};
-use crate::store::Store;
+use crate::store::{ImportFacts, Store};
 
 /// An access list that names a GitHub organisation, with the system it belongs to.
 pub(super) struct GitHubList {
@@ -103,8 +103,6 @@ async fn keep(
 ) -> Result<ListSnapshot, Failure> {
     let as_of = now();
     let (snapshot, record) = access::stored(&synced.access, &target.system, &target.list, as_of);
-    store.put_access_list(&snapshot).await.map_err(store_err)?;
-    store.record_import(&record).await.map_err(store_err)?;
     let proof = json!({
         "org": synced.access.org,
         "repos": target.list.repos,
@@ -114,8 +112,14 @@ async fn keep(
         "completeness": synced.completeness,
     });
     let key = github_access_cursor(&target.system, &target.list.id);
+    // The snapshot, its import record and its proof land together or not at all.
+    let proof = proof.to_string();
     store
-        .set_cursor(&key, &proof.to_string(), as_of)
+        .import(
+            ImportFacts::AccessList(&snapshot),
+            &record,
+            Some((&key, &proof, as_of)),
+        )
         .await
         .map_err(store_err)?;
     Ok(snapshot)
