@@ -12,6 +12,10 @@
 //! because which instant it means would be a guess. Sub-second parts are dropped (runs are
 //! compared at minute tolerances; the store keeps whole seconds).
 //!
+//! CSV goes through the shared strict reader (`source::strict_csv`): no cell spans lines, no
+//! row is ragged, no cell holds a control character; job names, run ids, tickets and incident
+//! keys are one line of visible text in JSON too.
+//!
 //! Errors name the file, the line (CSV, header = line 1) or item (JSON, from 1) and the column
 //! or key, and say what is accepted. A file with any error yields nothing.
 
@@ -22,6 +26,7 @@ use jiff::Timestamp;
 use serde_json::Value;
 
 use super::bounded::{self, Digest, ReadError};
+use super::strict_csv;
 use crate::facts::{Incident, JobRun, RunStatus};
 
 #[derive(Debug, thiserror::Error)]
@@ -203,6 +208,9 @@ fn run(file: &str, r: &Record) -> Result<JobRun, ExportError> {
         .ok_or_else(|| r.fail(file, 0, "the job name is empty".into()))?
         .trim()
         .to_string();
+    for i in [0, 1, 7] {
+        identifier(file, r, i)?;
+    }
     let scheduled_for = optional_time(file, r, 2)?;
     let started_at = optional_time(file, r, 3)?
         .ok_or_else(|| r.fail(file, 3, "the start time is empty".into()))?;
@@ -242,6 +250,9 @@ fn incident(file: &str, r: &Record) -> Result<Incident, ExportError> {
         .ok_or_else(|| r.fail(file, 0, "the key is empty".into()))?
         .trim()
         .to_string();
+    for i in [0, 1] {
+        identifier(file, r, i)?;
+    }
     let created_at = optional_time(file, r, 2)?
         .ok_or_else(|| r.fail(file, 2, "the creation time is empty".into()))?;
     Ok(Incident {
@@ -252,6 +263,15 @@ fn incident(file: &str, r: &Record) -> Result<Incident, ExportError> {
         status: r.get(4).map(|s| s.trim().to_string()),
         summary: r.get(5).unwrap_or_default().to_string(),
     })
+}
+
+/// Field `i`, when given, must be an identifier: one line of visible text (JSON strings can
+/// hold what a CSV cell cannot).
+fn identifier(file: &str, r: &Record, i: usize) -> Result<(), ExportError> {
+    match r.get(i) {
+        Some(text) => strict_csv::check_identifier(text.trim()).map_err(|p| r.fail(file, i, p)),
+        None => Ok(()),
+    }
 }
 
 fn status(text: &str) -> Option<RunStatus> {
@@ -300,13 +320,9 @@ fn csv_records(file: &str, bytes: &[u8], fields: &[Field]) -> Result<Vec<Record>
         at,
         problem,
     };
-    let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| fail("line 1".into(), e.to_string()))?
-        .iter()
-        .map(str::to_string)
-        .collect();
+    // No cell of a run log or an incident export may span lines (see `strict_csv`).
+    let csv = strict_csv::read(bytes, |_| false).map_err(|p| fail(p.place(), p.problem))?;
+    let headers = csv.headers;
     let mut columns = Vec::new();
     for field in fields {
         let found: Vec<usize> = headers
@@ -342,42 +358,27 @@ fn csv_records(file: &str, bytes: &[u8], fields: &[Field]) -> Result<Vec<Record>
             }
         }
     }
-    let mut out = Vec::new();
-    let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let line = e.position().map_or(0, csv::Position::line);
-                return Err(fail(
-                    format!("line {line}"),
-                    match e.kind() {
-                        csv::ErrorKind::UnequalLengths {
-                            expected_len, len, ..
-                        } => format!("the row has {len} fields but the header has {expected_len}"),
-                        _ => e.to_string(),
-                    },
-                ));
-            }
-        }
-        let line = record.position().map_or(0, csv::Position::line);
-        let values = columns
-            .iter()
-            .map(|c| {
-                c.map(|i| {
-                    (
-                        record.get(i).unwrap_or_default().to_string(),
-                        format!("column {} ({})", i + 1, headers[i]),
-                    )
+    let out = csv
+        .records
+        .iter()
+        .map(|r| {
+            let values = columns
+                .iter()
+                .map(|c| {
+                    c.map(|i| {
+                        (
+                            r.record.get(i).unwrap_or_default().to_string(),
+                            format!("column {} ({})", i + 1, headers[i].trim()),
+                        )
+                    })
                 })
-            })
-            .collect();
-        out.push(Record {
-            at: format!("line {line}"),
-            values,
-        });
-    }
+                .collect();
+            Record {
+                at: format!("line {}", r.line),
+                values,
+            }
+        })
+        .collect();
     Ok(out)
 }
 
@@ -509,6 +510,56 @@ mod tests {
         let err = runs_of(dup, "r.csv").unwrap_err().to_string();
         assert!(
             err.contains("line 3: run `1` of job `a` appears twice (first at line 2)"),
+            "{err}"
+        );
+    }
+
+    /// The reproduction: 288 runs, a stray `"` opening the job cell of one and another
+    /// closing the job cell 160 rows later. Read leniently, the field count adds up and 160
+    /// runs become one job name of several KB; it must be refused where the quote opens.
+    #[test]
+    fn a_stray_quote_cannot_merge_rows() {
+        let mut csv = String::from("job,run_id,started_at,status\n");
+        for i in 0..288 {
+            let job = match i {
+                100 => "\"nightly".to_string(),
+                259 => "weekly\"".to_string(),
+                _ => format!("job-{i}"),
+            };
+            csv.push_str(&format!("{job},{i},2026-08-17T05:30:00Z,ok\n"));
+        }
+        let err = runs_of(&csv, "r.csv").unwrap_err().to_string();
+        assert!(
+            err.contains("r.csv: line 102, column 1 (job): a line break inside a quoted cell"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn control_characters_in_names_and_ids_are_refused_in_csv_and_json() {
+        let csv = "job,run_id,started_at,status\na\u{1b}[2J,1,2026-01-01T00:00:00Z,ok\n";
+        let err = runs_of(csv, "r.csv").unwrap_err().to_string();
+        assert!(
+            err.contains("r.csv: line 2, column 1 (job)") && err.contains("U+001B"),
+            "{err}"
+        );
+        let json =
+            r#"[{"job":"a","run_id":"1\u2066","started_at":"2026-01-01T00:00:00Z","status":"ok"}]"#;
+        let err = runs_of(json, "r.json").unwrap_err().to_string();
+        assert!(
+            err.contains("r.json: item 1, key \"run_id\"") && err.contains("U+2066"),
+            "{err}"
+        );
+        let json = r#"[{"job":"a\nb","started_at":"2026-01-01T00:00:00Z","status":"ok"}]"#;
+        let err = runs_of(json, "r.json").unwrap_err().to_string();
+        assert!(
+            err.contains("key \"job\"") && err.contains("U+000A"),
+            "{err}"
+        );
+        let ragged = "job,started_at,status\na,2026-01-01T00:00:00Z,ok,extra\n";
+        let err = runs_of(ragged, "r.csv").unwrap_err().to_string();
+        assert!(
+            err.contains("r.csv: line 2: the row has 4 fields but the header has 3"),
             "{err}"
         );
     }

@@ -7,4 +7,5 @@ pub mod git;
 pub mod github;
 pub mod job_runs;
 pub mod jobs;
+pub mod strict_csv;
 pub mod tickets;

@@ -12,6 +12,11 @@
 //! export links the failed run to the incident by its own `ticket` column, so `job` stays
 //! `None` there.
 //!
+//! CSV goes through the shared strict reader (`source::strict_csv`). Jira exports hold
+//! multi-line cells (`Description`, `Comment`), so a cell may span lines in the columns this
+//! does not read; every column it reads, `Summary` included (Jira's is one line), is one line,
+//! so a stray quote there is refused where it opens.
+//!
 //! Errors name the file, the line the row starts on (as an editor shows it, header = line 1)
 //! and the column (number and header).
 
@@ -22,6 +27,7 @@ use jiff::civil::{Date, DateTime};
 use jiff::{Timestamp, tz::TimeZone};
 
 use super::bounded::{self, Digest, ReadError};
+use super::strict_csv;
 use crate::facts::Ticket;
 
 #[derive(Debug, thiserror::Error)]
@@ -29,10 +35,11 @@ pub enum TicketError {
     #[error(transparent)]
     Read(#[from] ReadError),
 
-    #[error("{file}: line {line}: {problem}")]
-    Csv {
+    /// A problem of the CSV itself (a ragged row, a stray quote, a control character).
+    #[error("{file}: {at}: {problem}")]
+    At {
         file: String,
-        line: u64,
+        at: String,
         problem: String,
     },
 
@@ -125,17 +132,25 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Vec<Ticket>, TicketError> {
     // Spreadsheet programs save CSV with a UTF-8 byte order mark; it is not part of the
     // first header's name.
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
-    let headers = reader.headers().map_err(|e| csv_error(file, &e))?.clone();
-    let columns = Columns::resolve(file, &headers)?;
+    // Line breaks only in the columns read as none of the fields (Jira's `Description`,
+    // `Comment`…): every field this reads is one line (see `strict_csv`).
+    let read_as_field = |h: &str| {
+        let h = h.to_lowercase();
+        FIELDS.iter().any(|f| f.headers.contains(&h.as_str()))
+    };
+    let csv = strict_csv::read(bytes, |h| !read_as_field(h)).map_err(|p| TicketError::At {
+        file: file.to_string(),
+        at: p.place(),
+        problem: p.problem,
+    })?;
+    let columns = Columns::resolve(file, &csv.headers)?;
     let mut seen: BTreeMap<String, u64> = BTreeMap::new();
     let mut tickets = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| csv_error(file, &e))?;
+    for record in &csv.records {
         let row = Row {
             file,
-            line: record.position().map_or(0, csv::Position::line),
-            record: &record,
+            line: record.line,
+            record: &record.record,
             columns: &columns,
         };
         let ticket = row.ticket()?;
@@ -153,25 +168,6 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Vec<Ticket>, TicketError> {
     Ok(tickets)
 }
 
-/// A CSV-level problem (ragged row, bad UTF-8, unclosed quote) with the line it is on.
-fn csv_error(file: &str, error: &csv::Error) -> TicketError {
-    let line = error.position().map_or(0, csv::Position::line);
-    let problem = match error.kind() {
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => format!("the row has {len} fields but the header has {expected_len}"),
-        csv::ErrorKind::Utf8 { err, .. } => {
-            format!("field {} is not valid UTF-8", err.field() + 1)
-        }
-        _ => error.to_string(),
-    };
-    TicketError::Csv {
-        file: file.to_string(),
-        line,
-        problem,
-    }
-}
-
 /// Where each field is in the header (0-based), and the header's names for messages.
 struct Columns {
     index: [Option<usize>; FIELDS.len()],
@@ -179,8 +175,8 @@ struct Columns {
 }
 
 impl Columns {
-    fn resolve(file: &str, headers: &csv::StringRecord) -> Result<Columns, TicketError> {
-        let names: Vec<String> = headers.iter().map(str::to_string).collect();
+    fn resolve(file: &str, headers: &[String]) -> Result<Columns, TicketError> {
+        let names = headers.to_vec();
         let mut index = [None; FIELDS.len()];
         for (slot, field) in index.iter_mut().zip(&FIELDS) {
             *slot = find(file, field, &names)?;
@@ -231,13 +227,13 @@ struct Row<'a> {
 impl Row<'_> {
     fn ticket(&self) -> Result<Ticket, TicketError> {
         Ok(Ticket {
-            key: self.required(KEY)?,
+            key: self.identifier(KEY)?.ok_or_else(|| self.empty(KEY))?,
             status: self.required(STATUS)?,
             kind: self.optional(KIND),
             created_at: self.time(CREATED)?.ok_or_else(|| self.empty(CREATED))?,
             resolved_at: self.time(RESOLVED)?,
             approver: self.optional(APPROVER),
-            job: self.optional(JOB),
+            job: self.identifier(JOB)?,
             summary: self.optional(SUMMARY).unwrap_or_default(),
         })
     }
@@ -251,6 +247,15 @@ impl Row<'_> {
 
     fn required(&self, field: usize) -> Result<String, TicketError> {
         self.optional(field).ok_or_else(|| self.empty(field))
+    }
+
+    /// The key or the job: an identifier, one line of visible text.
+    fn identifier(&self, field: usize) -> Result<Option<String>, TicketError> {
+        let text = self.optional(field);
+        if let Some(t) = &text {
+            strict_csv::check_identifier(t).map_err(|p| self.invalid(field, p))?;
+        }
+        Ok(text)
     }
 
     fn time(&self, field: usize) -> Result<Option<Timestamp>, TicketError> {
@@ -327,7 +332,7 @@ mod tests {
     #[test]
     fn reads_jira_columns_in_any_case_with_bom_and_crlf() {
         let text = "\u{feff}ISSUE KEY, issue type ,status,Summary,CREATED,Resolved,Approver,Labels,Labels\r\n\
-                    PAY-2,Story,Done,\"Two\r\nlines\",2026-07-01 09:30,2026-07-02,grace@x,a,b\r\n\
+                    PAY-2,Story,Done,\"Two, lines\",2026-07-01 09:30,2026-07-02,grace@x,a,\"b\r\nc\"\r\n\
                     INC-1,Incident,Open,,2026-07-01T09:30:00+02:00,,,,\r\n";
         let tickets = parse_text(text).unwrap();
         assert_eq!(tickets.len(), 2);
@@ -337,7 +342,7 @@ mod tests {
         assert_eq!((inc.resolved_at, inc.approver.as_deref()), (None, None));
         assert_eq!(inc.summary, "");
         assert_eq!(pay.kind.as_deref(), Some("Story"));
-        assert_eq!(pay.summary, "Two\r\nlines");
+        assert_eq!(pay.summary, "Two, lines");
         assert_eq!(pay.created_at, at("2026-07-01T09:30:00Z"));
         assert_eq!(pay.resolved_at, Some(at("2026-07-02T00:00:00Z")));
         assert_eq!(pay.approver.as_deref(), Some("grace@x"));
@@ -356,7 +361,7 @@ mod tests {
     #[test]
     fn a_bad_time_names_the_line_the_row_starts_on_and_the_column() {
         let text = format!(
-            "{HEADER}PAY-1,Story,Done,\"multi\nline\",2026-07-01,,,\nPAY-2,Story,Done,x,01/07/2026,,,\n"
+            "{HEADER}PAY-1,Story,Done,x,2026-07-01,,,\"multi\nline\"\nPAY-2,Story,Done,x,01/07/2026,,,\n"
         );
         let err = parse_text(&text).unwrap_err().to_string();
         assert_eq!(
@@ -417,7 +422,29 @@ mod tests {
         let err = parse_text(&format!("{HEADER}PAY-1,Story,Done\n")).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "tickets.csv: line 2: the row has 3 fields but the header has 8"
+            "tickets.csv: line 2: the row has 3 fields but the header has 8 \
+             (an unquoted comma, or a missing or stray `\"`?)"
+        );
+        // Every field the reader reads is one line; a stray quote is refused where it opens.
+        let stray = format!(
+            "{HEADER}PAY-1,Story,Done,x,2026-07-01,,,\n\"PAY-2,Story,Done,x,2026-07-01,,,\nPAY-3\",Story,Done,x,2026-07-01,,,\n"
+        );
+        let err = parse_text(&stray).unwrap_err().to_string();
+        assert!(
+            err.starts_with("tickets.csv: line 3, column 1 (Issue key): a line break"),
+            "{err}"
+        );
+        let summary = format!("{HEADER}PAY-1,Story,Done,\"a\nb\",2026-07-01,,,\n");
+        let err = parse_text(&summary).unwrap_err().to_string();
+        assert!(
+            err.starts_with("tickets.csv: line 2, column 4 (Summary)"),
+            "{err}"
+        );
+        let nul = format!("{HEADER}PAY\u{0}1,Story,Done,x,2026-07-01,,,\n");
+        let err = parse_text(&nul).unwrap_err().to_string();
+        assert!(
+            err.contains("line 2, column 1 (Issue key)") && err.contains("U+0000"),
+            "{err}"
         );
     }
 

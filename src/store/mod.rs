@@ -176,7 +176,8 @@ async fn migrate_sqlite(pool: &SqlitePool) -> Result<(), sqlx::migrate::MigrateE
         return MIGRATOR.run(pool).await;
     }
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    MIGRATOR.run(&mut *tx).await?;
+    // `run_direct`: `run(&mut *tx)` makes a future the compiler cannot prove `Send`.
+    MIGRATOR.run_direct(None, &mut *tx, false).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -4,8 +4,10 @@
 //! Every export is read whole and checked before anything is stored: a missing column, a
 //! duplicate row, an unparseable date or a file in another encoding is an error naming the
 //! file, the row (CSV: the line the record starts on; JSON: the record and its path) and the
-//! column. A UTF-8 byte order mark, CRLF line ends and quoted newlines inside cells are read
-//! as spreadsheet programs mean them.
+//! column. A UTF-8 byte order mark and CRLF line ends are read as spreadsheet programs mean
+//! them. CSV goes through the shared strict reader (`source::strict_csv`): a ragged row, a
+//! control character, or a line break inside a cell is refused (a stray quote would otherwise
+//! swallow the rows after it); only an access review's `comment` may span lines.
 
 mod list;
 mod review;

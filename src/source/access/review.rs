@@ -22,7 +22,9 @@ pub fn read_reviews(
     bytes: &[u8],
     json: bool,
 ) -> Result<Vec<ReviewDecision>, AccessError> {
-    let table = Table::parse(file, bytes, json)?;
+    // The reviewer's comment is free text and may span lines; every other cell is one line.
+    let comment = |h: &str| COMMENT.iter().any(|c| h.eq_ignore_ascii_case(c));
+    let table = Table::parse_with(file, bytes, json, &comment)?;
     let required = |names: &[&str], what: &str| {
         table.any_column(names).ok_or_else(|| {
             let q: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();

@@ -9,6 +9,7 @@ use jiff::{Timestamp, tz::TimeZone};
 use serde_json::Value;
 
 use super::AccessError;
+use crate::source::strict_csv;
 
 /// A parsed export: the column names and the rows, cells aligned with the names.
 pub struct Table {
@@ -39,13 +40,25 @@ enum Cells {
 }
 
 impl Table {
-    /// Reads `bytes` as CSV, or as JSON when `json`.
+    /// Reads `bytes` as CSV, or as JSON when `json`. No CSV cell may span lines (see
+    /// `strict_csv`).
     pub fn parse(file: &str, bytes: &[u8], json: bool) -> Result<Table, AccessError> {
+        Table::parse_with(file, bytes, json, &|_| false)
+    }
+
+    /// Like [`Table::parse`], letting cells of the CSV columns whose header `multi_line`
+    /// accepts span lines (free text).
+    pub fn parse_with(
+        file: &str,
+        bytes: &[u8],
+        json: bool,
+        multi_line: &dyn Fn(&str) -> bool,
+    ) -> Result<Table, AccessError> {
         let bytes = text_bytes(file, bytes)?;
         if json {
             json_table(file, bytes)
         } else {
-            csv_table(file, bytes)
+            csv_table(file, bytes, multi_line)
         }
     }
 
@@ -152,14 +165,13 @@ fn text_bytes<'b>(file: &str, bytes: &'b [u8]) -> Result<&'b [u8], AccessError> 
     Ok(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
 }
 
-fn csv_table(file: &str, bytes: &[u8]) -> Result<Table, AccessError> {
-    let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| csv_error(file, &e))?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
+fn csv_table(
+    file: &str,
+    bytes: &[u8],
+    multi_line: &dyn Fn(&str) -> bool,
+) -> Result<Table, AccessError> {
+    let csv = strict_csv::read(bytes, multi_line).map_err(|p| problem(file, &p))?;
+    let headers: Vec<String> = csv.headers.iter().map(|h| h.trim().to_string()).collect();
     if let Some(dup) = duplicate_header(&headers) {
         return Err(AccessError::Row {
             file: file.to_string(),
@@ -167,22 +179,15 @@ fn csv_table(file: &str, bytes: &[u8]) -> Result<Table, AccessError> {
             problem: format!("the header names column `{dup}` twice; keep one"),
         });
     }
-    let mut rows = Vec::new();
-    let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {
-                // A clone is sized to the row; the reader's buffer is reused for the next.
-                rows.push(Row {
-                    line: record.position().map_or(0, csv::Position::line),
-                    path: None,
-                    cells: Cells::Csv(record.clone()),
-                });
-            }
-            Err(e) => return Err(csv_error(file, &e)),
-        }
-    }
+    let rows = csv
+        .records
+        .into_iter()
+        .map(|r| Row {
+            line: r.line,
+            path: None,
+            cells: Cells::Csv(r.record),
+        })
+        .collect();
     Ok(Table {
         file: file.to_string(),
         json: false,
@@ -200,23 +205,12 @@ fn duplicate_header(headers: &[String]) -> Option<&str> {
         .map(String::as_str)
 }
 
-/// A CSV-level problem (ragged row, bad UTF-8, unclosed quote) with the line it is on.
-fn csv_error(file: &str, error: &csv::Error) -> AccessError {
-    let line = error.position().map_or(0, csv::Position::line);
-    let problem = match error.kind() {
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => format!("the row has {len} fields but the header has {expected_len}"),
-        csv::ErrorKind::Utf8 { err, .. } => format!(
-            "column {} is not valid UTF-8; export or save the file as UTF-8",
-            err.field() + 1
-        ),
-        _ => error.to_string(),
-    };
+/// A problem of the shared CSV reader, placed at its line (and column).
+fn problem(file: &str, p: &strict_csv::CsvProblem) -> AccessError {
     AccessError::Row {
         file: file.to_string(),
-        at: format!("line {line}"),
-        problem,
+        at: p.place(),
+        problem: p.problem.clone(),
     }
 }
 
@@ -358,13 +352,8 @@ pub fn boolean(text: &str) -> Option<bool> {
     }
 }
 
-/// Identifiers become population item ids and fingerprint lines: no control characters.
+/// Identifiers become population item ids and fingerprint lines: one line of visible text
+/// (see `strict_csv::check_identifier`).
 pub fn identifier(text: &str) -> Result<(), String> {
-    match text.chars().find(|c| c.is_control()) {
-        Some(c) => Err(format!(
-            "`{}` contains the control character {c:?}; an identifier must be one line",
-            text.escape_debug()
-        )),
-        None => Ok(()),
-    }
+    strict_csv::check_identifier(text)
 }

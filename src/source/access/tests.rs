@@ -33,9 +33,9 @@ fn at(s: &str) -> jiff::Timestamp {
 }
 
 #[test]
-fn reads_a_mapped_csv_with_bom_crlf_and_quoted_newlines() {
+fn reads_a_mapped_csv_with_bom_crlf_and_quoted_cells() {
     let text = "\u{feff}user,groups,user_creation_time,password_last_used,status,mfa_active,as_of\r\n\
-                alice,\"Admins;Developers\",2024-01-02T03:04:05+00:00,N/A,ACTIVE,\"yes\r\nreally\",2026-10-01\r\n\
+                alice,\"Admins;Developers\",2024-01-02T03:04:05+00:00,N/A,ACTIVE,\"yes, really\",2026-10-01\r\n\
                 bob,,2024-01-02,2026-09-01 10:00,DEPROVISIONED,false,2026-10-01\r\n";
     let list = read(text.as_bytes()).unwrap();
     assert_eq!(list.as_of, at("2026-10-01T00:00:00Z"));
@@ -46,10 +46,38 @@ fn reads_a_mapped_csv_with_bom_crlf_and_quoted_newlines() {
     assert_eq!(a.last_login, None, "N/A is no time");
     assert_eq!(a.created, Some(at("2024-01-02T03:04:05Z")));
     assert!(!a.disabled && b.disabled);
-    assert_eq!(a.attributes.get("mfa_active").unwrap(), "yes\r\nreally");
+    assert_eq!(a.attributes.get("mfa_active").unwrap(), "yes, really");
     assert!(!a.attributes.contains_key("as_of"));
     assert_eq!(b.last_login, Some(at("2026-09-01T10:00:00Z")));
     assert!(list.has.last_login && list.has.created && list.has.disabled);
+}
+
+/// No cell of an access list may span lines: a stray quote that opens a cell would otherwise
+/// swallow the accounts after it while the field count still adds up.
+#[test]
+fn a_quoted_line_break_is_refused_where_its_row_starts() {
+    let text = format!(
+        "{HEAD}alice,Admins,2024-01-02,,ACTIVE,yes,2026-10-01\n\
+         \"bob,Admins,2024-01-02,,ACTIVE,yes,2026-10-01\n\
+         carol\",Admins,2024-01-02,,ACTIVE,yes,2026-10-01\n"
+    );
+    let err = read(text.as_bytes()).unwrap_err().to_string();
+    assert!(
+        err.starts_with("iam.csv: line 3, column 1 (user): a line break inside a quoted cell"),
+        "{err}"
+    );
+    let unmapped = format!("{HEAD}alice,Admins,2024-01-02,,ACTIVE,\"yes\r\nreally\",2026-10-01\n");
+    let err = read(unmapped.as_bytes()).unwrap_err().to_string();
+    assert!(
+        err.starts_with("iam.csv: line 2, column 6 (mfa_active)"),
+        "{err}"
+    );
+    let bidi = format!("{HEAD}ali\u{202e}ce,Admins,2024-01-02,,ACTIVE,yes,2026-10-01\n");
+    let err = read(bidi.as_bytes()).unwrap_err().to_string();
+    assert!(
+        err.contains("line 2, column 1 (user)") && err.contains("U+202E"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -101,7 +129,7 @@ fn wrong_encodings_and_ragged_rows_are_errors() {
     let ragged = format!("{HEAD}alice,,2024-01-02\n");
     assert_eq!(
         read(ragged.as_bytes()).unwrap_err().to_string(),
-        "iam.csv: line 2: the row has 3 fields but the header has 7"
+        "iam.csv: line 2: the row has 3 fields but the header has 7 (an unquoted comma, or a missing or stray `\"`?)"
     );
 }
 
