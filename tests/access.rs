@@ -237,13 +237,35 @@ fn bad_exports_exit_2_and_import_nothing() {
     // Nothing was imported: the population is missing, not empty.
     let out = check(&org, &db, &["LA-03"]);
     assert_eq!(out.code, Some(3), "{}", out.stdout);
-    // A BOM, CRLF line ends and a quoted newline in an unmapped cell are read, not refused.
+    // A quoted line break is refused even in an unmapped cell: a stray quote would otherwise
+    // swallow the accounts after it (the line is where the record starts, CRLF or not).
+    let broken = aws.replace('\n', "\r\n").replacen(
+        ",arn:aws:iam::210987654321:root,",
+        ",\"arn:aws:iam::\r\n210987654321:root\",",
+        1,
+    );
+    let path = dir.path().join("newline.csv");
+    std::fs::write(&path, broken).unwrap();
+    let shown = path.display().to_string();
+    let out = run(
+        &org,
+        &db,
+        &["import", "access-list", &shown, "--system", "aws"],
+    );
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains(&format!("{shown}: line 2, column 2 (arn): a line break")),
+        "{}",
+        out.stderr
+    );
+    // A BOM, CRLF line ends and a quoted comma in an unmapped cell are read, not refused.
     let mut crlf = b"\xEF\xBB\xBF".to_vec();
     crlf.extend(
         aws.replace('\n', "\r\n")
             .replacen(
                 ",arn:aws:iam::210987654321:root,",
-                ",\"arn:aws:iam::\r\n210987654321:root\",",
+                ",\"arn:aws:iam::210987654321:root, the root\",",
                 1,
             )
             .into_bytes(),
@@ -302,4 +324,76 @@ fn only_the_selected_controls_sources_are_read() {
     assert_eq!(change.code, before.code, "{}", change.stderr);
     assert_eq!(change.stdout, before.stdout);
     assert!(!change.stderr.contains("access-list"), "{}", change.stderr);
+}
+
+/// The CSV at `path` without the columns named `drop` (which it must have).
+fn without(path: &Path, drop: &[&str]) -> Vec<u8> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let keep: Vec<usize> = (0..header.len())
+        .filter(|&i| !drop.contains(&&header[i]))
+        .collect();
+    assert_eq!(keep.len() + drop.len(), header.len(), "{header:?}");
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer
+        .write_record(keep.iter().map(|&i| &header[i]))
+        .unwrap();
+    for record in reader.records() {
+        let record = record.unwrap();
+        writer
+            .write_record(keep.iter().map(|&i| &record[i]))
+            .unwrap();
+    }
+    writer.into_inner().unwrap()
+}
+
+/// The reproduction: an HR roster without its `status` and `end_date` columns was imported
+/// (exit 0) and LA-01 then reported "effective" with every item not applicable, where the full
+/// roster gives leaver deviations. Now it is refused, naming the file, the headers and the
+/// rule; a roster with one of the two still imports; a review export without its decision
+/// column and an access list missing a mapped column are refused the same way.
+#[test]
+fn a_roster_without_status_or_end_date_is_refused_not_read_as_all_active() {
+    let dir = tempfile::tempdir().unwrap();
+    let (org, _) = demo(dir.path());
+    let db = dir.path().join("cols.db");
+    import_all(&org, &db, "hr-roster");
+    let roster = org.join("exports/hr/roster.csv");
+    let path = dir.path().join("roster-cut.csv");
+    std::fs::write(&path, without(&roster, &["status", "end_date"])).unwrap();
+    let shown = path.display().to_string();
+    let out = run(&org, &db, &["import", "hr-roster", &shown]);
+    assert_eq!(out.code, Some(2), "{}", out.stdout);
+    assert!(
+        out.stderr
+            .contains(&format!("{shown}: line 1: no status or end date column"))
+            && out.stderr.contains("terminated-access-removed"),
+        "{}",
+        out.stderr
+    );
+    // Nothing was stored: LA-01 has no roster, so it is incomplete, not effective.
+    let la01 = check(&org, &db, &["LA-01"]);
+    assert_eq!(la01.code, Some(3), "{}", la01.stdout);
+    // With the end date only, the leaver is still found.
+    std::fs::write(&path, without(&roster, &["status"])).unwrap();
+    let out = run(&org, &db, &["import", "hr-roster", &shown]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let la01 = check(&org, &db, &["LA-01"]);
+    assert_eq!(la01.code, Some(1), "{}", la01.stdout);
+    // A review export without its decision column is refused the same way.
+    let cut = without(
+        &org.join("exports/reviews/q3-access-review.csv"),
+        &["decision"],
+    );
+    let path = dir.path().join("review-cut.csv");
+    std::fs::write(&path, cut).unwrap();
+    let shown = path.display().to_string();
+    let out = run(&org, &db, &["import", "access-review", &shown]);
+    assert_eq!(out.code, Some(2), "{}", out.stdout);
+    assert!(
+        out.stderr
+            .contains(&format!("{shown}: line 1: no decision column")),
+        "{}",
+        out.stderr
+    );
 }

@@ -4,7 +4,7 @@
 mod common;
 
 use itgc::population::access::{
-    Account, Decision, Has, ListSnapshot, Person, ReviewDecision, Roster,
+    Account, Decision, Has, ListSnapshot, Person, ReviewDecision, Roster, RosterHas,
 };
 use itgc::store::Store;
 use jiff::Timestamp;
@@ -39,6 +39,7 @@ fn list(system: &str, as_of: i64, ids: &[&str]) -> ListSnapshot {
             created: true,
             last_login: true,
             disabled: false,
+            roles: false,
         },
         accounts: ids.iter().map(|id| account(id)).collect(),
     }
@@ -114,6 +115,12 @@ async fn the_latest_roster_by_a_date_is_read(store: &Store) {
         let roster = Roster {
             as_of: at(as_of),
             sha256: "b".repeat(64),
+            // A partial roster's recorded absences read back as they were written.
+            has: RosterHas {
+                status: as_of == 100,
+                end_date: true,
+                manager: false,
+            },
             people: (0..n).map(|i| person(&format!("E{i}"))).collect(),
         };
         assert_eq!(store.put_roster(&roster).await.unwrap(), n);

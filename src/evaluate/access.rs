@@ -147,10 +147,11 @@ impl<'s> Shared<'s> {
     }
 
     fn new(access: &'s AccessSnapshot, names: &People, reads_reviews: bool) -> Shared<'s> {
-        let directory = access
-            .roster
-            .as_ref()
-            .map(|r| Directory::new(&r.people, names));
+        let directory = access.roster.as_ref().map(|r| {
+            let mut directory = Directory::new(&r.people, names);
+            directory.has = r.has;
+            directory
+        });
         let mut holders = HashMap::new();
         if let Some(directory) = &directory {
             for list in &access.lists {

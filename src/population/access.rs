@@ -47,11 +47,37 @@ pub struct ListSnapshot {
 }
 
 /// The optional account fields the export's column mapping provided.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Has {
     pub created: bool,
     pub last_login: bool,
     pub disabled: bool,
+    /// Whether the accounts' roles are known: the mapping names a role, groups or privileged
+    /// column (a GitHub list always knows them). Without one no account looks privileged, so
+    /// the rules about privileged access and role conflicts cannot be evaluated. Snapshots
+    /// stored before this was recorded read as `true`, as they were evaluated then.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub roles: bool,
+}
+
+/// Nothing optional, except the roles every list has had so far (see [`Has::roles`]).
+impl Default for Has {
+    fn default() -> Has {
+        Has {
+            created: false,
+            last_login: false,
+            disabled: false,
+            roles: true,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 /// An account on an access list, its mapped columns typed.
@@ -116,8 +142,42 @@ fn is_false(b: &bool) -> bool {
 pub struct Roster {
     pub as_of: Timestamp,
     pub sha256: String,
+    /// Which optional columns the export had (rosters stored before this was recorded read
+    /// as having all of them, as they were evaluated then).
+    #[serde(default, skip_serializing_if = "RosterHas::is_all")]
+    pub has: RosterHas,
     /// People ordered by employee id.
     pub people: Vec<Person>,
+}
+
+/// The roster columns a rule needs but an export may lack. A roster has a status or an end
+/// date column, or both (one without either is refused at import: leavers could not be told
+/// from staff).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterHas {
+    /// A status column: without it the status is derived from the end date.
+    pub status: bool,
+    /// An end (termination) date column: without it a leaver's removal deadline is unknown.
+    pub end_date: bool,
+    /// A manager column: without it, whether a reviewer reports to the account holder is
+    /// unknown.
+    pub manager: bool,
+}
+
+impl Default for RosterHas {
+    fn default() -> RosterHas {
+        RosterHas {
+            status: true,
+            end_date: true,
+            manager: true,
+        }
+    }
+}
+
+impl RosterHas {
+    fn is_all(&self) -> bool {
+        *self == RosterHas::default()
+    }
 }
 
 /// A person on the HR roster.

@@ -12,6 +12,14 @@
 //! because which instant it means would be a guess. Sub-second parts are dropped (runs are
 //! compared at minute tolerances; the store keeps whole seconds).
 //!
+//! A missing optional column never passes a run: without `run_id` the id is the scheduled (else
+//! the start) time; without `scheduled_for` runs are paired with schedule slots by start time;
+//! without `finished_at` a failure counts from the start; without `exit_code` the status alone
+//! says whether a run failed; without `ticket` a failed run's follow-up is searched among the
+//! incidents and tickets naming the job, and is a deviation if none is found. An incident export
+//! without `job` or `resolved` links no incident to a job or counts none resolved: deviations,
+//! not passes.
+//!
 //! CSV goes through the shared strict reader (`source::strict_csv`): no cell spans lines, no
 //! row is ragged, no cell holds a control character; job names, run ids, tickets and incident
 //! keys are one line of visible text in JSON too.

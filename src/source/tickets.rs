@@ -12,6 +12,10 @@
 //! export links the failed run to the incident by its own `ticket` column, so `job` stays
 //! `None` there.
 //!
+//! A missing optional column never approves anything: without `Approver` no ticket is
+//! approved unless the rule names approved states; without `Summary` no ticket names an
+//! account or a system, so no request is found (a deviation).
+//!
 //! CSV goes through the shared strict reader (`source::strict_csv`). Jira exports hold
 //! multi-line cells (`Description`, `Comment`), so a cell may span lines in the columns this
 //! does not read; every column it reads, `Summary` included (Jira's is one line), is one line,

@@ -6,11 +6,13 @@
 use std::collections::HashMap;
 
 use super::super::people::People;
-use crate::population::access::{Account, Person};
+use crate::population::access::{Account, Person, RosterHas};
 
 pub struct Directory<'s> {
     people: &'s [Person],
     keys: HashMap<String, usize>,
+    /// Which optional roster columns the people were read with.
+    pub has: RosterHas,
 }
 
 impl<'s> Directory<'s> {
@@ -50,7 +52,11 @@ impl<'s> Directory<'s> {
                 keys.entry(format!("local:{local}")).or_insert(i);
             }
         }
-        Directory { people, keys }
+        Directory {
+            people,
+            keys,
+            has: RosterHas::default(),
+        }
     }
 
     /// The person at `index` (as [`Directory::holder_index`] gives it).

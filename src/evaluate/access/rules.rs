@@ -99,6 +99,14 @@ pub fn terminated(ctx: &Ctx, within_days: u32) -> Check {
         return Check::NotApplicable(format!("HR lists {} as {}", ctx.who(), person.status));
     }
     let Some(left) = person.terminated else {
+        if ctx.directory.is_some_and(|d| !d.has.end_date) {
+            return Check::Missing(format!(
+                "HR lists {} as {}, but the HR roster has no end-date column: when they left, \
+                 and so the removal deadline, is unknown",
+                ctx.who(),
+                person.status
+            ));
+        }
         return Check::Missing(format!(
             "HR lists {} as {} but gives no termination date",
             ctx.who(),
@@ -247,7 +255,21 @@ pub fn is_privileged(ctx: &Ctx) -> Vec<String> {
     roles
 }
 
+/// `Missing` when the list's export carries no roles: without them no account looks
+/// privileged, and a rule about privileged access or role conflicts would pass on no data.
+fn roles_unknown(ctx: &Ctx) -> Option<Check> {
+    (!ctx.item.view.latest().has.roles).then(|| {
+        Check::Missing(format!(
+            "access list {} maps no role, groups or privileged column in policy, so the account's roles are unknown",
+            ctx.item.view.list
+        ))
+    })
+}
+
 pub fn privileged(ctx: &Ctx, group: Option<&str>, allow_ticket: bool) -> Check {
+    if let Some(missing) = roles_unknown(ctx) {
+        return missing;
+    }
     let roles = is_privileged(ctx);
     if roles.is_empty() || !ctx.item.present {
         return Check::NotApplicable("holds no privileged role".into());
@@ -341,6 +363,9 @@ pub fn segregation(ctx: &Ctx, conflicts: &[RoleConflict]) -> Check {
     if !ctx.item.present {
         return Check::NotApplicable("no longer on the access list".into());
     }
+    if let Some(missing) = roles_unknown(ctx) {
+        return missing;
+    }
     let key = super::holder_key(ctx.person, ctx.item.view.list, ctx.account());
     let empty = BTreeSet::new();
     let held = ctx
@@ -384,6 +409,11 @@ fn decisions<'c>(ctx: &Ctx<'c>) -> Vec<&'c ReviewDecision> {
 }
 
 pub fn review_complete(ctx: &Ctx, reviewer_not_report: bool) -> Check {
+    if reviewer_not_report && ctx.directory.is_some_and(|d| !d.has.manager) {
+        return Check::Missing(
+            "the HR roster has no manager column, so whether the reviewer reports to the account holder is unknown".into(),
+        );
+    }
     let decisions = decisions(ctx);
     if decisions.is_empty() {
         return Check::Fail(format!(

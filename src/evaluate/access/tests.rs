@@ -11,7 +11,7 @@ use crate::facts::Ticket;
 use crate::model::{Catalog, SourceFile};
 use crate::population::Snapshot;
 use crate::population::access::{
-    AccessSnapshot, Account, Decision, Has, ListSnapshot, Person, ReviewDecision, Roster,
+    AccessSnapshot, Account, Decision, Has, ListSnapshot, Person, ReviewDecision, Roster, RosterHas,
 };
 
 const POLICY: &str = r#"
@@ -102,6 +102,7 @@ fn list(as_of: Date, accounts: Vec<Account>) -> ListSnapshot {
             created: true,
             last_login: true,
             disabled: true,
+            roles: true,
         },
         accounts,
     }
@@ -131,6 +132,7 @@ fn roster() -> Roster {
     Roster {
         as_of: at(date(2026, 10, 1)),
         sha256: "1".repeat(64),
+        has: RosterHas::default(),
         people: vec![
             person("E1", "al@x.example", None),
             bo,
@@ -223,6 +225,15 @@ fn terminated_access_must_be_gone_by_the_deadline_and_needs_a_roster() {
     people[1].terminated = None;
     let (items, _) = run(&c, &undated);
     assert_eq!(outcome(&items, "aws-iam:bo"), Outcome::NotEvaluated);
+    // A roster exported without its end-date column: the leaver is not evaluated, and says why.
+    let roster = undated.access.as_mut().unwrap().roster.as_mut().unwrap();
+    roster.has.end_date = false;
+    let (items, _) = run(&c, &undated);
+    assert_eq!(outcome(&items, "aws-iam:bo"), Outcome::NotEvaluated);
+    assert!(
+        items["aws-iam:bo"].1.contains("no end-date column"),
+        "{items:?}"
+    );
 }
 
 #[test]
@@ -325,6 +336,13 @@ fn privileged_roles_need_the_group_or_an_approved_request_and_tickets_to_look_in
         Outcome::Deviation,
         "self-approved: {items:?}"
     );
+    // No role, groups or privileged column mapped: nobody looks privileged, so nothing passes.
+    snap.access.as_mut().unwrap().lists[0].has.roles = false;
+    let (items, _) = run(&c, &snap);
+    for id in ["aws-iam:al", "aws-iam:dee"] {
+        assert_eq!(outcome(&items, id), Outcome::NotEvaluated, "{items:?}");
+    }
+    assert!(items["aws-iam:al"].1.contains("roles are unknown"));
 }
 
 #[test]
@@ -347,6 +365,10 @@ fn conflicting_roles_held_by_one_person_across_accounts_are_found() {
     assert_eq!(outcome(&items, "aws-iam:al-dev"), Outcome::Deviation);
     assert!(items["aws-iam:al-dev"].1.contains("deploys own code"));
     assert_eq!(outcome(&items, "aws-iam:cy"), Outcome::Pass);
+    let mut no_roles = snap;
+    no_roles.access.as_mut().unwrap().lists[0].has.roles = false;
+    let (items, _) = run(&c, &no_roles);
+    assert_eq!(outcome(&items, "aws-iam:cy"), Outcome::NotEvaluated);
 }
 
 fn decision(
@@ -419,6 +441,13 @@ fn reviews_must_be_decided_in_the_period_by_someone_independent() {
         Outcome::Deviation,
         "never reviewed"
     );
+    // A roster without a manager column: who reports to whom is unknown, so not evaluated.
+    let mut no_manager = snap.clone();
+    let roster = no_manager.access.as_mut().unwrap().roster.as_mut().unwrap();
+    roster.has.manager = false;
+    let (items, _) = run(&c, &no_manager);
+    assert_eq!(outcome(&items, "aws-iam:al"), Outcome::NotEvaluated);
+    assert!(items["aws-iam:al"].1.contains("no manager column"));
     snap.access.as_mut().unwrap().reviews = None;
     let (items, gaps) = run(&c, &snap);
     assert!(

@@ -75,6 +75,7 @@ pub fn read_list(
             created: mapped.created.is_some(),
             last_login: mapped.last_login.is_some(),
             disabled: mapped.disabled.is_some(),
+            roles: mapped.role.is_some() || mapped.groups.is_some() || mapped.privileged.is_some(),
         },
         accounts,
     })
@@ -91,7 +92,10 @@ fn resolve(
         table.column(name).map(Some).ok_or_else(|| {
             table.missing(
                 field,
-                &format!("`{name}`, mapped to {field} for {system}/{list} in policy"),
+                &format!(
+                    "`{name}`, mapped to {field} for {system}/{list} by policy key \
+                     `columns.{field}`"
+                ),
             )
         })
     };

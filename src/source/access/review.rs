@@ -1,7 +1,10 @@
 //! Access-review campaign exports: one row per account (and entitlement) a reviewer was asked
-//! to certify. Headers (case-insensitive): required `campaign`, `system`, `account`; optional
-//! `entitlement`, `reviewer_email` (or `reviewer`), `decision` (keep/approve, revoke, modify;
-//! empty while pending), `decided_at`, `comment`.
+//! to certify. Headers (case-insensitive): required `campaign`, `system`, `account`,
+//! `decision` (keep/approve, revoke, modify; an empty cell while pending), `decided_at` and
+//! `reviewer_email` (or `reviewer`), the last three because review-complete and
+//! revocations-executed read them: an export without one of those columns is refused (exit 2)
+//! rather than read as every decision pending, undated or by nobody. Optional: `entitlement`
+//! and `comment` (free text, the one cell that may span lines).
 
 use super::AccessError;
 use super::table::{self, Row, Table};
@@ -36,6 +39,15 @@ pub fn read_reviews(
         required(SYSTEM, "system")?,
         required(ACCOUNT, "account")?,
     ];
+    // Not read here but needed by review-complete and revocations-executed: without these
+    // columns every decision would read as pending, undated or unattributed.
+    for (names, what) in [
+        (DECISION, "decision"),
+        (DECIDED_AT, "decided at"),
+        (REVIEWER, "reviewer"),
+    ] {
+        required(names, what)?;
+    }
     let decisions = table
         .rows
         .iter()

@@ -3,6 +3,19 @@
 //! optional `name`, `status`, `start_date`/`hire_date`, `end_date`/`termination_date`,
 //! `manager_id` (else `manager_email`), `department`, `team`, `github_login`/`login` and
 //! `aliases` (other emails, split on `;` and `,`).
+//!
+//! What a missing optional column does (each is recorded in `Roster::has`, never guessed):
+//!
+//! - `status` and end date both missing: refused (exit 2). Without either, everyone would read
+//!   as active and terminated-access-removed would find no leaver: a pass from missing data.
+//! - `status` missing: the status is derived from the end date (`terminated` when there is one,
+//!   else `active`), which the end-date column present (empty for staff) supports.
+//! - end date missing: leavers are known by their status, but not when they left, so their
+//!   accounts are not evaluated by terminated-access-removed (exit 3), never passed.
+//! - manager missing: review-complete with `reviewer_not_report` cannot tell whether a reviewer
+//!   reports to the account holder, so it does not evaluate those reviews.
+//! - name, dates of hire, department, team, login, aliases: descriptive, or used only to match
+//!   accounts to people; a person not matched is an orphan account (a deviation), not a pass.
 
 use std::collections::BTreeMap;
 
@@ -11,7 +24,7 @@ use jiff::civil::Date;
 
 use super::AccessError;
 use super::table::{self, Row, Table};
-use crate::population::access::{Person, Roster};
+use crate::population::access::{Person, Roster, RosterHas};
 
 const EMPLOYEE_ID: &[&str] = &["employee_id", "employee id", "employee number", "id"];
 const EMAIL: &[&str] = &["email", "work email", "work_email", "primary email"];
@@ -54,6 +67,25 @@ pub fn read_roster(
     };
     let id = required(EMPLOYEE_ID, "employee id")?;
     let email = required(EMAIL, "email")?;
+    let has = RosterHas {
+        status: table.any_column(STATUS).is_some(),
+        end_date: table.any_column(ENDED).is_some(),
+        manager: table
+            .any_column(MANAGER)
+            .or(table.any_column(MANAGER_EMAIL))
+            .is_some(),
+    };
+    if !has.status && !has.end_date {
+        return Err(table.missing(
+            "status or end date",
+            &format!(
+                "{} or {}; the rule terminated-access-removed needs one to tell leavers \
+                 from staff",
+                quoted(STATUS),
+                quoted(ENDED)
+            ),
+        ));
+    }
     let as_of = super::as_of(&table, as_of)?;
     let mut people = Vec::with_capacity(table.rows.len());
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
@@ -77,6 +109,7 @@ pub fn read_roster(
     people.sort_by(|a, b| a.employee_id.cmp(&b.employee_id));
     Ok(Roster {
         as_of,
+        has,
         sha256: sha256.to_string(),
         people,
     })

@@ -86,7 +86,8 @@ fn a_missing_mapped_column_names_the_mapping_and_what_the_export_has() {
     assert_eq!(
         err.to_string(),
         "iam.csv: line 1: no created column (a header named `user_creation_time`, mapped to \
-         created for aws/aws-iam in policy); the export has: `user`, `groups`, `as_of`"
+         created for aws/aws-iam by policy key `columns.created`); the export has: `user`, \
+         `groups`, `as_of`"
     );
 }
 
@@ -222,7 +223,7 @@ fn rosters_need_ids_and_emails_once_each() {
     let bo = &roster.people[1];
     assert_eq!(bo.manager.as_deref(), Some("E1"));
     assert!(bo.has_left(jiff::civil::date(2026, 8, 14)));
-    let dup = b"employee_id,email\nE1,a@x\nE2,A@x\n";
+    let dup = b"employee_id,email,status\nE1,a@x,active\nE2,A@x,active\n";
     let err =
         read_roster("hr.csv", dup, false, Some(at("2026-10-01T00:00:00Z")), "00").unwrap_err();
     assert_eq!(
@@ -241,6 +242,68 @@ fn rosters_need_ids_and_emails_once_each() {
     );
 }
 
+/// A roster without its status and end-date columns would make everyone active and every
+/// leaver invisible: refused, naming the file, the headers and the rule that needs them. With
+/// one of them it is read, and which ones it had is recorded.
+#[test]
+fn rosters_need_a_status_or_end_date_column_and_record_which() {
+    let at_ = Some(at("2026-10-01T00:00:00Z"));
+    let err = read_roster("hr.csv", b"employee_id,email\nE1,a@x\n", false, at_, "00")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("hr.csv: line 1: no status or end date column")
+            && err.contains("terminated-access-removed"),
+        "{err}"
+    );
+    let json = br#"[{"employee_id":"E1","email":"a@x","manager_id":"E2"}]"#;
+    assert!(read_roster("hr.json", json, true, at_, "00").is_err());
+    let status_only = b"employee_id,email,status\nE1,a@x,terminated\n";
+    let r = read_roster("hr.csv", status_only, false, at_, "00").unwrap();
+    assert!(
+        r.has.status && !r.has.end_date && !r.has.manager,
+        "{:?}",
+        r.has
+    );
+    let end_only = b"employee_id,email,end_date,manager_email\nE1,a@x,2026-08-01,b@x\n";
+    let r = read_roster("hr.csv", end_only, false, at_, "00").unwrap();
+    assert!(
+        !r.has.status && r.has.end_date && r.has.manager,
+        "{:?}",
+        r.has
+    );
+    assert_eq!(r.people[0].status, "terminated");
+}
+
+/// Review-complete and revocations-executed read the decision, its date and the reviewer:
+/// an export without one of those columns is refused, not read as all pending.
+#[test]
+fn review_exports_need_decision_date_and_reviewer_columns() {
+    for (header, missing) in [
+        (
+            "campaign,system,account,decided_at,reviewer",
+            "no decision column",
+        ),
+        (
+            "campaign,system,account,decision,reviewer",
+            "no decided at column",
+        ),
+        (
+            "campaign,system,account,decision,decided_at",
+            "no reviewer column",
+        ),
+    ] {
+        let text = format!("{header}\nQ3,aws,alice,x,y\n");
+        let err = read_reviews("r.csv", text.as_bytes(), false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(&format!("r.csv: line 1: {missing}")),
+            "{err}"
+        );
+    }
+}
+
 #[test]
 fn review_decisions_parse_pending_rows_and_refuse_unknown_words_and_duplicates() {
     let text = b"campaign,system,account,entitlement,reviewer_email,decision,decided_at,comment\n\
@@ -253,13 +316,14 @@ fn review_decisions_parse_pending_rows_and_refuse_unknown_words_and_duplicates()
     );
     assert_eq!(d[0].reviewer.as_deref(), Some("bob@x"));
     assert_eq!((d[1].decision, d[1].decided_at), (None, None));
-    let bad = b"campaign,system,account,decision\nQ3,aws,alice,maybe\n";
+    let bad = b"campaign,system,account,decision,decided_at,reviewer\nQ3,aws,alice,maybe,,\n";
     let err = read_reviews("r.csv", bad, false).unwrap_err().to_string();
     assert!(
         err.starts_with("r.csv: line 2, column 4 (decision): `maybe` is not a decision"),
         "{err}"
     );
-    let dup = b"campaign,system,account\nQ3,aws,alice\nQ3,aws,Alice\n";
+    let dup =
+        b"campaign,system,account,decision,decided_at,reviewer\nQ3,aws,alice,,,\nQ3,aws,Alice,,,\n";
     let err = read_reviews("r.csv", dup, false).unwrap_err().to_string();
     assert_eq!(
         err,
