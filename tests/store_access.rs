@@ -3,10 +3,11 @@
 
 mod common;
 
+use itgc::facts::{Import, Incident, JobRun, RunStatus, Ticket};
 use itgc::population::access::{
     Account, Decision, Has, ListSnapshot, Person, ReviewDecision, Roster, RosterHas,
 };
-use itgc::store::Store;
+use itgc::store::{Backend, ImportFacts, Store};
 use jiff::Timestamp;
 
 fn at(seconds: i64) -> Timestamp {
@@ -179,6 +180,125 @@ async fn reopening_keeps_access_facts(store: &Store, url: &str) {
     again.close().await;
 }
 
+/// Makes every insert into the import-record table fail, as a lock or a full disk would
+/// between the facts and their record: a trigger created beside the store's schema.
+async fn fail_import_records(store: &Store, url: &str) {
+    match store.backend() {
+        Backend::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+            sqlx::query(
+                "CREATE TRIGGER fail_imports BEFORE INSERT ON imports \
+                 BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+            )
+            .execute(&pool)
+            .await
+            .unwrap();
+            pool.close().await;
+        }
+        Backend::Postgres => {
+            let pool = sqlx::PgPool::connect(url).await.unwrap();
+            for statement in [
+                "CREATE FUNCTION fail_imports() RETURNS trigger AS $$ \
+                 BEGIN RAISE EXCEPTION 'injected failure'; END $$ LANGUAGE plpgsql",
+                "CREATE TRIGGER fail_imports BEFORE INSERT ON imports \
+                 FOR EACH ROW EXECUTE FUNCTION fail_imports()",
+            ] {
+                sqlx::query(statement).execute(&pool).await.unwrap();
+            }
+            pool.close().await;
+        }
+    }
+}
+
+fn record(kind: &str, digit: char) -> Import {
+    Import {
+        kind: kind.to_string(),
+        scope: None,
+        file_name: format!("{kind}.csv"),
+        sha256: std::iter::repeat_n(digit, 64).collect(),
+        bytes: 10,
+        rows: 1,
+        as_of: None,
+    }
+}
+
+/// Facts and their import record commit together: when recording the import fails, none of
+/// the facts of any kind are left behind (before, the facts were committed first and the
+/// store held rows no import accounted for).
+async fn an_import_that_cannot_be_recorded_leaves_no_facts(store: &Store, url: &str) {
+    fail_import_records(store, url).await;
+    let run = JobRun {
+        job: "nightly".into(),
+        id: "1".into(),
+        scheduled_for: None,
+        started_at: at(100),
+        finished_at: None,
+        status: RunStatus::Succeeded,
+        exit_code: None,
+        ticket: None,
+    };
+    let ticket = Ticket {
+        key: "CHG-1".into(),
+        status: "Done".into(),
+        kind: None,
+        created_at: at(100),
+        resolved_at: None,
+        approver: None,
+        job: None,
+        summary: String::new(),
+    };
+    let incident = Incident {
+        key: "INC-1".into(),
+        job: None,
+        created_at: at(100),
+        resolved_at: None,
+        status: None,
+        summary: String::new(),
+    };
+    let roster = Roster {
+        as_of: at(100),
+        sha256: "b".repeat(64),
+        has: RosterHas::default(),
+        people: vec![person("E1")],
+    };
+    let snapshot = list("aws", 100, &["a"]);
+    let reviews = [decision("Q3", "a")];
+    let runs = [run];
+    let tickets = [ticket];
+    let incidents = [incident];
+    let kinds = [
+        ImportFacts::JobRuns(&runs),
+        ImportFacts::AccessList(&snapshot),
+        ImportFacts::Roster(&roster),
+        ImportFacts::Reviews(&reviews),
+        ImportFacts::Tickets(&tickets),
+        ImportFacts::Incidents(&incidents),
+    ];
+    for (n, facts) in kinds.into_iter().enumerate() {
+        let import = record(&format!("kind-{n}"), 'a');
+        let err = store.import(facts, &import, None).await.unwrap_err();
+        assert!(err.to_string().contains("injected failure"), "{err}");
+    }
+    // The GitHub access sync's cursor rides in the same transaction.
+    let import = record("access-list", 'c');
+    let cursor = Some(("github-access:aws/list", "{}", at(100)));
+    assert!(
+        store
+            .import(ImportFacts::AccessList(&snapshot), &import, cursor)
+            .await
+            .is_err()
+    );
+    assert_eq!(store.cursor("github-access:aws/list").await.unwrap(), None);
+    let runs = store.each_job_run(at(0), at(1_000), |_| {}).await.unwrap();
+    assert_eq!(runs, 0);
+    assert!(store.access_list_ids().await.unwrap().is_empty());
+    assert_eq!(store.roster(at(1_000)).await.unwrap(), None);
+    assert_eq!(store.reviews().await.unwrap(), None);
+    assert!(store.tickets().await.unwrap().is_empty());
+    assert!(store.incidents().await.unwrap().is_empty());
+    assert!(store.imports().await.unwrap().is_empty());
+}
+
 common::suite! {
     store: [
         access_lists_keep_every_snapshot_and_replace_the_same_instant,
@@ -187,5 +307,6 @@ common::suite! {
     ],
     url: [
         reopening_keeps_access_facts,
+        an_import_that_cannot_be_recorded_leaves_no_facts,
     ],
 }
