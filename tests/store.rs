@@ -628,6 +628,32 @@ async fn invalid_population_records_write_nothing(store: &Store) {
     assert_eq!(store.latest_population_record().await.unwrap(), None);
 }
 
+/// A branch walk's commits, their branch membership and its cursor land together: when the
+/// cursor cannot be saved, neither the commits nor their membership are left behind.
+async fn a_walk_whose_cursor_fails_leaves_nothing(store: &Store, url: &str) {
+    common::fail_inserts(store, url, "cursors").await;
+    let commits = [commit("r", 1, 1_780_000_000), commit("r", 2, 1_780_000_100)];
+    let err = store
+        .record_walk(
+            "r",
+            "main",
+            &commits,
+            ("git:r@main", "{}", at(1_780_000_200)),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("injected failure"), "{err}");
+    let (from, to) = (at(0), at(2_000_000_000));
+    assert!(store.commits("r", from, to).await.unwrap().is_empty());
+    assert!(
+        store
+            .branch_commits("r", "main", from, to)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 common::suite! {
     store: [
         commits_round_trip_exactly,
@@ -646,6 +672,7 @@ common::suite! {
     ],
     url: [
         reopening_keeps_schema_and_data,
+        a_walk_whose_cursor_fails_leaves_nothing,
         backend_is_named_by_the_url,
     ],
 }

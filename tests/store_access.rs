@@ -7,7 +7,7 @@ use itgc::facts::{Import, Incident, JobRun, RunStatus, Ticket};
 use itgc::population::access::{
     Account, Decision, Has, ListSnapshot, Person, ReviewDecision, Roster, RosterHas,
 };
-use itgc::store::{Backend, ImportFacts, Store};
+use itgc::store::{ImportFacts, Store};
 use jiff::Timestamp;
 
 fn at(seconds: i64) -> Timestamp {
@@ -180,36 +180,6 @@ async fn reopening_keeps_access_facts(store: &Store, url: &str) {
     again.close().await;
 }
 
-/// Makes every insert into the import-record table fail, as a lock or a full disk would
-/// between the facts and their record: a trigger created beside the store's schema.
-async fn fail_import_records(store: &Store, url: &str) {
-    match store.backend() {
-        Backend::Sqlite => {
-            let pool = sqlx::SqlitePool::connect(url).await.unwrap();
-            sqlx::query(
-                "CREATE TRIGGER fail_imports BEFORE INSERT ON imports \
-                 BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
-            )
-            .execute(&pool)
-            .await
-            .unwrap();
-            pool.close().await;
-        }
-        Backend::Postgres => {
-            let pool = sqlx::PgPool::connect(url).await.unwrap();
-            for statement in [
-                "CREATE FUNCTION fail_imports() RETURNS trigger AS $$ \
-                 BEGIN RAISE EXCEPTION 'injected failure'; END $$ LANGUAGE plpgsql",
-                "CREATE TRIGGER fail_imports BEFORE INSERT ON imports \
-                 FOR EACH ROW EXECUTE FUNCTION fail_imports()",
-            ] {
-                sqlx::query(statement).execute(&pool).await.unwrap();
-            }
-            pool.close().await;
-        }
-    }
-}
-
 fn record(kind: &str, digit: char) -> Import {
     Import {
         kind: kind.to_string(),
@@ -226,7 +196,7 @@ fn record(kind: &str, digit: char) -> Import {
 /// the facts of any kind are left behind (before, the facts were committed first and the
 /// store held rows no import accounted for).
 async fn an_import_that_cannot_be_recorded_leaves_no_facts(store: &Store, url: &str) {
-    fail_import_records(store, url).await;
+    common::fail_inserts(store, url, "imports").await;
     let run = JobRun {
         job: "nightly".into(),
         id: "1".into(),

@@ -38,7 +38,19 @@ scheduled_for, started_at, finished_at, status, exit_code, ticket; required: job
 status. Times in RFC 3339 with an offset.
 
 incidents: an incident export, CSV or JSON: key (or id), job, created, resolved, status, \
-summary; required: key, created.")]
+summary; required: key, created.
+
+access-list: one snapshot of a system's access list (CSV or JSON), read with the columns its \
+system maps in policy (`access_lists: … columns:`); every mapped column must be present.
+
+hr-roster: CSV or JSON; required: employee_id, email, and status or end_date (or both).
+
+access-review: CSV or JSON; required: campaign, system, account, decision, decided_at, \
+reviewer_email.
+
+CSV: no cell may span lines (except an access review's comment and the ticket columns not \
+read), every row has the header's number of fields, and no cell holds a control character. \
+An import is all or nothing: on any error (exit 2) the store is left as it was.")]
 pub struct ImportArgs {
     /// What the export holds.
     #[arg(value_enum)]

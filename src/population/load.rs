@@ -73,9 +73,6 @@ pub async fn record_walk(
     commits: &[Commit],
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    store.upsert_commits(commits).await?;
-    let oids: Vec<String> = commits.iter().map(|c| c.oid.clone()).collect();
-    store.record_branch_commits(repo, branch, &oids).await?;
     let source = git_cursor(repo, branch);
     let mut coverage = coverage(store, &source)
         .await?
@@ -88,7 +85,10 @@ pub async fn record_walk(
     coverage.add(window.0, window.1);
     let value = serde_json::to_string(&coverage)
         .map_err(|e| StoreError::invalid("git cursor", e.to_string()))?;
-    store.set_cursor(&source, &value, now).await
+    // One transaction: a walk killed or failing midway leaves the store as before it.
+    store
+        .record_walk(repo, branch, commits, (&source, &value, now))
+        .await
 }
 
 pub(super) async fn coverage(store: &Store, source: &str) -> Result<Option<Coverage>, StoreError> {

@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use sqlx::AssertSqlSafe;
 
 use super::row::{Columns, ceil_seconds, from_seconds, to_seconds};
-use super::{Backend, Store, StoreError};
+use super::{Backend, Store, StoreError, Tx};
 use crate::facts::{Commit, Signature};
 
 /// Columns in insert order; `upsert_sql` and `bind_commit!` must agree on it.
@@ -70,30 +70,38 @@ macro_rules! bind_commit {
     };
 }
 
+const COMMITS_ACTION: &str = "writing commits";
+const BRANCH_ACTION: &str = "recording a branch's commits";
+
 impl Store {
     /// Inserts or replaces `commits` (keyed by repo and oid) in one transaction, and returns how
     /// many distinct commits were written. Nothing is written if any commit is invalid (an
     /// empty repo or oid, or a time with a fractional second). When the same repo and oid
     /// appear more than once, the last one wins.
     pub async fn upsert_commits(&self, commits: &[Commit]) -> Result<usize, StoreError> {
-        const ACTION: &str = "writing commits";
-        let rows = encode(commits)?;
-        let backend = self.backend();
-        with_pool!(self, |pool| {
-            let mut tx = pool.begin().await.map_err(StoreError::query(ACTION))?;
-            for batch in rows.chunks(BATCH_ROWS) {
-                let mut query = sqlx::query(AssertSqlSafe(upsert_sql(batch.len(), backend)));
-                for row in batch {
-                    query = bind_commit!(query, row);
-                }
-                query
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(StoreError::query(ACTION))?;
-            }
-            tx.commit().await.map_err(StoreError::query(ACTION))?;
-        });
-        Ok(rows.len())
+        let mut tx = self.begin(COMMITS_ACTION).await?;
+        let count = write_commits(&mut tx, commits).await?;
+        tx.commit(COMMITS_ACTION).await?;
+        Ok(count)
+    }
+
+    /// Stores a walk of `branch`: its commits, their membership of the branch and the walk's
+    /// cursor (`source`, `value`, saved at) in one transaction, so coverage is never recorded
+    /// without the commits it covers, nor commits without their membership.
+    pub async fn record_walk(
+        &self,
+        repo: &str,
+        branch: &str,
+        commits: &[Commit],
+        (source, value, at): (&str, &str, Timestamp),
+    ) -> Result<(), StoreError> {
+        const ACTION: &str = "recording a branch walk";
+        let oids: Vec<String> = commits.iter().map(|c| c.oid.clone()).collect();
+        let mut tx = self.begin(ACTION).await?;
+        write_commits(&mut tx, commits).await?;
+        write_branch_commits(&mut tx, repo, branch, &oids).await?;
+        super::cursors::write_cursor(&mut tx, source, value, at).await?;
+        tx.commit(ACTION).await
     }
 
     /// The commits of `repo` whose committer time is in `[from, to)`: `from` inclusive, `to`
@@ -127,33 +135,9 @@ impl Store {
         branch: &str,
         oids: &[String],
     ) -> Result<(), StoreError> {
-        const ACTION: &str = "recording a branch's commits";
-        if repo.is_empty() || branch.is_empty() {
-            return Err(StoreError::invalid(
-                "branch commits",
-                "empty repo or branch",
-            ));
-        }
-        let backend = self.backend();
-        with_pool!(self, |pool| {
-            let mut tx = pool.begin().await.map_err(StoreError::query(ACTION))?;
-            for batch in oids.chunks(BATCH_ROWS) {
-                let sql = format!(
-                    "INSERT INTO branch_commits (repo, branch, oid) VALUES {} ON CONFLICT DO NOTHING",
-                    values(batch.len(), 3, backend)
-                );
-                let mut query = sqlx::query(AssertSqlSafe(sql));
-                for oid in batch {
-                    query = query.bind(repo).bind(branch).bind(oid.as_str());
-                }
-                query
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(StoreError::query(ACTION))?;
-            }
-            tx.commit().await.map_err(StoreError::query(ACTION))?;
-        });
-        Ok(())
+        let mut tx = self.begin(BRANCH_ACTION).await?;
+        write_branch_commits(&mut tx, repo, branch, oids).await?;
+        tx.commit(BRANCH_ACTION).await
     }
 
     /// The commits a walk found on `branch` of `repo` whose committer time is in `[from, to)`,
@@ -289,6 +273,58 @@ fn to_json(list: &[String]) -> Result<String, StoreError> {
 
 fn from_json(text: &str, column: &'static str) -> Result<Vec<String>, StoreError> {
     serde_json::from_str(text).map_err(|error| StoreError::corrupt(column, error))
+}
+
+/// Writes `commits` in `tx` (see [`Store::upsert_commits`]).
+async fn write_commits(tx: &mut Tx, commits: &[Commit]) -> Result<usize, StoreError> {
+    let rows = encode(commits)?;
+    let backend = tx.backend();
+    with_tx!(tx, |conn| {
+        for batch in rows.chunks(BATCH_ROWS) {
+            let mut query = sqlx::query(AssertSqlSafe(upsert_sql(batch.len(), backend)));
+            for row in batch {
+                query = bind_commit!(query, row);
+            }
+            query
+                .execute(&mut *conn)
+                .await
+                .map_err(StoreError::query(COMMITS_ACTION))?;
+        }
+    });
+    Ok(rows.len())
+}
+
+/// Records in `tx` that `oids` are on `branch` (see [`Store::record_branch_commits`]).
+async fn write_branch_commits(
+    tx: &mut Tx,
+    repo: &str,
+    branch: &str,
+    oids: &[String],
+) -> Result<(), StoreError> {
+    if repo.is_empty() || branch.is_empty() {
+        return Err(StoreError::invalid(
+            "branch commits",
+            "empty repo or branch",
+        ));
+    }
+    let backend = tx.backend();
+    with_tx!(tx, |conn| {
+        for batch in oids.chunks(BATCH_ROWS) {
+            let sql = format!(
+                "INSERT INTO branch_commits (repo, branch, oid) VALUES {} ON CONFLICT DO NOTHING",
+                values(batch.len(), 3, backend)
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for oid in batch {
+                query = query.bind(repo).bind(branch).bind(oid.as_str());
+            }
+            query
+                .execute(&mut *conn)
+                .await
+                .map_err(StoreError::query(BRANCH_ACTION))?;
+        }
+    });
+    Ok(())
 }
 
 #[cfg(test)]

@@ -157,10 +157,7 @@ impl Store {
 /// Writes `runs` in `tx` (see [`Store::upsert_job_runs`]).
 pub(crate) async fn write_job_runs(tx: &mut Tx, runs: &[JobRun]) -> Result<usize, StoreError> {
     let rows = encode_runs(runs)?;
-    let backend = match tx {
-        Tx::Sqlite(_) => Backend::Sqlite,
-        Tx::Postgres(_) => Backend::Postgres,
-    };
+    let backend = tx.backend();
     with_tx!(tx, |conn| {
         for batch in rows.chunks(BATCH_ROWS) {
             let mut query = sqlx::query(AssertSqlSafe(upsert_runs_sql(batch.len(), backend)));

@@ -203,6 +203,13 @@ pub(crate) enum Tx {
 }
 
 impl Tx {
+    pub(crate) fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
+
     pub(crate) async fn commit(self, action: &'static str) -> Result<(), StoreError> {
         match self {
             Tx::Sqlite(t) => t.commit().await,

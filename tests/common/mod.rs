@@ -107,6 +107,44 @@ fn unique_schema() -> String {
     format!("itgc_test_{}_{n}_{nanos}", std::process::id())
 }
 
+/// Makes every insert into `table` fail with "injected failure", as a lock or a full disk
+/// would in the middle of a write: a trigger created beside the store's schema.
+pub async fn fail_inserts(store: &Store, url: &str, table: &str) {
+    match store.backend() {
+        itgc::store::Backend::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+            let sql = format!(
+                "CREATE TRIGGER fail_{table} BEFORE INSERT ON {table} \
+                 BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+        }
+        itgc::store::Backend::Postgres => {
+            let pool = PgPool::connect(url).await.unwrap();
+            for sql in [
+                format!(
+                    "CREATE FUNCTION fail_{table}() RETURNS trigger AS $$ \
+                     BEGIN RAISE EXCEPTION 'injected failure'; END $$ LANGUAGE plpgsql"
+                ),
+                format!(
+                    "CREATE TRIGGER fail_{table} BEFORE INSERT ON {table} \
+                     FOR EACH ROW EXECUTE FUNCTION fail_{table}()"
+                ),
+            ] {
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+            }
+            pool.close().await;
+        }
+    }
+}
+
 /// Runs every listed test on both backends. `store:` tests take `&Store`; `url:` tests also take
 /// the URL it was opened with. On PostgreSQL the test body runs in a task so that its panic is
 /// caught, the schema dropped, and the panic then re-raised.
