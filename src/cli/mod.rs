@@ -125,17 +125,18 @@ impl Ui {
         }
     }
 
-    /// Prints a status line to stderr unless quiet (stdout may carry a report).
+    /// Prints a status line to stderr unless quiet (stdout may carry a report). Lines embed
+    /// data (paths, refs, ids), so control characters are shown, never sent to the terminal.
     pub fn note(&self, line: impl AsRef<str>) {
         if self.level >= 0 {
-            eprintln!("{}", line.as_ref());
+            eprintln!("{}", terminal_block(line.as_ref()));
         }
     }
 
-    /// Prints a line of normal output to stdout unless quiet.
+    /// Prints a line of normal output to stdout unless quiet (escaped like [`Ui::note`]).
     pub fn say(&self, line: impl AsRef<str>) {
         if self.level >= 0 {
-            println!("{}", line.as_ref());
+            println!("{}", terminal_block(line.as_ref()));
         }
     }
 }
@@ -201,6 +202,8 @@ fn init_logging(ui: &Ui) {
         .try_init();
 }
 
+use crate::report::escape::terminal_block;
+
 /// Prints an operational error (not a diagnostic about a user's file) to stderr.
 pub fn fail(ui: &Ui, exit: Exit, message: impl std::fmt::Display) -> Exit {
     let message = message.to_string();
@@ -213,7 +216,7 @@ pub fn fail(ui: &Ui, exit: Exit, message: impl std::fmt::Display) -> Exit {
     } else {
         "error"
     };
-    eprintln!("{prefix}: {message}");
+    eprintln!("{prefix}: {}", terminal_block(&message));
     exit
 }
 
