@@ -173,10 +173,7 @@ mod tests {
 
     #[test]
     fn markdown_opens_no_markup() {
-        assert_eq!(
-            markdown("`x` <img src=x>"),
-            "\\`x\\` &lt;img src=x&gt;"
-        );
+        assert_eq!(markdown("`x` <img src=x>"), "\\`x\\` &lt;img src=x&gt;");
         assert_eq!(markdown("a | b\nc"), "a \\| b\\nc");
         assert_eq!(markdown("[l](u) #1"), "\\[l\\](u) #1");
         for s in HOSTILE {

@@ -155,15 +155,28 @@ fn hostile_text_cannot_control_the_terminal_or_add_lines() {
     let text = super::human::render(&r, false);
     for c in text.chars().filter(|c| *c != '\n') {
         assert!(!c.is_control(), "{c:?} reached the terminal:\n{text}");
-        assert!(!('\u{202a}'..='\u{202e}').contains(&c), "bidi override in:\n{text}");
-        assert!(!matches!(c, '\u{2028}' | '\u{2029}' | '\u{2066}'..='\u{2069}'));
+        assert!(
+            !('\u{202a}'..='\u{202e}').contains(&c),
+            "bidi override in:\n{text}"
+        );
+        assert!(!matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{2066}'..='\u{2069}'
+        ));
     }
-    assert!(text.lines().all(|l| !l.trim_start().starts_with("::")), "{text}");
+    assert!(
+        text.lines().all(|l| !l.trim_start().starts_with("::")),
+        "{text}"
+    );
     // One line per finding and one per reason: no data ends a line early.
     let findings = super::findings(&r.controls[0].items).count();
     let count = |prefix: &str| text.lines().filter(|l| l.starts_with(prefix)).count();
     assert_eq!(count("  ✗ ") + count("  ~ "), findings, "{text}");
-    assert_eq!(count("      independent-approval: PR title "), findings, "{text}");
+    assert_eq!(
+        count("      independent-approval: PR title "),
+        findings,
+        "{text}"
+    );
     assert_eq!(count("  ! population incomplete: "), 3, "{text}");
     let owners = text.split("by owner:\n").nth(1).unwrap_or_default();
     let owner_rows = owners.lines().take_while(|l| !l.is_empty()).count();
@@ -176,13 +189,35 @@ fn hostile_text_cannot_control_the_terminal_or_add_lines() {
 #[test]
 fn hostile_text_opens_no_markup_in_markdown() {
     let text = super::markdown::render(&hostile_results());
-    for raw in ["<img", "<details><summary>x", "\u{1b}", "\u{0}", "\u{85}", "\u{2028}"] {
+    for raw in [
+        "<img",
+        "<details><summary>x",
+        "\u{1b}",
+        "\u{0}",
+        "\u{85}",
+        "\u{2028}",
+    ] {
         assert!(!text.contains(raw), "{raw:?} in:\n{text}");
     }
-    assert!(text.lines().all(|l| !l.trim_start().starts_with("::")), "{text}");
+    assert!(
+        text.lines().all(|l| !l.trim_start().starts_with("::")),
+        "{text}"
+    );
     // Each finding is one list item and each reason one nested item: no line is data's.
     for line in text.lines().filter(|l| !l.is_empty()) {
-        let ours = ["## ", "|", "<details>", "</details>", "- ", "  - ", "1", "0", "2", "3", "4"];
+        let ours = [
+            "## ",
+            "|",
+            "<details>",
+            "</details>",
+            "- ",
+            "  - ",
+            "1",
+            "0",
+            "2",
+            "3",
+            "4",
+        ];
         assert!(ours.iter().any(|p| line.starts_with(p)), "{line:?}");
     }
     assert!(
