@@ -358,3 +358,73 @@ fn control_output(c: &ControlDiff) -> ControlOutput<'_> {
         incomplete: &c.gaps,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evaluate::{ControlResult, ItemResult, Outcome, Results};
+
+    fn results(items: &[(&str, &str)]) -> Results {
+        let items = items
+            .iter()
+            .map(|(id, label)| ItemResult {
+                item: (*id).into(),
+                label: (*label).into(),
+                owner: None,
+                system: None,
+                outcome: Outcome::Pass,
+                reasons: Vec::new(),
+                exception: None,
+                evidence: Vec::new(),
+            })
+            .collect::<Vec<_>>();
+        Results {
+            period: "2026-Q3".into(),
+            controls: vec![ControlResult {
+                control: "CM-01".into(),
+                title: "Changes".into(),
+                severity: "high".into(),
+                owner: "eng".into(),
+                population: Fingerprint::of("changes", items.iter().map(|i| i.item.as_str())),
+                items,
+                gaps: Vec::new(),
+                elided: Default::default(),
+            }],
+        }
+    }
+
+    /// Items that leave and enter the population carry their (untrusted) labels into both
+    /// renderings; neither may act on a terminal nor open Markdown markup.
+    #[test]
+    fn hostile_labels_stay_text() {
+        let (left, entered) = (
+            "a\n::error::x \u{1b}]0;t\u{7} `c` <img src=x>",
+            "b | <details> \u{202e}z",
+        );
+        let before = results(&[("api@1", left)]);
+        let after = results(&[("api@2`<b>", entered)]);
+        let report = Report {
+            base: "main\u{1b}[2J",
+            diff: crate::population::diff::compare(&before, &after, &[]),
+            not_compared: Vec::new(),
+        };
+        let text = human(&report);
+        assert!(!text.contains(['\u{1b}', '\u{202e}']), "{text}");
+        assert!(
+            text.lines().all(|l| !l.trim_start().starts_with("::")),
+            "{text}"
+        );
+        assert!(
+            text.contains("  - api@1  a\\n::error::x \\u{1b}]0;t\\u{7}"),
+            "{text}"
+        );
+        let md = markdown(&report);
+        assert!(!md.contains(['\u{1b}', '\u{202e}']), "{md}");
+        assert!(!md.contains("<img") && !md.contains("`<b>"), "{md}");
+        assert!(!md.contains("| <details>"), "{md}");
+        assert!(
+            md.contains("api@2\\`&lt;b&gt; b \\| &lt;details&gt;"),
+            "{md}"
+        );
+    }
+}
