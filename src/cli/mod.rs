@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::exit::Exit;
+use crate::report::escape::terminal_block;
 
 mod check;
 mod completions;
@@ -201,8 +202,6 @@ fn init_logging(ui: &Ui) {
         .without_time()
         .try_init();
 }
-
-use crate::report::escape::terminal_block;
 
 /// Prints an operational error (not a diagnostic about a user's file) to stderr.
 pub fn fail(ui: &Ui, exit: Exit, message: impl std::fmt::Display) -> Exit {
