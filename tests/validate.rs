@@ -74,6 +74,18 @@ fn write(root: &Path, rel: &str, bytes: &[u8]) {
 }
 
 fn validate(files: &[(&str, &[u8])]) -> Outcome {
+    let args = [
+        "validate",
+        "--controls",
+        "controls",
+        "--policies",
+        "policies",
+    ];
+    run_with(files, &args)
+}
+
+/// Runs `itgc ARGS` in a directory holding `files` (`controls/` and `policies/` by default).
+fn run_with(files: &[(&str, &[u8])], args: &[&str]) -> Outcome {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("controls")).unwrap();
     std::fs::create_dir_all(dir.path().join("policies")).unwrap();
@@ -83,15 +95,10 @@ fn validate(files: &[(&str, &[u8])]) -> Outcome {
     let out = Command::cargo_bin("itgc")
         .unwrap()
         .current_dir(dir.path())
-        .args([
-            "--color",
-            "never",
-            "validate",
-            "--controls",
-            "controls",
-            "--policies",
-            "policies",
-        ])
+        .env_remove("ITGC_DATABASE_URL")
+        .env_remove("GITHUB_ACTIONS")
+        .args(["--color", "never"])
+        .args(args)
         .output()
         .unwrap();
     Outcome {
@@ -452,4 +459,109 @@ fn an_access_list_names_exactly_one_source() {
         &out,
         "systems[0].access_lists[0].repos: access list `okta-users` has `repos:` but no `github:` organisation",
     );
+}
+
+/// A control with `key` (`filter` or a rule's `expr`) set to `expr`, and where it sits.
+fn with_expression(key: &str, expr: &str) -> (String, &'static str) {
+    if key == "filter" {
+        let filter = format!("  systems: [payments]\n  filter: \"{expr}\"\n");
+        let control = CONTROL.replacen("  systems: [payments]\n", &filter, 1);
+        (
+            control,
+            "controls/CM-01.yaml:14:11: population.filter: invalid expression: ",
+        )
+    } else {
+        let rule = format!("rules:\n  - kind: expr\n    expr: \"{expr}\"\n    message: no\n");
+        let control = CONTROL.replacen("rules:\n", &rule, 1);
+        (
+            control,
+            "controls/CM-01.yaml:16:11: rules[0].expr: invalid expression: ",
+        )
+    }
+}
+
+/// Expressions nested far deeper than minijinja's recursive parser survives (each aborted the
+/// process with a stack overflow, exit 134) are refused by `validate`, `check` and `gate`
+/// alike, before anything is compiled: exit 2, the file, line, column and key of the
+/// expression, and what the limit is.
+#[test]
+fn deep_expressions_are_errors_not_aborts() {
+    let deep = |link: &str, n| link.repeat(n);
+    let cases = [
+        (
+            "filter",
+            format!("{}true", deep("not ", 30_000)),
+            "bytes long",
+        ),
+        ("expr", format!("{}1", deep("-", 30_000)), "bytes long"),
+        (
+            "filter",
+            format!("change{}", deep("|lower", 30_000)),
+            "bytes long",
+        ),
+        (
+            "expr",
+            format!("change{}", deep(".x", 30_000)),
+            "bytes long",
+        ),
+        (
+            "filter",
+            format!("change{}", deep("[0]", 30_000)),
+            "bytes long",
+        ),
+        (
+            "expr",
+            format!("{}1{}", deep("(", 30_000), deep(")", 30_000)),
+            "bytes long",
+        ),
+        (
+            "filter",
+            format!("change{}", deep("()", 4_000)),
+            "nests 8001 levels deep",
+        ),
+        (
+            "expr",
+            format!("change{}", deep(" and change", 700)),
+            "nests 701 levels deep",
+        ),
+        (
+            "filter",
+            format!("{}true", deep("not ", 101)),
+            "nests 102 levels deep",
+        ),
+    ];
+    let commands: [&[&str]; 3] = [
+        &["validate"],
+        &["check", "--period", "2026-Q3"],
+        &["gate", "--repo", "payments-api", "--commit", "HEAD"],
+    ];
+    for (i, (key, expr, why)) in cases.iter().enumerate() {
+        let (control, headline) = with_expression(key, expr);
+        let files: [(&str, &[u8]); 2] = [
+            ("controls/CM-01.yaml", control.as_bytes()),
+            ("policies/org.yaml", POLICY.as_bytes()),
+        ];
+        // Every command for the tester's reproduction; one per case for the rest (time).
+        let run: Vec<&[&str]> = if i == 0 {
+            commands.to_vec()
+        } else {
+            vec![commands[i % 3]]
+        };
+        for args in run {
+            let out = run_with(&files, args);
+            assert_reports(&out, headline);
+            assert!(out.stderr.contains(why), "{args:?} {key}: {}", out.stderr);
+            assert!(!out.stderr.contains("overflow"), "{}", out.stderr);
+        }
+    }
+    // The limit is not a ban on ordinary expressions.
+    let (control, _) = with_expression(
+        "expr",
+        "(change.approvals | length) >= 1 and not change.direct_push",
+    );
+    let out = validate(&[
+        ("controls/CM-01.yaml", control.as_bytes()),
+        ("policies/org.yaml", POLICY.as_bytes()),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
 }

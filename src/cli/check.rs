@@ -229,7 +229,7 @@ fn warn_if_redaction_changed(plain: &Results, recorded: &Results, ui: &Ui) {
             if changed.is_empty() {
                 "the run".to_string()
             } else {
-                changed.join(", ")
+                crate::report::escape::terminal(&changed.join(", ")).into_owned()
             }
         );
     } else if ui.level > 0 {

@@ -61,7 +61,7 @@ pub fn guard(
 
 fn warn(ui: &Ui, line: &str) {
     if ui.level >= -1 {
-        eprintln!("warning: {line}");
+        eprintln!("warning: {}", crate::report::escape::terminal_block(line));
     }
 }
 

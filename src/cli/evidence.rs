@@ -91,7 +91,10 @@ fn verify_packet(args: &VerifyArgs, ui: &Ui) -> Exit {
         return Exit::Pass;
     }
     for problem in &report.problems {
-        eprintln!("  {problem}");
+        eprintln!(
+            "  {}",
+            crate::report::escape::terminal(&problem.to_string())
+        );
     }
     let n = report.problems.len();
     let message = format!(

@@ -66,8 +66,8 @@ fn gate(args: &GateArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
     let snapshot = super::runtime()?.block_on(snapshot(config, &target, args, commits))?;
     let only = controls(&catalog, &args.controls);
     let results = evaluate::evaluate_keeping(&catalog, &snapshot, &only, args.format.keep());
-    print!("{}", report::render(args.format, &results, ui.color));
-    github_actions(&results);
+    let text = report::render(args.format, &results, ui.color);
+    github_actions(&results, &text);
     Ok(super::check::exit_for(&results))
 }
 
@@ -190,8 +190,9 @@ async fn read_store(
     })
 }
 
-/// Under GitHub Actions: a Markdown summary for the run page and an annotation per finding.
-fn github_actions(results: &Results) {
+/// Prints the report; under GitHub Actions also a Markdown summary for the run page and an
+/// annotation per finding.
+fn github_actions(results: &Results, report: &str) {
     if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") {
         let markdown = report::markdown::render(results);
         let appended = std::fs::OpenOptions::new()
@@ -203,15 +204,40 @@ fn github_actions(results: &Results) {
             eprintln!("warning: cannot write the step summary: {e}");
         }
     }
-    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
-        for line in annotations(results) {
-            println!("{line}");
-        }
+    if !std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        print!("{report}");
+        return;
     }
+    for line in annotations(results) {
+        println!("{line}");
+    }
+    print!("{}", without_commands(report, &stop_token()));
 }
 
-/// Workflow commands (`::error title=…::message`), one per finding.
+/// `text` between `::stop-commands::TOKEN` and `::TOKEN::`: the runner treats a log line as a
+/// workflow command when it starts with `::` (after leading spaces) or holds `##[` anywhere
+/// (actions/runner `ActionCommand.TryParseV2` and `TryParse`), and the report quotes PR
+/// titles and commit subjects. Escaping keeps data off the start of a line; stopping command
+/// processing also disarms `##[error]` inside a line. The token is random, so the data cannot
+/// name it to resume processing early.
+fn without_commands(text: &str, token: &str) -> String {
+    let end = if text.ends_with('\n') { "" } else { "\n" };
+    format!("::stop-commands::{token}\n{text}{end}::{token}::\n")
+}
+
+/// 128 random bits in hex; a fixed fallback only if the OS has no randomness to give.
+fn stop_token() -> String {
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        return "itgc-report-ends-here".to_string();
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Workflow commands (`::error title=…::message`), one per finding; every piece of data in
+/// them through the workflow-command escaper.
 pub fn annotations(results: &Results) -> Vec<String> {
+    use crate::report::escape::{workflow_data, workflow_property};
     let mut lines = Vec::new();
     for c in &results.controls {
         for item in report::findings(&c.items) {
@@ -223,31 +249,22 @@ pub fn annotations(results: &Results) -> Vec<String> {
             let reasons: Vec<String> = report::reasons(item)
                 .map(|r| format!("{}: {}", r.rule, r.message))
                 .collect();
-            let title = escape_property(&format!("{} {}", c.control, item.label));
-            let message = escape_data(&reasons.join("\n"));
+            let title = workflow_property(&format!("{} {}", c.control, item.label));
+            let message = workflow_data(&reasons.join("\n"));
             lines.push(format!("::{level} title={title}::{message}"));
         }
     }
     lines
 }
 
-/// GitHub's escaping for workflow command data.
-fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// …and for workflow command properties, which also end at `:` and `,`.
-fn escape_property(text: &str) -> String {
-    escape_data(text).replace(':', "%3A").replace(',', "%2C")
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
-    fn workflow_commands_cannot_be_broken_by_user_text() {
-        assert_eq!(super::escape_data("a%b\nc"), "a%25b%0Ac");
-        assert_eq!(super::escape_property("x: y, z"), "x%3A y%2C z");
+    fn the_report_is_fenced_off_from_the_runner() {
+        let fenced = super::without_commands("a\n##[error]x\n", "t0k");
+        assert_eq!(fenced, "::stop-commands::t0k\na\n##[error]x\n::t0k::\n");
+        let (a, b) = (super::stop_token(), super::stop_token());
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, b);
     }
 }

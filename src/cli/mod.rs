@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::exit::Exit;
+use crate::report::escape::terminal_block;
 
 mod check;
 mod completions;
@@ -125,17 +126,18 @@ impl Ui {
         }
     }
 
-    /// Prints a status line to stderr unless quiet (stdout may carry a report).
+    /// Prints a status line to stderr unless quiet (stdout may carry a report). Lines embed
+    /// data (paths, refs, ids), so control characters are shown, never sent to the terminal.
     pub fn note(&self, line: impl AsRef<str>) {
         if self.level >= 0 {
-            eprintln!("{}", line.as_ref());
+            eprintln!("{}", terminal_block(line.as_ref()));
         }
     }
 
-    /// Prints a line of normal output to stdout unless quiet.
+    /// Prints a line of normal output to stdout unless quiet (escaped like [`Ui::note`]).
     pub fn say(&self, line: impl AsRef<str>) {
         if self.level >= 0 {
-            println!("{}", line.as_ref());
+            println!("{}", terminal_block(line.as_ref()));
         }
     }
 }
@@ -213,7 +215,7 @@ pub fn fail(ui: &Ui, exit: Exit, message: impl std::fmt::Display) -> Exit {
     } else {
         "error"
     };
-    eprintln!("{prefix}: {message}");
+    eprintln!("{prefix}: {}", terminal_block(&message));
     exit
 }
 

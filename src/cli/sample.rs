@@ -231,14 +231,15 @@ fn json(sample: &Sample) -> Result<String, Failure> {
 }
 
 fn human(s: &Sample) -> String {
+    use crate::report::escape::terminal as t;
     use std::fmt::Write;
     let mut out = String::new();
     let drawn: usize = s.strata.iter().map(|st| st.items.len()).sum();
     let _ = writeln!(
         out,
         "{} {}: {drawn} of {} tested item(s) (planned {}, range {}-{} for a {} control of {} severity)",
-        s.control,
-        s.period,
+        t(&s.control),
+        t(&s.period),
         s.eligible,
         s.size.planned,
         s.size.min,
@@ -254,7 +255,7 @@ fn human(s: &Sample) -> String {
     let _ = writeln!(
         out,
         "seed {} (from {source}), {}",
-        s.seed.value,
+        t(&s.seed.value),
         sample::FORMAT
     );
     for stratum in &s.strata {
@@ -262,7 +263,7 @@ fn human(s: &Sample) -> String {
             let _ = writeln!(
                 out,
                 "{}: {} of {}",
-                stratum.key,
+                t(&stratum.key),
                 stratum.items.len(),
                 stratum.eligible
             );
@@ -271,8 +272,8 @@ fn human(s: &Sample) -> String {
             let _ = writeln!(
                 out,
                 "  {} {} [{}]",
-                item.item,
-                item.label,
+                t(&item.item),
+                t(&item.label),
                 item.outcome.as_str()
             );
         }

@@ -79,7 +79,10 @@ fn sync(args: &SyncArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
         return Ok(Exit::Pass);
     }
     for gap in &gaps {
-        eprintln!("not evaluated: {gap}");
+        eprintln!(
+            "not evaluated: {}",
+            crate::report::escape::terminal(&gap.to_string())
+        );
     }
     Err((
         Exit::Incomplete,

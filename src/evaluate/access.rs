@@ -556,7 +556,7 @@ impl<'e> Compiled<'e> {
     fn new(env: &'e minijinja::Environment<'static>, control: &'e Control) -> Compiled<'e> {
         let compile = |text: &'e str| Expr {
             text,
-            compiled: env.compile_expression(text).map_err(|e| e.to_string()),
+            compiled: expr::compile(env, text),
         };
         Compiled {
             filter: control.population.filter.as_deref().map(compile),

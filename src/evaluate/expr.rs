@@ -19,10 +19,11 @@ use std::rc::Rc;
 use std::sync::LazyLock;
 
 use minijinja::value::Serde;
-use minijinja::{Environment, Expression, UndefinedBehavior, Value};
+use minijinja::{Environment, Expression, Value};
 use serde_json::json;
 
 use super::change::{ChangeView, co_authors};
+use crate::model::expression;
 use crate::population::change::{Via, short};
 
 /// Instructions one expression may execute; far above any sane control expression.
@@ -48,12 +49,16 @@ pub fn eval(expr: &str, name: &str, value: &serde_json::Value) -> Truth {
 /// items with [`eval_compiled`] (a population of a million accounts must not compile its
 /// filter a million times).
 pub fn environment() -> Environment<'static> {
-    let mut env = Environment::new();
-    // Expressions come from reviewed YAML, but a runaway one must not hang a CI gate.
-    env.set_fuel(Some(FUEL));
-    // A misspelt attribute must be an error (not evaluated), never a silent false or true.
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env
+    expression::environment(FUEL)
+}
+
+/// Compiles `text` for [`eval_compiled`] through the one guarded compiler (a deep expression
+/// must be an error here, never a stack overflow).
+pub fn compile<'e, 's>(
+    env: &'e Environment<'static>,
+    text: &'s str,
+) -> Result<Expression<'e, 's>, String> {
+    expression::compile(env, text).map_err(|e| e.to_string())
 }
 
 /// Evaluates a compiled `expr` with `name` bound to `value`.
@@ -93,10 +98,8 @@ fn compiled(expr: &str) -> Compiled {
         if let Some(found) = cache.borrow().get(expr) {
             return Rc::clone(found);
         }
-        let compiled = Rc::new(
-            ENV.compile_expression_owned(expr.to_string())
-                .map_err(|e| e.to_string()),
-        );
+        let compiled =
+            Rc::new(expression::compile_owned(&ENV, expr.to_string()).map_err(|e| e.to_string()));
         cache
             .borrow_mut()
             .insert(expr.to_string(), Rc::clone(&compiled));
@@ -205,6 +208,25 @@ mod tests {
                 eval("change.n >=", "change", &item),
                 Truth::Error(_)
             ));
+        }
+    }
+
+    /// A nesting that overflows minijinja's recursive parser is an error, on a test thread's
+    /// small stack too, through both doors (the cache and the per-population compile).
+    #[test]
+    fn a_deep_expression_is_an_error_not_an_abort() {
+        let item = json!({ "x": 1 });
+        for text in [
+            format!("{}true", "not ".repeat(1_500)),
+            format!("change{}", "|lower".repeat(1_300)),
+            format!("change{}", "()".repeat(4_000)),
+        ] {
+            match eval(&text, "change", &item) {
+                Truth::Error(e) => assert!(e.contains("levels deep"), "{e}"),
+                _ => panic!("a deep expression evaluated"),
+            }
+            let env = environment();
+            assert!(compile(&env, &text).is_err());
         }
     }
 

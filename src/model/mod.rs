@@ -6,6 +6,7 @@
 pub mod catalog;
 pub mod control;
 pub mod document;
+pub mod expression;
 pub mod policy;
 pub mod rule;
 pub mod schema;

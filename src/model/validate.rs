@@ -865,18 +865,18 @@ fn check_expression(
     at: &str,
     out: &mut Vec<Diagnostic>,
 ) {
-    let env = minijinja::Environment::new();
-    if let Err(e) = env.compile_expression(expr) {
+    // The guarded compiler: a deep expression must be a diagnostic, not a stack overflow.
+    let env = super::expression::environment(0);
+    if let Err(e) = super::expression::compile(&env, expr) {
+        let help = match e {
+            super::expression::ExprError::Syntax(_) => {
+                "a minijinja expression, e.g. `change.approvals | length >= 2`"
+            }
+            _ => "a shorter, flatter expression, e.g. `x in [...]` instead of a chain of `or`s",
+        };
         out.push(
-            doc.error_at(
-                "invalid-expression",
-                at,
-                format!(
-                    "invalid expression: {}",
-                    e.detail().unwrap_or("syntax error")
-                ),
-            )
-            .expected("a minijinja expression, e.g. `change.approvals | length >= 2`"),
+            doc.error_at("invalid-expression", at, format!("invalid expression: {e}"))
+                .expected(help),
         );
     }
 }

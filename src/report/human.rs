@@ -2,11 +2,12 @@
 
 use std::fmt::Write;
 
+use super::escape::terminal as t;
 use crate::evaluate::{Conclusion, ControlResult, Outcome, Results};
 
 pub fn render(results: &Results, color: bool) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "period {}", results.period);
+    let _ = writeln!(out, "period {}", t(&results.period));
     let _ = writeln!(
         out,
         "{:<8} {:<11} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}  title",
@@ -45,7 +46,8 @@ fn owners(out: &mut String, results: &Results) {
     }
     let _ = writeln!(out, "\nby owner:");
     for (owner, c) in rows {
-        let controls: Vec<&str> = c.deviating_controls.iter().map(String::as_str).collect();
+        let controls: Vec<_> = c.deviating_controls.iter().map(|c| t(c)).collect();
+        let owner = t(&owner);
         let _ = writeln!(
             out,
             "  {owner:<20} {:>4} dev {:>4} exc {:>4} n/e  {}",
@@ -58,21 +60,21 @@ fn owners(out: &mut String, results: &Results) {
 }
 
 fn summary_line(out: &mut String, c: &ControlResult, color: bool) {
-    let t = c.tally();
+    let n = c.tally();
     let conclusion = c.conclusion();
     let padded = format!("{:<11}", conclusion.as_str());
     let _ = writeln!(
         out,
         "{:<8} {} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}  {}",
-        c.control,
+        t(&c.control),
         paint_text(conclusion, &padded, color),
-        t.population,
-        t.pass,
-        t.deviation,
-        t.exception,
-        t.not_applicable,
-        t.not_evaluated,
-        c.title
+        n.population,
+        n.pass,
+        n.deviation,
+        n.exception,
+        n.not_applicable,
+        n.not_evaluated,
+        t(&c.title)
     );
 }
 
@@ -81,9 +83,9 @@ fn details(out: &mut String, c: &ControlResult, color: bool) {
     if findings.is_empty() && c.gaps.is_empty() {
         return;
     }
-    let _ = writeln!(out, "\n{} {}", c.control, c.title);
+    let _ = writeln!(out, "\n{} {}", t(&c.control), t(&c.title));
     for gap in &c.gaps {
-        let _ = writeln!(out, "  ! population incomplete: {gap}");
+        let _ = writeln!(out, "  ! population incomplete: {}", t(&gap.to_string()));
     }
     for item in findings {
         let mark = match item.outcome {
@@ -91,13 +93,14 @@ fn details(out: &mut String, c: &ControlResult, color: bool) {
             Outcome::NotEvaluated => paint_text(Conclusion::Incomplete, "?", color),
             _ => "~".to_string(),
         };
-        let owner = item.owner.as_deref().unwrap_or("no owner");
-        let _ = writeln!(out, "  {mark} {} {} [{owner}]", item.item, item.label);
+        let owner = t(item.owner.as_deref().unwrap_or("no owner"));
+        let (id, label) = (t(&item.item), t(&item.label));
+        let _ = writeln!(out, "  {mark} {id} {label} [{owner}]");
         if let Some(id) = &item.exception {
-            let _ = writeln!(out, "      excepted by {id}");
+            let _ = writeln!(out, "      excepted by {}", t(id));
         }
         for r in super::reasons(item) {
-            let _ = writeln!(out, "      {}: {}", r.rule, r.message);
+            let _ = writeln!(out, "      {}: {}", t(&r.rule), t(&r.message));
         }
     }
 }

@@ -12,7 +12,7 @@ pub fn render(results: &Results) -> String {
         out,
         "## itgc: {} for {}\n",
         results.conclusion().as_str(),
-        results.period
+        cell(&results.period)
     );
     let _ = writeln!(
         out,
@@ -33,7 +33,7 @@ pub fn render(results: &Results) -> String {
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} | {} |",
-            c.control,
+            cell(&c.control),
             c.conclusion().as_str(),
             t.population,
             t.pass,
@@ -57,12 +57,12 @@ fn control(out: &mut String, c: &ControlResult) {
     let _ = writeln!(
         out,
         "\n<details><summary><b>{}</b> {} — {} findings</summary>\n",
-        c.control,
+        html(&c.control),
         html(&c.title),
         findings.len()
     );
     for gap in &c.gaps {
-        let _ = writeln!(out, "- :warning: population incomplete: {}", inline(gap));
+        let _ = writeln!(out, "- :warning: population incomplete: {}", cell(gap));
     }
     for item in findings {
         let what = match item.outcome {
@@ -70,35 +70,30 @@ fn control(out: &mut String, c: &ControlResult) {
             Outcome::Exception => "exception",
             _ => "not evaluated",
         };
-        let owner = item.owner.as_deref().unwrap_or("no owner");
+        let owner = cell(item.owner.as_deref().unwrap_or("no owner"));
+        // No code spans: data with backticks could close one; escaped text cannot.
         let _ = writeln!(
             out,
-            "- **{what}** `{}` {} (owner: {owner})",
-            item.item,
-            inline(&item.label)
+            "- **{what}** {} {} (owner: {owner})",
+            cell(&item.item),
+            cell(&item.label)
         );
         if let Some(id) = &item.exception {
-            let _ = writeln!(out, "  - excepted by {id}");
+            let _ = writeln!(out, "  - excepted by {}", cell(id));
         }
         for r in super::reasons(item) {
-            let _ = writeln!(out, "  - `{}`: {}", r.rule, inline(&r.message));
+            let _ = writeln!(out, "  - **{}**: {}", cell(&r.rule), cell(&r.message));
         }
     }
     let _ = writeln!(out, "\n</details>");
 }
 
-/// Text for a table cell: no pipes or newlines.
+/// Untrusted text in Markdown (a table cell, a list item): see [`super::escape::markdown`].
 fn cell(text: &str) -> String {
-    inline(text).replace('|', "\\|")
+    super::escape::markdown(text)
 }
 
-/// Text on one line, with HTML special characters escaped so user text cannot inject markup.
-fn inline(text: &str) -> String {
-    html(&text.split_whitespace().collect::<Vec<_>>().join(" "))
-}
-
+/// Text inside an HTML element (the `<summary>` line, where Markdown is not parsed).
 fn html(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    super::escape::html(text)
 }

@@ -126,20 +126,25 @@ pub fn markdown(rollup: &Rollup) -> String {
     let mut head = String::from("| owner |");
     let mut rule = String::from("|---|");
     for p in &rollup.periods {
-        let _ = write!(head, " {p} |");
+        let _ = write!(head, " {} |", super::escape::markdown(p));
         rule.push_str("--:|");
     }
     head.push_str(" deviations | exceptions | not evaluated | items | controls with deviations |");
     rule.push_str("--:|--:|--:|--:|---|");
     let _ = writeln!(out, "{head}\n{rule}");
     for row in &rollup.owners {
-        let mut line = format!("| {} |", row.owner.replace('|', "\\|"));
+        // Owners come from CODEOWNERS files and policy: untrusted text in a table cell.
+        let mut line = format!("| {} |", super::escape::markdown(&row.owner));
         for p in &rollup.periods {
             let n = row.periods.get(p).map_or(0, |c| c.deviations);
             let _ = write!(line, " {n} |");
         }
         let t = &row.total;
-        let controls: Vec<&str> = t.deviating_controls.iter().map(String::as_str).collect();
+        let controls: Vec<String> = t
+            .deviating_controls
+            .iter()
+            .map(|c| super::escape::markdown(c))
+            .collect();
         let _ = writeln!(
             out,
             "{line} {} | {} | {} | {} | {} |",
@@ -244,6 +249,23 @@ mod tests {
         );
         assert!(
             md.contains("| (no owner) | 0 | 0 | 0 | 0 | 1 | 1 |  |"),
+            "{md}"
+        );
+    }
+
+    /// Owners come from CODEOWNERS files: a hostile one stays in its table cell as text.
+    #[test]
+    fn a_hostile_owner_stays_in_its_cell() {
+        let owner = "@x | <img src=x> `y`\n|---|";
+        let q3 = results(
+            "2026-Q3",
+            vec![("CM-01", vec![item("a", Some(owner), Outcome::Deviation)])],
+        );
+        let md = markdown(&rollup(&[&q3]));
+        assert!(!md.contains("<img"), "{md}");
+        assert_eq!(md.lines().count(), 5, "{md}");
+        assert!(
+            md.contains("| @x \\| &lt;img src=x&gt; \\`y\\`\\n\\|---\\| | 1 |"),
             "{md}"
         );
     }

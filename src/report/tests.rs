@@ -123,3 +123,139 @@ fn conclusions_follow_the_worst_control() {
     only_deviation.controls[0].items.remove(3);
     assert_eq!(only_deviation.conclusion().as_str(), "deviations");
 }
+
+/// Results whose every untrusted field (item id, label, owner, reason, exception id, gap)
+/// carries one of the hostile strings.
+fn hostile_results() -> Results {
+    let mut r = results();
+    let hostile = super::escape::HOSTILE;
+    let control = &mut r.controls[0];
+    let mut items = Vec::new();
+    for (n, s) in hostile.iter().enumerate() {
+        let mut i = item(&format!("api@{n}{s}"), Outcome::Deviation, &[]);
+        i.label = (*s).to_string();
+        i.owner = Some((*s).to_string());
+        i.reasons = vec![Reason {
+            rule: "independent-approval".into(),
+            verdict: Verdict::Failed,
+            message: format!("PR title {s} by {s}"),
+        }];
+        items.push(i);
+    }
+    items[0].outcome = Outcome::Exception;
+    items[0].exception = Some(hostile[1].to_string());
+    control.items = items;
+    control.gaps = vec![hostile[0].to_string(), hostile[2].to_string()];
+    r
+}
+
+#[test]
+fn hostile_text_cannot_control_the_terminal_or_add_lines() {
+    let r = hostile_results();
+    let text = super::human::render(&r, false);
+    for c in text.chars().filter(|c| *c != '\n') {
+        assert!(!c.is_control(), "{c:?} reached the terminal:\n{text}");
+        assert!(
+            !('\u{202a}'..='\u{202e}').contains(&c),
+            "bidi override in:\n{text}"
+        );
+        assert!(!matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{2066}'..='\u{2069}'
+        ));
+    }
+    assert!(
+        text.lines().all(|l| !l.trim_start().starts_with("::")),
+        "{text}"
+    );
+    // One line per finding and one per reason: no data ends a line early.
+    let findings = super::findings(&r.controls[0].items).count();
+    let count = |prefix: &str| text.lines().filter(|l| l.starts_with(prefix)).count();
+    assert_eq!(count("  ✗ ") + count("  ~ "), findings, "{text}");
+    assert_eq!(
+        count("      independent-approval: PR title "),
+        findings,
+        "{text}"
+    );
+    assert_eq!(count("  ! population incomplete: "), 3, "{text}");
+    let owners = text.split("by owner:\n").nth(1).unwrap_or_default();
+    let owner_rows = owners.lines().take_while(|l| !l.is_empty()).count();
+    assert_eq!(owner_rows, super::escape::HOSTILE.len(), "{text}");
+    assert!(text.contains(r"title\n::error::injected"), "{text}");
+    assert!(text.contains(r"\u{1b}]0;retitled\u{7}"), "{text}");
+    assert!(text.contains(r"abc\u{202e}cba"), "{text}");
+}
+
+#[test]
+fn hostile_text_opens_no_markup_in_markdown() {
+    let text = super::markdown::render(&hostile_results());
+    for raw in [
+        "<img",
+        "<details><summary>x",
+        "\u{1b}",
+        "\u{0}",
+        "\u{85}",
+        "\u{2028}",
+    ] {
+        assert!(!text.contains(raw), "{raw:?} in:\n{text}");
+    }
+    assert!(
+        text.lines().all(|l| !l.trim_start().starts_with("::")),
+        "{text}"
+    );
+    // Each finding is one list item and each reason one nested item: no line is data's.
+    for line in text.lines().filter(|l| !l.is_empty()) {
+        let ours = [
+            "## ",
+            "|",
+            "<details>",
+            "</details>",
+            "- ",
+            "  - ",
+            "1",
+            "0",
+            "2",
+            "3",
+            "4",
+        ];
+        assert!(ours.iter().any(|p| line.starts_with(p)), "{line:?}");
+    }
+    assert!(
+        text.contains(r"\`code\` &lt;img src=x onerror=alert(1)&gt; \`\`"),
+        "{text}"
+    );
+    assert!(text.contains(r"a \| b \| c"), "{text}");
+}
+
+#[test]
+fn hostile_text_stays_text_in_html_sarif_json_and_junit() {
+    let r = hostile_results();
+    let html = super::html::render(&r, &[]).expect("renders");
+    assert!(!html.contains("<img src=x"), "raw image in HTML");
+    assert!(!html.contains("<details><summary>x"), "raw details in HTML");
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    for json in [super::sarif::render(&r), super::json::render(&r)] {
+        let value: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+        for s in super::escape::HOSTILE {
+            let wanted = format!("PR title {s} by {s}");
+            assert!(contains_string(&value, &wanted), "{s:?} did not round-trip");
+        }
+    }
+    let junit = super::junit::render(&r);
+    // XML 1.0 allows no C0 control but tab, newline and carriage return, and no raw markup.
+    let bad = junit
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r') && (*c as u32) < 0x20);
+    assert_eq!(bad, None, "{junit}");
+    assert!(!junit.contains("<img"), "{junit}");
+    assert!(junit.contains("&lt;img src=x"), "{junit}");
+}
+
+fn contains_string(v: &serde_json::Value, wanted: &str) -> bool {
+    match v {
+        serde_json::Value::String(s) => s.contains(wanted),
+        serde_json::Value::Array(a) => a.iter().any(|v| contains_string(v, wanted)),
+        serde_json::Value::Object(o) => o.values().any(|v| contains_string(v, wanted)),
+        _ => false,
+    }
+}

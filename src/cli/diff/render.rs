@@ -60,7 +60,8 @@ pub fn human(r: &Report) -> String {
     let _ = writeln!(
         out,
         "itgc diff for {}: base {} → working tree",
-        r.diff.period, r.base
+        t(&r.diff.period),
+        t(r.base)
     );
     let changed: Vec<&ControlDiff> = r
         .diff
@@ -77,10 +78,10 @@ pub fn human(r: &Report) -> String {
         let _ = writeln!(
             out,
             "not compared (population not built by this version): {}",
-            r.not_compared.join(", ")
+            t(&r.not_compared.join(", "))
         );
     }
-    let _ = writeln!(out, "{}", verdict_line(r));
+    let _ = writeln!(out, "{}", t(&verdict_line(r)));
     out
 }
 
@@ -88,8 +89,8 @@ fn human_control(out: &mut String, c: &ControlDiff) {
     let _ = writeln!(
         out,
         "\n{} {} [{}]: {} → {} items (+{} −{}, {} outcome(s) changed)",
-        c.control,
-        c.title,
+        t(&c.control),
+        t(&c.title),
         presence(c.presence),
         count(&c.old),
         count(&c.new),
@@ -98,13 +99,13 @@ fn human_control(out: &mut String, c: &ControlDiff) {
         c.changed.len()
     );
     for gap in &c.gaps {
-        let _ = writeln!(out, "  incomplete: {gap}");
+        let _ = writeln!(out, "  incomplete: {}", t(gap));
     }
-    for i in &c.left {
-        let _ = writeln!(out, "  - {}  {} ({})", i.item, i.label, i.outcome.as_str());
-    }
-    for i in &c.entered {
-        let _ = writeln!(out, "  + {}  {} ({})", i.item, i.label, i.outcome.as_str());
+    for (sign, list) in [("-", &c.left), ("+", &c.entered)] {
+        for i in list {
+            let (item, label) = (t(&i.item), t(&i.label));
+            let _ = writeln!(out, "  {sign} {item}  {label} ({})", i.outcome.as_str());
+        }
     }
     for i in &c.changed {
         let (old, new) = (i.old.as_str(), i.new.as_str());
@@ -113,13 +114,14 @@ fn human_control(out: &mut String, c: &ControlDiff) {
         } else {
             ""
         };
-        let _ = writeln!(out, "  ~ {}  {}: {old} → {new}{note}", i.item, i.label);
+        let (item, label) = (t(&i.item), t(&i.label));
+        let _ = writeln!(out, "  ~ {item}  {label}: {old} → {new}{note}");
     }
     if c.shrinks() {
         let why = approval_text(c).unwrap_or_else(|| {
             "NOT approved: add a `population_changes` entry for this control to policy".into()
         });
-        let _ = writeln!(out, "  shrink {why}");
+        let _ = writeln!(out, "  shrink {}", t(&why));
     }
 }
 
@@ -129,8 +131,8 @@ pub fn markdown(r: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "## itgc diff: population impact against `{}`\n",
-        code(r.base)
+        "## itgc diff: population impact against {}\n",
+        cell(r.base)
     );
     let _ = writeln!(
         out,
@@ -194,30 +196,30 @@ fn markdown_details(out: &mut String, c: &ControlDiff) {
     let _ = writeln!(
         out,
         "\n<details><summary><b>{}</b> {}</summary>\n",
-        c.control,
-        cell(&c.title)
+        crate::report::escape::html(&c.control),
+        crate::report::escape::html(&c.title)
     );
     for gap in &c.gaps {
         let _ = writeln!(out, "- incomplete: {}", cell(gap));
     }
     let items = |out: &mut String, sign: &str, list: &[ItemRef]| {
         for i in list.iter().take(MARKDOWN_ITEMS) {
-            let (item, label) = (code(&i.item), cell(&i.label));
-            let _ = writeln!(out, "- {sign} `{item}` {label} ({})", i.outcome.as_str());
+            let (item, label) = (cell(&i.item), cell(&i.label));
+            let _ = writeln!(out, "- {sign} {item} {label} ({})", i.outcome.as_str());
         }
         more(out, list.len());
     };
     items(out, "left:", &c.left);
     items(out, "entered:", &c.entered);
     for i in c.changed.iter().take(MARKDOWN_ITEMS) {
-        let (item, label) = (code(&i.item), cell(&i.label));
+        let (item, label) = (cell(&i.item), cell(&i.label));
         let note = if i.untested() {
             " (no longer tested)"
         } else {
             ""
         };
         let (old, new) = (i.old.as_str(), i.new.as_str());
-        let _ = writeln!(out, "- changed: `{item}` {label}: {old} → {new}{note}");
+        let _ = writeln!(out, "- changed: {item} {label}: {old} → {new}{note}");
     }
     more(out, c.changed.len());
     if let Some(text) = approval_text(c) {
@@ -240,20 +242,14 @@ fn more(out: &mut String, total: usize) {
     }
 }
 
-/// Table-cell text on one line, HTML escaped so a PR title cannot inject markup.
+/// Untrusted text in Markdown (a cell, a list item): the one Markdown escaper.
 fn cell(text: &str) -> String {
-    text.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('|', "\\|")
+    crate::report::escape::markdown(text)
 }
 
-/// Text inside a code span: a backtick would end it early.
-fn code(text: &str) -> String {
-    cell(text).replace('`', "'")
+/// Untrusted text on a terminal line: the one terminal escaper.
+fn t(text: &str) -> std::borrow::Cow<'_, str> {
+    crate::report::escape::terminal(text)
 }
 
 // ---- json ----
@@ -360,5 +356,75 @@ fn control_output(c: &ControlDiff) -> ControlOutput<'_> {
             reason: &a.reason,
         }),
         incomplete: &c.gaps,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evaluate::{ControlResult, ItemResult, Outcome, Results};
+
+    fn results(items: &[(&str, &str)]) -> Results {
+        let items = items
+            .iter()
+            .map(|(id, label)| ItemResult {
+                item: (*id).into(),
+                label: (*label).into(),
+                owner: None,
+                system: None,
+                outcome: Outcome::Pass,
+                reasons: Vec::new(),
+                exception: None,
+                evidence: Vec::new(),
+            })
+            .collect::<Vec<_>>();
+        Results {
+            period: "2026-Q3".into(),
+            controls: vec![ControlResult {
+                control: "CM-01".into(),
+                title: "Changes".into(),
+                severity: "high".into(),
+                owner: "eng".into(),
+                population: Fingerprint::of("changes", items.iter().map(|i| i.item.as_str())),
+                items,
+                gaps: Vec::new(),
+                elided: Default::default(),
+            }],
+        }
+    }
+
+    /// Items that leave and enter the population carry their (untrusted) labels into both
+    /// renderings; neither may act on a terminal nor open Markdown markup.
+    #[test]
+    fn hostile_labels_stay_text() {
+        let (left, entered) = (
+            "a\n::error::x \u{1b}]0;t\u{7} `c` <img src=x>",
+            "b | <details> \u{202e}z",
+        );
+        let before = results(&[("api@1", left)]);
+        let after = results(&[("api@2`<b>", entered)]);
+        let report = Report {
+            base: "main\u{1b}[2J",
+            diff: crate::population::diff::compare(&before, &after, &[]),
+            not_compared: Vec::new(),
+        };
+        let text = human(&report);
+        assert!(!text.contains(['\u{1b}', '\u{202e}']), "{text}");
+        assert!(
+            text.lines().all(|l| !l.trim_start().starts_with("::")),
+            "{text}"
+        );
+        assert!(
+            text.contains("  - api@1  a\\n::error::x \\u{1b}]0;t\\u{7}"),
+            "{text}"
+        );
+        let md = markdown(&report);
+        assert!(!md.contains(['\u{1b}', '\u{202e}']), "{md}");
+        assert!(!md.contains("<img") && !md.contains("`<b>"), "{md}");
+        assert!(!md.contains("| <details>"), "{md}");
+        assert!(
+            md.contains("api@2\\`&lt;b&gt; b \\| &lt;details&gt;"),
+            "{md}"
+        );
     }
 }

@@ -1,0 +1,206 @@
+//! Escaping untrusted text for each output medium, in one place.
+//!
+//! PR titles, commit subjects and messages, author names, job names, account ids and ticket
+//! keys come from people the audit does not trust, and reasons and labels embed them. Every
+//! renderer that writes such text passes it through exactly one function here, chosen by the
+//! medium (HTML, SARIF, JUnit and JSON escape through their own serialisers):
+//!
+//! - [`terminal`]: a one-line field for a terminal or a CI log. Control characters (C0, DEL,
+//!   C1), line and paragraph separators and bidirectional overrides are shown as visible
+//!   escapes (`\n`, `\u{1b}`, `\u{202e}`), so an auditor sees them and they cannot retitle,
+//!   clear or recolour the terminal, reorder the text, or start a new line (a log line
+//!   starting `::` is a GitHub Actions workflow command).
+//! - [`terminal_block`]: the same for text that may span lines (a message): newlines and tabs
+//!   are kept, everything else is escaped.
+//! - [`markdown`]: inline Markdown text (GitHub step summaries, PR comments): HTML special
+//!   characters become entities and Markdown punctuation is backslash-escaped, so data can
+//!   open no code span, link, image, emphasis, table cell or HTML element; on one line.
+//! - [`workflow_data`] / [`workflow_property`]: the message and the properties of a GitHub
+//!   Actions workflow command (`::error title=…::message`).
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+/// Whether `c` must never reach an output verbatim: it controls the terminal, ends a line, or
+/// reorders how the text around it is displayed.
+fn is_hostile(c: char) -> bool {
+    c.is_control() // C0, DEL and C1 (U+0085 NEL among them)
+        || matches!(c,
+            '\u{2028}' | '\u{2029}' // line and paragraph separators
+            | '\u{061c}' | '\u{200e}' | '\u{200f}' // bidi marks
+            | '\u{202a}'..='\u{202e}' // bidi embeddings and overrides
+            | '\u{2066}'..='\u{2069}' // bidi isolates
+        )
+}
+
+/// The visible form of a hostile character: `\n`, `\r`, `\t`, or `\u{…}`.
+fn visible(out: &mut String, c: char) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c => {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+    }
+}
+
+fn escape_where(text: &str, hostile: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !text.chars().any(&hostile) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if hostile(c) {
+            visible(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A one-line field for a terminal or log: every hostile character made visible.
+pub fn terminal(text: &str) -> Cow<'_, str> {
+    escape_where(text, is_hostile)
+}
+
+/// Text that may span lines (newlines and tabs kept), every other hostile character visible.
+pub fn terminal_block(text: &str) -> Cow<'_, str> {
+    escape_where(text, |c| is_hostile(c) && c != '\n' && c != '\t')
+}
+
+/// Inline Markdown text: HTML special characters as entities, Markdown punctuation escaped with
+/// a backslash (CommonMark: any ASCII punctuation may be), hostile characters visible (so
+/// newlines cannot end a table row or a list item). Safe in a table cell (`|` is escaped).
+pub fn markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            // Code spans, emphasis, links and images, tables, strikethrough, and `:` so that
+            // `https://…` in data is no autolink. (`#` and `-` matter only at a line start,
+            // where no renderer puts data.)
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | ':' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if is_hostile(c) => visible(&mut out, c),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text inside an HTML element or attribute: the five special characters as entities, hostile
+/// characters visible.
+pub fn html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if is_hostile(c) => visible(&mut out, c),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The message of a workflow command. The runner unescapes `%25`, `%0D` and `%0A` in it and
+/// ends the command at a line break; other control characters are made visible first.
+/// Rules: actions/toolkit `packages/core/src/command.ts` (`escapeData`) and actions/runner
+/// `src/Runner.Common/ActionCommand.cs` (`_escapeDataMappings`, `UnescapeData`).
+pub fn workflow_data(text: &str) -> String {
+    let shown = escape_where(text, |c| is_hostile(c) && c != '\n' && c != '\r');
+    shown
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// A property value of a workflow command (`title=…`): as [`workflow_data`], and `:` and `,`
+/// too, which would end the property list or the value (toolkit `escapeProperty`, runner
+/// `_escapePropertyMappings`).
+pub fn workflow_property(text: &str) -> String {
+    workflow_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// Strings that have broken renderers: every escaping test runs all of them.
+#[cfg(test)]
+pub const HOSTILE: &[&str] = &[
+    "title\n::error::injected",
+    "title\r\n::error file=x::injected",
+    "\u{1b}]0;retitled\u{7}",
+    "\u{1b}[2J\u{1b}[H cleared",
+    "`code` <img src=x onerror=alert(1)> ``",
+    "<details><summary>x</summary>",
+    "a | b | c",
+    "%0A::error::encoded",
+    "abc\u{202e}cba\u{2066}x\u{2069}",
+    "nul\u{0}byte",
+    "nel\u{85}line",
+    "ls\u{2028}ps\u{2029}",
+    "[link](javascript:alert(1)) ![img](http://x/y.png)",
+    "##[error]v1 command",
+    "del\u{7f} c1\u{9b}31m",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_fields_show_every_control_and_stay_on_one_line() {
+        assert_eq!(terminal("plain"), "plain");
+        assert_eq!(terminal("a\nb\tc\rd"), "a\\nb\\tc\\rd");
+        assert_eq!(terminal("\u{1b}]0;t\u{7}"), "\\u{1b}]0;t\\u{7}");
+        assert_eq!(terminal("x\u{202e}y"), "x\\u{202e}y");
+        assert_eq!(terminal("n\u{85}l\u{2028}"), "n\\u{85}l\\u{2028}");
+        assert_eq!(terminal_block("a\nb\u{1b}[2J"), "a\nb\\u{1b}[2J");
+        for s in HOSTILE {
+            let t = terminal(s);
+            assert!(!t.chars().any(is_hostile), "{t}");
+            assert!(!t.contains('\n'), "{t}");
+        }
+    }
+
+    #[test]
+    fn markdown_opens_no_markup() {
+        assert_eq!(markdown("`x` <img src=x>"), "\\`x\\` &lt;img src=x&gt;");
+        assert_eq!(markdown("a | b\nc"), "a \\| b\\nc");
+        assert_eq!(markdown("[l](u) #1"), "\\[l\\](u) #1");
+        for s in HOSTILE {
+            let m = markdown(s);
+            for raw in ["<", ">", "\n", "\r", "\u{1b}"] {
+                assert!(!m.contains(raw), "{raw:?} in {m}");
+            }
+            // Every backtick, pipe and bracket is escaped.
+            let unescaped = m
+                .char_indices()
+                .filter(|(_, c)| matches!(c, '`' | '|' | '['))
+                .any(|(i, _)| !m[..i].ends_with('\\'));
+            assert!(!unescaped, "{m}");
+        }
+    }
+
+    #[test]
+    fn workflow_commands_cannot_be_broken_by_user_text() {
+        assert_eq!(workflow_data("a%b\nc\rd"), "a%25b%0Ac%0Dd");
+        assert_eq!(workflow_property("x: y, z"), "x%3A y%2C z");
+        assert_eq!(workflow_data("%0A"), "%250A");
+        assert_eq!(workflow_data("\u{1b}[2J"), "\\u{1b}[2J");
+        for s in HOSTILE {
+            let d = workflow_data(s);
+            assert!(!d.contains(['\n', '\r', '\u{1b}']), "{d}");
+            let p = workflow_property(s);
+            assert!(!p.contains([':', ',', '\n']), "{p}");
+        }
+    }
+}
