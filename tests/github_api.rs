@@ -5,10 +5,11 @@
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use itgc::facts::{CheckConclusion, PrEvent, ReviewState};
 use itgc::source::github::api::{
-    ApiConfig, ApiError, Client, RepoRequest, RepoSync, Snapshot, Token, sync_repo,
+    ApiConfig, ApiError, Client, RepoRequest, RepoSync, Snapshot, Token, Waits, sync_repo,
 };
 use jiff::Timestamp;
 use serde_json::{Value, json};
@@ -879,4 +880,256 @@ async fn the_token_reaches_no_output_byte_through_sync_and_check() {
     for bytes in &outputs {
         assert!(!bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()));
     }
+}
+
+// ---- Waiting on GitHub: capped in total, each request within a deadline ---------------------
+
+/// A 403 secondary rate limit asking to wait `seconds`.
+fn retry_after(seconds: &str) -> ResponseTemplate {
+    ResponseTemplate::new(403)
+        .insert_header("retry-after", seconds)
+        .set_body_raw(
+            include_str!("fixtures/github/secondary_rate_limit.json"),
+            "application/json",
+        )
+}
+
+/// A 429 exhausted primary limit that resets `ahead` seconds after the server's `date`.
+fn resets_in(ahead: i64) -> ResponseTemplate {
+    let reset = at("2026-10-01T08:00:00Z").as_second() + ahead;
+    ResponseTemplate::new(429)
+        .insert_header("date", "Thu, 01 Oct 2026 08:00:00 GMT")
+        .insert_header("x-ratelimit-remaining", "0")
+        .insert_header("x-ratelimit-reset", reset.to_string().as_str())
+        .set_body_json(json!({ "message": "API rate limit exceeded" }))
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_cap_fails_at_once_without_waiting() {
+    let h = Harness::start(Fake::new(fixture_prs()), vec![retry_after("100000")]).await;
+    let err = h.sync(None).await.unwrap_err();
+    assert!(matches!(err, ApiError::WaitCapped { .. }), "{err}");
+    let text = err.to_string();
+    for part in [
+        "waited too long: rate limited, retry-after 100000s (27h 46m 40s)",
+        "waiting 27h 46m 40s more (until 2026-10-02T11:46:40Z)",
+        "beyond the --max-wait cap of 15m (0s waited already)",
+    ] {
+        assert!(text.contains(part), "{text}");
+    }
+    assert!(h.slept().is_empty(), "{:?}", h.slept());
+    assert_eq!(h.requests_seen().await, 1);
+}
+
+#[tokio::test]
+async fn a_rate_limit_reset_far_ahead_fails_at_once_naming_the_reset() {
+    for ahead in [1_000_000_000, 16 * 60] {
+        let h = Harness::start(Fake::new(fixture_prs()), vec![resets_in(ahead)]).await;
+        let err = h.sync(None).await.unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, ApiError::WaitCapped { .. }), "{text}");
+        assert!(text.contains("rate limit exhausted, resets at "), "{text}");
+        assert!(text.contains("--max-wait cap of 15m"), "{text}");
+        assert!(h.slept().is_empty(), "{:?}", h.slept());
+    }
+    // Just inside the cap, it waits.
+    let h = Harness::start(Fake::new(fixture_prs()), vec![resets_in(14 * 60)]).await;
+    h.sync(None).await.unwrap();
+    assert_eq!(h.slept(), [14 * 60 + 1]);
+}
+
+#[tokio::test]
+async fn waits_add_up_against_the_cap_across_retries() {
+    let h = Harness::start(
+        Fake::new(fixture_prs()),
+        vec![ResponseTemplate::new(502); 5],
+    )
+    .await;
+    let Harness {
+        server,
+        clock,
+        client,
+    } = h;
+    let client = client.with_waits(Waits {
+        max_total: Duration::from_secs(10),
+        ..Waits::default()
+    });
+    let err = sync_repo(&client, &request(None)).await.unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, ApiError::WaitCapped { .. }), "{text}");
+    assert!(text.contains("waiting 8s more"), "{text}");
+    assert!(text.contains("(7s waited already)"), "{text}");
+    assert_eq!(clock.slept_secs(), [1, 2, 4]);
+    assert_eq!(client.waited(), Duration::from_secs(7));
+    assert_eq!(server.received_requests().await.unwrap().len(), 4);
+}
+
+#[tokio::test]
+async fn a_request_that_outlasts_its_deadline_is_not_retried() {
+    let slow = ResponseTemplate::new(200)
+        .set_body_json(fixture())
+        .set_delay(Duration::from_secs(5));
+    let h = Harness::start(Fake::new(fixture_prs()), vec![slow]).await;
+    let Harness { server, client, .. } = h;
+    let client = client.with_waits(Waits {
+        request_deadline: Duration::from_millis(300),
+        ..Waits::default()
+    });
+    let started = std::time::Instant::now();
+    let err = sync_repo(&client, &request(None)).await.unwrap_err();
+    assert!(matches!(err, ApiError::Deadline { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .contains("waited too long: no complete answer within 300ms"),
+        "{err}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(4));
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+/// `itgc sync` with extra arguments.
+async fn itgc_sync_with(project: &std::path::Path, api_url: String, extra: &[&str]) -> Ran {
+    let args = ["sync", "--period", "2026-Q3"];
+    let store = ["--database-url", "sqlite://.itgc/sync.db"];
+    run_itgc(
+        &project.join("org"),
+        &[&args[..], &store[..], extra].concat(),
+        Some(api_url),
+    )
+    .await
+}
+
+/// The repo is not evaluated (exit 3), for `why`, and nothing of it was stored.
+async fn failed_closed(project: &std::path::Path, ran: &Ran, why: &[&str]) {
+    assert_eq!(ran.code, 3, "{}{}", ran.stdout, ran.stderr);
+    let line = ran
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("not evaluated: payments-api (demo-fintech/payments-api): "))
+        .unwrap_or_else(|| panic!("{}", ran.stderr));
+    for part in why {
+        assert!(line.contains(part), "{line}");
+    }
+    let (prs, cursor, snapshot) = stored(project).await;
+    assert_eq!((prs, cursor, snapshot), (0, None, Value::Null));
+    let all = format!("{}{}", ran.stdout, ran.stderr);
+    assert!(!all.contains(TOKEN) && !all.contains("TESTtoken"), "{all}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_fails_closed_at_once_when_github_asks_to_wait_past_the_cap() {
+    let cases = [
+        (
+            retry_after("100000"),
+            vec![
+                "waited too long",
+                "retry-after 100000s",
+                "beyond the --max-wait cap of 15m",
+            ],
+        ),
+        (
+            resets_in(1_000_000_000),
+            vec![
+                "rate limit exhausted, resets at 2058-",
+                "beyond the --max-wait cap of 15m",
+            ],
+        ),
+        (
+            retry_after("120"),
+            vec!["retry-after 120s (2m)", "beyond the --max-wait cap of 1m"],
+        ),
+    ];
+    for (i, (answer, why)) in cases.into_iter().enumerate() {
+        let project = demo_project();
+        let h = Harness::start(Fake::new(fixture_prs()), vec![answer]).await;
+        let started = std::time::Instant::now();
+        let extra: &[&str] = if i == 2 { &["--max-wait", "1m"] } else { &[] };
+        let ran = itgc_sync_with(project.path(), h.server.uri(), extra).await;
+        assert!(started.elapsed() < Duration::from_secs(60));
+        failed_closed(project.path(), &ran, &why).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_says_what_it_waits_for_and_until_when() {
+    let project = demo_project();
+    let h = Harness::start(Fake::new(fixture_prs()), vec![retry_after("1")]).await;
+    let ran = itgc_sync_with(project.path(), h.server.uri(), &[]).await;
+    assert_eq!(ran.code, 0, "{}{}", ran.stdout, ran.stderr);
+    let line = ran
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("github: "))
+        .unwrap_or_else(|| panic!("{}", ran.stderr));
+    assert!(
+        line.contains("rate limited, retry-after 1s (1s); waiting 1s until 20"),
+        "{line}"
+    );
+    assert!(
+        line.contains("Z (--max-wait: 14m 59s left after this)"),
+        "{line}"
+    );
+    assert!(!ran.stderr.contains(TOKEN));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_durations_are_refused_before_anything_runs() {
+    let project = demo_project();
+    for (bad, why) in [
+        ("--max-wait=soon", "`soon` is not a duration"),
+        ("--request-timeout=-5m", "`-5m` is negative"),
+    ] {
+        let ran = itgc_sync_with(project.path(), "http://127.0.0.1:9".into(), &[bad]).await;
+        assert_eq!(ran.code, 2, "{}{}", ran.stdout, ran.stderr);
+        assert!(ran.stderr.contains(why), "{}", ran.stderr);
+    }
+}
+
+/// A loopback HTTP server that answers every request with headers at once, then a body at
+/// two bytes a second. It stops by itself: no connection after 30 s, no byte after 20 s.
+fn trickling_server() -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    listener.set_nonblocking(true).unwrap();
+    std::thread::spawn(move || {
+        let until = std::time::Instant::now() + Duration::from_secs(30);
+        while std::time::Instant::now() < until {
+            let Ok((mut socket, _)) = listener.accept() else {
+                std::thread::sleep(Duration::from_millis(20));
+                continue;
+            };
+            std::thread::spawn(move || {
+                let _ = socket.set_nonblocking(false);
+                let _ = socket.set_read_timeout(Some(Duration::from_secs(2)));
+                let _ = socket.read(&mut [0u8; 65536]);
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n";
+                if socket.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                for _ in 0..20 {
+                    if socket.write_all(b"{ ").is_err() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+            });
+        }
+    });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trickling_answer_hits_the_request_deadline_and_fails_closed() {
+    let project = demo_project();
+    let url = trickling_server();
+    let started = std::time::Instant::now();
+    let ran = itgc_sync_with(project.path(), url, &["--request-timeout", "2s"]).await;
+    assert!(started.elapsed() < Duration::from_secs(15));
+    failed_closed(
+        project.path(),
+        &ran,
+        &["waited too long: no complete answer within 2s (the --request-timeout deadline)"],
+    )
+    .await;
 }

@@ -6,7 +6,9 @@
 //!
 //! Fail closed: a source that could not be read or could not prove its data complete is
 //! named ("not evaluated: …") and the run ends with exit 3, after everything that could be
-//! synced was. The GitHub cursor is only saved after a proven sync, so an incomplete sync is
+//! synced was. So is a GitHub source that would make the sync wait past `--max-wait` in all
+//! (rate limits, retries) or whose request outlasts `--request-timeout`; before each wait the
+//! sync says on stderr what it waits for and until when. The GitHub cursor is only saved after a proven sync, so an incomplete sync is
 //! followed by a full one.
 
 use clap::{Args, ValueEnum};
@@ -17,7 +19,11 @@ use crate::exit::Exit;
 use crate::model::policy::Repo;
 use crate::period::Period;
 use crate::source::git;
-use crate::source::github::api::{self, ApiConfig, Client, RepoRequest, RepoSync, Snapshot, Token};
+use std::sync::Arc;
+
+use crate::source::github::api::{
+    self, ApiConfig, Client, Notice, RepoRequest, RepoSync, Snapshot, Token, Waits,
+};
 use crate::store::{NewRun, Store, StoreError};
 use access::GitHubList;
 
@@ -29,6 +35,23 @@ pub struct SyncArgs {
     /// Sync only one kind of source (default: all).
     #[arg(long, value_enum, value_name = "NAME")]
     pub source: Option<SourceKind>,
+    /// The longest the whole sync may wait for GitHub (rate limits, retry backoff), e.g.
+    /// `15m`, `1h`, `90s`. A wait that would go past it is not started: the source is not
+    /// evaluated (exit 3) and nothing partial of it is stored.
+    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = duration)]
+    pub max_wait: std::time::Duration,
+    /// The longest one GitHub request may take, from connecting to the last byte of the
+    /// answer (e.g. `2m`); past it the source is not evaluated (exit 3).
+    #[arg(long, value_name = "DURATION", default_value = "2m", value_parser = duration)]
+    pub request_timeout: std::time::Duration,
+}
+
+/// `15m`, `1h 30m`, `90s` or ISO 8601 `PT15M`; not negative.
+fn duration(text: &str) -> Result<std::time::Duration, String> {
+    let parsed: jiff::SignedDuration = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration such as 15m, 1h or 90s"))?;
+    std::time::Duration::try_from(parsed).map_err(|_| format!("`{text}` is negative"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -73,6 +96,10 @@ fn sync(args: &SyncArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
         git: wants(SourceKind::Git),
         github: wants(SourceKind::Github),
         github_access: wants(SourceKind::Github) || wants(SourceKind::GithubAccess),
+        waits: Waits {
+            max_total: args.max_wait,
+            request_deadline: args.request_timeout,
+        },
     };
     let gaps = super::runtime()?.block_on(job.run(&repos, &lists))?;
     if gaps.is_empty() {
@@ -94,13 +121,15 @@ fn sync(args: &SyncArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
 }
 
 /// The GitHub client when `GITHUB_TOKEN` is set; its absence is reported per repo. Made inside
-/// the runtime: the HTTP client spawns its connection tasks on it.
-fn github_client() -> Result<Option<Client>, Failure> {
+/// the runtime: the HTTP client spawns its connection tasks on it. Before each wait it says
+/// on stderr what it waits for and until when.
+fn github_client(waits: Waits, ui: Ui) -> Result<Option<Client>, Failure> {
     let Some(token) = Token::from_env() else {
         return Ok(None);
     };
+    let notice: Notice = Arc::new(move |line: &str| ui.note(line));
     Client::new(ApiConfig::from_env(token))
-        .map(Some)
+        .map(|c| Some(c.with_waits(waits).with_notice(notice)))
         .map_err(|e| (Exit::Usage, e.to_string()))
 }
 
@@ -112,6 +141,7 @@ struct Job<'a> {
     git: bool,
     github: bool,
     github_access: bool,
+    waits: Waits,
 }
 
 /// A repo's GitHub side: its `owner/name` and the client, when there is a token.
@@ -138,7 +168,7 @@ impl Job<'_> {
             started_at: now(),
         };
         let client = if self.github || self.github_access {
-            github_client()?
+            github_client(self.waits, *self.ui)?
         } else {
             None
         };

@@ -12,7 +12,7 @@ use super::digest::Digest;
 use super::manifest::{FORMAT, FileEntry, Manifest, SourceRecord, Tool};
 use super::merkle;
 use super::path::{PathError, check_set, validate_path};
-use super::redact::{RedactError, Redactor, guard_pattern};
+use super::redact::{Guard, RedactError, Redactor};
 
 /// What the caller knows about the run; the builder never looks anything up itself.
 #[derive(Debug, Clone)]
@@ -39,7 +39,7 @@ pub enum PacketError {
     Meta(String),
     /// The credential itself is never part of the message.
     #[error("{path}: contains {what}; credentials must never enter a packet")]
-    Credential { path: String, what: &'static str },
+    Credential { path: String, what: String },
     #[error("{path}: {source}")]
     Redact {
         path: String,
@@ -69,6 +69,8 @@ impl PacketError {
 pub struct PacketBuilder {
     meta: PacketMeta,
     files: BTreeMap<String, Vec<u8>>,
+    /// Files rendered from other files of the packet (see [`add_rendering`](Self::add_rendering)).
+    renderings: std::collections::BTreeSet<String>,
     redactor: Redactor,
     forbidden: Vec<String>,
     signer: Option<SigningKey>,
@@ -93,6 +95,7 @@ impl PacketBuilder {
         PacketBuilder {
             meta,
             files: BTreeMap::new(),
+            renderings: std::collections::BTreeSet::new(),
             redactor,
             forbidden: Vec::new(),
             signer: None,
@@ -109,6 +112,20 @@ impl PacketBuilder {
             .into());
         }
         self.files.insert(path.to_string(), bytes.into());
+        Ok(())
+    }
+
+    /// Adds a file rendered only from strings of files already added (a report of the results
+    /// in Markdown, XML or HTML). Its escaping and layout can join two strings into something
+    /// credential-shaped (`http://x&quot;,&quot;…:…@`), so the final search looks in it for the
+    /// named secrets only; every string it shows was searched on its own where it came from.
+    pub fn add_rendering(
+        &mut self,
+        path: &str,
+        bytes: impl Into<Vec<u8>>,
+    ) -> Result<(), PacketError> {
+        self.add_file(path, bytes)?;
+        self.renderings.insert(path.to_string());
         Ok(())
     }
 
@@ -174,9 +191,15 @@ impl PacketBuilder {
         })
     }
 
-    /// Refuses any file holding a forbidden secret or a credential shape.
+    /// Refuses any file holding a forbidden secret or a credential shape. Snapshot data was
+    /// redacted before it got here, so what this finds is in the caller's own files (inputs),
+    /// which cannot be rewritten without changing what was evaluated. JSON files are searched
+    /// string by string, so a shape never spans two fields.
     fn guard(&self) -> Result<(), PacketError> {
-        let shapes = bytes_regex(&guard_pattern())?;
+        let shapes = Guard::new().map_err(|source| PacketError::Redact {
+            path: "(built-in credential shapes)".into(),
+            source,
+        })?;
         // One alternation of escaped literals: the regex engine searches them all at once.
         let secrets: Vec<String> = self.forbidden.iter().map(|s| regex::escape(s)).collect();
         let secrets = match secrets.is_empty() {
@@ -185,9 +208,14 @@ impl PacketBuilder {
         };
         for (path, bytes) in &self.files {
             let what = if secrets.as_ref().is_some_and(|r| r.is_match(bytes)) {
-                "a configured secret"
-            } else if shapes.is_match(bytes) {
-                "a credential (token, access key, private key or URL password)"
+                "a configured secret".to_string()
+            } else if self.renderings.contains(path) {
+                continue;
+            } else if let Some(hit) = shapes.scan(path, bytes) {
+                match hit.field {
+                    Some(field) => format!("a credential ({}) in `{field}`", hit.kind),
+                    None => format!("a credential ({})", hit.kind),
+                }
             } else {
                 continue;
             };

@@ -3,8 +3,11 @@
 //! Policy rules (`redaction:` in a policy file) name fields and/or a pattern. A field rule
 //! replaces the whole value of every object member with that name (ASCII case-insensitive,
 //! at any depth); a pattern rule replaces every match inside every string, object keys
-//! included. A built-in rule that cannot be turned off removes credential shapes (GitHub and
-//! Slack tokens, AWS access key ids, PEM private keys, passwords in URLs).
+//! included. A built-in rule that cannot be turned off removes real credential formats (GitHub
+//! and Slack tokens, AWS access key ids, PEM private keys, passwords in URLs), one string at a
+//! time, and records where it did ([`Redactor::take_credentials`]) so the caller can warn: a
+//! committer who pastes a token into a PR title gets it redacted, not the packet refused.
+//! [`Guard`] is the writer's last search of every packet file for the same formats.
 //!
 //! Pseudonyms are `p-<16 hex>` (`p-<16 hex>@pseudonym.invalid` when the value contains `@`,
 //! so that email-shaped data stays email-shaped): the first 64 bits of
@@ -38,27 +41,183 @@ pub const SCHEME: &str = "hmac-sha256-64/v1";
 /// Id of the built-in credentials rule.
 pub const BUILTIN_ID: &str = "builtin-credentials";
 
-/// Credential shapes that must never enter a packet, whatever the policy says: GitHub tokens
-/// (classic and fine-grained), AWS access key ids, Slack tokens, passwords in URLs.
-const TOKENS: &str = concat!(
-    r"gh[pousr]_[A-Za-z0-9]{36,}",
-    r"|github_pat_[A-Za-z0-9_]{22,}",
-    r"|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",
-    r"|xox[abposr]-[A-Za-z0-9-]{10,}",
-    r"|\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@",
-);
+/// Credential shapes that must never enter a packet, whatever the policy says, each with the
+/// kind a warning names. Every shape is a real credential format, matched inside one string
+/// at a time: a URL password needs `scheme://user:pass@` with no whitespace, quote, `/` or `@`
+/// in user or password, so text such as `http://localhost:8080` or `"http://x";"y"` (and
+/// the boundary between two JSON strings) never matches.
+const SHAPES: [(&str, &str); 5] = [
+    // Classic tokens (ghp_, gho_, ghu_, ghs_, ghr_ and 36 base62 characters; installation
+    // tokens may be longer) and fine-grained ones (github_pat_, 22 and 59 characters).
+    (
+        "github-token",
+        r"\bgh[pousr]_[A-Za-z0-9]{36,}\b|\bgithub_pat_[A-Za-z0-9]{22,}_[A-Za-z0-9]{59,}\b",
+    ),
+    ("aws-access-key-id", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+    // xoxb-/xoxp-/xoxa-/xoxr-/xoxs-, numeric ids, then the secret part.
+    (
+        "slack-token",
+        r"\bxox[abprs]-(?:[0-9]+-)+[0-9A-Za-z][0-9A-Za-z-]{7,}",
+    ),
+    (
+        "url-password",
+        r#"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s"'`/@:]+:[^\s"'`/@]+@"#,
+    ),
+    // A PEM private key block to its end (or to the end of the text when cut off).
+    (
+        "private-key",
+        r"-----BEGIN[A-Z ]*PRIVATE KEY-----(?s:.*?)(?:-----END[A-Z ]*PRIVATE KEY-----|\z)",
+    ),
+];
 
-/// The built-in rule's pattern: the token shapes, and PEM private key blocks to their end.
+/// The built-in rule's pattern, as the manifest records it: every shape.
 pub fn credentials_pattern() -> String {
-    format!(
-        r"{TOKENS}|-----BEGIN[A-Z ]*PRIVATE KEY-----(?s:.*?)(?:-----END[A-Z ]*PRIVATE KEY-----|\z)"
-    )
+    SHAPES.map(|(_, p)| p).join("|")
 }
 
-/// What the packet writer refuses to find in any file (redacted or not): the same shapes,
-/// with a PEM block recognised by its first line alone.
-pub fn guard_pattern() -> String {
-    format!("{TOKENS}|-----BEGIN[A-Z ]*PRIVATE KEY-----")
+/// The credential shapes compiled one by one, to say which kind a match is.
+fn compile_shapes() -> Result<Vec<(&'static str, Regex)>, RedactError> {
+    SHAPES
+        .iter()
+        .map(|(kind, p)| Ok((*kind, compile(BUILTIN_ID, p)?)))
+        .collect()
+}
+
+/// A credential the built-in shapes found and redaction removed: where, and what kind, never
+/// the text itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialHit {
+    /// 1-based line of a JSON Lines input; `None` for a single JSON document.
+    pub line: Option<usize>,
+    /// Path of the string inside the record, e.g. `via.pull_request.title` or
+    /// `accounts[3].user_id`; a member name that held the credential ends in
+    /// `(member name)`.
+    pub field: String,
+    /// Which shape: `github-token`, `aws-access-key-id`, `slack-token`, `url-password`,
+    /// `private-key`.
+    pub kind: &'static str,
+    /// The rule whose marker replaced it (`builtin-credentials` unless a policy rule
+    /// matched the same text first).
+    pub rule: String,
+}
+
+impl std::fmt::Display for CredentialHit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(line) = self.line {
+            write!(f, "line {line}, ")?;
+        }
+        write!(
+            f,
+            "field `{}`: credential ({}) replaced by [redacted:{}]",
+            printable(&self.field),
+            self.kind,
+            self.rule
+        )
+    }
+}
+
+/// Control characters of untrusted text (member names) escaped for a terminal.
+fn printable(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
+}
+
+/// Where a credential shape was found by [`Guard::scan`]: the field (JSON files) and kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuardHit {
+    pub field: Option<String>,
+    pub kind: &'static str,
+}
+
+/// The last check before a packet is written: looks for credential shapes in each JSON string
+/// on its own (JSON and JSON Lines files, after parsing, so no match spans two fields), and in
+/// the text of other files. Redaction has removed every credential from snapshot data before
+/// this runs, so a hit is in the caller's own files (controls, policies).
+pub struct Guard {
+    shapes: Vec<(&'static str, Regex)>,
+}
+
+impl Guard {
+    pub fn new() -> Result<Guard, RedactError> {
+        Ok(Guard {
+            shapes: compile_shapes()?,
+        })
+    }
+
+    /// The first credential in the file at `path`, if any.
+    pub fn scan(&self, path: &str, bytes: &[u8]) -> Option<GuardHit> {
+        if path.ends_with(".json") {
+            if let Ok(value) = serde_json::from_slice::<Value>(bytes) {
+                return self.scan_value(&value, &mut String::new());
+            }
+        } else if path.ends_with(".jsonl") {
+            let lines: Result<Vec<Value>, _> = bytes
+                .split(|b| *b == b'\n')
+                .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+                .map(serde_json::from_slice::<Value>)
+                .collect();
+            if let Ok(lines) = lines {
+                return lines.iter().enumerate().find_map(|(i, v)| {
+                    let mut field = format!("line {}: ", i + 1);
+                    self.scan_value(v, &mut field)
+                });
+            }
+        }
+        // Not JSON (or not valid JSON: then searched as text, fail closed).
+        let kind = self.kind_in(&String::from_utf8_lossy(bytes))?;
+        Some(GuardHit { field: None, kind })
+    }
+
+    fn scan_value(&self, value: &Value, field: &mut String) -> Option<GuardHit> {
+        let found = |kind, field: &str| {
+            Some(GuardHit {
+                field: Some(printable(field)),
+                kind,
+            })
+        };
+        match value {
+            Value::String(s) => self.kind_in(s).and_then(|k| found(k, field)),
+            Value::Array(items) => items.iter().enumerate().find_map(|(i, v)| {
+                let len = field.len();
+                field.push_str(&format!("[{i}]"));
+                let hit = self.scan_value(v, field);
+                field.truncate(len);
+                hit
+            }),
+            Value::Object(map) => map.iter().find_map(|(k, v)| {
+                let len = field.len();
+                if !field.is_empty() && !field.ends_with(' ') {
+                    field.push('.');
+                }
+                // A member name that is a credential is named by position, never spelled.
+                let hit = match self.kind_in(k) {
+                    Some(kind) => found(kind, &format!("{field}(member name)")),
+                    None => {
+                        field.push_str(k);
+                        self.scan_value(v, field)
+                    }
+                };
+                field.truncate(len);
+                hit
+            }),
+            Value::Null | Value::Bool(_) | Value::Number(_) => None,
+        }
+    }
+
+    fn kind_in(&self, text: &str) -> Option<&'static str> {
+        self.shapes
+            .iter()
+            .find(|(_, re)| re.is_match(text))
+            .map(|(kind, _)| *kind)
+    }
 }
 
 /// Output of an earlier redaction, left alone so that redacting twice changes nothing.
@@ -128,6 +287,13 @@ pub struct Redactor {
     mac: HmacSha256,
     key_id: Option<String>,
     protected: Regex,
+    /// The built-in shapes one by one, to name the kind of a credential found.
+    shapes: Vec<(&'static str, Regex)>,
+    /// Credentials removed since the last [`take_credentials`](Self::take_credentials).
+    hits: Vec<CredentialHit>,
+    /// Where redaction is: the JSON Lines line, and the path of member names and indices.
+    line: Option<usize>,
+    at: Vec<String>,
 }
 
 impl std::fmt::Debug for Redactor {
@@ -183,6 +349,10 @@ impl Redactor {
             mac: keyed_mac(key.0.as_deref().unwrap_or_default()),
             key_id,
             protected: compile("protected", PROTECTED)?,
+            shapes: compile_shapes()?,
+            hits: Vec::new(),
+            line: None,
+            at: Vec::new(),
         })
     }
 
@@ -193,6 +363,12 @@ impl Redactor {
             key_id: self.key_id.clone(),
             rules: self.rules.iter().map(rule_record).collect(),
         }
+    }
+
+    /// The credentials redaction removed since the last call, for the caller to warn about
+    /// (with the file it was redacting): the packet is written without them, not refused.
+    pub fn take_credentials(&mut self) -> Vec<CredentialHit> {
+        std::mem::take(&mut self.hits)
     }
 
     /// Redacts JSON Lines and writes each record back as one line of canonical JSON.
@@ -208,7 +384,10 @@ impl Redactor {
                     line: i + 1,
                     message: position(&e),
                 })?;
-            self.redact_value(&mut value)?;
+            self.line = Some(i + 1);
+            let redacted = self.redact_value(&mut value);
+            self.line = None;
+            redacted?;
             out.extend(to_canonical(&value)?);
             out.push(b'\n');
         }
@@ -227,7 +406,12 @@ impl Redactor {
     pub fn redact_value(&mut self, value: &mut Value) -> Result<(), RedactError> {
         match value {
             Value::Object(map) => self.redact_object(map),
-            Value::Array(items) => items.iter_mut().try_for_each(|v| self.redact_value(v)),
+            Value::Array(items) => items.iter_mut().enumerate().try_for_each(|(i, v)| {
+                self.at.push(format!("[{i}]"));
+                let done = self.redact_value(v);
+                self.at.pop();
+                done
+            }),
             Value::String(s) => {
                 if let Some(new) = self.redact_text(s) {
                     *s = new;
@@ -241,11 +425,22 @@ impl Redactor {
     fn redact_object(&mut self, map: &mut Map<String, Value>) -> Result<(), RedactError> {
         let old = std::mem::take(map);
         for (key, mut value) in old {
-            match self.field_rule(&key) {
-                Some(rule) => self.redact_field(rule, &mut value),
-                None => self.redact_value(&mut value)?,
-            }
+            let rule = self.field_rule(&key);
+            // Never the name itself in the path while it is redacted: it may be the secret.
+            self.at.push("(member name)".to_string());
             let key = self.redact_text(&key).unwrap_or(key);
+            if let Some(last) = self.at.last_mut() {
+                last.clone_from(&key);
+            }
+            let done = match rule {
+                Some(rule) => {
+                    self.redact_field(rule, &mut value);
+                    Ok(())
+                }
+                None => self.redact_value(&mut value),
+            };
+            self.at.pop();
+            done?;
             if map.insert(key, value).is_some() {
                 return Err(RedactError::KeyCollision);
             }
@@ -292,11 +487,13 @@ impl Redactor {
     /// Nothing is counted: policy bytes enter a packet unredacted.
     pub fn identities(&mut self, policy: &Value) -> BTreeMap<String, String> {
         let counts: Vec<u64> = self.rules.iter().map(|r| r.replacements).collect();
+        let hits = self.hits.len();
         let mut found = BTreeMap::new();
         self.collect_identities(policy, &mut found);
         for (rule, count) in self.rules.iter_mut().zip(counts) {
             rule.replacements = count;
         }
+        self.hits.truncate(hits);
         found
     }
 
@@ -333,6 +530,7 @@ impl Redactor {
         let mut out = String::with_capacity(text.len());
         let mut at = 0;
         for (start, end, rule) in spans {
+            self.note_credential(text, (start, end), rule);
             out.push_str(&text[at..start]);
             let replacement = if self.rules[rule].remove {
                 self.marker(rule)
@@ -345,6 +543,31 @@ impl Redactor {
         }
         out.push_str(&text[at..]);
         Some(out)
+    }
+
+    /// Records a built-in credential shape inside the span `text[start..end]` (replaced by
+    /// `rule`'s marker or pseudonym) as a hit at the current place.
+    fn note_credential(&mut self, text: &str, (start, end): (usize, usize), rule: usize) {
+        let inside = |re: &Regex| {
+            re.find_iter(text)
+                .any(|m| start <= m.start() && m.end() <= end)
+        };
+        let Some(kind) = self.shapes.iter().find(|(_, re)| inside(re)).map(|s| s.0) else {
+            return;
+        };
+        let mut field = String::new();
+        for part in &self.at {
+            if !field.is_empty() && !part.starts_with('[') {
+                field.push('.');
+            }
+            field.push_str(part);
+        }
+        self.hits.push(CredentialHit {
+            line: self.line,
+            field,
+            kind,
+            rule: self.rules[rule].id.clone(),
+        });
     }
 
     /// Every pattern match outside earlier redaction output, merged, as (start, end, rule).

@@ -132,6 +132,7 @@ fn add_provenance(builder: &mut PacketBuilder, provenance: &Provenance) -> Resul
             .redactor()
             .redact_jsonl(&line)
             .map_err(|e| fail(e.to_string()))?;
+        warn_redacted(builder, path);
         builder
             .add_file(path, text)
             .map_err(|e| fail(e.to_string()))?;
@@ -238,10 +239,12 @@ fn add_snapshot(builder: &mut PacketBuilder, input: &PacketInput<'_>) -> Result<
         let text = if path == IDENTITIES {
             bytes
         } else {
-            builder
+            let text = builder
                 .redactor()
                 .redact_jsonl(&bytes)
-                .map_err(|e| fail(path, e.to_string()))?
+                .map_err(|e| fail(path, e.to_string()))?;
+            warn_redacted(builder, path);
+            text
         };
         builder
             .add_file(path, text.clone())
@@ -252,6 +255,15 @@ fn add_snapshot(builder: &mut PacketBuilder, input: &PacketInput<'_>) -> Result<
         .add_json(META, &meta)
         .map_err(|e| fail(META, e.to_string()))?;
     read_snapshot(&meta, &redacted).map_err(|e| (Exit::Usage, e.to_string()))
+}
+
+/// Says on stderr where redaction removed a credential from the snapshot file at `path` (which
+/// field, which shape, which marker), never the credential: the packet is written without it,
+/// and its evaluation (and any re-performance) reads the redacted text.
+fn warn_redacted(builder: &mut PacketBuilder, path: &str) {
+    for hit in builder.redactor().take_credentials() {
+        eprintln!("warning: {path}: {hit}");
+    }
 }
 
 /// One policy identity and its spelling in the redacted snapshot.
@@ -314,12 +326,14 @@ fn add_results(builder: &mut PacketBuilder, results: &Results) -> Result<(), Fai
         ("reports/check.junit.xml", Format::Junit),
     ] {
         let text = report::render(format, results, false);
-        builder.add_file(name, text.into_bytes()).map_err(fail)?;
+        builder
+            .add_rendering(name, text.into_bytes())
+            .map_err(fail)?;
     }
     let html = report::html::render(results, &[])
         .map_err(|e| (Exit::Usage, format!("HTML report: {e}")))?;
     builder
-        .add_file("reports/report.html", html.into_bytes())
+        .add_rendering("reports/report.html", html.into_bytes())
         .map_err(fail)?;
     Ok(())
 }

@@ -187,3 +187,144 @@ fn policy_identities_pair_clear_emails_with_their_pseudonyms_and_count_nothing()
     );
     assert_eq!(map.len(), 3);
 }
+
+/// Text that only looks like a credential: it must pass through redaction untouched.
+const NEAR_MISSES: [&str; 8] = [
+    "point health check at http://localhost:8080",
+    r#"=HYPERLINK("http://x";"y")"#,
+    "http://user@host/path",
+    "mailto:a:b@c",
+    r#"{"url":"http://svc","owner":"ops@example"}"#,
+    "see 'http://a' and 'b@c'",
+    "ghp_tooShort123 and AKIAlowercase0000000",
+    "xoxb-not-a-token",
+];
+
+#[test]
+fn near_misses_are_neither_redacted_nor_flagged() {
+    let mut r = Redactor::new(&[], PseudonymKey::unkeyed()).unwrap();
+    let guard = Guard::new().unwrap();
+    for text in NEAR_MISSES {
+        assert_eq!(r.redact_text(text), None, "{text} was altered");
+        let line = json!({ "title": text, "author": "alice@example.com" }).to_string();
+        assert_eq!(guard.scan("x.jsonl", line.as_bytes()), None, "{text}");
+        assert_eq!(guard.scan("x.md", text.as_bytes()), None, "{text}");
+    }
+    assert!(r.take_credentials().is_empty());
+    assert_eq!(r.record().rules[0].replacements, 0);
+}
+
+#[test]
+fn no_credential_spans_two_json_fields() {
+    // Serialised, these lines hold `scheme://…:…@`; each string on its own does not.
+    let guard = Guard::new().unwrap();
+    let lines = [
+        json!({"a": "point health check at http://localhost:8080", "b": "bob@example.com"}),
+        json!({"id": r#"=HYPERLINK("http://x";"y")"#, "email": "p-0011223344556677@pseudonym.invalid"}),
+        json!(["http://svc", "x:y@z"]),
+    ];
+    for line in lines {
+        let bytes = crate::evidence::to_canonical(&line).unwrap();
+        assert_eq!(guard.scan("f.json", &bytes), None, "{line}");
+    }
+}
+
+/// One real-shaped credential of each kind.
+fn secrets() -> Vec<(&'static str, String)> {
+    vec![
+        ("github-token", format!("ghp_{}", "a1B2".repeat(9))),
+        ("github-token", format!("ghs_{}", "Z9y8".repeat(9))),
+        (
+            "github-token",
+            format!("github_pat_{}_{}", "A1".repeat(11), "b".repeat(59)),
+        ),
+        ("aws-access-key-id", "AKIAIOSFODNN7EXAMPLE".to_string()),
+        (
+            "slack-token",
+            "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx".to_string(),
+        ),
+        (
+            "url-password",
+            "https://deploy:hunter2pass@git.example/repo".to_string(),
+        ),
+        (
+            "private-key",
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAK\n-----END RSA PRIVATE KEY-----"
+                .to_string(),
+        ),
+    ]
+}
+
+#[test]
+fn real_credentials_are_redacted_in_place_counted_and_reported_by_field() {
+    let mut r = Redactor::new(&[], PseudonymKey::unkeyed()).unwrap();
+    for (kind, secret) in secrets() {
+        let line = json!({
+            "via": {"pull_request": {"title": format!("fix: {secret} oops"), "number": 7}},
+            "accounts": [{"user_id": "ok"}, {"user_id": secret}],
+        });
+        let out = jsonl(&mut r, &format!("\n{line}\n"));
+        let secret_part = secret.split("://").last().unwrap_or_default();
+        assert!(!out.contains(secret_part), "{kind} leaked: {out}");
+        assert!(out.contains("fix: [redacted:builtin-credentials]"), "{out}");
+        assert!(out.contains(r#""number":7"#), "{out}");
+        let hits = r.take_credentials();
+        let fields: Vec<(Option<usize>, &str, &str)> = hits
+            .iter()
+            .map(|h| (h.line, h.field.as_str(), h.kind))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                (Some(2), "via.pull_request.title", kind),
+                (Some(2), "accounts[1].user_id", kind),
+            ],
+            "{secret}"
+        );
+        assert!(!hits[0].to_string().contains(secret_part));
+        assert!(
+            Guard::new()
+                .unwrap()
+                .scan("x.jsonl", out.as_bytes())
+                .is_none()
+        );
+    }
+    let builtin = r.record().rules.last().cloned().unwrap();
+    assert_eq!(
+        (builtin.id.as_str(), builtin.replacements),
+        (BUILTIN_ID, 14)
+    );
+}
+
+#[test]
+fn a_credential_in_a_member_name_is_reported_without_spelling_it() {
+    let mut r = Redactor::new(&[], PseudonymKey::unkeyed()).unwrap();
+    let key = "AKIAIOSFODNN7EXAMPLE";
+    let out = jsonl(&mut r, &json!({"attributes": {key: 1}}).to_string());
+    assert!(!out.contains(key), "{out}");
+    let hits = r.take_credentials();
+    assert_eq!(hits[0].field, "attributes.(member name)");
+    let guard = Guard::new().unwrap();
+    let found = guard.scan("a.json", json!({"m": {key: 1}}).to_string().as_bytes());
+    let found = found.unwrap();
+    assert_eq!(found.field.as_deref(), Some("m.(member name)"));
+    assert_eq!(found.kind, "aws-access-key-id");
+}
+
+#[test]
+fn the_guard_still_finds_credentials_in_text_and_json_strings() {
+    let guard = Guard::new().unwrap();
+    for (kind, secret) in secrets() {
+        let yaml = format!("description: |\n  {secret}\n");
+        assert_eq!(
+            guard.scan("p.yaml", yaml.as_bytes()).map(|h| h.kind),
+            Some(kind)
+        );
+        let doc = json!({"results": [{"label": secret}]}).to_string();
+        let hit = guard.scan("r.json", doc.as_bytes()).unwrap();
+        assert_eq!(
+            (hit.field.as_deref(), hit.kind),
+            (Some("results[0].label"), kind)
+        );
+    }
+}

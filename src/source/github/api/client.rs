@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::clock::{Clock, SystemClock};
 use super::error::ApiError;
-use super::limits::{self, MAX_ATTEMPTS, Meta, Reply, Verdict};
+use super::limits::{self, MAX_ATTEMPTS, Meta, Reply, Verdict, Waits, friendly};
 use super::token::Token;
 
 /// github.com's API; GitHub Enterprise Server is `https://HOST/api/v3`.
@@ -115,13 +115,21 @@ pub struct GqlReply {
     pub meta: Meta,
 }
 
-/// A client for one GitHub instance. Cheap to share by reference; counts requests.
+/// Where the client says what it is about to wait for (the CLI prints it to stderr).
+pub type Notice = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// A client for one GitHub instance. Cheap to share by reference; counts requests and the
+/// time spent waiting, which [`Waits`] caps.
 pub struct Client {
     octo: octocrab::Octocrab,
     endpoints: Endpoints,
     token: Token,
     clock: Arc<dyn Clock>,
     requests: AtomicU64,
+    waits: Waits,
+    /// Milliseconds slept so far, all requests together.
+    waited_ms: AtomicU64,
+    notice: Option<Notice>,
 }
 
 impl std::fmt::Debug for Client {
@@ -157,7 +165,27 @@ impl Client {
             token: config.token,
             clock: Arc::new(SystemClock),
             requests: AtomicU64::new(0),
+            waits: Waits::default(),
+            waited_ms: AtomicU64::new(0),
+            notice: None,
         })
+    }
+
+    /// The same client with another cap on waiting and another request deadline.
+    pub fn with_waits(mut self, waits: Waits) -> Client {
+        self.waits = waits;
+        self
+    }
+
+    /// The same client, telling `notice` before each wait what it waits for and until when.
+    pub fn with_notice(mut self, notice: Notice) -> Client {
+        self.notice = Some(notice);
+        self
+    }
+
+    /// Time slept so far (rate limits and retry backoff), all requests together.
+    pub fn waited(&self) -> Duration {
+        Duration::from_millis(self.waited_ms.load(Ordering::Relaxed))
     }
 
     /// The same client on another clock (tests: no real waiting).
@@ -265,11 +293,19 @@ impl Client {
         }
     }
 
-    /// Sends one request until it gets a final answer or runs out of attempts.
+    /// Sends one request until it gets a final answer or runs out of attempts (or of the
+    /// time it may wait). Each attempt, body included, must finish within the deadline.
     async fn send(&self, what: &str, path: &str, body: Option<&Value>) -> Result<Reply, ApiError> {
         let mut last = String::new();
         for attempt in 0..MAX_ATTEMPTS {
-            let verdict = match self.attempt(path, body).await {
+            let deadline = self.waits.request_deadline;
+            let answer = tokio::time::timeout(deadline, self.attempt(path, body))
+                .await
+                .map_err(|_| ApiError::Deadline {
+                    what: what.to_string(),
+                    limit: friendly(deadline),
+                })?;
+            let verdict = match answer {
                 Ok(reply) => match limits::judge(&reply, attempt, self.clock.now()) {
                     Verdict::Final => return Ok(reply),
                     retry => retry,
@@ -277,11 +313,10 @@ impl Client {
                 Err(message) => limits::transport_retry(attempt, &message),
             };
             if let Verdict::Retry { wait, why } = verdict {
-                tracing::info!("{what}: {why}; retrying in {}s", wait.as_secs());
-                last = why;
                 if attempt + 1 < MAX_ATTEMPTS {
-                    self.clock.sleep(wait).await;
+                    self.wait(what, wait, &why).await?;
                 }
+                last = why;
             }
         }
         Err(ApiError::GaveUp {
@@ -289,6 +324,40 @@ impl Client {
             attempts: MAX_ATTEMPTS,
             message: last,
         })
+    }
+
+    /// Sleeps `wait` (on the client's clock) after saying so, or refuses when that would take
+    /// the total past the cap: nothing is gained by waiting first and failing after.
+    async fn wait(&self, what: &str, wait: Duration, why: &str) -> Result<(), ApiError> {
+        let waited = self.waited();
+        let until = jiff::SignedDuration::try_from(wait)
+            .ok()
+            .and_then(|d| self.clock.now().checked_add(d).ok())
+            .map_or_else(|| "beyond any date".to_string(), |t| t.to_string());
+        if waited.saturating_add(wait) > self.waits.max_total {
+            return Err(ApiError::WaitCapped {
+                what: what.to_string(),
+                message: format!(
+                    "{why}; waiting {} more (until {until}) would go beyond the --max-wait cap of {} ({} waited already)",
+                    friendly(wait),
+                    friendly(self.waits.max_total),
+                    friendly(waited)
+                ),
+            });
+        }
+        if let Some(notice) = &self.notice {
+            let left = self.waits.max_total.saturating_sub(waited + wait);
+            notice(&format!(
+                "github: {what}: {why}; waiting {} until {until} (--max-wait: {} left after this)",
+                friendly(wait),
+                friendly(left)
+            ));
+        }
+        tracing::info!("{what}: {why}; retrying in {}s", wait.as_secs());
+        self.clock.sleep(wait).await;
+        let ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+        self.waited_ms.fetch_add(ms, Ordering::Relaxed);
+        Ok(())
     }
 
     /// One HTTP exchange; `Err` is a transport failure, scrubbed of the token.

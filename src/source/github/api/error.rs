@@ -29,6 +29,15 @@ pub enum ApiError {
         attempts: u32,
         message: String,
     },
+    /// Waiting as GitHub asks (rate limit, retry backoff) would take the sync's total wait
+    /// past its cap: stopped before waiting, so the data is missing.
+    #[error("{what}: waited too long: {message}")]
+    WaitCapped { what: String, message: String },
+    /// One request (connect, headers and the whole body) took longer than its deadline.
+    #[error(
+        "{what}: waited too long: no complete answer within {limit} (the --request-timeout deadline)"
+    )]
+    Deadline { what: String, limit: String },
     /// GitHub's GraphQL API answered with errors for data the sync needs.
     #[error("{what}: GitHub GraphQL errors: {}", messages.join("; "))]
     GraphQl { what: String, messages: Vec<String> },

@@ -1,6 +1,6 @@
 //! What to do with an answer: accept it, wait and retry (rate limits, 5xx), or refuse it.
 //! Pure decisions over status, headers and body, so every branch is unit-tested without a
-//! server; the client does the waiting.
+//! server; the client does the waiting, within its cap on the total wait ([`Waits`]).
 
 use std::time::Duration;
 
@@ -14,9 +14,43 @@ const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// longer on each repeat.
 const SECONDARY_WAIT: Duration = Duration::from_secs(60);
 const MAX_SECONDARY_WAIT: Duration = Duration::from_secs(15 * 60);
-/// A primary limit resets within the hour; a reset further away is a broken header, and
-/// waiting longer than this would look like a hang.
-const MAX_RESET_WAIT: Duration = Duration::from_secs(3600 + 60);
+
+/// How long a sync may wait on GitHub. A wait GitHub asks for (`retry-after`, a rate-limit
+/// reset) is not shortened: retrying before it is useless. Instead, when it would take the
+/// total past `max_total`, the sync stops there, fails closed, and says why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Waits {
+    /// All sleeps of one client together (rate limits, backoff between retries).
+    pub max_total: Duration,
+    /// One request from connecting to the last byte of the answer: a server that trickles
+    /// its answer must not hold the sync forever.
+    pub request_deadline: Duration,
+}
+
+impl Default for Waits {
+    fn default() -> Waits {
+        Waits {
+            max_total: Duration::from_secs(15 * 60),
+            request_deadline: Duration::from_secs(2 * 60),
+        }
+    }
+}
+
+/// A duration as people write it: `15m`, `1h 30m`, `90s`.
+pub fn friendly(duration: Duration) -> String {
+    match jiff::SignedDuration::try_from(duration) {
+        Ok(d) => format!("{d:#}"),
+        Err(_) => format!("{}s", duration.as_secs()),
+    }
+}
+
+/// An epoch second as UTC text, or the number when it is past any calendar.
+fn utc(epoch_second: i64) -> String {
+    Timestamp::from_second(epoch_second).map_or_else(
+        |_| format!("epoch second {epoch_second}"),
+        |t| t.to_string(),
+    )
+}
 
 /// The headers that decide retries and evidence, read once from the raw response.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -137,9 +171,10 @@ pub fn transport_retry(attempt: u32, message: &str) -> Verdict {
 /// 403 and 429 are rate limits only when GitHub says so; otherwise a 403 is a permission.
 fn rate_limited(reply: &Reply, attempt: u32, now: Timestamp) -> Option<Verdict> {
     if let Some(seconds) = reply.meta.retry_after {
+        let wait = Duration::from_secs(seconds.max(1));
         return Some(Verdict::Retry {
-            wait: Duration::from_secs(seconds.max(1)).min(MAX_SECONDARY_WAIT),
-            why: format!("rate limited, retry-after {seconds}s"),
+            wait,
+            why: format!("rate limited, retry-after {seconds}s ({})", friendly(wait)),
         });
     }
     if reply.meta.remaining == Some(0) {
@@ -153,10 +188,10 @@ fn rate_limited(reply: &Reply, attempt: u32, now: Timestamp) -> Option<Verdict> 
 /// Until the primary limit resets (plus a second, as reset is rounded down).
 fn primary_wait(meta: &Meta, now: Timestamp) -> Option<Verdict> {
     let reset = meta.reset?;
-    let seconds = u64::try_from(reset - now.as_second()).unwrap_or(0) + 1;
+    let seconds = u64::try_from(reset.saturating_sub(now.as_second())).unwrap_or(0) + 1;
     Some(Verdict::Retry {
-        wait: Duration::from_secs(seconds).min(MAX_RESET_WAIT),
-        why: format!("rate limit exhausted until {reset} (epoch seconds)"),
+        wait: Duration::from_secs(seconds),
+        why: format!("rate limit exhausted, resets at {}", utc(reset)),
     })
 }
 
@@ -235,6 +270,40 @@ mod tests {
             ..Meta::default()
         };
         assert_eq!(wait(judge(&reply(403, meta, ""), 0, at(0))), 7);
+    }
+
+    #[test]
+    fn long_waits_are_not_shortened_here_the_client_caps_them() {
+        // Retrying before GitHub's time is useless; the client refuses a wait past its cap.
+        let meta = Meta {
+            retry_after: Some(100_000),
+            ..Meta::default()
+        };
+        let verdict = judge(&reply(403, meta, ""), 0, at(0));
+        assert_eq!(wait(verdict.clone()), 100_000);
+        assert!(matches!(verdict, Verdict::Retry { why, .. } if why.contains("(27h 46m 40s)")));
+        let meta = Meta {
+            remaining: Some(0),
+            reset: Some(1_000_000_000),
+            date: Some(at(0)),
+            ..Meta::default()
+        };
+        let verdict = judge(&reply(429, meta, ""), 0, at(0));
+        assert_eq!(wait(verdict.clone()), 1_000_000_001);
+        let why = match verdict {
+            Verdict::Retry { why, .. } => why,
+            Verdict::Final => String::new(),
+        };
+        assert_eq!(why, "rate limit exhausted, resets at 2001-09-09T01:46:40Z");
+        let absurd = Meta {
+            remaining: Some(0),
+            reset: Some(i64::MAX),
+            ..Meta::default()
+        };
+        assert!(
+            matches!(judge(&reply(429, absurd, ""), 0, at(0)), Verdict::Retry { why, .. } if why.contains("epoch second"))
+        );
+        assert_eq!(friendly(Duration::from_secs(900)), "15m");
     }
 
     #[test]

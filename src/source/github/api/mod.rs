@@ -7,7 +7,8 @@
 //! Cost: one GraphQL request per 50 merged pull requests of ordinary size (the first also
 //! reads the repository's protection), plus one per extra page of a connection that
 //! overflowed; a re-sync of an unchanged repo is one request. Rate limits and 5xx are waited
-//! out and retried (see `limits`); every request is counted.
+//! out and retried (see `limits`) up to a cap on the total wait, each request within a
+//! deadline (body included); every request is counted.
 //!
 //! Network stays in this module: the API URL points at github.com, an Enterprise Server, or
 //! (in tests) a loopback mock; nothing else in the crate talks to the network.
@@ -32,10 +33,11 @@ use jiff::Timestamp;
 pub use access::{
     AccessRequest, AccessSync, Grant, Member, OrgAccess, RepoAccess, Team, sync_access,
 };
-pub use client::{API_URL_VAR, ApiConfig, Client, DEFAULT_API_URL};
+pub use client::{API_URL_VAR, ApiConfig, Client, DEFAULT_API_URL, Notice};
 pub use clock::{Clock, Sleep, SystemClock};
 pub use completeness::{Completeness, Count};
 pub use error::ApiError;
+pub use limits::Waits;
 pub use protection::{Protection, Snapshot};
 pub use token::{TOKEN_VAR, Token};
 
