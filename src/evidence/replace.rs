@@ -155,9 +155,17 @@ fn is_file(path: &Path) -> bool {
 /// Deletes a packet directory this writer wrote, file by file: only the files its manifest
 /// lists, the manifest, signature and marker, then the directories they made. Anything else
 /// found there (dropped in after the check) is left, with the directory holding it.
+///
+/// The manifest goes first, renamed back to its pending name, and the marker last: if this
+/// is interrupted, what is left is never taken for a packet (no `manifest.json`), yet is
+/// still provably ours for the next run to finish removing.
 pub fn remove_own_dir(dir: &Path, manifest: &Manifest) {
+    let pending = dir.join(PENDING_MANIFEST);
+    if is_file(&dir.join(MANIFEST)) && fs::symlink_metadata(&pending).is_err() {
+        let _ = fs::rename(dir.join(MANIFEST), &pending);
+    }
     let listed = manifest.files.iter().map(|f| f.path.as_str());
-    let specials = [MANIFEST, SIGNATURE, MARKER, PENDING_MANIFEST];
+    let specials = [MANIFEST, SIGNATURE, PENDING_MANIFEST, MARKER];
     remove_listed(dir, listed.chain(specials));
 }
 
@@ -243,7 +251,20 @@ fn clean_dir(dir: &Path) {
     }
     if let Some(manifest) = leftover_manifest(dir) {
         remove_own_dir(dir, &manifest);
+    } else if only_marker(dir) {
+        // A removal interrupted just before its last step.
+        remove_listed(dir, [MARKER].into_iter());
     }
+}
+
+/// Whether the directory holds the marker and nothing else (empty directories aside).
+fn only_marker(dir: &Path) -> bool {
+    let listing = read::list(dir);
+    listing.files.is_empty()
+        && listing.manifest.is_none()
+        && listing.signature.is_none()
+        && listing.marker.is_some()
+        && listing.problems.is_empty()
 }
 
 /// The manifest a leftover directory is provably built from, if it is: the marker matches
