@@ -505,3 +505,217 @@ fn packets_record_their_sources_and_chain_to_the_previous_one() {
     );
     assert!(!third.exists());
 }
+
+/// A copy of the demo packet with its first deviation turned into a pass, re-rooted: a
+/// packet that verifies on its own, unsigned, or signed with `key` (someone else's).
+fn forge(packet: &Path, out: &Path, key: Option<itgc::evidence::sign::PrivateKey>) {
+    use itgc::evidence::{Manifest, PacketBuilder, PacketMeta, PseudonymKey, Redactor};
+    let manifest: Manifest =
+        serde_json::from_slice(&std::fs::read(packet.join("manifest.json")).unwrap()).unwrap();
+    let meta = PacketMeta {
+        scope: manifest.scope.clone(),
+        period: manifest.period.clone(),
+        run_at: manifest.run_at.parse().unwrap(),
+        tool_version: manifest.tool.version.clone(),
+        controls_commit: manifest.controls_commit.clone(),
+        sources: manifest.sources.clone(),
+        previous_root: manifest.previous_root,
+    };
+    let redactor = Redactor::new(&[], PseudonymKey::unkeyed()).unwrap();
+    let mut builder = PacketBuilder::new(meta, redactor);
+    for file in &manifest.files {
+        let mut bytes = std::fs::read(packet.join(&file.path)).unwrap();
+        if file.path == "results/results.json" {
+            let text = String::from_utf8(bytes).unwrap();
+            assert!(text.contains("\"deviation\""));
+            bytes = text.replacen("\"deviation\"", "\"pass\"", 1).into_bytes();
+        }
+        builder.add_file(&file.path, bytes).unwrap();
+    }
+    if let Some(key) = key {
+        builder.sign_with(key);
+    }
+    builder.build().unwrap().write_dir(out).unwrap();
+}
+
+/// `report --public-key` renders only packets whose signature verifies with the key; without
+/// a key the report says, on stderr and in the page, that the packet's origin is unproven.
+#[test]
+fn report_with_a_public_key_refuses_forged_packets_and_warns_without_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let genuine = demo().root.join("packet");
+    let public = demo().root.join(".itgc/demo-signing-key.pem.pub");
+    let unsigned = dir.path().join("unsigned");
+    forge(&genuine, &unsigned, None);
+    let resigned = dir.path().join("resigned");
+    forge(
+        &genuine,
+        &resigned,
+        Some(itgc::evidence::sign::generate().unwrap()),
+    );
+    let report = |packet: &Path, extra: &[&std::ffi::OsStr], format: &str| {
+        let out = dir.path().join(format!("report.{format}"));
+        let _ = std::fs::remove_file(&out);
+        let output = itgc(dir.path())
+            .args(["report", "--format", format, "--packet"])
+            .arg(packet)
+            .arg("--output")
+            .arg(&out)
+            .args(extra)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        (
+            output.status.code(),
+            stderr,
+            std::fs::read_to_string(&out).ok(),
+        )
+    };
+    let key: &[&std::ffi::OsStr] = &["--public-key".as_ref(), public.as_os_str()];
+
+    // The genuine packet renders with the key, with no warning.
+    let (code, stderr, page) = report(&genuine, key, "markdown");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("unauthenticated"), "{stderr}");
+    assert!(!page.unwrap_or_default().contains("unauthenticated"));
+
+    // Forged packets: refused with the key (exit 4, nothing written), for every format.
+    for forged in [&unsigned, &resigned] {
+        for format in ["markdown", "html", "json", "oscal"] {
+            let (code, stderr, page) = report(forged, key, format);
+            assert_eq!(code, Some(4), "{}: {format}: {stderr}", forged.display());
+            assert!(stderr.contains("signature.dsse.json"), "{stderr}");
+            assert!(page.is_none(), "{format}: rendered a forged packet");
+        }
+        // ...and as a trend or owners input beside a genuine packet.
+        let trend: &[&std::ffi::OsStr] = &[key[0], key[1], "--trend".as_ref(), forged.as_os_str()];
+        assert_eq!(report(&genuine, trend, "html").0, Some(4));
+        let owners: Vec<&std::ffi::OsStr> = [trend, &["--owners".as_ref()]].concat();
+        assert_eq!(report(&genuine, &owners, "markdown").0, Some(4));
+    }
+
+    // Without a key the forged numbers render, but never silently.
+    let (code, stderr, page) = report(&unsigned, &[], "markdown");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("origin unauthenticated"), "{stderr}");
+    let page = page.unwrap_or_default();
+    assert!(
+        page.starts_with("> **Warning: origin unauthenticated"),
+        "{page}"
+    );
+    let (_, stderr, page) = report(&unsigned, &[], "html");
+    assert!(stderr.contains("origin unauthenticated"), "{stderr}");
+    assert!(page.unwrap_or_default().contains("role=\"alert\""));
+    let (code, stderr, page) = report(&unsigned, &[], "json");
+    assert_eq!(code, Some(0));
+    assert!(stderr.contains("origin unauthenticated"), "{stderr}");
+    let json: Value = serde_json::from_str(&page.unwrap_or_default()).unwrap();
+    assert!(json.is_object(), "JSON stays machine-readable");
+
+    // --owners --trend keeps working with a key.
+    let trend: &[&std::ffi::OsStr] = &[
+        key[0],
+        key[1],
+        "--owners".as_ref(),
+        "--trend".as_ref(),
+        genuine.as_os_str(),
+    ];
+    let (code, stderr, _) = report(&genuine, trend, "markdown");
+    assert_eq!(code, Some(0), "{stderr}");
+
+    // An unreadable key is an input error.
+    let missing: &[&std::ffi::OsStr] = &["--public-key".as_ref(), "no-such.pub".as_ref()];
+    assert_eq!(report(&genuine, missing, "markdown").0, Some(2));
+}
+
+fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out: Vec<_> = walk(dir)
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap_or_default();
+            (p, bytes)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// `check --packet` never deletes what it did not write: a directory merely holding a
+/// manifest.json, an old packet without the marker, a packet with a user's file in it, a
+/// tar whose first entry is manifest.json. Each: exit 2, the path and the reason named,
+/// every byte left. Its own packet it replaces.
+#[test]
+fn check_packet_never_replaces_what_it_did_not_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let check = |packet: &Path| {
+        itgc(&demo().root)
+            .args([
+                "check",
+                "--period",
+                "2026-Q3",
+                "--control",
+                "CM-02",
+                "--packet",
+            ])
+            .arg(packet)
+            .output()
+            .unwrap()
+    };
+    let extension = dir.path().join("extension");
+    std::fs::create_dir_all(extension.join("icons")).unwrap();
+    std::fs::write(
+        extension.join("manifest.json"),
+        r#"{"manifest_version": 3}"#,
+    )
+    .unwrap();
+    std::fs::write(extension.join("background.js"), "chrome.runtime").unwrap();
+    std::fs::write(extension.join("icons/16.png"), "png").unwrap();
+    let old = dir.path().join("old");
+    assert_eq!(check(&old).status.code(), Some(1));
+    // (A writer without the marker has none to remove.)
+    let _ = std::fs::remove_file(old.join(".itgc-packet"));
+    let dropped = dir.path().join("dropped");
+    assert_eq!(check(&dropped).status.code(), Some(1));
+    std::fs::write(dropped.join("reports/my-notes.md"), "mine").unwrap();
+    let cases = [
+        (&extension, "manifest.json"),
+        (&old, "remove it yourself"),
+        (&dropped, "reports/my-notes.md"),
+    ];
+    for (target, why) in cases {
+        let before = tree(target);
+        let out = check(target);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{}: {stderr}", target.display());
+        assert!(stderr.contains(why), "{stderr}");
+        assert!(stderr.contains(&target.display().to_string()), "{stderr}");
+        assert_eq!(tree(target), before, "{} was touched", target.display());
+    }
+    let tar = dir.path().join("extension.tar");
+    let mut builder = tar::Builder::new(Vec::new());
+    for (name, body) in [("manifest.json", "{}"), ("background.js", "x")] {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(body.len() as u64);
+        header.set_mode(0o644);
+        builder
+            .append_data(&mut header, name, body.as_bytes())
+            .unwrap();
+    }
+    let bytes = builder.into_inner().unwrap();
+    std::fs::write(&tar, &bytes).unwrap();
+    assert_eq!(check(&tar).status.code(), Some(2));
+    assert_eq!(std::fs::read(&tar).unwrap(), bytes);
+
+    // Its own packet, directory or tar, it replaces.
+    let own = dir.path().join("own");
+    assert_eq!(check(&own).status.code(), Some(1));
+    assert_eq!(check(&own).status.code(), Some(1));
+    let own_tar = dir.path().join("own.tar");
+    assert_eq!(check(&own_tar).status.code(), Some(1));
+    assert_eq!(check(&own_tar).status.code(), Some(1));
+    itgc(dir.path())
+        .args(["evidence", "verify"])
+        .arg(&own_tar)
+        .assert()
+        .code(0);
+}

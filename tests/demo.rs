@@ -135,3 +135,59 @@ fn demo_with_an_explicit_database_writes_its_packet() {
     assert!(org.join("packet/manifest.json").is_file());
     assert!(org.join(".itgc/demo-signing-key.pem").is_file());
 }
+
+/// The demo replaces only a directory it provably made: its marker, with exactly the text it
+/// writes, and nothing at the top that the demo does not make. A marker of another content,
+/// a symlinked marker or a user's file beside the demo's: exit 2, every byte left.
+#[test]
+fn demo_replaces_only_what_its_marker_and_contents_prove_it_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |out: &str| {
+        itgc(dir.path())
+            .args(["-q", "demo", "--out", out])
+            .output()
+            .unwrap()
+    };
+    let mine = dir.path().join("mine");
+    std::fs::create_dir(&mine).unwrap();
+    std::fs::write(mine.join(".itgc-demo"), "my own marker file\n").unwrap();
+    std::fs::write(mine.join("thesis.tex"), "keep me").unwrap();
+    let linked = dir.path().join("linked");
+    std::fs::create_dir(&linked).unwrap();
+    std::fs::write(
+        dir.path().join("elsewhere"),
+        "made by `itgc demo`; safe to delete\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(dir.path().join("elsewhere"), linked.join(".itgc-demo")).unwrap();
+    std::fs::write(linked.join("data.csv"), "keep me").unwrap();
+    assert_eq!(run("org").status.code(), Some(0));
+    let org = dir.path().join("org");
+    std::fs::write(org.join("my-notes.md"), "keep me").unwrap();
+    for (name, why) in [
+        ("mine", "marker"),
+        ("linked", "marker"),
+        ("org", "my-notes.md"),
+    ] {
+        let out = run(name);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+        assert!(stderr.contains(why), "{name}: {stderr}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(mine.join("thesis.tex")).unwrap(),
+        "keep me"
+    );
+    assert_eq!(
+        std::fs::read_to_string(linked.join("data.csv")).unwrap(),
+        "keep me"
+    );
+    assert_eq!(
+        std::fs::read_to_string(org.join("my-notes.md")).unwrap(),
+        "keep me"
+    );
+    assert!(org.join("packet/manifest.json").is_file());
+    // Without the stray file the demo's own directory is replaced again.
+    std::fs::remove_file(org.join("my-notes.md")).unwrap();
+    assert_eq!(run("org").status.code(), Some(0));
+}

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use itgc::evidence::sign::{self, PrivateKey};
 use itgc::evidence::{
-    ChainStatus, Digest, MANIFEST, Manifest, Packet, PacketBuilder, PacketError, PacketFiles,
-    PacketMeta, ProblemKind, PseudonymKey, Redactor, Reperform, ReperformError, ReperformStatus,
-    Report, SIGNATURE, SignatureStatus, SourceRecord, VerifyOptions, verify,
+    ChainStatus, Digest, MANIFEST, MARKER, Manifest, Packet, PacketBuilder, PacketError,
+    PacketFiles, PacketMeta, ProblemKind, PseudonymKey, Redactor, Reperform, ReperformError,
+    ReperformStatus, Report, SIGNATURE, SignatureStatus, SourceRecord, VerifyOptions, verify,
 };
 use itgc::model::policy::{RedactionAction, RedactionRule};
 use serde_json::json;
@@ -410,7 +410,13 @@ fn deleting_any_file_fails_and_names_it() {
         let path = dir.join(&file);
         let _ = std::fs::remove_file(&path);
         let report = check(&dir, Some(&key));
-        assert!(!report.ok() && named(&report, &file), "{file}: {report:?}");
+        if file == MARKER {
+            // Optional for verification (packets written before it have none); without it
+            // the writer just will not replace the directory.
+            assert!(report.ok(), "{file}: {report:?}");
+        } else {
+            assert!(!report.ok() && named(&report, &file), "{file}: {report:?}");
+        }
         let _ = std::fs::write(&path, bytes);
     }
 }
@@ -614,6 +620,430 @@ fn writing_refuses_a_non_packet_directory_and_replaces_a_packet() {
     assert!(newer.write_tar(&tar).is_ok() && newer.write_tar(&tar).is_ok());
 }
 
+/// Everything under `dir`, path to bytes, for "nothing was touched" checks.
+fn snapshot_of(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    files_of(dir)
+}
+
+fn refusal(result: Result<(), PacketError>) -> String {
+    match result {
+        Err(e @ PacketError::Target { .. }) => e.to_string(),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+/// The writer replaces only a directory it provably wrote: marker present and bound to the
+/// packet's root, and the packet verifying with nothing extra. Everything else is refused,
+/// named with the reason, and left exactly as it was.
+#[test]
+fn writing_never_replaces_a_directory_it_cannot_prove_it_wrote() {
+    let tmp = tempdir();
+    let packet = signed_packet(None);
+    type Make = Box<dyn Fn(&Path)>;
+    let cases: Vec<(&str, Make, &str)> = vec![
+        // The reported case: a browser extension's source holds a manifest.json.
+        (
+            "extension",
+            Box::new(|d: &Path| {
+                let _ = std::fs::create_dir_all(d.join("icons"));
+                let _ = std::fs::write(d.join(MANIFEST), r#"{"manifest_version": 3}"#);
+                let _ = std::fs::write(d.join("content.js"), "console.log(1)");
+                let _ = std::fs::write(d.join("icons/a.png"), "png");
+            }),
+            "not the .itgc-packet marker",
+        ),
+        // A real packet written before the marker existed.
+        (
+            "old-packet",
+            Box::new(|d: &Path| {
+                write_dir(&build(builder("2026-Q2", None)), d);
+                let _ = std::fs::remove_file(d.join(MARKER));
+            }),
+            "remove it yourself",
+        ),
+        // A packet of ours, with the user's file dropped in (top level and deep).
+        (
+            "dropped-in",
+            Box::new(|d: &Path| {
+                write_dir(&build(builder("2026-Q2", None)), d);
+                let _ = std::fs::write(d.join("notes.txt"), "my notes");
+            }),
+            "notes.txt",
+        ),
+        (
+            "dropped-in-deep",
+            Box::new(|d: &Path| {
+                write_dir(&build(builder("2026-Q2", None)), d);
+                let _ = std::fs::write(d.join("reports/mine.md"), "mine");
+            }),
+            "reports/mine.md",
+        ),
+        // A packet of ours whose file the user edited.
+        (
+            "edited",
+            Box::new(|d: &Path| {
+                write_dir(&build(builder("2026-Q2", None)), d);
+                let _ = std::fs::write(d.join("reports/summary.md"), "edited by hand");
+            }),
+            "reports/summary.md",
+        ),
+        // A marker that is not the writer's: wrong text, or another packet's.
+        (
+            "foreign-marker",
+            Box::new(|d: &Path| {
+                let _ = std::fs::create_dir_all(d);
+                let _ = std::fs::write(d.join(MANIFEST), "{}");
+                let _ = std::fs::write(d.join(MARKER), "mine\n");
+            }),
+            "does not verify",
+        ),
+        (
+            "copied-marker",
+            Box::new(|d: &Path| {
+                write_dir(&build(builder("2026-Q2", None)), d);
+                let other = build(builder("2026-Q1", None));
+                let bytes = format!("itgc-packet-dir/1\nroot {}\n", other.root());
+                let _ = std::fs::write(d.join(MARKER), bytes);
+            }),
+            ".itgc-packet",
+        ),
+        // Not a directory at all.
+        (
+            "a-file",
+            Box::new(|d: &Path| {
+                let _ = std::fs::write(d, "just a file");
+            }),
+            "not a directory",
+        ),
+    ];
+    for (name, make, why) in cases {
+        let dir = tmp.path().join(name);
+        make(&dir);
+        let before = snapshot_of(&dir);
+        let message = refusal(packet.write_dir(&dir));
+        assert!(message.contains(why), "{name}: {message}");
+        assert_eq!(snapshot_of(&dir), before, "{name}: touched");
+        if dir.is_dir() {
+            assert!(
+                itgc::evidence::check_target(&dir, false).is_err(),
+                "{name}: the early check must refuse too"
+            );
+        }
+    }
+    let strays: Vec<_> = std::fs::read_dir(tmp.path())
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(strays.is_empty(), "left behind: {strays:?}");
+}
+
+/// What the writer may reuse: nothing at all, an empty directory, its own packet.
+#[test]
+fn writing_replaces_its_own_packet_and_fills_an_empty_directory() {
+    let tmp = tempdir();
+    let newer = signed_packet(None);
+    let empty = tmp.path().join("empty");
+    let _ = std::fs::create_dir(&empty);
+    write_dir(&newer, &empty);
+    assert_eq!(check(&empty, None).root, Some(newer.root()));
+    let own = tmp.path().join("own");
+    write_dir(&build(builder("2026-Q2", None)), &own);
+    // A directory inside it that the packet does not need is not data: still ours.
+    let _ = std::fs::create_dir(own.join("reports/empty"));
+    write_dir(&newer, &own);
+    assert_eq!(files_of(&own), files_of(&empty));
+    assert_eq!(
+        std::fs::read(own.join(MARKER)).ok(),
+        Some(format!("itgc-packet-dir/1\nroot {}\n", newer.root()).into_bytes())
+    );
+}
+
+fn raw_tar(entries: &[(&str, &[u8], u64)]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    for (path, bytes, mtime) in entries {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        header.set_mtime(*mtime);
+        let _ = builder.append_data(&mut header, path, *bytes);
+    }
+    builder.into_inner().unwrap_or_default()
+}
+
+/// A tar is replaced only if it is empty or a packet in the writer's own form that
+/// verifies; a tar that merely starts with a `manifest.json` entry is refused.
+#[test]
+fn writing_never_replaces_a_tar_it_cannot_prove_it_wrote() {
+    let tmp = tempdir();
+    let packet = signed_packet(None);
+    let own = tmp.path().join("own.tar");
+    assert!(build(builder("2026-Q2", None)).write_tar(&own).is_ok());
+    let own_bytes = std::fs::read(&own).unwrap_or_default();
+    // `tar -cf` of a packet directory: verifies, but is not the writer's form.
+    let dir = tmp.path().join("dir");
+    write_dir(&build(builder("2026-Q2", None)), &dir);
+    let by_hand: Vec<(String, Vec<u8>)> = files_of(&dir).into_iter().collect();
+    let by_hand: Vec<(&str, &[u8], u64)> = by_hand
+        .iter()
+        .map(|(p, b)| (p.as_str(), b.as_slice(), 1_700_000_000))
+        .collect();
+    let mut appended = own_bytes.clone();
+    appended.extend(raw_tar(&[("reports/forged.md", b"forged", 0)]));
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        // The reported case: any tar whose first entry is named manifest.json.
+        (
+            "extension.tar",
+            raw_tar(&[
+                (MANIFEST, b"{\"manifest_version\":3}", 0),
+                ("a.js", b"1", 0),
+            ]),
+        ),
+        ("by-hand.tar", raw_tar(&by_hand)),
+        ("appended.tar", appended),
+        ("notes.tar", b"not a tar".to_vec()),
+    ];
+    for (name, bytes) in cases {
+        let path = tmp.path().join(name);
+        let _ = std::fs::write(&path, &bytes);
+        let message = refusal(packet.write_tar(&path));
+        assert!(message.contains(name), "{message}");
+        assert_eq!(std::fs::read(&path).ok(), Some(bytes), "{name}: touched");
+        assert!(itgc::evidence::check_target(&path, true).is_err(), "{name}");
+    }
+    assert!(packet.write_tar(&own).is_ok());
+    assert_eq!(check(&own, None).root, Some(packet.root()));
+    let empty = tmp.path().join("empty.tar");
+    let _ = std::fs::write(&empty, "");
+    assert!(packet.write_tar(&empty).is_ok());
+}
+
+/// One tar entry to write: path, header, data.
+type Entry = (String, tar::Header, Vec<u8>);
+
+/// A regular-file header with the writer's fixed metadata, declaring `size` bytes.
+fn gnu_header(size: u64) -> tar::Header {
+    let mut header = tar::Header::new_gnu();
+    header.set_size(size);
+    header.set_mode(0o644);
+    header.set_mtime(0);
+    header.set_cksum();
+    header
+}
+
+/// A packet tar as the writer makes it, with `edit` applied to its entry list (each entry a
+/// header and its data, written with the tar crate, which adds long-name entries as
+/// needed), then `tail` after the archive's end.
+fn hostile_tar(packet: &Packet, edit: impl FnOnce(&mut Vec<Entry>), tail: &[u8]) -> Vec<u8> {
+    let mut entries: Vec<Entry> = packet
+        .entries()
+        .into_iter()
+        .map(|(p, b)| (p.to_string(), gnu_header(b.len() as u64), b.to_vec()))
+        .collect();
+    edit(&mut entries);
+    let mut builder = tar::Builder::new(Vec::new());
+    for (path, header, data) in &mut entries {
+        let appended = builder.append_data(header, path.as_str(), data.as_slice());
+        assert!(appended.is_ok(), "{path}: {appended:?}");
+    }
+    let mut out = builder.into_inner().unwrap_or_default();
+    out.extend_from_slice(tail);
+    out
+}
+
+fn entry_of(packet: &Packet, path: &str) -> Entry {
+    let bytes = packet
+        .entries()
+        .into_iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, b)| b.to_vec())
+        .unwrap_or_default();
+    (path.to_string(), gnu_header(bytes.len() as u64), bytes)
+}
+
+/// Hostile tars: duplicated specials, data after the end of the archive, entries declaring
+/// huge or wrong sizes, sparse and link entries. Each fails, naming the entry (or the
+/// archive for what lies after its end), and is refused from headers alone: the 200 GiB
+/// entries would take minutes to hash if anything read them.
+#[test]
+fn hostile_tars_fail_from_their_headers_and_name_the_entry() {
+    let tmp = tempdir();
+    let packet = signed_packet(None);
+    let key = signing_key().verifying_key();
+    let summary = "reports/summary.md";
+    const HUGE: u64 = 200 << 30;
+    let sparse = || {
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(tar::EntryType::GNUSparse);
+        header.set_size(512);
+        header.set_mode(0o644);
+        if let Some(gnu) = header.as_gnu_mut() {
+            gnu.set_real_size(HUGE);
+            gnu.sparse[0].set_offset(HUGE - 512);
+            gnu.sparse[0].set_length(512);
+        }
+        (summary.to_string(), header, vec![0u8; 512])
+    };
+    let special = |kind: tar::EntryType| {
+        let mut header = gnu_header(0);
+        header.set_entry_type(kind);
+        let _ = header.set_link_name("findings.json");
+        (summary.to_string(), header, Vec::new())
+    };
+    let appended = raw_tar(&[(summary, b"forged", 0)]);
+    let mut padded = vec![0u8; 8192];
+    padded.extend_from_slice(&appended);
+    let replace_summary = |with: Entry| {
+        move |e: &mut Vec<Entry>| {
+            if let Some(slot) = e.iter_mut().find(|(p, _, _)| p == summary) {
+                *slot = with;
+            }
+        }
+    };
+    let archive = |name: &str| tmp.path().join(name).display().to_string();
+    let cases: Vec<(&str, Vec<u8>, String)> = vec![
+        (
+            "dup-signature.tar",
+            hostile_tar(&packet, |e| e.push(entry_of(&packet, SIGNATURE)), b""),
+            SIGNATURE.into(),
+        ),
+        (
+            "dup-manifest.tar",
+            hostile_tar(&packet, |e| e.push(entry_of(&packet, MANIFEST)), b""),
+            MANIFEST.into(),
+        ),
+        (
+            "dup-file.tar",
+            hostile_tar(&packet, |e| e.push(entry_of(&packet, summary)), b""),
+            summary.into(),
+        ),
+        (
+            "appended.tar",
+            hostile_tar(&packet, |_| {}, &appended),
+            archive("appended.tar"),
+        ),
+        (
+            "appended-after-padding.tar",
+            hostile_tar(&packet, |_| {}, &padded),
+            archive("appended-after-padding.tar"),
+        ),
+        (
+            "junk-after-end.tar",
+            hostile_tar(&packet, |_| {}, b"\x01junk"),
+            archive("junk-after-end.tar"),
+        ),
+        (
+            "sparse.tar",
+            hostile_tar(&packet, replace_summary(sparse()), b""),
+            summary.into(),
+        ),
+        (
+            "huge-declared.tar",
+            hostile_tar(
+                &packet,
+                |e| e.push(("reports/huge.md".into(), gnu_header(HUGE), Vec::new())),
+                b"",
+            ),
+            "reports/huge.md".into(),
+        ),
+        (
+            "wrong-size.tar",
+            hostile_tar(
+                &packet,
+                replace_summary((summary.into(), gnu_header(4096), vec![b'x'; 4096])),
+                b"",
+            ),
+            summary.into(),
+        ),
+        (
+            "symlink.tar",
+            hostile_tar(
+                &packet,
+                replace_summary(special(tar::EntryType::Symlink)),
+                b"",
+            ),
+            summary.into(),
+        ),
+        (
+            "hardlink.tar",
+            hostile_tar(&packet, replace_summary(special(tar::EntryType::Link)), b""),
+            summary.into(),
+        ),
+        (
+            "fifo.tar",
+            hostile_tar(&packet, replace_summary(special(tar::EntryType::Fifo)), b""),
+            summary.into(),
+        ),
+    ];
+    // The untouched form verifies: every failure below is the edit's.
+    let clean = tmp.path().join("clean.tar");
+    let _ = std::fs::write(&clean, hostile_tar(&packet, |_| {}, b""));
+    assert!(
+        check(&clean, Some(&key)).ok(),
+        "{:?}",
+        check(&clean, Some(&key)).problems
+    );
+    for (name, bytes, named_path) in cases {
+        let path = tmp.path().join(name);
+        let _ = std::fs::write(&path, &bytes);
+        let started = std::time::Instant::now();
+        let report = check(&path, Some(&key));
+        assert!(!report.ok(), "{name} verified");
+        assert!(named(&report, &named_path), "{name}: {:?}", report.problems);
+        assert!(started.elapsed().as_secs() < 20, "{name}: read too much");
+        itgc()
+            .args(["evidence", "verify"])
+            .arg(&path)
+            .assert()
+            .code(4)
+            .stderr(predicates::str::contains(named_path.as_str()));
+    }
+}
+
+/// The directory form: a file whose size differs from the manifest is reported from its
+/// metadata (a 200 GiB sparse file on disk is never read), and a symlink is refused.
+#[cfg(unix)]
+#[test]
+fn a_directory_file_of_the_wrong_size_fails_before_it_is_read() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("p");
+    write_dir(&signed_packet(None), &dir);
+    let summary = dir.join("reports/summary.md");
+    let file = std::fs::OpenOptions::new().write(true).open(&summary);
+    assert!(file.and_then(|f| f.set_len(200 << 30)).is_ok());
+    let started = std::time::Instant::now();
+    let report = check(&dir, None);
+    assert!(started.elapsed().as_secs() < 20, "hashed the sparse file");
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.path == "reports/summary.md"
+                && matches!(p.kind, ProblemKind::Size { found, .. } if found == 200 << 30)),
+        "{:?}",
+        report.problems
+    );
+    // Listed file replaced by a symlink to a file with the same bytes.
+    let _ = std::fs::remove_file(&summary);
+    let _ = std::fs::write(tmp.path().join("outside.md"), "x");
+    let _ = std::os::unix::fs::symlink(tmp.path().join("outside.md"), &summary);
+    let report = check(&dir, None);
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.path == "reports/summary.md" && p.kind == ProblemKind::NotRegular),
+        "{:?}",
+        report.problems
+    );
+    // A symlinked manifest is refused too.
+    let manifest = dir.join(MANIFEST);
+    let _ = std::fs::rename(&manifest, tmp.path().join("m.json"));
+    let _ = std::os::unix::fs::symlink(tmp.path().join("m.json"), &manifest);
+    assert!(named(&check(&dir, None), MANIFEST));
+}
+
 /// Run only as the child of the test below: writes one packet over and over into the
 /// directory named by `ITGC_WRITER_CHILD` until it is killed.
 #[test]
@@ -737,6 +1167,10 @@ fn golden_packets() -> Vec<(&'static str, Packet)> {
 fn write_golden() {
     let dir = golden_dir();
     for (name, packet) in golden_packets() {
+        // Deliberately regenerated: the writer replaces only packets it can prove it wrote,
+        // and committed files may not carry the marker, so start from nothing.
+        let _ = std::fs::remove_dir_all(dir.join(name));
+        let _ = std::fs::remove_file(dir.join(format!("{name}.tar")));
         write_dir(&packet, &dir.join(name));
         assert!(packet.write_tar(&dir.join(format!("{name}.tar"))).is_ok());
     }

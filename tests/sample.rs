@@ -217,4 +217,6 @@ fn rehash(packet: &Path) {
     manifest.root = itgc::evidence::packet_root(&header, &itgc::evidence::files_root(&leaves));
     std::fs::write(&path, itgc::evidence::to_canonical(&manifest).unwrap()).unwrap();
     let _ = std::fs::remove_file(packet.join("signature.dsse.json"));
+    // The writer's marker names the old root; a re-rooted packet is not the writer's.
+    let _ = std::fs::remove_file(packet.join(itgc::evidence::MARKER));
 }

@@ -18,6 +18,12 @@ use crate::store::{NewRun, Store};
 const DEMO_PERIOD: &str = "2026-Q3";
 /// Left in a demo directory so a later run knows it may replace it.
 const MARKER: &str = ".itgc-demo";
+/// The marker's exact content: a file of that name with other content is not the demo's.
+const MARKER_TEXT: &str = "made by `itgc demo`; safe to delete\n";
+/// Everything the demo makes at the top of its directory.
+const MADE: &[&str] = &[
+    MARKER, ".itgc", "controls", "exports", "packet", "policies", "reports", "repos",
+];
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -179,22 +185,42 @@ const REPORTS: &[(&str, crate::report::Format)] = &[
     ("check.junit.xml", crate::report::Format::Junit),
 ];
 
-/// Removes an earlier demo, but never a directory the demo did not make.
+/// Removes an earlier demo, but never a directory the demo did not provably make: it must
+/// carry the marker with exactly the text the demo writes, and hold at its top nothing but
+/// what the demo makes (a file of the user's beside them is refused, not deleted).
 fn clear_previous(out: &Path) -> Result<(), Failure> {
-    if !out.exists() {
+    let refuse = |why: String| {
+        let message = format!(
+            "{} exists and was not made by `itgc demo` ({why}); choose another --out or remove it yourself",
+            out.display()
+        );
+        Err((Exit::Usage, message))
+    };
+    let meta = match std::fs::symlink_metadata(out) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err((Exit::Usage, format!("{}: {e}", out.display()))),
+    };
+    if !meta.is_dir() {
+        return refuse("not a directory".into());
+    }
+    let names: Vec<String> = std::fs::read_dir(out)
+        .and_then(|d| {
+            d.map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
+                .collect()
+        })
+        .map_err(|e| (Exit::Usage, format!("{}: {e}", out.display())))?;
+    if names.is_empty() {
         return Ok(());
     }
-    let empty = std::fs::read_dir(out)
-        .map(|mut d| d.next().is_none())
-        .unwrap_or(false);
-    if !empty && !out.join(MARKER).exists() {
-        return Err((
-            Exit::Usage,
-            format!(
-                "{} exists and was not made by `itgc demo`; choose another --out",
-                out.display()
-            ),
-        ));
+    let marker = out.join(MARKER);
+    let is_marker = std::fs::symlink_metadata(&marker).is_ok_and(|m| m.is_file())
+        && std::fs::read(&marker).is_ok_and(|bytes| bytes == MARKER_TEXT.as_bytes());
+    if !is_marker {
+        return refuse(format!("no {MARKER} marker with the text the demo writes"));
+    }
+    if let Some(other) = names.iter().find(|n| !MADE.contains(&n.as_str())) {
+        return refuse(format!("it holds `{other}`, which the demo does not make"));
     }
     std::fs::remove_dir_all(out).map_err(|e| {
         (
@@ -210,10 +236,7 @@ fn write_catalogue(out: &Path) -> Result<(), Failure> {
         .iter()
         .chain(builtin::POLICIES)
         .map(|(p, t)| (p.to_string(), t.to_string()));
-    let marker = std::iter::once((
-        MARKER.to_string(),
-        "made by `itgc demo`; safe to delete\n".to_string(),
-    ));
+    let marker = std::iter::once((MARKER.to_string(), MARKER_TEXT.to_string()));
     for (rel, text) in files.chain(marker) {
         let path = out.join(rel);
         path.parent()

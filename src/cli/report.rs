@@ -2,6 +2,11 @@
 //! evidence packet alone, after verifying it. No store, no sources, no re-evaluation: what is
 //! rendered is exactly the results the packet's manifest vouches for.
 //!
+//! With `--public-key`, every packet rendered (the main one and the `--trend` ones) must also
+//! carry a signature that verifies with that key. Without one, anyone able to write the
+//! packet could have re-rooted it, so the report says its origin is unauthenticated: loudly
+//! on stderr, and in the rendered page where the format has room for prose (HTML, Markdown).
+//!
 //! Exit 0 when the report was written (the conclusion is `check`'s exit status, not this
 //! command's), 2 on usage or input errors, 4 when a packet fails verification.
 
@@ -14,6 +19,7 @@ use super::Ui;
 // Where `check --packet` writes the results: canonical JSON of `evaluate::Results`.
 use super::packet::RESULTS;
 use crate::evaluate::Results;
+use crate::evidence::sign::{self, PublicKey};
 use crate::evidence::{Digest, MANIFEST, Manifest, VerifyOptions, verify};
 use crate::exit::Exit;
 use crate::report::html::{self, TrendPoint};
@@ -37,6 +43,10 @@ pub struct ReportArgs {
     /// per period): which teams carry the deviations. Markdown or JSON.
     #[arg(long)]
     pub owners: bool,
+    /// Public key (SPKI PEM, from `evidence keygen`) every packet's signature must verify
+    /// with, as in `evidence verify --public-key`; a packet that fails is not rendered.
+    #[arg(long, value_name = "FILE")]
+    pub public_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -51,23 +61,44 @@ pub enum ReportFormat {
 type Failure = (Exit, String);
 
 pub fn run(args: &ReportArgs, ui: &Ui) -> Exit {
-    match report(args) {
+    match report(args, ui) {
         Ok(()) => Exit::Pass,
         Err((exit, message)) => super::fail(ui, exit, message),
     }
 }
 
-fn report(args: &ReportArgs) -> Result<(), Failure> {
-    let packet = load(&args.packet)?;
+/// What the unauthenticated warning says, on stderr and in the page.
+const UNAUTHENTICATED: &str = "origin unauthenticated: no --public-key was given, so the \
+    packet's signature was not checked and anyone who could write the packet could have \
+    changed its results and recomputed its root; render with --public-key KEY.pub to \
+    authenticate it";
+
+fn report(args: &ReportArgs, ui: &Ui) -> Result<(), Failure> {
+    let key = match args.public_key.as_deref().map(sign::read_verifying_key) {
+        None => None,
+        Some(Ok(key)) => Some(key),
+        Some(Err(e)) => return Err((Exit::Usage, e.to_string())),
+    };
+    let key = key.as_ref();
+    let packet = load_with(&args.packet, key)?;
     let text = match args.format {
-        _ if args.owners => owners(packet, args)?,
+        _ if args.owners => owners(packet, args, key)?,
         ReportFormat::Html => {
-            let trend = trend(&args.trend)?;
+            let trend = trend(&args.trend, key)?;
             html::render(&packet.results, &trend).map_err(|e| (Exit::Usage, e.to_string()))?
         }
         ReportFormat::Markdown => markdown::render(&packet.results),
         ReportFormat::Json => json::render(&packet.results),
         ReportFormat::Oscal => oscal::render(&packet.results, &oscal_meta(&packet)?),
+    };
+    let text = match key {
+        Some(_) => text,
+        None => {
+            if ui.level > -2 {
+                eprintln!("warning: {}: {UNAUTHENTICATED}", args.packet.display());
+            }
+            mark_unauthenticated(text, args)
+        }
     };
     match &args.output {
         None => {
@@ -76,6 +107,28 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
         }
         Some(path) => crate::cli::write_atomically(path, text.as_bytes())
             .map_err(|e| (Exit::Usage, format!("cannot write {}: {e}", path.display()))),
+    }
+}
+
+/// Puts the unauthenticated warning at the top of the page where the format carries prose.
+/// JSON and OSCAL are read by programs that do not expect extra members; they get stderr only.
+fn mark_unauthenticated(text: String, args: &ReportArgs) -> String {
+    let html = args.format == ReportFormat::Html && !args.owners;
+    let markdown = args.format == ReportFormat::Markdown;
+    if markdown {
+        return format!("> **Warning: {UNAUTHENTICATED}.**\n\n{text}");
+    }
+    let body = text
+        .find("<body")
+        .and_then(|at| text[at..].find('>').map(|end| at + end + 1));
+    match body {
+        Some(at) if html => {
+            let banner = format!(
+                "\n<p role=\"alert\" class=\"unauthenticated\"><strong>Warning: {UNAUTHENTICATED}.</strong></p>"
+            );
+            format!("{}{banner}{}", &text[..at], &text[at..])
+        }
+        _ => text,
     }
 }
 
@@ -90,7 +143,16 @@ pub(super) struct Loaded {
 /// reads its results, checking their bytes against the manifest once more: the packet could
 /// change between verification and reading.
 pub(super) fn load(packet: &Path) -> Result<Loaded, Failure> {
-    let report = verify(packet, &VerifyOptions::default());
+    load_with(packet, None)
+}
+
+/// [`load`], also requiring a signature that verifies with `key` when one is given.
+fn load_with(packet: &Path, key: Option<&PublicKey>) -> Result<Loaded, Failure> {
+    let options = VerifyOptions {
+        public_key: key,
+        ..VerifyOptions::default()
+    };
+    let report = verify(packet, &options);
     if !report.ok() {
         let problems: Vec<String> = report.problems.iter().map(|p| format!("  {p}")).collect();
         let message = format!(
@@ -157,10 +219,10 @@ fn tar_member(packet: &Path, path: &str) -> std::io::Result<Vec<u8>> {
 }
 
 /// The owner roll-up over the packet and the --trend packets, oldest period first.
-fn owners(packet: Loaded, args: &ReportArgs) -> Result<String, Failure> {
+fn owners(packet: Loaded, args: &ReportArgs, key: Option<&PublicKey>) -> Result<String, Failure> {
     let mut packets = vec![(chronology(&packet)?, packet)];
     for path in &args.trend {
-        let loaded = load(path)?;
+        let loaded = load_with(path, key)?;
         packets.push((chronology(&loaded)?, loaded));
     }
     packets.sort_by_key(|(when, _)| *when);
@@ -177,10 +239,10 @@ fn owners(packet: Loaded, args: &ReportArgs) -> Result<String, Failure> {
 }
 
 /// Each earlier packet's totals, oldest period first; each is verified like the main packet.
-fn trend(packets: &[PathBuf]) -> Result<Vec<TrendPoint>, Failure> {
+fn trend(packets: &[PathBuf], key: Option<&PublicKey>) -> Result<Vec<TrendPoint>, Failure> {
     let mut points = Vec::new();
     for packet in packets {
-        let loaded = load(packet)?;
+        let loaded = load_with(packet, key)?;
         points.push((chronology(&loaded)?, TrendPoint::of(&loaded.results)));
     }
     points.sort_by_key(|(when, _)| *when);

@@ -49,7 +49,7 @@ pub enum PacketError {
     #[error("cannot write canonical JSON: {0}")]
     Json(#[from] serde_json::Error),
     #[error("{}: {why}", path.display())]
-    Target { path: PathBuf, why: &'static str },
+    Target { path: PathBuf, why: String },
     #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,

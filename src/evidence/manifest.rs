@@ -13,6 +13,17 @@ pub const FORMAT: &str = "itgc-packet/1";
 pub const MANIFEST: &str = "manifest.json";
 /// The optional signature envelope's path inside a packet.
 pub const SIGNATURE: &str = "signature.dsse.json";
+/// The writer's marker in a packet directory (FORMAT.md §11): the one file besides the
+/// manifest and the signature that the manifest does not list. Hidden, so no content path
+/// (§1.1) can be spelled like it.
+pub const MARKER: &str = ".itgc-packet";
+/// The marker's first line; the second is `root <hex>`, the packet's own root.
+pub const MARKER_MAGIC: &str = "itgc-packet-dir/1";
+
+/// The exact bytes of the marker of the packet whose root is `root`.
+pub fn marker_bytes(root: &Digest) -> Vec<u8> {
+    format!("{MARKER_MAGIC}\nroot {}\n", root.hex()).into_bytes()
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

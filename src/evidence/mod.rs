@@ -22,6 +22,7 @@ mod path;
 mod read;
 mod redact;
 mod reperform;
+mod replace;
 pub mod sign;
 mod tarball;
 mod verify;
@@ -31,13 +32,14 @@ pub use builder::{Packet, PacketBuilder, PacketError, PacketMeta};
 pub use canonical::to_canonical;
 pub use digest::{Digest, DigestError};
 pub use manifest::{
-    FORMAT, FileEntry, MANIFEST, Manifest, RedactionRecord, RuleRecord, SIGNATURE, SourceRecord,
-    Tool,
+    FORMAT, FileEntry, MANIFEST, MARKER, Manifest, RedactionRecord, RuleRecord, SIGNATURE,
+    SourceRecord, Tool,
 };
 pub use merkle::{file_leaf, files_root, header_digest, node, packet_root};
 pub use path::{PathError, validate_path};
 pub use redact::{PseudonymKey, RedactError, Redactor};
 pub use reperform::{NotSupported, PacketFiles, Reperform, ReperformError};
+pub use replace::check_target;
 pub use verify::{
     ChainStatus, Problem, ProblemKind, ReperformStatus, Report, SignatureStatus, VerifyOptions,
     verify,

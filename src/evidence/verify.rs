@@ -10,9 +10,9 @@ use ed25519_dalek::VerifyingKey;
 use super::builder::{is_commit, root_of};
 use super::canonical::to_canonical;
 use super::digest::Digest;
-use super::manifest::{FORMAT, MANIFEST, Manifest, SIGNATURE};
+use super::manifest::{FORMAT, MANIFEST, MARKER, Manifest, SIGNATURE, marker_bytes};
 use super::path::{check_set, validate_path};
-use super::read::{self, Observed, Seen};
+use super::read::{self, Chosen, Found, Listing, Seen};
 use super::reperform::{OnDisk, RESULTS_DIR, Reperform};
 
 /// JCS numbers are IEEE doubles: larger sizes would not survive a round trip.
@@ -171,18 +171,15 @@ pub fn verify(packet: &Path, options: &VerifyOptions<'_>) -> Report {
         reperform: ReperformStatus::NotRequested,
         problems: Vec::new(),
     };
-    let mut observed = if packet.is_dir() {
-        read::directory(packet, options.threads)
-    } else {
-        read::archive(packet)
-    };
+    let mut observed = read::list(packet);
     report.problems.append(&mut observed.problems);
     let Some(manifest) = parse_manifest(&observed, &mut report) else {
         report.problems.sort_by(|a, b| a.path.cmp(&b.path));
         return report;
     };
     check_root(&manifest, &mut report);
-    compare_files(&manifest, &mut observed, &mut report);
+    compare_files(&manifest, &mut observed, options.threads, &mut report);
+    check_marker(&manifest, observed.marker.as_deref(), &mut report);
     check_signature(
         &manifest,
         observed.signature.as_deref(),
@@ -196,7 +193,7 @@ pub fn verify(packet: &Path, options: &VerifyOptions<'_>) -> Report {
 }
 
 /// Reads the manifest and checks everything about it that needs no other file.
-fn parse_manifest(observed: &Observed, report: &mut Report) -> Option<Manifest> {
+fn parse_manifest(observed: &Listing, report: &mut Report) -> Option<Manifest> {
     let Some(bytes) = &observed.manifest else {
         if !report.problems.iter().any(|p| p.path == MANIFEST) {
             report.problem(MANIFEST, ProblemKind::Missing);
@@ -298,14 +295,47 @@ fn entry_problems(m: &Manifest) -> Vec<String> {
     out
 }
 
-/// Compares what the manifest lists with what is there.
-fn compare_files(manifest: &Manifest, observed: &mut Observed, report: &mut Report) {
+/// Compares what the manifest lists with what is there. Sizes are compared from the listing
+/// (`lstat` or the tar header) first: only a file of the listed size is hashed, so a file
+/// that is too large, unlisted or not regular is reported without reading a byte of it.
+fn compare_files(manifest: &Manifest, observed: &mut Listing, threads: usize, report: &mut Report) {
+    let mut chosen = Vec::new();
     for entry in &manifest.files {
         let kind = match observed.files.remove(&entry.path) {
             None => ProblemKind::Missing,
-            Some(Seen::NotRegular) => ProblemKind::NotRegular,
-            Some(Seen::Unreadable(e)) => ProblemKind::Unreadable(e),
-            Some(Seen::File { size, sha256 }) => {
+            Some(Found::NotRegular(_)) => ProblemKind::NotRegular,
+            Some(Found::Regular { size, .. }) if size != entry.size => ProblemKind::Size {
+                expected: entry.size,
+                found: size,
+            },
+            Some(Found::Regular { at, .. }) => {
+                chosen.push(Chosen {
+                    path: entry.path.clone(),
+                    size: entry.size,
+                    at,
+                });
+                continue;
+            }
+        };
+        report.problem(&entry.path, kind);
+    }
+    for path in std::mem::take(&mut observed.files).into_keys() {
+        report.problem(&path, ProblemKind::Extra);
+    }
+    let seen = observed.hash(&chosen, threads);
+    let expected: std::collections::HashMap<&str, &super::manifest::FileEntry> = manifest
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f))
+        .collect();
+    for (Chosen { path, .. }, seen) in chosen.iter().zip(seen) {
+        let Some(entry) = expected.get(path.as_str()) else {
+            continue;
+        };
+        let kind = match seen {
+            Seen::NotRegular => ProblemKind::NotRegular,
+            Seen::Unreadable(e) => ProblemKind::Unreadable(e),
+            Seen::File { size, sha256 } => {
                 report.files += 1;
                 report.bytes += size;
                 if size != entry.size {
@@ -323,10 +353,20 @@ fn compare_files(manifest: &Manifest, observed: &mut Observed, report: &mut Repo
                 }
             }
         };
-        report.problem(&entry.path, kind);
+        report.problem(path, kind);
     }
-    for path in std::mem::take(&mut observed.files).into_keys() {
-        report.problem(&path, ProblemKind::Extra);
+}
+
+/// The writer's marker, when present, must be exactly the one for this manifest's root: it
+/// is the only file besides the manifest and the signature that the manifest does not list,
+/// so it may carry nothing else.
+fn check_marker(manifest: &Manifest, marker: Option<&[u8]>, report: &mut Report) {
+    if marker.is_some_and(|bytes| bytes != marker_bytes(&manifest.root)) {
+        let why = format!(
+            "not the writer's marker for this packet (expected `{}` and this packet's root)",
+            super::manifest::MARKER_MAGIC
+        );
+        report.problem(MARKER, ProblemKind::Manifest(why));
     }
 }
 

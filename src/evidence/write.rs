@@ -2,71 +2,69 @@
 //!
 //! Both are written under a temporary name beside the target and renamed only when every byte
 //! is on disk (files synced, manifest last), so an interrupted run leaves either the previous
-//! packet or nothing at the target, never a half-written one.
+//! packet or nothing at the target, never a half-written one. What may be replaced, and which
+//! leftovers may be removed, is decided in `replace`: only what this writer provably wrote.
 
 use std::collections::BTreeSet;
 use std::fs::{self, File};
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::builder::{Packet, PacketError};
-use super::manifest::MANIFEST;
+use super::manifest::{MANIFEST, MARKER, Manifest, marker_bytes};
+use super::replace::{self, PENDING_MANIFEST, Target};
 use super::tarball;
 
-/// What is at the target now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Target {
-    Absent,
-    /// An empty directory or an earlier packet: replaced.
-    Replaceable,
-}
-
 impl Packet {
-    /// Writes the packet as directory `dir`. An existing empty directory or packet (a
-    /// directory with a `manifest.json`) is replaced; anything else is refused.
+    /// Writes the packet as directory `dir`. An existing empty directory, or a packet this
+    /// writer wrote (its marker present and the packet verifying), is replaced; anything
+    /// else is refused and left untouched.
     pub fn write_dir(&self, dir: &Path) -> Result<(), PacketError> {
-        let target = dir_target(dir)?;
-        let tmp = sibling(dir, "tmp")?;
-        remove_stale(&tmp)?;
+        let target = replace::dir_target(dir)?;
+        replace::clean_leftovers(dir);
+        let tmp = fresh_sibling(dir, "tmp")?;
         if let Err(e) = self.fill(&tmp) {
-            let _ = fs::remove_dir_all(&tmp);
+            replace::remove_own_dir(&tmp, &self.manifest);
             return Err(e);
         }
         swap_into_place(&tmp, dir, target)
     }
 
     /// Writes the packet as one tar file (see `evidence/FORMAT.md`). An existing file is
-    /// replaced only if it is a packet tar itself.
+    /// replaced only if it is empty or a packet tar in this writer's own form that verifies.
     pub fn write_tar(&self, path: &Path) -> Result<(), PacketError> {
-        let target = tar_target(path)?;
-        let tmp = sibling(path, "tmp")?;
-        remove_stale(&tmp)?;
-        let written = write_tar_file(&tmp, &self.entries());
-        if let Err(e) = written {
+        replace::tar_target(path)?;
+        replace::clean_leftovers(path);
+        let tmp = fresh_sibling(path, "tmp")?;
+        if let Err(e) = write_tar_file(&tmp, &self.entries()) {
             let _ = fs::remove_file(&tmp);
             return Err(e);
         }
-        if target == Target::Replaceable {
-            fs::remove_file(path).map_err(PacketError::io(path))?;
-        }
+        // rename() replaces a file atomically: the target is the old tar or the new one.
         fs::rename(&tmp, path).map_err(PacketError::io(path))?;
         sync_parent(path)
     }
 
-    /// Writes every file into the fresh directory `tmp`, the manifest last.
+    /// Writes every file into the fresh directory `tmp`: the marker first (so a leftover can
+    /// be recognised as ours), the manifest under a pending name, the content, the
+    /// signature, and last the manifest renamed to its own name.
     fn fill(&self, tmp: &Path) -> Result<(), PacketError> {
         fs::create_dir(tmp).map_err(PacketError::io(tmp))?;
+        let marker_path = tmp.join(MARKER);
+        let mut marker = File::create_new(&marker_path).map_err(PacketError::io(&marker_path))?;
+        marker
+            .write_all(&marker_bytes(&self.manifest.root))
+            .map_err(PacketError::io(&marker_path))?;
+        let pending = tmp.join(PENDING_MANIFEST);
+        write_file(&pending, &self.manifest_bytes)?;
         let mut dirs = BTreeSet::from([tmp.to_path_buf()]);
-        // `entries()` puts the manifest first; it is written last, after everything else is
-        // on disk, so that a directory with a manifest in it always has all its files.
+        // `entries()` puts the manifest first; it is renamed into place last, after
+        // everything else is on disk, so that a directory with a manifest in it always has
+        // all its files.
         let entries = self.entries();
-        let (manifest, rest) = entries.split_first().ok_or_else(|| PacketError::Target {
-            path: tmp.to_path_buf(),
-            why: "packet has no manifest",
-        })?;
-        let mut written = Vec::with_capacity(rest.len());
-        for (path, bytes) in rest {
+        let mut written = vec![marker_path, pending.clone()];
+        for (path, bytes) in entries.iter().filter(|(p, _)| *p != MANIFEST) {
             let file = tmp.join(path);
             if let Some(parent) = file.parent().filter(|p| !dirs.contains(*p)) {
                 fs::create_dir_all(parent).map_err(PacketError::io(parent))?;
@@ -79,9 +77,8 @@ impl Packet {
         sync_files(&written)?;
         // Directory entries must be durable too before the manifest and the rename.
         dirs.iter().try_for_each(|d| sync_dir(d))?;
-        let file = tmp.join(manifest.0);
-        write_file(&file, manifest.1)?;
-        sync_files(&[file])?;
+        let manifest = tmp.join(MANIFEST);
+        fs::rename(&pending, &manifest).map_err(PacketError::io(&manifest))?;
         sync_dir(tmp)
     }
 }
@@ -111,7 +108,7 @@ fn sync_files(paths: &[PathBuf]) -> Result<(), PacketError> {
             w.join().unwrap_or_else(|_| {
                 Err(PacketError::Target {
                     path: PathBuf::new(),
-                    why: "a file-sync thread failed",
+                    why: "a file-sync thread failed".into(),
                 })
             })
         })
@@ -139,91 +136,53 @@ fn write_tar_file(tmp: &Path, entries: &[(&str, &[u8])]) -> Result<(), PacketErr
     file.sync_all().map_err(PacketError::io(tmp))
 }
 
-fn dir_target(dir: &Path) -> Result<Target, PacketError> {
-    let refuse = |why| PacketError::Target {
-        path: dir.to_path_buf(),
-        why,
-    };
-    let meta = match fs::symlink_metadata(dir) {
-        Ok(meta) => meta,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Target::Absent),
-        Err(e) => return Err(PacketError::io(dir)(e)),
-    };
-    if !meta.is_dir() {
-        return Err(refuse(
-            "exists and is not a directory; refusing to replace it",
-        ));
-    }
-    let mut entries = fs::read_dir(dir).map_err(PacketError::io(dir))?;
-    if entries.next().is_none() || dir.join(MANIFEST).is_file() {
-        return Ok(Target::Replaceable);
-    }
-    Err(refuse(
-        "exists and is not an evidence packet (no manifest.json); refusing to overwrite it",
-    ))
-}
-
-fn tar_target(path: &Path) -> Result<Target, PacketError> {
-    let meta = match fs::symlink_metadata(path) {
-        Ok(meta) => meta,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Target::Absent),
-        Err(e) => return Err(PacketError::io(path)(e)),
-    };
-    let mut first = [0u8; 512];
-    let is_packet = meta.is_file()
-        && File::open(path)
-            .and_then(|mut f| f.read_exact(&mut first))
-            .is_ok()
-        && first.starts_with(MANIFEST.as_bytes())
-        && first[MANIFEST.len()] == 0;
-    if is_packet {
-        return Ok(Target::Replaceable);
-    }
-    Err(PacketError::Target {
-        path: path.to_path_buf(),
-        why: "exists and is not a packet tar; refusing to overwrite it",
-    })
-}
-
-/// `.NAME.itgc-TAG-PID` beside `path`: hidden, and unique to this process.
-fn sibling(path: &Path, tag: &str) -> Result<PathBuf, PacketError> {
+/// `.NAME.itgc-TAG-PID` beside `path`: hidden, and unique to this process. A leftover of
+/// that name (an earlier process with the same id) that `clean_leftovers` could not prove
+/// ours is refused, never deleted.
+fn fresh_sibling(path: &Path, tag: &str) -> Result<PathBuf, PacketError> {
     let name = path.file_name().ok_or_else(|| PacketError::Target {
         path: path.to_path_buf(),
-        why: "has no file name",
+        why: "has no file name".into(),
     })?;
     let mut hidden = std::ffi::OsString::from(".");
     hidden.push(name);
     hidden.push(format!(".itgc-{tag}-{}", std::process::id()));
-    Ok(path.with_file_name(hidden))
-}
-
-/// Removes what an earlier, interrupted run of a process with the same id left behind.
-fn remove_stale(path: &Path) -> Result<(), PacketError> {
-    let result = match fs::symlink_metadata(path) {
-        Ok(meta) if meta.is_dir() => fs::remove_dir_all(path),
-        Ok(_) => fs::remove_file(path),
-        Err(_) => Ok(()),
-    };
-    result.map_err(PacketError::io(path))
+    let sibling = path.with_file_name(hidden);
+    if fs::symlink_metadata(&sibling).is_ok() {
+        return Err(PacketError::Target {
+            path: sibling,
+            why: "is in the way and was not provably left by itgc; remove it yourself".into(),
+        });
+    }
+    Ok(sibling)
 }
 
 fn swap_into_place(tmp: &Path, dir: &Path, target: Target) -> Result<(), PacketError> {
-    if target == Target::Absent {
-        fs::rename(tmp, dir).map_err(PacketError::io(dir))?;
+    if target != Target::OwnPacket {
+        // rename() replaces an empty directory atomically, and fails if a file appeared in it.
+        if let Err(e) = fs::rename(tmp, dir) {
+            return Err(PacketError::io(dir)(e));
+        }
         return sync_parent(dir);
     }
     // rename() cannot replace a non-empty directory, so the old one moves aside first. If we
     // stop between the two renames, the target is missing and the old packet is intact under
     // `.NAME.itgc-old-PID`: nothing incomplete is ever at the target.
-    let old = sibling(dir, "old")?;
-    remove_stale(&old)?;
+    let old = fresh_sibling(dir, "old")?;
+    let manifest: Manifest = fs::read(dir.join(MANIFEST))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or_else(|| PacketError::Target {
+            path: dir.to_path_buf(),
+            why: "changed while the new packet was written; refusing to replace it".into(),
+        })?;
     fs::rename(dir, &old).map_err(PacketError::io(dir))?;
     if let Err(e) = fs::rename(tmp, dir) {
         let _ = fs::rename(&old, dir);
-        let _ = fs::remove_dir_all(tmp);
         return Err(PacketError::io(dir)(e));
     }
-    fs::remove_dir_all(&old).map_err(PacketError::io(&old))?;
+    // Only the old packet's own files go; anything dropped in meanwhile stays, under `old`.
+    replace::remove_own_dir(&old, &manifest);
     sync_parent(dir)
 }
 

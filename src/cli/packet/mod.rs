@@ -100,7 +100,7 @@ pub fn write(out: &Path, input: &PacketInput<'_>) -> Result<(String, Results), F
         builder.sign_with(key);
     }
     let packet = builder.build().map_err(|e| usage(e.to_string()))?;
-    let written = if out.extension().is_some_and(|e| e == "tar") {
+    let written = if is_tar(out) {
         packet.write_tar(out)
     } else {
         packet.write_dir(out)
@@ -520,19 +520,11 @@ pub fn controls_commit(dir: &Path) -> Option<String> {
 
 /// A packet path given on the command line, refused when it exists and is not a packet.
 pub fn check_target(out: &Path) -> Result<PathBuf, Failure> {
-    if out.exists() && !out.join(evidence::MANIFEST).exists() && out.is_dir() {
-        let empty = std::fs::read_dir(out)
-            .map(|mut d| d.next().is_none())
-            .unwrap_or(false);
-        if !empty {
-            return Err((
-                Exit::Usage,
-                format!(
-                    "{} exists and is not a packet; choose another --packet",
-                    out.display()
-                ),
-            ));
-        }
-    }
+    evidence::check_target(out, is_tar(out)).map_err(|e| (Exit::Usage, e.to_string()))?;
     Ok(out.to_path_buf())
+}
+
+/// A `.tar` target is written as one archive; anything else as a directory.
+fn is_tar(out: &Path) -> bool {
+    out.extension().is_some_and(|e| e == "tar")
 }
