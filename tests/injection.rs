@@ -18,8 +18,9 @@ const TITLE: &str = " \n::error::injected %0A\r\n::warning::x \u{1b}]0;retitled\
                      `x` <img src=x onerror=alert(1)> <details> | a | \u{202e}evil \u{85}nel \
                      \u{2028}ls ##[error]v1 \u{0}nul";
 
-/// An account id (imports refuse control characters in identifiers, not markup).
-const ACCOUNT: &str = "mallory`x` <img src=x onerror=alert(1)> | <details> %0A \u{202e}evil";
+/// An account id: markup and an encoded line break (imports refuse control and bidi characters
+/// in CSV cells, so those cannot arrive this way).
+const ACCOUNT: &str = "mallory`x` <img src=x onerror=alert(1)> | <details> %0A evil";
 
 /// A commit subject and author name (git keeps control characters other than NUL and LF).
 const SUBJECT: &str = "Fix `x` <img src=x onerror=alert(1)> <details> | a | \u{1b}]0;retitled\u{7} \u{202e}evil %0A ##[error]v1";
@@ -136,7 +137,12 @@ fn gate_under_github_actions_emits_only_its_own_workflow_commands() {
     for line in report {
         assert!(!line.trim_start().starts_with("::"), "{line}");
     }
-    assert!(report.iter().any(|l| l.contains("##[error]v1")), "{stdout}");
+    // Fenced, and still disarmed: the fence holds only while the runner honours it.
+    assert!(
+        report.iter().any(|l| l.contains("\\u{23}#[error]v1")),
+        "{stdout}"
+    );
+    assert!(report.iter().all(|l| !l.contains("##[")), "{stdout}");
 
     // Exact escapes: the title property encodes `%`; control characters are visible.
     let title = "Fix `x` <img src=x onerror=alert(1)> <details> | a | \\u{1b}]0;retitled\\u{7} \\u{202e}evil %250A ##[error]v1::";
@@ -166,12 +172,11 @@ fn check_in_human_shows_hostile_text_without_acting_on_it() {
         stdout.lines().all(|l| !l.trim_start().starts_with("::")),
         "{stdout}"
     );
-    let shown = " \\n::error::injected %0A\\r\\n::warning::x \\u{1b}]0;retitled\\u{7}\\u{1b}[2J `x` <img src=x onerror=alert(1)> <details> | a | \\u{202e}evil \\u{85}nel \\u{2028}ls ##[error]v1 \\u{0}nul";
+    let shown = " \\n::error::injected %0A\\r\\n::warning::x \\u{1b}]0;retitled\\u{7}\\u{1b}[2J `x` <img src=x onerror=alert(1)> <details> | a | \\u{202e}evil \\u{85}nel \\u{2028}ls \\u{23}#[error]v1 \\u{0}nul";
     assert!(stdout.contains(shown), "{stdout}");
+    assert!(!stdout.contains("##["), "{stdout}");
     assert!(
-        stdout.contains(
-            "aws-iam:mallory`x` <img src=x onerror=alert(1)> | <details> %0A \\u{202e}evil"
-        ),
+        stdout.contains("aws-iam:mallory`x` <img src=x onerror=alert(1)> | <details> %0A evil"),
         "{stdout}"
     );
 }

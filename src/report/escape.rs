@@ -60,14 +60,44 @@ fn escape_where(text: &str, hostile: impl Fn(char) -> bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// A one-line field for a terminal or log: every hostile character made visible.
+/// A one-line field for a terminal or log: every hostile character made visible, and no
+/// workflow command (see [`disarm_commands`]).
 pub fn terminal(text: &str) -> Cow<'_, str> {
-    escape_where(text, is_hostile)
+    disarm_commands(escape_where(text, is_hostile))
 }
 
-/// Text that may span lines (newlines and tabs kept), every other hostile character visible.
+/// Text that may span lines (newlines and tabs kept), every other hostile character visible,
+/// and no workflow command on any of its lines.
 pub fn terminal_block(text: &str) -> Cow<'_, str> {
-    escape_where(text, |c| is_hostile(c) && c != '\n' && c != '\t')
+    disarm_commands(escape_where(text, |c| {
+        is_hostile(c) && c != '\n' && c != '\t'
+    }))
+}
+
+/// A CI log is a terminal whose runner reads commands from it: actions/runner treats a line
+/// as a workflow command when it starts with `::` after leading white space
+/// (`ActionCommand.TryParseV2`) or holds `##[` anywhere (`TryParse`). Data can land at a line
+/// start (a renderer may print a job name first), so a leading `::` of any line of the data
+/// and every `##[` show their first character escaped (`\u{3a}:`, `\u{23}#[`), in the same
+/// visible notation as control characters. Only untrusted text passes through here.
+fn disarm_commands(text: Cow<'_, str>) -> Cow<'_, str> {
+    let leading = |line: &str| line.trim_start().starts_with("::");
+    if !text.contains("##[") && !text.split('\n').any(leading) {
+        return text;
+    }
+    let lines: Vec<String> = text
+        .split('\n')
+        .map(|line| {
+            let line = line.replace("##[", "\\u{23}#[");
+            match line.find("::") {
+                Some(at) if leading(&line) => {
+                    format!("{}\\u{{3a}}{}", &line[..at], &line[at + 1..])
+                }
+                _ => line,
+            }
+        })
+        .collect();
+    Cow::Owned(lines.join("\n"))
 }
 
 /// Inline Markdown text: HTML special characters as entities, Markdown punctuation escaped with
@@ -168,6 +198,24 @@ mod tests {
             let t = terminal(s);
             assert!(!t.chars().any(is_hostile), "{t}");
             assert!(!t.contains('\n'), "{t}");
+        }
+    }
+
+    #[test]
+    fn no_line_of_data_is_a_workflow_command() {
+        assert_eq!(terminal("::error::x"), "\\u{3a}:error::x");
+        assert_eq!(terminal("  ::warning::x"), "  \\u{3a}:warning::x");
+        assert_eq!(terminal("a ##[error]b"), "a \\u{23}#[error]b");
+        assert_eq!(terminal("time 12::30 ok"), "time 12::30 ok");
+        assert_eq!(
+            terminal_block("subject\n\n::error::from the body\n\t::set-output x"),
+            "subject\n\n\\u{3a}:error::from the body\n\t\\u{3a}:set-output x"
+        );
+        for s in HOSTILE {
+            for line in terminal_block(s).lines() {
+                assert!(!line.trim_start().starts_with("::"), "{line}");
+                assert!(!line.contains("##["), "{line}");
+            }
         }
     }
 
