@@ -167,6 +167,16 @@ fn collaborators_query() -> String {
     )
 }
 
+/// Every document this module sends, under the name of the function that builds it.
+pub fn documents() -> Vec<(String, String)> {
+    vec![
+        ("members_query".into(), members_query()),
+        ("teams_query".into(), teams_query()),
+        ("team_members_query".into(), team_members_query()),
+        ("collaborators_query".into(), collaborators_query()),
+    ]
+}
+
 /// A connection read through `edges` (where GitHub keeps the role of a membership) or
 /// `nodes`. A `null` entry counts in `total_count` but not as fetched.
 #[derive(Debug, Clone, Deserialize)]

@@ -44,6 +44,16 @@ pub use token::{TOKEN_VAR, Token};
 use crate::facts::PullRequest;
 use nested::Repo;
 
+/// Every GraphQL document the client can send, named by what builds it: the source of truth
+/// the schema test validates against GitHub's published schema, so a renamed or removed field
+/// fails a test instead of a sync. A unit test below counts the query templates in this
+/// module's source, so a new one cannot be left out of this list.
+pub fn graphql_documents() -> Vec<(String, String)> {
+    let mut docs = query::documents();
+    docs.extend(access::documents());
+    docs
+}
+
 /// What to sync for one repository.
 #[derive(Debug, Clone)]
 pub struct RepoRequest {
@@ -143,4 +153,34 @@ fn base_branches(req: &RepoRequest) -> Result<Vec<String>, ApiError> {
         )));
     }
     Ok(bases)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// Each string literal that starts with `query(` in this module's source is one document
+    /// template (the needle is built so this test does not count itself), and every
+    /// template must have a document in `graphql_documents` (named `template: variant`).
+    #[test]
+    fn every_query_template_is_listed() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/source/github/api");
+        let needle = format!("{}query(", '"');
+        let mut templates = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            templates += text.matches(&needle).count();
+        }
+        let mut names: Vec<String> = super::graphql_documents()
+            .into_iter()
+            .map(|(name, _)| name.split(':').next().unwrap_or_default().to_string())
+            .collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(
+            names.len(),
+            templates,
+            "a GraphQL template in src/source/github/api is missing from graphql_documents(): {names:?}"
+        );
+    }
 }

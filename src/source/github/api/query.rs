@@ -86,8 +86,14 @@ pub struct SearchAlias {
 
 /// A page request: search aliases (`s0`, `s1`…, variables `$q0`/`$a0`…), optional count
 /// aliases (`t0`…, variable `$t0`…) and optionally the repository's protection.
+///
+/// `$owner` and `$name` are declared only with the protection part, their only user: GitHub
+/// refuses a document that declares a variable it does not use.
 pub fn page(searches: &[SearchAlias], counts: &[String], protection: bool) -> String {
-    let mut vars = vec!["$owner: String!".to_string(), "$name: String!".to_string()];
+    let mut vars = Vec::new();
+    if protection {
+        vars.extend(["$owner: String!".to_string(), "$name: String!".to_string()]);
+    }
     let mut body = Vec::new();
     for s in searches {
         let a = &s.alias;
@@ -138,6 +144,14 @@ pub enum Nested {
 }
 
 impl Nested {
+    /// Every connection a follow-up can page through.
+    pub const ALL: [Nested; 4] = [
+        Nested::Labels,
+        Nested::Reviews,
+        Nested::Commits,
+        Nested::Timeline,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Nested::Labels => "labels",
@@ -195,6 +209,46 @@ pub fn authors() -> String {
          authors(first: 100, after: $after) {{ totalCount {PAGE_INFO} \
          nodes {{ name email user {{ login }} }} }} }} }} }} }}"
     )
+}
+
+/// Every shape of document this module builds, named `template: variant` after the function
+/// that builds it: a search page with and without its count and protection parts, each follow-up. The
+/// schema test (`tests/github_schema.rs`) validates each against GitHub's published schema.
+pub fn documents() -> Vec<(String, String)> {
+    let search = || SearchAlias {
+        alias: "s0".into(),
+        first: PAGE,
+    };
+    let count = || "t0".to_string();
+    let mut docs = vec![
+        (
+            "page: first, full sync".into(),
+            page(&[search()], &[], true),
+        ),
+        (
+            "page: first, incremental".into(),
+            page(
+                &[search(), search_alias("s1")],
+                &[count(), "t1".into()],
+                true,
+            ),
+        ),
+        ("page: next".into(), page(&[search()], &[], false)),
+        ("page: counts only".into(), page(&[], &[count()], true)),
+    ];
+    for n in Nested::ALL {
+        docs.push((format!("Nested::query: {n:?}"), n.query()));
+    }
+    docs.push(("checks".into(), checks()));
+    docs.push(("authors".into(), authors()));
+    docs
+}
+
+fn search_alias(alias: &str) -> SearchAlias {
+    SearchAlias {
+        alias: alias.into(),
+        first: PAGE,
+    }
 }
 
 #[cfg(test)]

@@ -205,7 +205,13 @@ async fn request(
     batch: &[Slice],
     first: bool,
 ) -> Result<GqlReply, ApiError> {
-    let mut vars = json!({ "owner": repo.owner, "name": repo.name });
+    // Only the first request reads the repository (its protection), so only it declares
+    // the variables that name it.
+    let mut vars = if first {
+        json!({ "owner": repo.owner, "name": repo.name })
+    } else {
+        json!({})
+    };
     let mut searches = Vec::new();
     for (i, s) in batch.iter().enumerate() {
         let alias = format!("s{i}");
