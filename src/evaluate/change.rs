@@ -49,6 +49,8 @@ pub struct ChangeView<'a> {
     pub change: &'a Change,
     pub pr: Option<&'a PullRequest>,
     pub contributors: Vec<Contributor>,
+    /// Co-authors named without an email whom the data cannot identify, described for reasons.
+    pub unidentified: Vec<String>,
     /// Approvals standing at merge time; `None` when reviews were not fetched.
     pub approvals: Option<Vec<Approval>>,
     /// Approvals submitted after the merge (post-hoc), first per reviewer.
@@ -60,7 +62,7 @@ pub struct ChangeView<'a> {
 impl<'a> ChangeView<'a> {
     pub fn new(change: &'a Change, facts: &Facts<'a>) -> ChangeView<'a> {
         let pr = change.pull_request();
-        let contributors = contributors(change, pr, facts.people);
+        let (contributors, unidentified) = contributors(change, pr, facts.people);
         let (approvals, later_approvals) = match pr {
             Some(pr) => approvals(pr, &contributors, facts.people),
             None => (None, Vec::new()),
@@ -73,6 +75,7 @@ impl<'a> ChangeView<'a> {
             change,
             pr,
             contributors,
+            unidentified,
             approvals,
             later_approvals,
             bot_push,
@@ -125,12 +128,18 @@ fn when(at: Timestamp) -> String {
     at.strftime("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-fn contributors(change: &Change, pr: Option<&PullRequest>, people: &People) -> Vec<Contributor> {
-    let mut out = Vec::new();
-    let mut add = |who: String, role: String, keys: Keys| {
-        if !keys.is_empty() {
-            out.push(Contributor { who, role, keys });
-        }
+/// Who contributed to the change, and the co-authors the data cannot identify (named without
+/// an email and matching no one person): those are kept, not dropped, because any approver or
+/// merger could be one of them.
+fn contributors(
+    change: &Change,
+    pr: Option<&PullRequest>,
+    people: &People,
+) -> (Vec<Contributor>, Vec<String>) {
+    let mut found = Found {
+        people,
+        contributors: Vec::new(),
+        unidentified: Vec::new(),
     };
     let commit = &change.commit;
     // GitHub writes a merge commit as the person who clicked "merge": they merged the
@@ -139,64 +148,74 @@ fn contributors(change: &Change, pr: Option<&PullRequest>, people: &People) -> V
     if !merge_of_pr {
         let short_oid = short(&commit.oid);
         let author = &commit.author;
-        add(
-            author.name.clone(),
-            format!("authored {short_oid}"),
-            people.keys(None, Some(&author.email)),
-        );
+        found.email(&author.name, format!("authored {short_oid}"), &author.email);
         if !people::is_web_flow(&commit.committer.email) {
             let c = &commit.committer;
-            add(
-                c.name.clone(),
-                format!("committed {short_oid}"),
-                people.keys(None, Some(&c.email)),
-            );
+            found.email(&c.name, format!("committed {short_oid}"), &c.email);
         }
-        for (name, email) in co_authors(&commit.message) {
-            add(
-                name,
-                format!("is a co-author of {short_oid}"),
-                people.keys(None, Some(&email)),
-            );
-        }
+        found.co_authors(&commit.message, &format!("of {short_oid}"));
     }
-    let Some(pr) = pr else { return out };
-    add(
+    let Some(pr) = pr else {
+        return (found.contributors, found.unidentified);
+    };
+    found.add(
         pr.author.login.clone(),
         format!("opened #{}", pr.number),
         people.keys(Some(&pr.author.login), pr.author.email.as_deref()),
     );
     for pr_commit in pr.commits.iter().flatten() {
-        let role = format!("authored {} in #{}", short(&pr_commit.oid), pr.number);
+        let oid = short(&pr_commit.oid);
+        let role = format!("authored {oid} in #{}", pr.number);
         for a in &pr_commit.authors {
             let keys = people.keys(Some(&a.login), a.email.as_deref());
-            add(a.login.clone(), role.clone(), keys);
+            found.add(a.login.clone(), role.clone(), keys);
         }
-        for (name, email) in co_authors(&pr_commit.message) {
-            let role = format!(
-                "is a co-author of {} in #{}",
-                short(&pr_commit.oid),
-                pr.number
-            );
-            add(name, role, people.keys(None, Some(&email)));
-        }
+        found.co_authors(&pr_commit.message, &format!("of {oid} in #{}", pr.number));
     }
-    out
+    (found.contributors, found.unidentified)
 }
 
-/// `Co-authored-by: Name <email>` trailers, as GitHub reads them.
-pub fn co_authors(message: &str) -> Vec<(String, String)> {
-    static PATTERN: std::sync::OnceLock<Option<Regex>> = std::sync::OnceLock::new();
-    let Some(pattern) = PATTERN
-        .get_or_init(|| Regex::new(r"(?im)^co-authored-by:\s*(.*?)\s*<([^<>\s]+)>\s*$").ok())
-        .as_ref()
-    else {
-        return Vec::new();
-    };
-    pattern
-        .captures_iter(message)
-        .map(|c| (c[1].to_string(), c[2].to_string()))
-        .collect()
+/// Contributors as they are found.
+struct Found<'p> {
+    people: &'p People,
+    contributors: Vec<Contributor>,
+    unidentified: Vec<String>,
+}
+
+impl Found<'_> {
+    fn add(&mut self, who: String, role: String, keys: Keys) {
+        if !keys.is_empty() {
+            self.contributors.push(Contributor { who, role, keys });
+        }
+    }
+
+    fn email(&mut self, name: &str, role: String, email: &str) {
+        let keys = self.people.keys(None, Some(email));
+        self.add(name.to_string(), role, keys);
+    }
+
+    /// The message's `Co-authored-by:` trailers (git's trailer rules: final block only). One
+    /// without an email is matched by name (or login) when exactly one person in the data has
+    /// it; otherwise it is unidentified.
+    fn co_authors(&mut self, message: &str, of: &str) {
+        for co in crate::trailers::co_authors(message) {
+            let role = format!("is a co-author {of}");
+            match &co.email {
+                Some(email) => self.email(&co.name, role, email),
+                None => match self.people.keys_by_name(&co.name) {
+                    Some(keys) => {
+                        let role = format!("{role} (named `{}` without an email)", co.name);
+                        self.add(co.name.clone(), role, keys);
+                    }
+                    None => self.unidentified.push(format!(
+                        "co-author `{}` {of} is named without an email and matches no one \
+                         person in the data",
+                        co.name
+                    )),
+                },
+            }
+        }
+    }
 }
 
 /// Each reviewer's standing decision at merge (a later "changes requested" or a dismissal
@@ -320,8 +339,20 @@ pub fn independent_approval(
         return Check::Missing(format!("the reviews of #{} were not fetched", pr.number));
     };
     let (counted, refused) = count_approvals(approvals, group, people);
-    if counted.len() >= min as usize {
+    // Each unidentified co-author could be one of the approvers, so only the approvals beyond
+    // their number are surely independent.
+    let sure = counted.len().saturating_sub(view.unidentified.len());
+    if sure >= min as usize {
         return Check::Pass(format!("approved by {}", counted.join(", ")));
+    }
+    if counted.len() >= min as usize {
+        return Check::Missing(format!(
+            "#{} was approved by {}, but {}, so whether the approval was independent cannot \
+             be told",
+            pr.number,
+            counted.join(", "),
+            view.unidentified.join("; ")
+        ));
     }
     let mut reason = format!(
         "#{} needs {min} independent approval{} before merge; it had {}",
@@ -332,7 +363,7 @@ pub fn independent_approval(
     if !counted.is_empty() {
         reason.push_str(&format!(" ({})", counted.join(", ")));
     }
-    for r in refused {
+    for r in refused.iter().chain(&view.unidentified) {
         reason.push_str(&format!("; {r}"));
     }
     Check::Fail(reason)
@@ -729,6 +760,11 @@ pub fn no_self_merge(view: &ChangeView<'_>, people: &People) -> Check {
             merger.login,
             c.role,
             when(pr.merged_at)
+        )),
+        None if !view.unidentified.is_empty() => Check::Missing(format!(
+            "{} {how}, but {}, so whether the merger contributed cannot be told",
+            merger.login,
+            view.unidentified.join("; ")
         )),
         None => Check::Pass(format!("{} {how}; not a contributor", merger.login)),
     }
