@@ -10,10 +10,11 @@ use super::Check;
 use super::codeowners::{CodeOwners as OwnersFile, Owner};
 use super::people::{self, Keys, People};
 use super::policy::PolicyView;
+use crate::facts::{BranchCommit, Placement};
 use crate::facts::{CheckConclusion, PrEvent, PullRequest, ReviewState, Ticket};
 use crate::model::policy::Bot;
 use crate::model::rule::FollowUp;
-use crate::population::change::{Change, CodeOwners, Via, short};
+use crate::population::change::{Change, CodeOwners, PrBranch, Via, short};
 
 /// What every change rule may read besides the change.
 pub struct Facts<'a> {
@@ -163,6 +164,16 @@ fn contributors(
         format!("opened #{}", pr.number),
         people.keys(Some(&pr.author.login), pr.author.email.as_deref()),
     );
+    if pr.commits.is_none()
+        && let PrBranch::Read { commits, .. } = &change.pr_branch
+    {
+        for c in commits {
+            let oid = short(&c.oid);
+            let role = format!("authored {oid} in #{}", pr.number);
+            found.email(&c.author.name, role, &c.author.email);
+            found.co_authors(&c.message, &format!("of {oid} in #{}", pr.number));
+        }
+    }
     for pr_commit in pr.commits.iter().flatten() {
         let oid = short(&pr_commit.oid);
         let role = format!("authored {oid} in #{}", pr.number);
@@ -424,41 +435,127 @@ pub fn approval_on_final_commit(view: &ChangeView<'_>) -> Check {
             short(head),
             when(last.at)
         )),
-        (Some(approved), Some(head)) => Check::Fail(after_approval(pr, last, approved, head)),
+        (Some(approved), Some(head)) => {
+            Check::Fail(after_approval(view.change, pr, last, approved, head))
+        }
         _ => pushes_after(pr, last),
     }
 }
 
-/// The reason for code that changed after the approval, naming the commits.
-fn after_approval(pr: &PullRequest, last: &Approval, approved: &str, head: &str) -> String {
-    let commits = pr.commits.as_deref().unwrap_or_default();
-    let position = commits.iter().position(|c| c.oid == approved);
-    let added: Vec<String> = match position {
-        Some(p) => commits[p + 1..]
-            .iter()
-            .map(|c| format!("{} ({})", short(&c.oid), when(c.committed_at)))
-            .collect(),
-        None => Vec::new(),
-    };
-    let mut reason = format!(
-        "{} approved {} at {}, but #{} merged {}",
+/// The reason for code that changed after the approval: the commits added since, or that the
+/// branch was rewritten, only as far as the data proves it.
+fn after_approval(
+    change: &Change,
+    pr: &PullRequest,
+    last: &Approval,
+    approved: &str,
+    head: &str,
+) -> String {
+    format!(
+        "{} approved {} at {}, but #{} merged {}; {}",
         last.login,
         short(approved),
         when(last.at),
         pr.number,
-        short(head)
-    );
-    if position.is_none() {
-        reason.push_str("; the approved commit is no longer in the pull request (force-push)");
-    } else {
-        let n = added.len();
-        reason.push_str(&format!(
-            "; {n} commit{} added after the approval without re-review: {}",
-            if n == 1 { " was" } else { "s were" },
-            added.join(", ")
-        ));
+        short(head),
+        what_followed(change, pr, approved, head)
+    )
+}
+
+/// What happened between the approved commit and the merged head: from the source's commit
+/// list when it holds the approved commit, else from the clone's view of the branch.
+fn what_followed(change: &Change, pr: &PullRequest, approved: &str, head: &str) -> String {
+    let listed = pr.commits.as_deref().unwrap_or_default();
+    if let Some(p) = listed.iter().position(|c| c.oid == approved) {
+        let added = listed[p + 1..]
+            .iter()
+            .map(|c| (c.oid.as_str(), c.committed_at));
+        return added_commits(added.collect());
     }
-    reason
+    let not_told = "cannot tell whether commits were added or the branch was force-pushed";
+    match &change.pr_branch {
+        PrBranch::Read { commits, reviewed } => from_branch(commits, reviewed, approved, head),
+        PrBranch::NotRead { why } => format!("{not_told}: {why}"),
+        PrBranch::NotNeeded if pr.commits.is_some() => format!(
+            "{} is not among the {} commits the source lists for #{}, and the local clone was \
+             not asked where it is; {not_told}",
+            short(approved),
+            listed.len(),
+            pr.number
+        ),
+        PrBranch::NotNeeded => format!(
+            "the commits of #{} are not in the data; {not_told}",
+            pr.number
+        ),
+    }
+}
+
+fn from_branch(
+    commits: &[BranchCommit],
+    reviewed: &BTreeMap<String, Placement>,
+    approved: &str,
+    head: &str,
+) -> String {
+    if commits.iter().any(|c| c.oid == approved) {
+        return added_commits(descendants_in(commits, approved));
+    }
+    match reviewed.get(approved) {
+        // On the base already: every commit of the branch came after it.
+        Some(Placement::OnBase) if !commits.is_empty() => added_commits(
+            commits
+                .iter()
+                .map(|c| (c.oid.as_str(), c.committer.at))
+                .collect(),
+        ),
+        Some(Placement::OnBase) => format!(
+            "the approved commit is an ancestor of {} on the base branch",
+            short(head)
+        ),
+        Some(Placement::NotAncestor) => format!(
+            "the approved commit is not an ancestor of {}: the branch was force-pushed after \
+             the approval",
+            short(head)
+        ),
+        Some(Placement::NotInClone) | None => format!(
+            "approved commit {} is not in the local clone; cannot tell whether commits were \
+             added or the branch was force-pushed",
+            short(approved)
+        ),
+    }
+}
+
+/// The branch's commits that `approved` does not reach (itself excluded), oldest first.
+fn descendants_in<'c>(commits: &'c [BranchCommit], approved: &'c str) -> Vec<(&'c str, Timestamp)> {
+    let parents: BTreeMap<&str, &[String]> = commits
+        .iter()
+        .map(|c| (c.oid.as_str(), c.parents.as_slice()))
+        .collect();
+    let mut reached = BTreeSet::new();
+    let mut stack = vec![approved];
+    while let Some(oid) = stack.pop() {
+        if reached.insert(oid) {
+            let above = parents.get(oid).copied().unwrap_or_default();
+            stack.extend(above.iter().map(String::as_str));
+        }
+    }
+    commits
+        .iter()
+        .filter(|c| !reached.contains(c.oid.as_str()))
+        .map(|c| (c.oid.as_str(), c.committer.at))
+        .collect()
+}
+
+fn added_commits(added: Vec<(&str, Timestamp)>) -> String {
+    let n = added.len();
+    let listed: Vec<String> = added
+        .iter()
+        .map(|(oid, at)| format!("{} ({})", short(oid), when(*at)))
+        .collect();
+    format!(
+        "{n} commit{} added after the approval without re-review: {}",
+        if n == 1 { " was" } else { "s were" },
+        listed.join(", ")
+    )
 }
 
 /// Without review commit oids, pushes after the approval come from the PR's events.

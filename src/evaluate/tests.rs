@@ -160,6 +160,7 @@ fn change(commit: Commit, via: Via) -> Change {
         codeowners: CodeOwners::Read {
             text: Some("* @rev\n/infra/ @acme/platform\n".into()),
         },
+        pr_branch: Default::default(),
     }
 }
 
@@ -397,6 +398,52 @@ fn approval_on_final_commit_names_the_commits_added_after() {
         "{why}"
     );
     assert!(why.contains("h2 (2026-08-02 10:00 UTC)"), "{why}");
+}
+
+/// Without the PR's commit list and without the clone's view, nothing says whether commits
+/// were added or the branch was rewritten: the reason says so and claims neither.
+#[test]
+fn approval_on_an_earlier_commit_without_a_commit_list_claims_no_force_push() {
+    let rule = "  - kind: approval-on-final-commit\n";
+    let mut rest = pr(5, "dd");
+    rest.commits = None;
+    rest.reviews = Some(vec![review("rev", ReviewState::Approved, at(2, 9), "h1")]);
+    let unread = change(commit("dd", "dev", "x", &[]), via(rest.clone()));
+    let (o, why) = outcome(&run(rule, vec![unread]));
+    assert_eq!(o, Outcome::Deviation);
+    assert!(
+        !why.contains("(force-push)") && !why.contains("force-pushed after"),
+        "{why}"
+    );
+    assert!(
+        why.contains("the commits of #5 are not in the data; cannot tell"),
+        "{why}"
+    );
+
+    // The clone's branch: h1 approved, then main (s1) merged in and h2 on top. What the
+    // approval did not cover is what h1 does not reach, whatever the list order.
+    let branch_commit = |oid: &str, parents: &[&str], hour| crate::facts::BranchCommit {
+        oid: oid.into(),
+        parents: parents.iter().map(|p| p.to_string()).collect(),
+        author: sig("dev", at(2, hour)),
+        committer: sig("dev", at(2, hour)),
+        message: format!("work {oid}"),
+    };
+    let mut read = change(commit("dd", "dev", "x", &[]), via(rest));
+    read.pr_branch = crate::population::change::PrBranch::Read {
+        commits: vec![
+            branch_commit("s1", &["base"], 8),
+            branch_commit("h1", &["base"], 9),
+            branch_commit("m1", &["h1", "s1"], 10),
+            branch_commit("h2", &["m1"], 11),
+        ],
+        reviewed: Default::default(),
+    };
+    let (_, why) = outcome(&run(rule, vec![read]));
+    assert!(
+        why.contains("3 commits were added after the approval without re-review: s1 (2026-08-02 08:00 UTC), m1 (2026-08-02 10:00 UTC), h2 (2026-08-02 11:00 UTC)"),
+        "{why}"
+    );
 }
 
 #[test]

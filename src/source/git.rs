@@ -7,6 +7,7 @@
 //! second parents and were reviewed as part of their pull request. Direct pushes land on the
 //! same chain, which is why it is the population and not the pull-request list.
 
+mod history;
 mod tree_diff;
 
 use std::collections::BTreeSet;
@@ -17,6 +18,7 @@ use git2::{ErrorCode, Mailmap, Odb, Oid, Repository, Revwalk, Sort, Tree};
 use jiff::Timestamp;
 
 use crate::facts::{Commit, Signature};
+pub use history::{Branch, BranchReader, MAX_BRANCH_COMMITS};
 use tree_diff::TreeDiff;
 
 /// Why history could not be read. Every variant names the repository path, so a failure in a
