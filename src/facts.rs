@@ -114,6 +114,30 @@ pub struct PrCommit {
     pub message: String,
 }
 
+/// A commit of a pull request's branch as the local clone has it: read when the PR's source did
+/// not list the PR's commits (GitHub's REST pulls export), so no GitHub account is attached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BranchCommit {
+    pub oid: String,
+    /// Parent oids in git order.
+    pub parents: Vec<String>,
+    pub author: Signature,
+    pub committer: Signature,
+    pub message: String,
+}
+
+/// Where the local clone puts a commit a reviewer saw, relative to the pull request's head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Placement {
+    /// An ancestor of the head that the base branch already held.
+    OnBase,
+    /// In the clone, but not an ancestor of the head: the branch was rewritten after it.
+    NotAncestor,
+    /// Not in the local clone at all.
+    NotInClone,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ReviewState {

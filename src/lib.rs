@@ -18,3 +18,4 @@ pub mod report;
 pub mod sample;
 pub mod source;
 pub mod store;
+pub mod trailers;

@@ -9,9 +9,9 @@ use std::path::Path;
 use git2::{Oid, Repository, Time};
 use itgc::facts::Commit;
 use itgc::source::git::{
-    CodeOwnersReader, GitError, co_authors, codeowners_at, read_blob_at, trailers,
-    walk_first_parent,
+    CodeOwnersReader, GitError, codeowners_at, read_blob_at, walk_first_parent,
 };
+use itgc::trailers::{CoAuthor, co_authors, trailers};
 use jiff::Timestamp;
 use tempfile::TempDir;
 
@@ -325,62 +325,73 @@ fn squash_commit_keeps_its_trailers_and_co_authors() {
             "Signed-off-by"
         ]
     );
+    let who = |name: &str, email: &str| CoAuthor {
+        name: name.to_string(),
+        email: Some(email.to_string()),
+    };
     assert_eq!(
         co_authors(&commit.message),
         [
-            ("Zoë Ünal".to_string(), "zoe@example.com".to_string()),
-            ("Grace Hopper".to_string(), "grace@example.com".to_string()),
+            who("Zoë Ünal", "zoe@example.com"),
+            who("Grace Hopper", "grace@example.com"),
         ]
     );
 }
 
+/// The one trailer parser (pure Rust, so evaluation can use it) reads the same trailer block
+/// as libgit2's port of git's rules, on the messages real histories hold and on awkward ones.
+/// libgit2 keeps a continuation's line break and trailing blanks in the value; the parser
+/// unfolds and trims as `git interpret-trailers --parse` does, so values are compared that way.
 #[test]
-fn trailers_follow_gits_rules() {
-    // Only the last paragraph holds trailers.
-    let body_only = "Subject\n\nCo-authored-by: A <a@x>\n\nJust prose at the end.\n";
-    assert!(trailers(body_only).is_empty());
-    // A last paragraph that is mostly prose is not a trailer block...
-    let prose = "Subject\n\nThis fixes it.\nSee: the ticket\nAnd more words here.\n";
-    assert!(trailers(prose).is_empty());
-    // ...and a one-line message has no trailers at all.
-    assert!(trailers("Fix: typo").is_empty());
-    assert!(trailers("").is_empty());
-    // Values are trimmed; a value without an email still names a co-author.
-    let message = "Subject\n\nCo-authored-by: Nadia Ali\nTicket: PAY-188\n";
-    assert_eq!(
-        trailers(message),
-        [
-            ("Co-authored-by".to_string(), "Nadia Ali".to_string()),
-            ("Ticket".to_string(), "PAY-188".to_string()),
-        ]
-    );
-    assert_eq!(
-        co_authors(message),
-        [("Nadia Ali".to_string(), String::new())]
-    );
-}
-
-#[test]
-fn trailers_of_odd_messages_do_not_panic() {
-    let odd = [
-        "\0",
-        "Subject\n\nKey: value\0hidden: x\n",
-        "Subject\n\n: no key\n",
-        "Subject\n\nCo-authored-by: <only@email>\n",
-        "Subject\n\nCo-authored-by: Name <unterminated\n",
+fn trailers_agree_with_libgit2() {
+    let messages = [
+        SQUASH_MESSAGE,
+        "Subject\n\nCo-authored-by: A <a@x>\n\nJust prose at the end.\n",
+        "Subject\n\nThis fixes it.\nSee: the ticket\nAnd more words here.\n",
+        "Subject\n\nsome prose\nCo-authored-by: A <a@x>\nSigned-off-by: B <b@x>\n",
+        "Subject\n\nmore prose\nmore\nmore\nmore\nSigned-off-by: B <b@x>\n",
+        "Subject\n\nCo-authored-by: Nadia Ali\nTicket: PAY-188\n",
+        "Subject\n\nKey: first\n  continued here\nOther: x\n",
+        "Subject\n\nBug #43: x\nKey : spaced\n",
+        "Subject\n\nCo-authored-by: A <a@x>\n---\ndiff --git a/x b/x\n",
+        "Subject\n\nCo-authored-by: A <a@x>\n# comment\n\n",
+        "Subject\n\nCo-authored-by: A <a@x>\nConflicts:\n\tsrc/a.rs\n",
+        "Subject\n# not a title end\n\nKey: v\n",
+        "(cherry picked from commit abc)\n\nKey: v\n",
+        "Subject\n\nbody\n\n(cherry picked from commit abc)\nprose\nprose\n",
+        "Fix: typo",
+        "",
         "\n\n\n",
         "Subject\r\n\r\nKey: value\r\n",
+        "Subject\n\n: no key\n",
+        "Subject\n\nCo-authored-by: <only@email>\n",
+        "Subject\n\nKey: value\0hidden: x\n",
+        "Subject\n\nKéy: not ascii\nKey: v\n",
     ];
-    for message in odd {
-        let _ = trailers(message);
-        let _ = co_authors(message);
+    for message in messages {
+        let c_part = message.split('\0').next().unwrap();
+        let reference: Vec<(String, String)> = git2::message_trailers_strs(c_part)
+            .unwrap()
+            .iter()
+            .map(|(k, v)| {
+                let v = v.split('\n').map(str::trim).collect::<Vec<_>>().join(" ");
+                (k.to_string(), v.trim().to_string())
+            })
+            .collect();
+        assert_eq!(trailers(message), reference, "{message:?}");
     }
-    let nul = "Subject\n\nKey: value\0hidden: x\n";
-    assert!(trailers(nul).iter().all(|(k, _)| k != "hidden"));
-    assert_eq!(
-        co_authors("S\n\nCo-authored-by: Name <unterminated\n"),
-        [("Name".to_string(), "unterminated".to_string())]
-    );
+}
+
+#[test]
+fn a_co_author_trailer_outside_the_final_block_credits_nobody() {
+    let fx = Fixture::new();
+    let root = fx.commit(&[("a", "0")], &[], "2026-07-01T09:00:00Z");
+    let who = Who::ada("2026-07-06T09:00:00Z");
+    let message = "Pair on rounding\n\nCo-authored-by: Body Person <body@example.com>\n\n\
+                   Fixed the rounding in the ledger.\n";
+    let commit = fx.commit_as(&[("a", "1")], &[root], &who, message);
+    fx.branch(commit);
+    assert!(co_authors(&fx.walk()[0].message).is_empty());
 }
 
 fn signed_commit(fx: &Fixture, armor: &str, field: Option<&str>) -> Oid {

@@ -137,10 +137,7 @@ async fn snapshot(
         has_pr_data: stored.has_pr_data,
     };
     let mut changes = change::link(&scope, &commits, &stored.prs);
-    let mut reader = crate::source::git::CodeOwnersReader::open(&args.repo);
-    for c in &mut changes {
-        c.codeowners = crate::population::load::codeowners_with(&mut reader, c);
-    }
+    crate::population::load::read_from_git(&args.repo, &mut changes);
     changes.sort_by(|a, b| a.id.cmp(&b.id));
     let gaps = if commits.is_empty() {
         vec![Gap {

@@ -10,10 +10,11 @@ use super::Check;
 use super::codeowners::{CodeOwners as OwnersFile, Owner};
 use super::people::{self, Keys, People};
 use super::policy::PolicyView;
+use crate::facts::{BranchCommit, Placement};
 use crate::facts::{CheckConclusion, PrEvent, PullRequest, ReviewState, Ticket};
 use crate::model::policy::Bot;
 use crate::model::rule::FollowUp;
-use crate::population::change::{Change, CodeOwners, Via, short};
+use crate::population::change::{Change, CodeOwners, PrBranch, Via, short};
 
 /// What every change rule may read besides the change.
 pub struct Facts<'a> {
@@ -49,6 +50,8 @@ pub struct ChangeView<'a> {
     pub change: &'a Change,
     pub pr: Option<&'a PullRequest>,
     pub contributors: Vec<Contributor>,
+    /// Co-authors named without an email whom the data cannot identify, described for reasons.
+    pub unidentified: Vec<String>,
     /// Approvals standing at merge time; `None` when reviews were not fetched.
     pub approvals: Option<Vec<Approval>>,
     /// Approvals submitted after the merge (post-hoc), first per reviewer.
@@ -60,7 +63,7 @@ pub struct ChangeView<'a> {
 impl<'a> ChangeView<'a> {
     pub fn new(change: &'a Change, facts: &Facts<'a>) -> ChangeView<'a> {
         let pr = change.pull_request();
-        let contributors = contributors(change, pr, facts.people);
+        let (contributors, unidentified) = contributors(change, pr, facts.people);
         let (approvals, later_approvals) = match pr {
             Some(pr) => approvals(pr, &contributors, facts.people),
             None => (None, Vec::new()),
@@ -73,6 +76,7 @@ impl<'a> ChangeView<'a> {
             change,
             pr,
             contributors,
+            unidentified,
             approvals,
             later_approvals,
             bot_push,
@@ -125,12 +129,18 @@ fn when(at: Timestamp) -> String {
     at.strftime("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-fn contributors(change: &Change, pr: Option<&PullRequest>, people: &People) -> Vec<Contributor> {
-    let mut out = Vec::new();
-    let mut add = |who: String, role: String, keys: Keys| {
-        if !keys.is_empty() {
-            out.push(Contributor { who, role, keys });
-        }
+/// Who contributed to the change, and the co-authors the data cannot identify (named without
+/// an email and matching no one person): those are kept, not dropped, because any approver or
+/// merger could be one of them.
+fn contributors(
+    change: &Change,
+    pr: Option<&PullRequest>,
+    people: &People,
+) -> (Vec<Contributor>, Vec<String>) {
+    let mut found = Found {
+        people,
+        contributors: Vec::new(),
+        unidentified: Vec::new(),
     };
     let commit = &change.commit;
     // GitHub writes a merge commit as the person who clicked "merge": they merged the
@@ -139,64 +149,84 @@ fn contributors(change: &Change, pr: Option<&PullRequest>, people: &People) -> V
     if !merge_of_pr {
         let short_oid = short(&commit.oid);
         let author = &commit.author;
-        add(
-            author.name.clone(),
-            format!("authored {short_oid}"),
-            people.keys(None, Some(&author.email)),
-        );
+        found.email(&author.name, format!("authored {short_oid}"), &author.email);
         if !people::is_web_flow(&commit.committer.email) {
             let c = &commit.committer;
-            add(
-                c.name.clone(),
-                format!("committed {short_oid}"),
-                people.keys(None, Some(&c.email)),
-            );
+            found.email(&c.name, format!("committed {short_oid}"), &c.email);
         }
-        for (name, email) in co_authors(&commit.message) {
-            add(
-                name,
-                format!("is a co-author of {short_oid}"),
-                people.keys(None, Some(&email)),
-            );
-        }
+        found.co_authors(&commit.message, &format!("of {short_oid}"));
     }
-    let Some(pr) = pr else { return out };
-    add(
+    let Some(pr) = pr else {
+        return (found.contributors, found.unidentified);
+    };
+    found.add(
         pr.author.login.clone(),
         format!("opened #{}", pr.number),
         people.keys(Some(&pr.author.login), pr.author.email.as_deref()),
     );
-    for pr_commit in pr.commits.iter().flatten() {
-        let role = format!("authored {} in #{}", short(&pr_commit.oid), pr.number);
-        for a in &pr_commit.authors {
-            let keys = people.keys(Some(&a.login), a.email.as_deref());
-            add(a.login.clone(), role.clone(), keys);
-        }
-        for (name, email) in co_authors(&pr_commit.message) {
-            let role = format!(
-                "is a co-author of {} in #{}",
-                short(&pr_commit.oid),
-                pr.number
-            );
-            add(name, role, people.keys(None, Some(&email)));
+    if pr.commits.is_none()
+        && let PrBranch::Read { commits, .. } = &change.pr_branch
+    {
+        for c in commits {
+            let oid = short(&c.oid);
+            let role = format!("authored {oid} in #{}", pr.number);
+            found.email(&c.author.name, role, &c.author.email);
+            found.co_authors(&c.message, &format!("of {oid} in #{}", pr.number));
         }
     }
-    out
+    for pr_commit in pr.commits.iter().flatten() {
+        let oid = short(&pr_commit.oid);
+        let role = format!("authored {oid} in #{}", pr.number);
+        for a in &pr_commit.authors {
+            let keys = people.keys(Some(&a.login), a.email.as_deref());
+            found.add(a.login.clone(), role.clone(), keys);
+        }
+        found.co_authors(&pr_commit.message, &format!("of {oid} in #{}", pr.number));
+    }
+    (found.contributors, found.unidentified)
 }
 
-/// `Co-authored-by: Name <email>` trailers, as GitHub reads them.
-pub fn co_authors(message: &str) -> Vec<(String, String)> {
-    static PATTERN: std::sync::OnceLock<Option<Regex>> = std::sync::OnceLock::new();
-    let Some(pattern) = PATTERN
-        .get_or_init(|| Regex::new(r"(?im)^co-authored-by:\s*(.*?)\s*<([^<>\s]+)>\s*$").ok())
-        .as_ref()
-    else {
-        return Vec::new();
-    };
-    pattern
-        .captures_iter(message)
-        .map(|c| (c[1].to_string(), c[2].to_string()))
-        .collect()
+/// Contributors as they are found.
+struct Found<'p> {
+    people: &'p People,
+    contributors: Vec<Contributor>,
+    unidentified: Vec<String>,
+}
+
+impl Found<'_> {
+    fn add(&mut self, who: String, role: String, keys: Keys) {
+        if !keys.is_empty() {
+            self.contributors.push(Contributor { who, role, keys });
+        }
+    }
+
+    fn email(&mut self, name: &str, role: String, email: &str) {
+        let keys = self.people.keys(None, Some(email));
+        self.add(name.to_string(), role, keys);
+    }
+
+    /// The message's `Co-authored-by:` trailers (git's trailer rules: final block only). One
+    /// without an email is matched by name (or login) when exactly one person in the data has
+    /// it; otherwise it is unidentified.
+    fn co_authors(&mut self, message: &str, of: &str) {
+        for co in crate::trailers::co_authors(message) {
+            let role = format!("is a co-author {of}");
+            match &co.email {
+                Some(email) => self.email(&co.name, role, email),
+                None => match self.people.keys_by_name(&co.name) {
+                    Some(keys) => {
+                        let role = format!("{role} (named `{}` without an email)", co.name);
+                        self.add(co.name.clone(), role, keys);
+                    }
+                    None => self.unidentified.push(format!(
+                        "co-author `{}` {of} is named without an email and matches no one \
+                         person in the data",
+                        co.name
+                    )),
+                },
+            }
+        }
+    }
 }
 
 /// Each reviewer's standing decision at merge (a later "changes requested" or a dismissal
@@ -320,8 +350,20 @@ pub fn independent_approval(
         return Check::Missing(format!("the reviews of #{} were not fetched", pr.number));
     };
     let (counted, refused) = count_approvals(approvals, group, people);
-    if counted.len() >= min as usize {
+    // Each unidentified co-author could be one of the approvers, so only the approvals beyond
+    // their number are surely independent.
+    let sure = counted.len().saturating_sub(view.unidentified.len());
+    if sure >= min as usize {
         return Check::Pass(format!("approved by {}", counted.join(", ")));
+    }
+    if counted.len() >= min as usize {
+        return Check::Missing(format!(
+            "#{} was approved by {}, but {}, so whether the approval was independent cannot \
+             be told",
+            pr.number,
+            counted.join(", "),
+            view.unidentified.join("; ")
+        ));
     }
     let mut reason = format!(
         "#{} needs {min} independent approval{} before merge; it had {}",
@@ -332,7 +374,7 @@ pub fn independent_approval(
     if !counted.is_empty() {
         reason.push_str(&format!(" ({})", counted.join(", ")));
     }
-    for r in refused {
+    for r in refused.iter().chain(&view.unidentified) {
         reason.push_str(&format!("; {r}"));
     }
     Check::Fail(reason)
@@ -393,41 +435,127 @@ pub fn approval_on_final_commit(view: &ChangeView<'_>) -> Check {
             short(head),
             when(last.at)
         )),
-        (Some(approved), Some(head)) => Check::Fail(after_approval(pr, last, approved, head)),
+        (Some(approved), Some(head)) => {
+            Check::Fail(after_approval(view.change, pr, last, approved, head))
+        }
         _ => pushes_after(pr, last),
     }
 }
 
-/// The reason for code that changed after the approval, naming the commits.
-fn after_approval(pr: &PullRequest, last: &Approval, approved: &str, head: &str) -> String {
-    let commits = pr.commits.as_deref().unwrap_or_default();
-    let position = commits.iter().position(|c| c.oid == approved);
-    let added: Vec<String> = match position {
-        Some(p) => commits[p + 1..]
-            .iter()
-            .map(|c| format!("{} ({})", short(&c.oid), when(c.committed_at)))
-            .collect(),
-        None => Vec::new(),
-    };
-    let mut reason = format!(
-        "{} approved {} at {}, but #{} merged {}",
+/// The reason for code that changed after the approval: the commits added since, or that the
+/// branch was rewritten, only as far as the data proves it.
+fn after_approval(
+    change: &Change,
+    pr: &PullRequest,
+    last: &Approval,
+    approved: &str,
+    head: &str,
+) -> String {
+    format!(
+        "{} approved {} at {}, but #{} merged {}; {}",
         last.login,
         short(approved),
         when(last.at),
         pr.number,
-        short(head)
-    );
-    if position.is_none() {
-        reason.push_str("; the approved commit is no longer in the pull request (force-push)");
-    } else {
-        let n = added.len();
-        reason.push_str(&format!(
-            "; {n} commit{} added after the approval without re-review: {}",
-            if n == 1 { " was" } else { "s were" },
-            added.join(", ")
-        ));
+        short(head),
+        what_followed(change, pr, approved, head)
+    )
+}
+
+/// What happened between the approved commit and the merged head: from the source's commit
+/// list when it holds the approved commit, else from the clone's view of the branch.
+fn what_followed(change: &Change, pr: &PullRequest, approved: &str, head: &str) -> String {
+    let listed = pr.commits.as_deref().unwrap_or_default();
+    if let Some(p) = listed.iter().position(|c| c.oid == approved) {
+        let added = listed[p + 1..]
+            .iter()
+            .map(|c| (c.oid.as_str(), c.committed_at));
+        return added_commits(added.collect());
     }
-    reason
+    let not_told = "cannot tell whether commits were added or the branch was force-pushed";
+    match &change.pr_branch {
+        PrBranch::Read { commits, reviewed } => from_branch(commits, reviewed, approved, head),
+        PrBranch::NotRead { why } => format!("{not_told}: {why}"),
+        PrBranch::NotNeeded if pr.commits.is_some() => format!(
+            "{} is not among the {} commits the source lists for #{}, and the local clone was \
+             not asked where it is; {not_told}",
+            short(approved),
+            listed.len(),
+            pr.number
+        ),
+        PrBranch::NotNeeded => format!(
+            "the commits of #{} are not in the data; {not_told}",
+            pr.number
+        ),
+    }
+}
+
+fn from_branch(
+    commits: &[BranchCommit],
+    reviewed: &BTreeMap<String, Placement>,
+    approved: &str,
+    head: &str,
+) -> String {
+    if commits.iter().any(|c| c.oid == approved) {
+        return added_commits(descendants_in(commits, approved));
+    }
+    match reviewed.get(approved) {
+        // On the base already: every commit of the branch came after it.
+        Some(Placement::OnBase) if !commits.is_empty() => added_commits(
+            commits
+                .iter()
+                .map(|c| (c.oid.as_str(), c.committer.at))
+                .collect(),
+        ),
+        Some(Placement::OnBase) => format!(
+            "the approved commit is an ancestor of {} on the base branch",
+            short(head)
+        ),
+        Some(Placement::NotAncestor) => format!(
+            "the approved commit is not an ancestor of {}: the branch was force-pushed after \
+             the approval",
+            short(head)
+        ),
+        Some(Placement::NotInClone) | None => format!(
+            "approved commit {} is not in the local clone; cannot tell whether commits were \
+             added or the branch was force-pushed",
+            short(approved)
+        ),
+    }
+}
+
+/// The branch's commits that `approved` does not reach (itself excluded), oldest first.
+fn descendants_in<'c>(commits: &'c [BranchCommit], approved: &'c str) -> Vec<(&'c str, Timestamp)> {
+    let parents: BTreeMap<&str, &[String]> = commits
+        .iter()
+        .map(|c| (c.oid.as_str(), c.parents.as_slice()))
+        .collect();
+    let mut reached = BTreeSet::new();
+    let mut stack = vec![approved];
+    while let Some(oid) = stack.pop() {
+        if reached.insert(oid) {
+            let above = parents.get(oid).copied().unwrap_or_default();
+            stack.extend(above.iter().map(String::as_str));
+        }
+    }
+    commits
+        .iter()
+        .filter(|c| !reached.contains(c.oid.as_str()))
+        .map(|c| (c.oid.as_str(), c.committer.at))
+        .collect()
+}
+
+fn added_commits(added: Vec<(&str, Timestamp)>) -> String {
+    let n = added.len();
+    let listed: Vec<String> = added
+        .iter()
+        .map(|(oid, at)| format!("{} ({})", short(oid), when(*at)))
+        .collect();
+    format!(
+        "{n} commit{} added after the approval without re-review: {}",
+        if n == 1 { " was" } else { "s were" },
+        listed.join(", ")
+    )
 }
 
 /// Without review commit oids, pushes after the approval come from the PR's events.
@@ -729,6 +857,11 @@ pub fn no_self_merge(view: &ChangeView<'_>, people: &People) -> Check {
             merger.login,
             c.role,
             when(pr.merged_at)
+        )),
+        None if !view.unidentified.is_empty() => Check::Missing(format!(
+            "{} {how}, but {}, so whether the merger contributed cannot be told",
+            merger.login,
+            view.unidentified.join("; ")
         )),
         None => Check::Pass(format!("{} {how}; not a contributor", merger.login)),
     }

@@ -8,10 +8,11 @@
 //! `author` / `committer` (`name`, `email`, `at` as RFC 3339), `paths` and `files_changed`
 //! (the same list of changed paths), `signed`, `via` (`pull-request`, `direct-push`,
 //! `unknown`), `direct_push` (bool), `labels`, `approvals` (logins of independent approvers
-//! whose approval stood at merge), `co_authors` (emails), and `pull_request` (none for a direct
-//! push) with `number`, `title`, `body`, `author`, `base_ref`, `head_ref`, `merged_at`,
-//! `merged_by`, `labels`, `reviews` (`author`, `state`, `submitted_at`, `commit`) and `checks`
-//! (`name`, `conclusion`).
+//! whose approval stood at merge), `co_authors` (the email of each `Co-authored-by:` trailer
+//! in the message's final trailer block, or its name when it gives no email), and
+//! `pull_request` (none for a direct push) with `number`, `title`, `body`, `author`,
+//! `base_ref`, `head_ref`, `merged_at`, `merged_by`, `labels`, `reviews` (`author`, `state`,
+//! `submitted_at`, `commit`) and `checks` (`name`, `conclusion`).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -22,7 +23,7 @@ use minijinja::value::Serde;
 use minijinja::{Environment, Expression, Value};
 use serde_json::json;
 
-use super::change::{ChangeView, co_authors};
+use super::change::ChangeView;
 use crate::model::expression;
 use crate::population::change::{Via, short};
 
@@ -141,9 +142,18 @@ pub fn change_value(view: &ChangeView<'_>) -> serde_json::Value {
         "direct_push": matches!(change.via, Via::DirectPush),
         "labels": labels,
         "approvals": approvals,
-        "co_authors": co_authors(&commit.message).into_iter().map(|(_, e)| e).collect::<Vec<_>>(),
+        "co_authors": co_authors(&commit.message),
         "pull_request": view.pr.map(pull_request_value),
     })
+}
+
+/// Each co-author's email, or the name of one the trailer gives no email for: a name-only
+/// trailer still names a contributor, so it is not dropped from what an expression sees.
+fn co_authors(message: &str) -> Vec<String> {
+    crate::trailers::co_authors(message)
+        .into_iter()
+        .map(|c| c.email.unwrap_or(c.name))
+        .collect()
 }
 
 fn signature(s: &crate::facts::Signature) -> serde_json::Value {

@@ -166,6 +166,7 @@ fn change(oid: char, via: Via) -> Change {
         },
         via,
         codeowners: CodeOwners::Read { text: None },
+        pr_branch: Default::default(),
     }
 }
 

@@ -160,6 +160,7 @@ fn change(commit: Commit, via: Via) -> Change {
         codeowners: CodeOwners::Read {
             text: Some("* @rev\n/infra/ @acme/platform\n".into()),
         },
+        pr_branch: Default::default(),
     }
 }
 
@@ -277,6 +278,78 @@ fn independent_approval_refuses_self_approval_by_a_contributor() {
     assert!(why.contains("rev approved but authored h2 in #2"), "{why}");
 }
 
+/// CM-02's independence over a squash commit whose message credits co-authors; the PR is by
+/// `dev`, approved by `rev`.
+fn approval_with_message(message: &str) -> (Outcome, String) {
+    let rule = "  - kind: independent-approval\n    min_approvals: 1\n";
+    let squash = change(commit("cc", "dev", message, &["a"]), via(pr(7, "cc")));
+    outcome(&run(rule, vec![squash]))
+}
+
+/// Issue 15: a `Co-authored-by:` trailer without an email was dropped, so a co-author who
+/// approved counted as independent. A name (or login) the data knows for one person is that
+/// person.
+#[test]
+fn a_co_author_named_without_an_email_is_matched_by_name() {
+    let (o, why) = approval_with_message("Fix rounding (#7)\n\nCo-authored-by: rev\n");
+    assert_eq!(o, Outcome::Deviation, "{why}");
+    assert!(
+        why.contains("rev approved but is a co-author of ccccccc (named `rev` without an email)"),
+        "{why}"
+    );
+}
+
+/// A name nobody in the data has cannot be told apart from the approver: not evaluated, and the
+/// reason names the co-author instead of silently passing.
+#[test]
+fn an_unidentified_co_author_leaves_independence_not_evaluated() {
+    let message = "Fix rounding (#7)\n\nCo-authored-by: Nadia Ali\n";
+    let (o, why) = approval_with_message(message);
+    assert_eq!(o, Outcome::NotEvaluated, "{why}");
+    assert!(
+        why.contains("co-author `Nadia Ali` of ccccccc is named without an email and matches no one person in the data"),
+        "{why}"
+    );
+    // Two independent approvals: at most one of them can be Nadia, so one surely is not.
+    let rule = "  - kind: independent-approval\n    min_approvals: 1\n";
+    let mut two = pr(8, "cc");
+    let reviews = two.reviews.as_mut().expect("reviews");
+    reviews.push(review("ops", ReviewState::Approved, at(2, 11), "h2"));
+    let squash = change(commit("cc", "dev", message, &["a"]), via(two));
+    assert_eq!(outcome(&run(rule, vec![squash])).0, Outcome::Pass);
+    // Who merged could be her too.
+    let merge_rule = "  - kind: no-self-merge\n";
+    let squash = change(commit("cc", "dev", message, &["a"]), via(pr(7, "cc")));
+    let (o, why) = outcome(&run(merge_rule, vec![squash]));
+    assert_eq!(o, Outcome::NotEvaluated, "{why}");
+    assert!(
+        why.contains("rev merged it, but co-author `Nadia Ali`"),
+        "{why}"
+    );
+}
+
+/// Only the final trailer block credits anyone: a `Co-authored-by:` line in the body is prose.
+#[test]
+fn a_co_author_line_in_the_body_is_not_a_trailer() {
+    let message =
+        "Fix rounding (#7)\n\nCo-authored-by: rev <rev@example.com>\n\nrev only reviewed this.\n";
+    let (o, why) = approval_with_message(message);
+    assert_eq!(o, Outcome::Pass, "{why}");
+}
+
+/// Keys in any case, several trailers: each credited person is a contributor.
+#[test]
+fn every_co_author_trailer_counts_whatever_the_keys_case() {
+    let message = "Fix rounding (#7)\n\nCO-AUTHORED-BY: Sam Ortiz <sam@example.com>\n\
+                   co-authored-by: Rae <rev@example.com>\nSigned-off-by: dev <dev@example.com>\n";
+    let (o, why) = approval_with_message(message);
+    assert_eq!(o, Outcome::Deviation, "{why}");
+    assert!(
+        why.contains("rev approved but is a co-author of ccccccc"),
+        "{why}"
+    );
+}
+
 #[test]
 fn a_later_change_request_withdraws_an_approval() {
     let rule = "  - kind: independent-approval\n";
@@ -325,6 +398,52 @@ fn approval_on_final_commit_names_the_commits_added_after() {
         "{why}"
     );
     assert!(why.contains("h2 (2026-08-02 10:00 UTC)"), "{why}");
+}
+
+/// Without the PR's commit list and without the clone's view, nothing says whether commits
+/// were added or the branch was rewritten: the reason says so and claims neither.
+#[test]
+fn approval_on_an_earlier_commit_without_a_commit_list_claims_no_force_push() {
+    let rule = "  - kind: approval-on-final-commit\n";
+    let mut rest = pr(5, "dd");
+    rest.commits = None;
+    rest.reviews = Some(vec![review("rev", ReviewState::Approved, at(2, 9), "h1")]);
+    let unread = change(commit("dd", "dev", "x", &[]), via(rest.clone()));
+    let (o, why) = outcome(&run(rule, vec![unread]));
+    assert_eq!(o, Outcome::Deviation);
+    assert!(
+        !why.contains("(force-push)") && !why.contains("force-pushed after"),
+        "{why}"
+    );
+    assert!(
+        why.contains("the commits of #5 are not in the data; cannot tell"),
+        "{why}"
+    );
+
+    // The clone's branch: h1 approved, then main (s1) merged in and h2 on top. What the
+    // approval did not cover is what h1 does not reach, whatever the list order.
+    let branch_commit = |oid: &str, parents: &[&str], hour| crate::facts::BranchCommit {
+        oid: oid.into(),
+        parents: parents.iter().map(|p| p.to_string()).collect(),
+        author: sig("dev", at(2, hour)),
+        committer: sig("dev", at(2, hour)),
+        message: format!("work {oid}"),
+    };
+    let mut read = change(commit("dd", "dev", "x", &[]), via(rest));
+    read.pr_branch = crate::population::change::PrBranch::Read {
+        commits: vec![
+            branch_commit("s1", &["base"], 8),
+            branch_commit("h1", &["base"], 9),
+            branch_commit("m1", &["h1", "s1"], 10),
+            branch_commit("h2", &["m1"], 11),
+        ],
+        reviewed: Default::default(),
+    };
+    let (_, why) = outcome(&run(rule, vec![read]));
+    assert!(
+        why.contains("3 commits were added after the approval without re-review: s1 (2026-08-02 08:00 UTC), m1 (2026-08-02 10:00 UTC), h2 (2026-08-02 11:00 UTC)"),
+        "{why}"
+    );
 }
 
 #[test]

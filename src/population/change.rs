@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::facts::{Commit, PullRequest};
+use crate::facts::{BranchCommit, Commit, Placement, PullRequest};
 
 /// One change: a commit on an in-scope branch and how it got there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +23,10 @@ pub struct Change {
     pub via: Via,
     /// CODEOWNERS as of the change's base (its first parent), when it was read.
     pub codeowners: CodeOwners,
+    /// The pull request's branch as the local clone shows it, when its source's data could
+    /// not say what happened between an approval and the merge.
+    #[serde(default, skip_serializing_if = "PrBranch::is_not_needed")]
+    pub pr_branch: PrBranch,
 }
 
 /// How the commit reached the branch.
@@ -53,6 +57,36 @@ pub enum CodeOwners {
     NotRead {
         why: String,
     },
+}
+
+/// A pull request's branch read from git. The source's own commit list is preferred; this is
+/// read only when the source has none (GitHub's REST pulls export), or lists none of a commit a
+/// reviewer approved, so that a reason can say whether commits were added after an approval or
+/// the branch was force-pushed instead of guessing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum PrBranch {
+    /// No pull request, no head sha to start from, or the source's data answers everything.
+    #[default]
+    NotNeeded,
+    Read {
+        /// The head's history back to the base it merged into (commits the base did not
+        /// hold), oldest first.
+        commits: Vec<BranchCommit>,
+        /// Reviewed commits that are neither the head nor among `commits`, and where the
+        /// clone puts them.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        reviewed: BTreeMap<String, Placement>,
+    },
+    NotRead {
+        why: String,
+    },
+}
+
+impl PrBranch {
+    fn is_not_needed(&self) -> bool {
+        matches!(self, PrBranch::NotNeeded)
+    }
 }
 
 impl Change {
@@ -125,6 +159,7 @@ pub fn link(
                 codeowners: CodeOwners::NotRead {
                     why: "not read yet".to_string(),
                 },
+                pr_branch: PrBranch::NotNeeded,
             }
         })
         .collect()

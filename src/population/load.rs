@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::change::{self, BranchScope, Change, CodeOwners};
+use super::change::{self, BranchScope, Change, CodeOwners, PrBranch};
 use super::{Gap, Snapshot};
 use crate::evaluate::policy::PolicyView;
-use crate::facts::Commit;
+use crate::facts::{Commit, PullRequest};
 use crate::model::catalog::Catalog;
 use crate::model::control::{Control, PopulationKind};
 use crate::period::Period;
@@ -200,12 +200,81 @@ async fn load_branch(
         has_pr_data,
     };
     let mut changes = change::link(&branch, &commits, &prs);
-    let mut reader = git::CodeOwnersReader::open(scope.location);
-    for change in &mut changes {
-        change.codeowners = codeowners_with(&mut reader, change);
-    }
+    read_from_git(scope.location, &mut changes);
     snapshot.changes.extend(changes);
     Ok(())
+}
+
+/// What evaluation needs from the clone besides the walked commits: CODEOWNERS at each
+/// change's base, and the branch of each pull request whose source data cannot say what
+/// happened after an approval. Read here so that evaluation stays a pure function.
+pub fn read_from_git(location: &Path, changes: &mut [Change]) {
+    let mut owners = git::CodeOwnersReader::open(location);
+    let mut branches = None;
+    for change in changes {
+        change.codeowners = codeowners_with(&mut owners, change);
+        if let Some(pr) = change.pull_request().filter(|pr| needs_branch(pr)) {
+            let reader = branches.get_or_insert_with(|| git::BranchReader::open(location));
+            change.pr_branch = pr_branch(reader, change, pr);
+        }
+    }
+}
+
+/// Whether the source's data leaves a question git can answer: it names the head but lists
+/// no commits, or lists commits without one a reviewer saw.
+fn needs_branch(pr: &PullRequest) -> bool {
+    let Some(head) = pr.head_oid.as_deref() else {
+        return false;
+    };
+    let Some(commits) = &pr.commits else {
+        return true;
+    };
+    reviewed(pr).any(|oid| oid != head && !commits.iter().any(|c| c.oid == oid))
+}
+
+fn reviewed(pr: &PullRequest) -> impl Iterator<Item = &str> {
+    pr.reviews
+        .iter()
+        .flatten()
+        .filter_map(|r| r.commit_oid.as_deref())
+}
+
+fn pr_branch(
+    reader: &Result<git::BranchReader, git::GitError>,
+    change: &Change,
+    pr: &PullRequest,
+) -> PrBranch {
+    let Some(head) = pr.head_oid.as_deref() else {
+        return PrBranch::NotNeeded;
+    };
+    let reader = match reader {
+        Ok(reader) => reader,
+        Err(e) => return PrBranch::NotRead { why: e.to_string() },
+    };
+    let mut asked: Vec<&str> = reviewed(pr).collect();
+    asked.sort_unstable();
+    asked.dedup();
+    let base = change.commit.parents.first().map(String::as_str);
+    match reader.branch(head, base, &asked) {
+        Ok(git::Branch::Read { commits, reviewed }) => PrBranch::Read { commits, reviewed },
+        Ok(git::Branch::HeadNotInClone) => PrBranch::NotRead {
+            why: format!(
+                "the head {} of #{} is not in the local clone",
+                change::short(head),
+                pr.number
+            ),
+        },
+        Ok(git::Branch::TooLong) => PrBranch::NotRead {
+            why: format!(
+                "the head {} of #{} is more than {} commits from its base {}",
+                change::short(head),
+                pr.number,
+                git::MAX_BRANCH_COMMITS,
+                base.map(change::short).unwrap_or("(none)")
+            ),
+        },
+        Err(e) => PrBranch::NotRead { why: e.to_string() },
+    }
 }
 
 /// CODEOWNERS as of the change's base, which is its first parent: the file a pull request is

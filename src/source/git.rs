@@ -7,6 +7,7 @@
 //! second parents and were reviewed as part of their pull request. Direct pushes land on the
 //! same chain, which is why it is the population and not the pull-request list.
 
+mod history;
 mod tree_diff;
 
 use std::collections::BTreeSet;
@@ -17,6 +18,7 @@ use git2::{ErrorCode, Mailmap, Odb, Oid, Repository, Revwalk, Sort, Tree};
 use jiff::Timestamp;
 
 use crate::facts::{Commit, Signature};
+pub use history::{Branch, BranchReader, MAX_BRANCH_COMMITS};
 use tree_diff::TreeDiff;
 
 /// Why history could not be read. Every variant names the repository path, so a failure in a
@@ -591,46 +593,6 @@ fn blob_in(
     }
     let blob = repo.find_blob(entry.id()).map_err(fail)?;
     Ok(Some(blob.content().to_vec()))
-}
-
-/// The trailers of a commit message, by git's rules (libgit2 ports `git interpret-trailers`):
-/// `Key: value` lines of the message's last paragraph, which must consist of trailers (or
-/// mostly, when git itself wrote one, such as `Signed-off-by`). Keys as written, values
-/// trimmed, in message order.
-pub fn trailers(message: &str) -> Vec<(String, String)> {
-    // libgit2 reads a C string, and git stops reading a commit message at a NUL byte too.
-    let message = message.split('\0').next().unwrap_or_default();
-    match git2::message_trailers_strs(message) {
-        Ok(found) => found
-            .iter()
-            .map(|(key, value)| (key.to_string(), value.to_string()))
-            .collect(),
-        // Without a NUL, only an allocation failure is left: there is nothing to report.
-        Err(_) => Vec::new(),
-    }
-}
-
-/// The people a message credits with `Co-authored-by:` trailers (GitHub's convention; the key
-/// is matched ignoring case, as git does) as (name, email), in message order. A value without
-/// `<email>` keeps its whole text as the name and an empty email: a credited person is never
-/// dropped over a typo, so a later check can still see them.
-pub fn co_authors(message: &str) -> Vec<(String, String)> {
-    trailers(message)
-        .into_iter()
-        .filter(|(key, _)| key.eq_ignore_ascii_case("co-authored-by"))
-        .map(|(_, value)| name_and_email(&value))
-        .collect()
-}
-
-/// `Name <email>` split in two, both trimmed.
-fn name_and_email(value: &str) -> (String, String) {
-    match value.split_once('<') {
-        Some((name, rest)) => {
-            let email = rest.split_once('>').map_or(rest, |(email, _)| email);
-            (name.trim().to_string(), email.trim().to_string())
-        }
-        None => (value.trim().to_string(), String::new()),
-    }
 }
 
 /// The first commit on the first-parent chain of `branch` whose committer time is before
