@@ -191,3 +191,71 @@ fn demo_replaces_only_what_its_marker_and_contents_prove_it_made() {
     std::fs::remove_file(org.join("my-notes.md")).unwrap();
     assert_eq!(run("org").status.code(), Some(0));
 }
+
+/// The manifest's `results/` files (samples aside: `check` draws them only when asked), by
+/// path, with their SHA-256.
+fn result_files(packet: &std::path::Path) -> std::collections::BTreeMap<String, String> {
+    let text = std::fs::read_to_string(packet.join("manifest.json")).unwrap();
+    let manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
+    manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap(), f["sha256"].as_str().unwrap()))
+        .filter(|(p, _)| p.starts_with("results/") && !p.starts_with("results/samples/"))
+        .map(|(p, h)| (p.to_string(), h.to_string()))
+        .collect()
+}
+
+/// Each control's id with its items' verdicts, from a packet's `results/results.json`.
+fn verdicts(packet: &std::path::Path) -> Vec<(String, Vec<(String, String)>)> {
+    let text = std::fs::read_to_string(packet.join("results/results.json")).unwrap();
+    let results: serde_json::Value = serde_json::from_str(&text).unwrap();
+    results["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let items = c["items"].as_array().unwrap().iter();
+            let items = items.map(|i| (i["item"].to_string(), i["outcome"].to_string()));
+            (c["control"].as_str().unwrap().to_string(), items.collect())
+        })
+        .collect()
+}
+
+/// Issue 15: the demo copied the check pipeline and its packet had no POP-00, although
+/// `check` in the same directory reports it. The demo's packet must hold what `check
+/// --packet` writes there: the same controls, POP-00 included, the same item verdicts, the
+/// same result files byte for byte.
+#[test]
+fn the_demo_packet_holds_what_check_packet_writes_in_its_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = itgc(dir.path())
+        .args(["-q", "demo", "--out", "org"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let org = dir.path().join("org");
+    let out = itgc(&org)
+        .args(["-q", "check", "--period", "2026-Q3", "--packet", "checked"])
+        .output()
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1 | 3)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let demo = verdicts(&org.join("packet"));
+    let ids: Vec<&str> = demo.iter().map(|(id, _)| id.as_str()).collect();
+    assert!(ids.contains(&"POP-00") && ids.contains(&"CM-01"), "{ids:?}");
+    assert_eq!(demo, verdicts(&org.join("checked")));
+    assert_eq!(
+        result_files(&org.join("packet")),
+        result_files(&org.join("checked"))
+    );
+}

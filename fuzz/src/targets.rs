@@ -63,7 +63,7 @@ fn validate(controls: &[SourceFile], policies: &[SourceFile]) {
 }
 
 /// An `expr` rule or population filter, compiled (through the one guarded compiler) and
-/// evaluated over a change.
+/// evaluated over a change with one attribute unknown.
 pub fn expression(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
@@ -73,7 +73,11 @@ pub fn expression(data: &[u8]) {
         "approvals": ["alice"], "labels": [], "via": "pull-request", "direct_push": false,
         "pull_request": {"number": 1, "title": "t", "labels": [], "reviews": [], "checks": []}
     });
-    let _ = itgc::evaluate::expr::eval(text, "change", &change);
+    // One attribute unknown, so that reading it (not evaluated) is exercised too.
+    let mut unknown = itgc::evaluate::expr::Unknown::default();
+    unknown.add("pull_request.checks", "the status checks of #1 were not fetched");
+    let context = itgc::evaluate::expr::Context::new("change", change, &unknown);
+    let _ = itgc::evaluate::expr::eval(text, &context);
 }
 
 /// `itgc import github-prs FILE`: the JSON `gh pr list --json …` writes.

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::validate::Inputs;
 use super::{Config, Ui, packet};
 use crate::evaluate::{self, Conclusion, Keep, Results};
 use crate::exit::Exit;
@@ -67,6 +68,32 @@ type Failure = (Exit, String);
 
 fn check(args: &CheckArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
     let inputs = super::validate::load_catalog(config, ui).map_err(|e| (e, String::new()))?;
+    let Checked { results, drift } = pipeline(&inputs, args, config, ui)?;
+    let color = ui.color && args.output.is_none() && args.format == Format::Human;
+    let text = match args.format {
+        Format::Json => report::json::render_with_drift(&results, &drift),
+        format => report::render(format, &results, color),
+    };
+    write(args.output.as_ref(), &text)?;
+    Ok(exit_for(&results))
+}
+
+/// What a check concluded (the packet's own evaluation when one was written) and the drift
+/// it saw.
+pub struct Checked {
+    pub results: Results,
+    pub drift: Vec<crate::population::drift::Drift>,
+}
+
+/// The check pipeline: store → snapshot → evaluate → drift record → packet. `check` and
+/// `demo` both run this one function, so what a new user sees in the demo is what an auditor
+/// gets from `check --packet` on the same data.
+pub fn pipeline(
+    inputs: &Inputs,
+    args: &CheckArgs,
+    config: &Config,
+    ui: &Ui,
+) -> Result<Checked, Failure> {
     let catalog = &inputs.catalog;
     select(catalog, &args.controls)?;
     let period = parse_period(&args.period, catalog, config)?;
@@ -103,13 +130,7 @@ fn check(args: &CheckArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
         results = recorded;
         ui.note(format!("packet {} written, root {root}", out.display()));
     }
-    let color = ui.color && args.output.is_none() && args.format == Format::Human;
-    let text = match args.format {
-        Format::Json => report::json::render_with_drift(&results, &drift),
-        format => report::render(format, &results, color),
-    };
-    write(args.output.as_ref(), &text)?;
-    Ok(exit_for(&results))
+    Ok(Checked { results, drift })
 }
 
 /// Every item's result when the output lists every item (JSON, JUnit); otherwise the findings

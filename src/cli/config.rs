@@ -59,6 +59,19 @@ impl Config {
         })
     }
 
+    /// The settings a command run in `root` uses when `root` has no configuration file (what
+    /// `itgc demo` runs its check with, so that a `check` run there later reads the same).
+    pub fn project(root: &Path) -> Config {
+        Config {
+            root: root.to_path_buf(),
+            controls: root.join("controls"),
+            policies: root.join("policies"),
+            database_url: format!("sqlite://{}", root.join(".itgc/itgc.db").display()),
+            database_url_explicit: false,
+            time_zone: "UTC".to_string(),
+        }
+    }
+
     /// A `--database-url` flag (or `ITGC_DATABASE_URL`) wins over the file.
     pub fn with_database_url(mut self, url: Option<String>) -> Config {
         if let Some(url) = url {

@@ -1,16 +1,16 @@
-//! `itgc demo [--out DIR]`: build the demo organisation from nothing, validate the built-in
-//! catalogue, load the organisation into the embedded store, and say what was done.
-
+//! `itgc demo [--out DIR]`: build the demo organisation from nothing, write the built-in
+//! catalogue beside it, load it into the embedded store as `sync` and `import` would, then run
+//! the very pipeline of `itgc check --period 2026-Q3 --packet packet --sign KEY --sample` in
+//! it (one function, [`super::check::pipeline`]), verify the packet and write the reports.
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use super::check::CheckArgs;
 use super::{Config, Ui, import, now};
 use crate::exit::Exit;
-use crate::model::{self, builtin};
-use crate::period::Period;
-use crate::population::provenance::{self, Provenance};
-use crate::population::{Snapshot, load};
+use crate::model::builtin;
+use crate::population::load;
 use crate::source::{files, git};
 use crate::store::{NewRun, Store};
 
@@ -59,78 +59,74 @@ fn demo(args: &DemoArgs, config: &Config, ui: &Ui) -> Result<(), Failure> {
             scenario.key, scenario.description
         ));
     }
-    let validation = model::load(
-        &builtin::controls(),
-        &builtin::policies(),
-        super::validate::today(),
-    );
-    if validation.errors() > 0 {
-        for d in &validation.diagnostics {
-            eprint!("{}", d.render(ui.color));
-        }
-        return Err((
-            Exit::Usage,
-            "the built-in catalogue does not validate".into(),
-        ));
-    }
+    // Everything below runs as it would inside the demo directory with no configuration
+    // (except a store the user chose): the catalogue is read back from the files written.
+    let project = project(config, out);
+    let inputs = super::validate::load_catalog(&project, ui)
+        .map_err(|e| (e, "the built-in catalogue does not validate".to_string()))?;
     ui.say(format!(
-        "validated {} built-in controls and {} policy files: 0 errors, {} warnings",
-        builtin::CONTROLS.len(),
-        builtin::POLICIES.len(),
-        validation.warnings()
+        "validated {} control files and {} policy files: 0 errors",
+        inputs.controls.len(),
+        inputs.policies.len()
     ));
-    let url = store_url(config, out);
+    let keys = signing_key(out)?;
+    let started = now();
     let runtime = super::runtime()?;
-    let catalog = validation.catalog.ok_or((
-        Exit::Usage,
-        "the built-in catalogue did not load".to_string(),
-    ))?;
-    let (snapshot, provenance) = runtime.block_on(load(&org, &catalog, &url, ui))?;
-    let results = packet(out, &catalog, &snapshot, &provenance, ui)?;
+    runtime.block_on(load(&org, &inputs.catalog, &project, ui))?;
+    let check = CheckArgs {
+        period: DEMO_PERIOD.to_string(),
+        controls: Vec::new(),
+        format: crate::report::Format::Human,
+        output: None,
+        packet: Some(out.join("packet")),
+        sign: Some(keys.0.clone()),
+        previous: None,
+        // The demo packet shows an auditor's sample per control, re-drawn by verify --reperform.
+        sample: true,
+        stratify: None,
+    };
+    let results = super::check::pipeline(&inputs, &check, &project, ui)?.results;
+    let exit = super::check::exit_for(&results);
+    runtime.block_on(record_run(&project.database_url, started, exit))?;
+    verify(out, &keys, ui)?;
     report(out, &results, ui)
 }
 
-/// Writes a signed evidence packet of the change-management check under `packet/` (with a
-/// demo key under `.itgc/`), then verifies it the way an auditor would: every byte, the
-/// signature, and a re-performance of the evaluation from the packet alone.
-fn packet(
-    out: &Path,
-    catalog: &crate::model::Catalog,
-    snapshot: &crate::population::Snapshot,
-    provenance: &crate::population::provenance::Provenance,
-    ui: &Ui,
-) -> Result<crate::evaluate::Results, Failure> {
+/// The demo directory as a project with no configuration file, on the store the user chose
+/// (if any).
+fn project(config: &Config, out: &Path) -> Config {
+    let mut project = Config::project(out);
+    if config.database_url_explicit {
+        project.database_url = config.database_url.clone();
+        project.database_url_explicit = true;
+    }
+    project
+}
+
+/// A fresh demo signing key under `.itgc/` (which holds the demo's store too, unless the user
+/// chose another database).
+/// Returns the private and the public key's paths.
+fn signing_key(out: &Path) -> Result<(PathBuf, PathBuf), Failure> {
     let key_path = out.join(".itgc/demo-signing-key.pem");
-    // `.itgc/` holds the demo's store too, unless the user chose another database.
     std::fs::create_dir_all(out.join(".itgc"))
         .map_err(|e| (Exit::Usage, format!("{}: {e}", out.join(".itgc").display())))?;
-    let key = crate::evidence::sign::generate()
+    let public = crate::evidence::sign::generate()
         .and_then(|key| crate::evidence::sign::write_keypair(&key_path, &key))
         .map_err(|e| (Exit::Usage, format!("demo signing key: {e}")))?;
-    let only = change_controls(catalog);
-    let input = super::packet::PacketInput {
-        controls: &builtin::controls(),
-        policies: &builtin::policies(),
-        catalog,
-        snapshot,
-        only: &only,
-        run_at: now(),
-        controls_commit: None,
-        sign: Some(&key_path),
-        provenance,
-        previous_root: None,
-        // The demo packet shows an auditor's sample per control, re-drawn by verify --reperform.
-        sample: Some(super::sample::Sampling { stratify: None }),
-    };
+    Ok((key_path, public))
+}
+
+/// Verifies the packet the check wrote the way an auditor would: every byte, the signature,
+/// and a re-performance of the evaluation from the packet alone.
+fn verify(out: &Path, (key_path, public): &(PathBuf, PathBuf), ui: &Ui) -> Result<(), Failure> {
     let dir = out.join("packet");
-    let (root, results) = super::packet::write(&dir, &input)?;
+    let public = crate::evidence::sign::read_verifying_key(public)
+        .map_err(|e| (Exit::Usage, format!("demo public key: {e}")))?;
     ui.say(format!(
-        "packet: {} (root {root}), signed with {}",
+        "packet: {}, signed with {}",
         dir.display(),
         key_path.display()
     ));
-    let public = crate::evidence::sign::read_verifying_key(&key)
-        .map_err(|e| (Exit::Usage, format!("demo public key: {e}")))?;
     let hook = super::packet::CheckReperform;
     let options = crate::evidence::VerifyOptions {
         public_key: Some(&public),
@@ -149,7 +145,7 @@ fn packet(
         "verified the packet: {} files, signature valid, evaluation re-performed from the packet with identical results",
         report.files
     ));
-    Ok(results)
+    Ok(())
 }
 
 /// Prints the change-management results and writes every report format under `reports/`.
@@ -247,30 +243,19 @@ fn write_catalogue(out: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The demo's own embedded store, unless the user pointed at another one.
-fn store_url(config: &Config, out: &Path) -> String {
-    if config.database_url_explicit {
-        return config.database_url.clone();
-    }
-    format!("sqlite://{}", out.join(".itgc/itgc.db").display())
-}
-
+/// Loads the demo organisation into the store as `sync` and `import` would: the walk of each
+/// repository over the period, and every export. Testing it is the check pipeline's job.
 async fn load(
     org: &crate::demo::DemoOrg,
     catalog: &crate::model::Catalog,
-    url: &str,
+    project: &Config,
     ui: &Ui,
-) -> Result<(Snapshot, Provenance), Failure> {
+) -> Result<(), Failure> {
     let store_err = |e: crate::store::StoreError| (Exit::Usage, format!("store: {e}"));
-    let store = Store::open(url).await.map_err(store_err)?;
-    let period = Period::parse(DEMO_PERIOD).map_err(|e| (Exit::Usage, e.to_string()))?;
-    let new_run = NewRun {
-        command: "demo".into(),
-        period: period.to_string(),
-        tool_version: env!("CARGO_PKG_VERSION").into(),
-        started_at: now(),
-    };
-    let run = store.begin_run(&new_run).await.map_err(store_err)?;
+    let store = Store::open(&project.database_url)
+        .await
+        .map_err(store_err)?;
+    let period = super::check::parse_period(DEMO_PERIOD, catalog, project)?;
     for repo in &org.repos {
         let commits = git::walk_first_parent(
             &repo.path,
@@ -307,41 +292,32 @@ async fn load(
         ));
     }
     import_exports(&store, catalog, org, ui).await?;
-    let snapshot = load::load(&store, catalog, &period, &org.root, &[])
-        .await
-        .map_err(store_err)?;
-    let provenance = provenance::collect(&store, catalog, &period)
-        .await
-        .map_err(store_err)?;
-    let results = crate::evaluate::evaluate(catalog, &snapshot, &change_controls(catalog));
-    let exit = super::check::exit_for(&results);
+    ui.say(format!(
+        "store: {} ({} backend)",
+        project.database_url,
+        store.backend()
+    ));
+    store.close().await;
+    Ok(())
+}
+
+/// Records the demo as a run in the store, with the exit status its check concluded.
+async fn record_run(url: &str, started_at: jiff::Timestamp, exit: Exit) -> Result<(), Failure> {
+    let store_err = |e: crate::store::StoreError| (Exit::Usage, format!("store: {e}"));
+    let store = Store::open(url).await.map_err(store_err)?;
+    let new_run = NewRun {
+        command: "demo".into(),
+        period: DEMO_PERIOD.into(),
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        started_at,
+    };
+    let run = store.begin_run(&new_run).await.map_err(store_err)?;
     store
         .finish_run(run, now(), i32::from(exit.code()))
         .await
         .map_err(store_err)?;
-    ui.say(format!(
-        "store: {url} ({} backend), run {run}",
-        store.backend()
-    ));
     store.close().await;
-    Ok((snapshot, provenance))
-}
-
-/// The controls the demo checks: every population kind this version builds (changes,
-/// accounts and access reviews, jobs and job runs).
-fn change_controls(catalog: &crate::model::Catalog) -> Vec<String> {
-    use crate::model::control::PopulationKind::{AccessReviews, Accounts, Changes, JobRuns, Jobs};
-    catalog
-        .controls
-        .iter()
-        .filter(|c| {
-            matches!(
-                c.value.population.kind,
-                Changes | Accounts | AccessReviews | Jobs | JobRuns
-            )
-        })
-        .map(|c| c.value.id.clone())
-        .collect()
+    Ok(())
 }
 
 /// Imports the pull requests and tickets as `itgc import` does, so that a check can run on the

@@ -461,7 +461,7 @@ impl<'s> Scope<'s> {
         ctx: &Ctx,
         rule: &Rule,
         compiled: Option<&Expr>,
-        value: Option<&minijinja::Value>,
+        value: Option<&expr::Context>,
     ) -> Check {
         match rule {
             Rule::TerminatedAccessRemoved { within_days } => rules::terminated(ctx, *within_days),
@@ -528,21 +528,15 @@ struct Expr<'e> {
 }
 
 impl Expr<'_> {
-    fn truth(&self, value: &minijinja::Value) -> expr::Truth {
+    fn truth(&self, ctx: &expr::Context) -> expr::Truth {
         match &self.compiled {
-            Ok(c) => expr::eval_context(c, self.text, value.clone()),
+            Ok(c) => expr::eval_compiled(c, self.text, ctx),
             Err(e) => expr::Truth::Error(e.clone()),
         }
     }
 
-    fn check(&self, value: &minijinja::Value, message: &str) -> Check {
-        match self.truth(value) {
-            expr::Truth::True => Check::Pass(format!("`{}` holds", self.text)),
-            expr::Truth::False => Check::Fail(message.to_string()),
-            expr::Truth::Error(e) => {
-                Check::Missing(format!("the expression could not be evaluated: {e}"))
-            }
-        }
+    fn check(&self, ctx: &expr::Context, message: &str) -> Check {
+        self.truth(ctx).rule(self.text, message)
     }
 }
 
@@ -576,18 +570,9 @@ impl<'e> Compiled<'e> {
     }
 
     /// The population filter's verdict on an item it excludes (recorded, never silent).
-    fn filter(&self, value: Option<&minijinja::Value>) -> Option<Check> {
-        let (filter, value) = (self.filter.as_ref()?, value?);
-        match filter.truth(value) {
-            expr::Truth::True => None,
-            expr::Truth::False => Some(Check::NotApplicable(format!(
-                "excluded by the population filter `{}`",
-                filter.text
-            ))),
-            expr::Truth::Error(e) => Some(Check::Missing(format!(
-                "the population filter could not be evaluated: {e}"
-            ))),
-        }
+    fn filter(&self, ctx: Option<&expr::Context>) -> Option<Check> {
+        let (filter, ctx) = (self.filter.as_ref()?, ctx?);
+        filter.truth(ctx).filter(filter.text)
     }
 }
 

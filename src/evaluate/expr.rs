@@ -13,17 +13,25 @@
 //! `pull_request` (none for a direct push) with `number`, `title`, `body`, `author`,
 //! `base_ref`, `head_ref`, `merged_at`, `merged_by`, `labels`, `reviews` (`author`, `state`,
 //! `submitted_at`, `commit`) and `checks` (`name`, `conclusion`).
+//!
+//! Unknown is not empty ([`super::variables`]): when whether a PR merged the change is
+//! unknown, `pull_request`, `approvals`, `labels` and `direct_push` are unknown; when a PR's
+//! reviews or checks were not fetched, `approvals` and `pull_request.reviews`, or
+//! `pull_request.checks`, are. An expression that reads an unknown (or misspelt) attribute is
+//! not evaluated, with a reason naming it. A direct push has no PR: its `approvals` and
+//! `labels` are empty and its `pull_request` none, which is known.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::LazyLock;
 
-use minijinja::value::Serde;
-use minijinja::{Environment, Expression, Value};
+use minijinja::{Environment, Expression};
 use serde_json::json;
 
+use super::Check;
 use super::change::ChangeView;
+pub use super::variables::{Context, Unknown};
 use crate::model::expression;
 use crate::population::change::{Via, short};
 
@@ -36,12 +44,42 @@ pub enum Truth {
     False,
     /// The expression failed at run time (e.g. an attribute of none).
     Error(String),
+    /// The expression read an attribute the item does not have: why each is unknown.
+    Unknown(String),
 }
 
-/// Evaluates `expr` with `name` bound to `value`.
-pub fn eval(expr: &str, name: &str, value: &serde_json::Value) -> Truth {
+impl Truth {
+    /// An `expr` rule's verdict; an error or an unknown attribute leaves the item not
+    /// evaluated, never failed or passed.
+    pub fn rule(self, text: &str, message: &str) -> Check {
+        match self {
+            Truth::True => Check::Pass(format!("`{text}` holds")),
+            Truth::False => Check::Fail(message.to_string()),
+            Truth::Error(why) | Truth::Unknown(why) => {
+                Check::Missing(format!("the expression could not be evaluated: {why}"))
+            }
+        }
+    }
+
+    /// A population filter's verdict on an item it does not keep (recorded, never silent);
+    /// `None` when the item stays in the population.
+    pub fn filter(self, text: &str) -> Option<Check> {
+        match self {
+            Truth::True => None,
+            Truth::False => Some(Check::NotApplicable(format!(
+                "excluded by the population filter `{text}`"
+            ))),
+            Truth::Error(why) | Truth::Unknown(why) => Some(Check::Missing(format!(
+                "the population filter could not be evaluated: {why}"
+            ))),
+        }
+    }
+}
+
+/// Evaluates `expr` on an item's variables.
+pub fn eval(expr: &str, ctx: &Context) -> Truth {
     match compiled(expr).as_ref() {
-        Ok(compiled) => eval_compiled(compiled, expr, name, value),
+        Ok(compiled) => eval_compiled(compiled, expr, ctx),
         Err(e) => Truth::Error(e.clone()),
     }
 }
@@ -62,24 +100,14 @@ pub fn compile<'e, 's>(
     expression::compile(env, text).map_err(|e| e.to_string())
 }
 
-/// Evaluates a compiled `expr` with `name` bound to `value`.
-pub fn eval_compiled(
-    compiled: &minijinja::Expression<'_, '_>,
-    expr: &str,
-    name: &str,
-    value: &serde_json::Value,
-) -> Truth {
-    eval_context(compiled, expr, Value::from(Serde(json!({ name: value }))))
-}
-
-/// Evaluates a compiled `expr` in a context built by the caller.
-pub fn eval_context(compiled: &minijinja::Expression<'_, '_>, expr: &str, ctx: Value) -> Truth {
-    match compiled.eval(ctx) {
+/// Evaluates a compiled `expr` on an item's variables.
+pub fn eval_compiled(compiled: &Expression<'_, '_>, expr: &str, ctx: &Context) -> Truth {
+    ctx.eval(|root| match compiled.eval(root) {
         Ok(v) if v.is_undefined() => Truth::Error(format!("`{expr}` is undefined")),
         Ok(v) if v.is_true() => Truth::True,
         Ok(_) => Truth::False,
         Err(e) => Truth::Error(e.to_string()),
-    }
+    })
 }
 
 type Compiled = Rc<Result<Expression<'static, 'static>, String>>;
@@ -108,8 +136,14 @@ fn compiled(expr: &str) -> Compiled {
     })
 }
 
-/// The `change` variable for a change.
-pub fn change_value(view: &ChangeView<'_>) -> serde_json::Value {
+/// The `change` variable for a change. What depends on a pull request is unknown when
+/// whether one merged the change is unknown, and each part of the PR a source did not list is
+/// unknown; a direct push has no PR, so no approvals or labels: that is known.
+pub fn change_context(view: &ChangeView<'_>) -> Context {
+    Context::new("change", change_value(view), &change_unknown(view))
+}
+
+fn change_value(view: &ChangeView<'_>) -> serde_json::Value {
     let change = view.change;
     let commit = &change.commit;
     let via = match change.via {
@@ -156,6 +190,28 @@ fn co_authors(message: &str) -> Vec<String> {
         .collect()
 }
 
+/// What the data does not tell about the change's pull request.
+fn change_unknown(view: &ChangeView<'_>) -> Unknown {
+    let mut unknown = Unknown::default();
+    if let Via::Unknown { why } = &view.change.via {
+        let why = format!("no pull-request data for this change ({why})");
+        for path in ["pull_request", "approvals", "labels", "direct_push"] {
+            unknown.add(path, why.clone());
+        }
+    }
+    let Some(pr) = view.pr else { return unknown };
+    if pr.reviews.is_none() {
+        let why = format!("the reviews of #{} were not fetched", pr.number);
+        unknown.add("approvals", why.clone());
+        unknown.add("pull_request.reviews", why);
+    }
+    if pr.checks.is_none() {
+        let why = format!("the status checks of #{} were not fetched", pr.number);
+        unknown.add("pull_request.checks", why);
+    }
+    unknown
+}
+
 fn signature(s: &crate::facts::Signature) -> serde_json::Value {
     json!({ "name": s.name, "email": s.email, "at": s.at.to_string() })
 }
@@ -199,10 +255,14 @@ fn pull_request_value(pr: &crate::facts::PullRequest) -> serde_json::Value {
 mod tests {
     use super::*;
 
+    fn ctx(item: serde_json::Value) -> Context {
+        Context::new("change", item, &Unknown::default())
+    }
+
     #[test]
     fn expressions_see_the_bound_item() {
-        let item = json!({ "files_changed": ["a", "b"], "approvals": ["x"] });
-        let t = |e| matches!(eval(e, "change", &item), Truth::True);
+        let item = ctx(json!({ "files_changed": ["a", "b"], "approvals": ["x"] }));
+        let t = |e| matches!(eval(e, &item), Truth::True);
         assert!(t("(change.files_changed | length) < 500"));
         assert!(t("(change.approvals | length) >= 1"));
         assert!(!t("(change.approvals | length) >= 2"));
@@ -211,13 +271,10 @@ mod tests {
     #[test]
     fn a_cached_expression_sees_each_item_and_a_bad_one_stays_an_error() {
         for n in 0..3 {
-            let item = json!({ "n": n });
-            let holds = matches!(eval("change.n >= 1", "change", &item), Truth::True);
+            let item = ctx(json!({ "n": n }));
+            let holds = matches!(eval("change.n >= 1", &item), Truth::True);
             assert_eq!(holds, n >= 1);
-            assert!(matches!(
-                eval("change.n >=", "change", &item),
-                Truth::Error(_)
-            ));
+            assert!(matches!(eval("change.n >=", &item), Truth::Error(_)));
         }
     }
 
@@ -225,13 +282,13 @@ mod tests {
     /// small stack too, through both doors (the cache and the per-population compile).
     #[test]
     fn a_deep_expression_is_an_error_not_an_abort() {
-        let item = json!({ "x": 1 });
+        let item = ctx(json!({ "x": 1 }));
         for text in [
             format!("{}true", "not ".repeat(1_500)),
             format!("change{}", "|lower".repeat(1_300)),
             format!("change{}", "()".repeat(4_000)),
         ] {
-            match eval(&text, "change", &item) {
+            match eval(&text, &item) {
                 Truth::Error(e) => assert!(e.contains("levels deep"), "{e}"),
                 _ => panic!("a deep expression evaluated"),
             }
@@ -242,10 +299,10 @@ mod tests {
 
     #[test]
     fn runtime_errors_are_not_false() {
-        let item = json!({ "pull_request": null });
+        let item = ctx(json!({ "pull_request": null }));
         for expr in ["change.pull_request.number > 1", "change.misspelt"] {
             assert!(
-                matches!(eval(expr, "change", &item), Truth::Error(_)),
+                matches!(eval(expr, &item), Truth::Error(_) | Truth::Unknown(_)),
                 "{expr}"
             );
         }

@@ -160,10 +160,7 @@ impl<'r, 'a> Ctx<'r, 'a> {
                 }
                 Rule::MonitoringCoverage {} => checks.push((rule.code(), self.coverage(job))),
                 Rule::Expr { expr, message } => {
-                    checks.push((
-                        rule.code(),
-                        expr_check(expr, message, "job", &job_value(job)),
-                    ));
+                    checks.push((rule.code(), expr_check(expr, message, &job_context(job))));
                 }
                 other => checks.push((other.code(), wrong_kind(other, "a job"))),
             }
@@ -669,7 +666,7 @@ impl<'r, 'a> Ctx<'r, 'a> {
         let mut checks = Vec::new();
         let mut failing = 0usize;
         for run in runs.iter().filter(|r| self.in_period(r)) {
-            match expr_check(expr_text, message, "run", &run_value(job, run)) {
+            match expr_check(expr_text, message, &run_context(job, run)) {
                 Check::Pass(_) => {}
                 Check::Fail(m) => {
                     failing += 1;
@@ -766,14 +763,8 @@ fn wrong_kind(rule: &Rule, what: &str) -> Check {
     ))
 }
 
-fn expr_check(text: &str, message: &str, name: &str, value: &serde_json::Value) -> Check {
-    match expr::eval(text, name, value) {
-        expr::Truth::True => Check::Pass(format!("`{text}` holds")),
-        expr::Truth::False => Check::Fail(message.to_string()),
-        expr::Truth::Error(e) => {
-            Check::Missing(format!("the expression could not be evaluated: {e}"))
-        }
-    }
+fn expr_check(text: &str, message: &str, ctx: &expr::Context) -> Check {
+    expr::eval(text, ctx).rule(text, message)
 }
 
 /// The changes that began or ended one of the job's versions, in order, once each.
@@ -811,8 +802,20 @@ fn label(job: &Job) -> String {
 
 /// The `job` variable of `expr` rules: `name`, `system`, `repo`, `path`, `schedule`,
 /// `time_zone`, `owner`, `alert_route`, `suspended` (latest version), `versions` (each with
-/// `from`, `to`, `path`, `schedule`, `time_zone`, `since`, `until`) and `changes` (ids).
-pub fn job_value(job: &Job) -> serde_json::Value {
+/// `from`, `to`, `path`, `schedule`, `time_zone`, `since`, `until`) and `changes` (ids). A job
+/// with no version read has no latest one: its `path`, `schedule`, `time_zone`, `owner` and
+/// `suspended` are unknown.
+pub fn job_context(job: &Job) -> expr::Context {
+    let mut unknown = expr::Unknown::default();
+    if job.versions.is_empty() {
+        for path in ["path", "schedule", "time_zone", "owner", "suspended"] {
+            unknown.add(path, "no definition of the job was read");
+        }
+    }
+    expr::Context::new("job", job_value(job), &unknown)
+}
+
+fn job_value(job: &Job) -> serde_json::Value {
     let last = job.versions.last();
     json!({
         "name": job.name,
@@ -833,9 +836,30 @@ pub fn job_value(job: &Job) -> serde_json::Value {
 }
 
 /// The `run` variable of `expr` rules on `job-runs`: `job`, `id`, `scheduled_for`,
-/// `started_at`, `finished_at` (RFC 3339 or none), `duration_seconds`, `status`, `failed`,
-/// `exit_code`, `ticket`.
-pub fn run_value(job: &Job, run: &RunRecord) -> serde_json::Value {
+/// `started_at`, `finished_at` (RFC 3339), `duration_seconds`, `status`, `failed`,
+/// `exit_code`, `ticket` (or none). What the log does not give for the run (no such column,
+/// or an empty cell) is unknown, not none: `scheduled_for`, `finished_at` and
+/// `duration_seconds`, `exit_code`.
+pub fn run_context(job: &Job, run: &RunRecord) -> expr::Context {
+    let mut unknown = expr::Unknown::default();
+    if run.scheduled.is_none() {
+        unknown.add(
+            "scheduled_for",
+            "the run log gives no scheduled time for this run",
+        );
+    }
+    if run.finished.is_none() {
+        let why = "the run log gives no finish time for this run";
+        unknown.add("finished_at", why);
+        unknown.add("duration_seconds", why);
+    }
+    if run.exit_code.is_none() {
+        unknown.add("exit_code", "the run log gives no exit code for this run");
+    }
+    expr::Context::new("run", run_value(job, run), &unknown)
+}
+
+fn run_value(job: &Job, run: &RunRecord) -> serde_json::Value {
     json!({
         "job": job.name,
         "id": if run.id.is_empty() { stamp(run.key()) } else { run.id.clone() },

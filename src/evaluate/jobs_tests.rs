@@ -70,6 +70,11 @@ fn catalog() -> Catalog {
             "job-runs",
             "  - kind: expr\n    expr: \"run.duration_seconds is none or run.duration_seconds < 600\"\n    message: ran over ten minutes\n",
         ),
+        control(
+            "CO-07",
+            "job-runs",
+            "  - kind: expr\n    expr: \"run.exit_code == 0 or run.status == 'failed'\"\n    message: a success with a non-zero exit code\n",
+        ),
     ];
     let policies = [SourceFile {
         name: "policy.yaml".into(),
@@ -564,4 +569,43 @@ fn expr_rules_see_the_job_and_each_run() {
 fn a_job_down_for_a_day_is_one_finding() {
     let slots: Vec<i64> = (0..10).collect();
     assert_eq!(group(&slots, &[1, 2, 3, 7]), vec![(1, 3), (7, 1)]);
+}
+
+/// Issue 15: what the run log does not give is unknown, not none: a run without an exit code
+/// or a finish time leaves an expression that reads them not evaluated (before, `exit_code
+/// == 0` was a deviation on no data and `duration_seconds is none` a pass).
+#[test]
+fn run_fields_the_log_does_not_give_are_unknown() {
+    let mut runs = daily_runs(&[]);
+    runs[2].exit_code = None;
+    runs[2].finished = None;
+    let snap = snapshot(
+        vec![job(
+            "daily",
+            vec![version("0 2 * * *", None, None, FROM, TO)],
+        )],
+        Some(vec![RunLog {
+            job: "daily".into(),
+            runs,
+        }]),
+    );
+    let r = run(&snap, &["CO-06", "CO-07"]);
+    for (control, unknown) in [
+        (
+            "CO-06",
+            "`run.duration_seconds` is unknown: the run log gives no finish time for this run",
+        ),
+        (
+            "CO-07",
+            "`run.exit_code` is unknown: the run log gives no exit code for this run",
+        ),
+    ] {
+        let daily = item(&r, control, "daily");
+        assert_eq!(daily.outcome, Outcome::NotEvaluated, "{control}: {daily:?}");
+        assert!(
+            reasons(daily).contains(unknown),
+            "{control}: {}",
+            reasons(daily)
+        );
+    }
 }

@@ -11,6 +11,7 @@ pub mod people;
 pub mod policy;
 pub mod result;
 pub mod schedule;
+pub mod variables;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -341,13 +342,7 @@ impl Run<'_, '_> {
             ),
             Rule::SignedCommits {} => change::signed_commits(view),
             Rule::Expr { expr, message } => {
-                match expr::eval(expr, "change", &expr::change_value(view)) {
-                    expr::Truth::True => Check::Pass(format!("`{expr}` holds")),
-                    expr::Truth::False => Check::Fail(message.clone()),
-                    expr::Truth::Error(e) => {
-                        Check::Missing(format!("the expression could not be evaluated: {e}"))
-                    }
-                }
+                expr::eval(expr, &expr::change_context(view)).rule(expr, message)
             }
             other => Check::Missing(format!(
                 "rule `{}` cannot test a change (validation should have refused it)",
@@ -486,15 +481,7 @@ impl<'c> Selector<'c> {
     /// The population filter's verdict on an item it excludes (recorded, never silent).
     fn filter_check(&self, view: &ChangeView) -> Option<Check> {
         let filter = self.control.population.filter.as_deref()?;
-        match expr::eval(filter, "change", &expr::change_value(view)) {
-            expr::Truth::True => None,
-            expr::Truth::False => Some(Check::NotApplicable(format!(
-                "excluded by the population filter `{filter}`"
-            ))),
-            expr::Truth::Error(e) => Some(Check::Missing(format!(
-                "the population filter could not be evaluated: {e}"
-            ))),
-        }
+        expr::eval(filter, &expr::change_context(view)).filter(filter)
     }
 }
 

@@ -890,3 +890,86 @@ fn an_in_scope_system_with_no_sources_must_be_excluded_by_name() {
             .starts_with("excluded by EXCL-9")
     );
 }
+
+/// CM-09 as the catalogue writes it.
+const CM_09: &str = "  - kind: expr\n    expr: (change.files_changed | length) < 500 or (change.approvals | length) >= 2\n    message: needs a second approval\n";
+
+fn no_pr_data() -> Via {
+    Via::Unknown {
+        why: "no pull-request data was imported or synced for api".into(),
+    }
+}
+
+fn large(oid: &str) -> Commit {
+    let mut c = commit(oid, "dev", "a large change", &[]);
+    c.paths = (0..600).map(|i| format!("src/f{i}.rs")).collect();
+    c
+}
+
+fn reasons(item: &ItemResult) -> String {
+    let all: Vec<&str> = item.reasons.iter().map(|r| r.message.as_str()).collect();
+    all.join("; ")
+}
+
+/// Issue 15: with no PR data at all, CM-09 called a large merge a deviation (its approvals
+/// read as `[]`). Unknown approvals leave it not evaluated; a small change still concludes on
+/// its size (`or` never reads the approvals); a direct push truly has none.
+#[test]
+fn an_expression_on_pr_data_the_store_lacks_is_not_evaluated() {
+    let items = run(CM_09, vec![change(large("aa"), no_pr_data())]);
+    assert_eq!(items[0].outcome, Outcome::NotEvaluated, "{items:?}");
+    let why = reasons(&items[0]);
+    assert!(
+        why.contains("`change.approvals` is unknown: no pull-request data for this change"),
+        "{why}"
+    );
+    let small = change(commit("bb", "dev", "small", &["a.rs"]), no_pr_data());
+    assert_eq!(run(CM_09, vec![small])[0].outcome, Outcome::Pass);
+    let pushed = change(large("cc"), Via::DirectPush);
+    assert_eq!(run(CM_09, vec![pushed])[0].outcome, Outcome::Deviation);
+}
+
+/// The labels of a PR missing from the data, the reviews or checks of a PR synced without
+/// them, and a misspelt attribute: each is unknown, never `[]` (which `length`, `in` and
+/// `==` would read as a conclusion).
+#[test]
+fn unknown_and_misspelt_attributes_never_conclude() {
+    let named_pr = Via::Unknown {
+        why: "the commit message names pull request #77, which is not in the pull-request data for api".into(),
+    };
+    let labels =
+        "  - kind: expr\n    expr: not (\"emergency\" in change.labels)\n    message: emergency\n";
+    let items = run(
+        labels,
+        vec![change(commit("aa", "dev", "x (#77)", &[]), named_pr)],
+    );
+    assert_eq!(items[0].outcome, Outcome::NotEvaluated, "{items:?}");
+    assert!(
+        reasons(&items[0]).contains("`change.labels` is unknown"),
+        "{items:?}"
+    );
+
+    let mut unreviewed = pr(20, "bb");
+    unreviewed.reviews = None;
+    unreviewed.checks = None;
+    for (expr, unknown) in [
+        (
+            "(change.approvals | length) == 0",
+            "`change.approvals` is unknown: the reviews of #20 were not fetched",
+        ),
+        (
+            "(change.pull_request.checks | length) == 0",
+            "`change.pull_request.checks` is unknown: the status checks of #20",
+        ),
+        (
+            "(change.aprovals | length) == 0",
+            "`change` has no attribute `aprovals`",
+        ),
+    ] {
+        let rule = format!("  - kind: expr\n    expr: {expr}\n    message: m\n");
+        let one = change(commit("bb", "dev", "x", &[]), via(unreviewed.clone()));
+        let items = run(&rule, vec![one]);
+        assert_eq!(items[0].outcome, Outcome::NotEvaluated, "{expr}: {items:?}");
+        assert!(reasons(&items[0]).contains(unknown), "{expr}: {items:?}");
+    }
+}

@@ -609,42 +609,61 @@ pub fn account_value(ctx: &Ctx) -> serde_json::Value {
 }
 
 /// The context `expr` rules and filters are evaluated in: `account` as [`account_value`] with
-/// `attributes` added. An attribute the export does not have reads as `""` (what `string`
-/// makes of an undefined value), so one expression can test lists with different columns;
-/// every other misspelt name stays an error.
-pub fn account_context(ctx: &Ctx) -> minijinja::Value {
-    use minijinja::Value;
-    let mut account: BTreeMap<String, Value> = BTreeMap::new();
-    if let serde_json::Value::Object(fields) = account_value(ctx) {
-        for (k, v) in fields {
-            account.insert(k, Value::from(minijinja::value::Serde(v)));
-        }
+/// `attributes`. What the exports do not tell is unknown, never empty or false: a column the
+/// list's mapping lacks (`created`, `last_login`, `disabled`; `roles` and `privileged` without
+/// a role, groups or privileged column), the `person` when no HR roster was imported, the
+/// roster columns it lacks (`status`, `terminated`, `manager`), and any attribute the
+/// account's row does not have. An expression that reads one is not evaluated.
+pub fn account_context(ctx: &Ctx) -> super::super::expr::Context {
+    let mut value = account_value(ctx);
+    if let serde_json::Value::Object(fields) = &mut value {
+        let attributes = ctx.account().attributes.iter();
+        let attributes = attributes.map(|(k, v)| (k.clone(), v.clone())).collect();
+        fields.insert("attributes".into(), serde_json::Value::Object(attributes));
     }
-    let attributes = Attributes(ctx.account().attributes.clone());
-    account.insert("attributes".into(), Value::from_object(attributes));
-    let mut root = BTreeMap::new();
-    root.insert("account".to_string(), Value::from_object(account));
-    Value::from_object(root)
+    super::super::expr::Context::new("account", value, &account_unknown(ctx))
 }
 
-#[derive(Debug)]
-struct Attributes(crate::population::access::Attributes);
-
-impl minijinja::value::Object for Attributes {
-    fn get_value(self: &std::sync::Arc<Self>, key: &minijinja::Value) -> Option<minijinja::Value> {
-        let value = self.0.get(key.as_str()?);
-        Some(value.map_or_else(
-            || minijinja::Value::from(""),
-            |v| minijinja::Value::from(minijinja::value::Serde(v.clone())),
-        ))
+fn account_unknown(ctx: &Ctx) -> super::super::expr::Unknown {
+    let mut unknown = super::super::expr::Unknown::default();
+    let list = ctx.item.view.list;
+    let has = ctx.item.view.latest().has;
+    for (present, path) in [
+        (has.created, "created"),
+        (has.last_login, "last_login"),
+        (has.disabled, "disabled"),
+    ] {
+        if !present {
+            unknown.add(
+                path,
+                format!("access list {list} has no {path} column mapped in policy"),
+            );
+        }
     }
-
-    fn enumerate(self: &std::sync::Arc<Self>) -> minijinja::value::Enumerator {
-        let keys: Vec<minijinja::Value> = self
-            .0
-            .keys()
-            .map(|k| minijinja::Value::from(k.as_str()))
-            .collect();
-        minijinja::value::Enumerator::Values(keys)
+    if !has.roles {
+        let why =
+            format!("access list {list} has no role, groups or privileged column mapped in policy");
+        unknown.add("roles", why.clone());
+        unknown.add("privileged", why);
     }
+    unknown.add(
+        "attributes.*",
+        format!("the export of access list {list} has no such column for this account"),
+    );
+    match ctx.directory {
+        None if ctx.bot.is_none() => unknown.add("person", "no HR roster was imported"),
+        None => {}
+        Some(d) => {
+            for (present, path, column) in [
+                (d.has.status, "person.status", "status"),
+                (d.has.end_date, "person.terminated", "end-date"),
+                (d.has.manager, "person.manager", "manager"),
+            ] {
+                if !present {
+                    unknown.add(path, format!("the HR roster has no {column} column"));
+                }
+            }
+        }
+    }
+    unknown
 }

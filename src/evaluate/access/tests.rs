@@ -521,8 +521,10 @@ fn revocations_and_grants_are_proven_by_consecutive_snapshots() {
     );
 }
 
+/// Issue 15: a column the account's row does not have is unknown, not `""` (which passed
+/// LA-09 for any export without the MFA columns).
 #[test]
-fn expressions_see_attributes_and_missing_columns_read_as_empty() {
+fn expressions_see_attributes_and_a_missing_column_is_unknown() {
     let c = catalog(
         "accounts",
         "  - kind: expr\n    expr: (account.attributes.mfa | string | lower) != \"false\"\n    message: no MFA\n",
@@ -543,7 +545,12 @@ fn expressions_see_attributes_and_missing_columns_read_as_empty() {
     let (items, _) = run(&c, &snap);
     assert_eq!(outcome(&items, "aws-iam:no-mfa"), Outcome::Deviation);
     assert_eq!(outcome(&items, "aws-iam:with-mfa"), Outcome::Pass);
-    assert_eq!(outcome(&items, "aws-iam:none"), Outcome::Pass);
+    assert_eq!(outcome(&items, "aws-iam:none"), Outcome::NotEvaluated);
+    let why = &items["aws-iam:none"].1;
+    assert!(
+        why.contains("`account.attributes.mfa` is unknown: the export of access list aws-iam has no such column"),
+        "{why}"
+    );
     let typo = catalog(
         "accounts",
         "  - kind: expr\n    expr: account.disabeld\n    message: x\n",
@@ -660,4 +667,59 @@ fn review_decisions_are_found_by_system_and_account_in_any_case() {
     assert_eq!(found("aws", "éla").len(), 1);
     assert!(found("aws", "b").is_empty());
     assert!(found("gcp", "bo").is_empty());
+}
+
+/// Issue 15: a column the list's mapping or the roster lacks is unknown to expressions, never
+/// `false` or none: `not account.disabled` on a list without a disabled column used to keep
+/// every account as enabled, and `account.person.terminated is none` passed leavers when the
+/// roster has no end-date column.
+#[test]
+fn columns_an_import_recorded_as_absent_are_unknown() {
+    let c = catalog(
+        "accounts",
+        "  - kind: dormant-accounts\n    max_idle_days: 90\n",
+        "  filter: not account.disabled\n",
+    );
+    let mut idle = account("idle", None, &[]);
+    idle.last_login = Some(at(date(2026, 6, 1)));
+    let mut snap = snapshot(vec![list(date(2026, 10, 1), vec![idle])]);
+    snap.access.as_mut().unwrap().lists[0].has.disabled = false;
+    let (items, _) = run(&c, &snap);
+    assert_eq!(outcome(&items, "aws-iam:idle"), Outcome::NotEvaluated);
+    assert!(
+        items["aws-iam:idle"]
+            .1
+            .contains("`account.disabled` is unknown: access list aws-iam has no disabled column"),
+        "{items:?}"
+    );
+
+    let leaver = catalog(
+        "accounts",
+        "  - kind: expr\n    expr: account.person.terminated is none\n    message: left\n",
+        "",
+    );
+    let mut snap = snapshot(vec![list(
+        date(2026, 10, 1),
+        vec![account("cy", Some("cy@x.example"), &[])],
+    )]);
+    let (items, _) = run(&leaver, &snap);
+    assert_eq!(outcome(&items, "aws-iam:cy"), Outcome::Pass);
+    let access = snap.access.as_mut().unwrap();
+    access.roster.as_mut().unwrap().has.end_date = false;
+    let (items, _) = run(&leaver, &snap);
+    assert_eq!(outcome(&items, "aws-iam:cy"), Outcome::NotEvaluated);
+    assert!(
+        items["aws-iam:cy"].1.contains(
+            "`account.person.terminated` is unknown: the HR roster has no end-date column"
+        ),
+        "{items:?}"
+    );
+    snap.access.as_mut().unwrap().roster = None;
+    let (items, _) = run(&leaver, &snap);
+    assert!(
+        items["aws-iam:cy"]
+            .1
+            .contains("`account.person` is unknown: no HR roster was imported"),
+        "{items:?}"
+    );
 }
