@@ -53,6 +53,7 @@ macro_rules! with_tx {
 }
 
 mod access;
+mod batch;
 mod commits;
 mod connect;
 mod cursors;
@@ -67,6 +68,7 @@ mod runs;
 mod tickets;
 mod url;
 
+pub use batch::Batch;
 pub use cursors::Cursor;
 pub use error::StoreError;
 pub use fingerprints::{PopulationRecord, StoredFingerprint};
