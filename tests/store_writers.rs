@@ -248,3 +248,68 @@ fn overlap(dir: &Path, url: &str) {
         assert_eq!(statuses.values().sum::<u64>(), 3000);
     }
 }
+
+/// Runs `test` with a store URL on SQLite, then on PostgreSQL when `ITGC_TEST_DATABASE_URL` is
+/// set (a fresh schema, dropped afterwards).
+fn on_both_backends(name: &str, test: impl Fn(&Path, &str)) {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = format!("sqlite://{}/itgc.db", dir.path().display());
+    test(dir.path(), &sqlite);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let Some(pg) = runtime.block_on(common::PgDb::new(name)) else {
+        return;
+    };
+    let url = pg.url.clone();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| test(dir.path(), &url)));
+    runtime.block_on(pg.finish(Ok(())));
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+/// A log streams into the store in batches of 1,000 runs inside the import's transaction: a
+/// bad row on line 2,502, after two batches were written, rolls them back with the rest and
+/// names the file and line (exit 2); a run listed twice, in another batch or the same one, is
+/// refused with both lines. Nothing of a refused log, and no import record, is left.
+#[test]
+fn a_streamed_import_refused_midway_leaves_nothing() {
+    on_both_backends("a_streamed_import_refused_midway", |dir, url| {
+        let header = "job,run_id,started_at,status\n";
+        let rows: Vec<String> = (0..3000)
+            .map(|i| format!("nightly,{i},2026-08-17T05:30:00Z,ok\n"))
+            .collect();
+        let mut bad = rows.clone();
+        bad[2500] = "nightly,2500,2026-08-17 05:30,ok\n".into();
+        let mut twice_far = rows.clone();
+        twice_far[2200] = "nightly,7,2026-08-18T05:30:00Z,ok\n".into();
+        let mut twice_near = rows.clone();
+        twice_near[2210] = "nightly,2205,2026-08-18T05:30:00Z,ok\n".into();
+        for (name, lines, expected) in [
+            ("bad.csv", &bad, "bad.csv: line 2502, column 3 (started_at)"),
+            (
+                "far.csv",
+                &twice_far,
+                "far.csv: line 2202: run `7` of job `nightly` appears twice (first at line 9)",
+            ),
+            (
+                "near.csv",
+                &twice_near,
+                "near.csv: line 2212: run `2205` of job `nightly` appears twice (first at line 2207)",
+            ),
+        ] {
+            std::fs::write(dir.join(name), format!("{header}{}", lines.concat())).unwrap();
+            let (code, stdout, stderr) = import(dir, url, &["job-runs", name]);
+            assert_eq!(code, 2, "{name}: {stdout}{stderr}");
+            assert!(stderr.contains(expected), "{name}: {stderr}");
+            assert_eq!(stored(url), (Default::default(), 0), "{name}");
+        }
+        std::fs::write(dir.join("good.csv"), format!("{header}{}", rows.concat())).unwrap();
+        let (code, stdout, stderr) = import(dir, url, &["job-runs", "good.csv"]);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(
+            stdout.contains("imported 3000 job runs from good.csv"),
+            "{stdout}"
+        );
+        assert_eq!(stored(url).0.get("nightly"), Some(&3000));
+    });
+}

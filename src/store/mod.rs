@@ -64,6 +64,7 @@ mod jobs;
 mod members;
 mod pull_requests;
 mod row;
+mod run_import;
 mod runs;
 mod tickets;
 mod url;
@@ -73,6 +74,7 @@ pub use cursors::Cursor;
 pub use error::StoreError;
 pub use fingerprints::{PopulationRecord, StoredFingerprint};
 pub use imports::{ImportFacts, ImportId, ImportOutcome};
+pub use run_import::{DuplicateRun, RunImport, RunImportError};
 pub use runs::{NewRun, Run, RunId};
 
 /// The database behind a [`Store`].
