@@ -4,34 +4,18 @@
 //! packets and the next successful run removes them; the store still opens.
 
 mod binary;
+mod crash_support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crash_support::{Lcg, timed};
 use itgc::evidence::{VerifyOptions, verify};
 
 /// Kills per run of this test. Each costs one `check` up to the kill (a few seconds in a
 /// debug build on a loaded machine), so the whole test stays within a few minutes.
 const KILLS: usize = 50;
-
-/// A fixed-seed xorshift: the same kill schedule on every run, no extra dependency.
-struct Schedule(u64);
-
-impl Schedule {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    /// A delay in `0..max`.
-    fn below(&mut self, max: Duration) -> Duration {
-        let ms = max.as_millis().max(1) as u64;
-        Duration::from_millis(self.next() % ms)
-    }
-}
 
 fn check_command(org: &Path, target: &Path) -> Command {
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("itgc"));
@@ -75,10 +59,8 @@ fn assert_complete_or_absent(target: &Path, when: &str) -> bool {
 
 /// Runs `check --packet` to completion; how long it took.
 fn complete_run(org: &Path, target: &Path) -> Duration {
-    let started = Instant::now();
-    let status = check_command(org, target).status().unwrap();
-    assert_eq!(status.code(), Some(1), "a full run (CM-02 has deviations)");
-    started.elapsed()
+    // Exit 1: CM-02 has deviations.
+    timed(&mut check_command(org, target), 1)
 }
 
 #[test]
@@ -90,7 +72,7 @@ fn killed_check_runs_leave_a_complete_packet_or_none() {
     let targets = [packets.join("q3"), packets.join("q3.tar")];
     // A previous complete packet at each target, and how long a run takes.
     let full = targets.iter().map(|t| complete_run(&org, t)).max().unwrap();
-    let mut schedule = Schedule(0x1735_2026_0930_0001);
+    let mut schedule = Lcg(0x1735_2026_0930_0001);
     let mut outcomes = [0usize; 2];
     for kill in 0..KILLS {
         let target = &targets[kill % 2];
@@ -99,7 +81,7 @@ fn killed_check_runs_leave_a_complete_packet_or_none() {
         // Half the kills land anywhere in a run (store reads, evaluation, drift records);
         // the other half in the packet write itself, the moment a temporary sibling exists.
         if kill % 4 < 2 {
-            std::thread::sleep(schedule.below(full));
+            std::thread::sleep(schedule.delay_below(full));
         } else {
             while siblings(target).is_empty()
                 && child.try_wait().unwrap().is_none()
@@ -107,7 +89,7 @@ fn killed_check_runs_leave_a_complete_packet_or_none() {
             {
                 std::thread::sleep(Duration::from_millis(2));
             }
-            std::thread::sleep(schedule.below(Duration::from_millis(400)));
+            std::thread::sleep(schedule.delay_below(Duration::from_millis(400)));
         }
         let _ = child.kill(); // SIGKILL on Unix
         let _ = child.wait();

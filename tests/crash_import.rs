@@ -7,12 +7,14 @@
 //! land in start-up, parsing, opening and migrating the store, the write and the commit.
 
 mod binary;
+mod crash_support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use crash_support::{Lcg, kill_after, timed};
 use itgc::store::Store;
 use jiff::Timestamp;
 
@@ -20,19 +22,6 @@ const KILLS: usize = 50;
 
 fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
     tokio::runtime::Runtime::new().unwrap().block_on(future)
-}
-
-/// A small deterministic generator (64-bit LCG, Knuth's constants): the same delays each run.
-struct Lcg(u64);
-
-impl Lcg {
-    fn below(&mut self, bound: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 33) % bound.max(1)
-    }
 }
 
 /// Where the stores live: a pristine "before" store, and the working copy each kill uses.
@@ -80,27 +69,6 @@ fn itgc(dir: &Path, url: &str, args: &[&str]) -> Command {
     cmd
 }
 
-/// Kills the import after `delay` (unless it finished first).
-fn kill_after(mut cmd: Command, delay: Duration) {
-    let mut child = cmd.spawn().unwrap();
-    let start = Instant::now();
-    while start.elapsed() < delay {
-        if child.try_wait().unwrap().is_some() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    let _ = child.kill();
-    child.wait().unwrap();
-}
-
-/// Runs the import uncut and returns how long it took.
-fn timed(cmd: &mut Command) -> Duration {
-    let start = Instant::now();
-    assert!(cmd.status().unwrap().success());
-    start.elapsed()
-}
-
 /// Kills `import` KILLS times on copies of the "before" store; each time the store must open
 /// and `state` must read back as `before` or `after`.
 fn crash_repeatedly<S: PartialEq + std::fmt::Debug>(
@@ -112,7 +80,7 @@ fn crash_repeatedly<S: PartialEq + std::fmt::Debug>(
 ) {
     let before = state(&stores.before_url());
     stores.reset();
-    let uncut = timed(&mut itgc(dir, &stores.work_url(), args));
+    let uncut = timed(&mut itgc(dir, &stores.work_url(), args), 0);
     let after = state(&stores.work_url());
     assert_ne!(before, after, "the import must change the store");
     let span = (uncut.as_micros() as u64) * 12 / 10;
@@ -121,7 +89,7 @@ fn crash_repeatedly<S: PartialEq + std::fmt::Debug>(
     for kill in 0..KILLS {
         stores.reset();
         let delay = Duration::from_micros(rng.below(span));
-        kill_after(itgc(dir, &stores.work_url(), args), delay);
+        kill_after(&mut itgc(dir, &stores.work_url(), args), delay);
         let now = state(&stores.work_url());
         if now == after {
             landed += 1;

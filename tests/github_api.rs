@@ -11,152 +11,14 @@ use itgc::facts::{CheckConclusion, PrEvent, ReviewState};
 use itgc::source::github::api::{
     ApiConfig, ApiError, Client, RepoRequest, RepoSync, Snapshot, Token, Waits, sync_repo,
 };
-use jiff::Timestamp;
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 mod mock_github;
-use mock_github::{FakeClock, Ran, TOKEN, at, files_under, run_itgc};
-
-const FIXTURE: &str = include_str!("fixtures/github/search_page.json");
-
-fn fixture() -> Value {
-    serde_json::from_str(FIXTURE).unwrap()
-}
-
-/// The merged pull request #412 of the fixture, renumbered and re-timed.
-fn bulk_pr(number: u64) -> Value {
-    let mut pr = fixture()["data"]["s0"]["nodes"][0].clone();
-    pr["number"] = json!(number);
-    let merged = at("2026-07-01T00:00:00Z").as_second() + number as i64 * 600;
-    pr["mergedAt"] = json!(Timestamp::from_second(merged).unwrap().to_string());
-    pr
-}
-
-/// GitHub as the mock plays it.
-struct Fake {
-    prs: Vec<Value>,
-    /// `issueCount` claims this many more than exist.
-    phantom: u64,
-    /// Numbers an `updated:>=` search returns (an incremental re-sync).
-    changed: Vec<u64>,
-    repository: Value,
-    repository_errors: Vec<Value>,
-    /// Follow-up pages of reviews, per pull request number.
-    more_reviews: Vec<(u64, Vec<Value>)>,
-}
-
-impl Fake {
-    fn new(prs: Vec<Value>) -> Fake {
-        Fake {
-            prs,
-            phantom: 0,
-            changed: Vec::new(),
-            repository: fixture()["data"]["repository"].clone(),
-            repository_errors: Vec::new(),
-            more_reviews: Vec::new(),
-        }
-    }
-
-    fn answer(&self, req: &Request) -> ResponseTemplate {
-        let body: Value = serde_json::from_slice(&req.body).unwrap();
-        let query = body["query"].as_str().unwrap();
-        let vars = &body["variables"];
-        if query.contains("pullRequest(number: $number)") {
-            return ResponseTemplate::new(200).set_body_json(self.reviews_page(vars));
-        }
-        let mut data = json!({ "rateLimit": { "cost": 1, "remaining": 4000, "resetAt": "2026-10-01T10:00:00Z" } });
-        let mut errors = Vec::new();
-        for (key, text) in vars.as_object().unwrap() {
-            let Some(alias) = key.strip_prefix("q_") else {
-                continue;
-            };
-            let text = text.as_str().unwrap();
-            data[alias] = if alias.starts_with('s') {
-                let after = vars[format!("a_{alias}")].as_str();
-                self.search(query, alias, text, after)
-            } else {
-                json!({ "issueCount": self.matching(text).len() as u64 + self.phantom })
-            };
-        }
-        if query.contains("...protection") {
-            data["repository"] = self.repository.clone();
-            errors.extend(self.repository_errors.iter().cloned());
-        }
-        let mut answer = json!({ "data": data });
-        if !errors.is_empty() {
-            answer["errors"] = Value::Array(errors);
-        }
-        ResponseTemplate::new(200).set_body_json(answer)
-    }
-
-    fn matching(&self, text: &str) -> Vec<&Value> {
-        let mut base = "";
-        let (mut lo, mut hi) = (Timestamp::MIN, Timestamp::MAX);
-        let mut incremental = false;
-        for word in text.split_whitespace() {
-            if let Some(b) = word.strip_prefix("base:") {
-                base = b;
-            } else if let Some(range) = word.strip_prefix("merged:") {
-                let (a, b) = range.split_once("..").unwrap();
-                (lo, hi) = (at(a), at(b));
-            } else if word.starts_with("updated:>=") {
-                incremental = true;
-            }
-        }
-        self.prs
-            .iter()
-            .filter(|pr| pr["baseRefName"] == base)
-            .filter(|pr| {
-                let merged = at(pr["mergedAt"].as_str().unwrap());
-                merged >= lo && merged <= hi
-            })
-            .filter(|pr| !incremental || self.changed.contains(&pr["number"].as_u64().unwrap()))
-            .collect()
-    }
-
-    fn search(&self, query: &str, alias: &str, text: &str, after: Option<&str>) -> Value {
-        let marker = format!("{alias}: search(type: ISSUE, query: $q_{alias}, first: ");
-        let first: usize = query
-            .split(&marker)
-            .nth(1)
-            .and_then(|rest| rest.split(',').next())
-            .and_then(|n| n.parse().ok())
-            .unwrap();
-        let all = self.matching(text);
-        let offset: usize = after.map_or(0, |a| a.trim_start_matches("o:").parse().unwrap());
-        let end = (offset + first).min(all.len());
-        json!({
-            "issueCount": all.len() as u64 + self.phantom,
-            "pageInfo": { "hasNextPage": end < all.len(), "endCursor": format!("o:{end}") },
-            "nodes": all[offset..end],
-        })
-    }
-
-    fn reviews_page(&self, vars: &Value) -> Value {
-        let number = vars["number"].as_u64().unwrap();
-        let more = &self
-            .more_reviews
-            .iter()
-            .find(|(n, _)| *n == number)
-            .unwrap()
-            .1;
-        let pr = self.prs.iter().find(|p| p["number"] == number).unwrap();
-        let offset: usize = vars["after"]
-            .as_str()
-            .unwrap()
-            .trim_start_matches("r:")
-            .parse()
-            .unwrap();
-        let end = (offset + 100).min(more.len());
-        json!({ "data": { "repository": { "pullRequest": { "conn": {
-            "totalCount": pr["reviews"]["totalCount"],
-            "pageInfo": { "hasNextPage": end < more.len(), "endCursor": format!("r:{end}") },
-            "nodes": more[offset..end],
-        } } } } })
-    }
-}
+use mock_github::{
+    FIXTURE, Fake, FakeClock, Ran, TOKEN, at, bulk_pr, files_under, fixture, run_itgc,
+};
 
 /// Scripted answers first (failures), then the fake GitHub.
 struct Scripted {
@@ -639,13 +501,7 @@ fn demo_project() -> tempfile::TempDir {
         "{}",
         String::from_utf8_lossy(&built.stderr)
     );
-    let systems = out.join("policies/systems.yaml");
-    let text = std::fs::read_to_string(&systems).unwrap().replacen(
-        "        branches: [main]\n",
-        "        branches: [main]\n        github: demo-fintech/payments-api\n",
-        1,
-    );
-    std::fs::write(&systems, text).unwrap();
+    mock_github::name_github_repo(&out);
     dir
 }
 

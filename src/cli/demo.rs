@@ -332,7 +332,11 @@ async fn import_exports(
         let parsed = match export.kind {
             "github-prs" => import::read_pull_requests(crate::demo::REPO_NAME, &export.path)?,
             "tickets" => import::read_tickets(&export.path)?,
-            "job-runs" => import::read_job_runs(&export.path)?,
+            "job-runs" => {
+                let log = import::runs::open(&export.path)?;
+                ui.say(import::runs::import(store, log, &export.path).await?);
+                continue;
+            }
             "access-list" => {
                 if export.scope.as_deref() == Some("github") {
                     import_org(store, &export.path, ui).await?;

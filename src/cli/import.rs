@@ -1,9 +1,11 @@
 //! `itgc import KIND PATH [--repo NAME]`: read an offline export and store its facts with the
 //! fingerprint of the exact bytes they came from.
 //!
-//! All or nothing: the whole export is read and checked before the store is opened, so bad
-//! input (exit 2) writes nothing. Then the facts and the import record are written in one
-//! transaction: both land or neither does, whatever fails or kills the process in between.
+//! All or nothing: an export is read and checked before the store is opened, so bad input
+//! (exit 2) writes nothing; then the facts and the import record are written in one
+//! transaction: both land or neither does, whatever fails or kills the process in between. A
+//! job-run log is the exception to reading first (see `runs`): it streams into that one
+//! transaction as it is read, and a bad row rolls it back.
 //! Re-importing the same bytes rewrites the same facts and finds the import already recorded,
 //! so it changes nothing. Another writer on the store is waited for (SQLite: up to its busy
 //! timeout); past that the import fails with "the store is busy" and writes nothing.
@@ -22,6 +24,7 @@ use crate::source::{files, tickets};
 use crate::store::{ImportFacts, ImportOutcome, Store, StoreError};
 
 pub(crate) mod access;
+pub(crate) mod runs;
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -104,7 +107,6 @@ enum Facts {
     AccessList(crate::population::access::ListSnapshot),
     Roster(crate::population::access::Roster),
     Reviews(Vec<crate::population::access::ReviewDecision>),
-    JobRuns(Vec<crate::facts::JobRun>),
     Incidents(Vec<crate::facts::Incident>),
 }
 
@@ -134,7 +136,7 @@ fn import(args: &ImportArgs, config: &Config, ui: &Ui) -> Result<(), Failure> {
         }
         (ImportKind::GithubPrs, None) => return Err(usage("github-prs needs --repo NAME")),
         (ImportKind::Tickets, None) => read_tickets(&args.path)?,
-        (ImportKind::JobRuns, None) => read_job_runs(&args.path)?,
+        (ImportKind::JobRuns, None) => return import_job_runs(&args.path, config, ui),
         (ImportKind::Incidents, None) => read_incidents(&args.path)?,
         (ImportKind::Tickets | ImportKind::JobRuns | ImportKind::Incidents, Some(_)) => {
             return Err(usage(
@@ -224,15 +226,20 @@ pub(crate) fn read_tickets(path: &Path) -> Result<Parsed, Failure> {
     })
 }
 
-/// Reads a job run log and its import record (the digest of exactly the bytes parsed).
-pub(crate) fn read_job_runs(path: &Path) -> Result<Parsed, Failure> {
-    let (runs, digest, rows) =
-        crate::source::job_runs::read_runs(path).map_err(|e| usage(e.to_string()))?;
-    Ok(Parsed {
-        facts: Facts::JobRuns(runs),
-        import: parsed_import("job-runs", path, &digest, rows),
-        shown: path.display().to_string(),
-    })
+/// Streams a job run log into the store (see `runs`).
+fn import_job_runs(path: &Path, config: &Config, ui: &Ui) -> Result<(), Failure> {
+    let log = runs::open(path)?;
+    let runtime = super::runtime()?;
+    let line = runtime.block_on(async {
+        let store = Store::open(&config.database_url)
+            .await
+            .map_err(|e| usage(format!("store: {e}")))?;
+        let line = runs::import(&store, log, path).await;
+        store.close().await;
+        line
+    })?;
+    ui.say(line);
+    Ok(())
 }
 
 /// Reads an incident export and its import record.
@@ -300,7 +307,6 @@ pub(crate) async fn write(store: &Store, parsed: &Parsed) -> Result<String, Stor
         Facts::AccessList(list) => (ImportFacts::AccessList(list), "accounts"),
         Facts::Roster(roster) => (ImportFacts::Roster(roster), "people"),
         Facts::Reviews(reviews) => (ImportFacts::Reviews(reviews), "review decisions"),
-        Facts::JobRuns(runs) => (ImportFacts::JobRuns(runs), "job runs"),
         Facts::Incidents(incidents) => (ImportFacts::Incidents(incidents), "incidents"),
     };
     let import = &parsed.import;

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use crate::source::github::api::{
     self, ApiConfig, Client, Notice, RepoRequest, RepoSync, Snapshot, Token, Waits,
 };
-use crate::store::{NewRun, Store, StoreError};
+use crate::store::{Batch, NewRun, Store, StoreError};
 use access::GitHubList;
 
 #[derive(Debug, Args)]
@@ -174,24 +174,29 @@ impl Job<'_> {
         };
         let run = store.begin_run(&new_run).await.map_err(store_err)?;
         let mut gaps = Vec::new();
+        // Everything read is stored at the end, in one transaction (see `store::Batch`): a
+        // sync killed or failing midway leaves the store as it was before it.
+        let mut batch = Batch::default();
         for repo in repos {
             if self.git {
-                self.git_repo(&store, repo, &mut gaps).await?;
+                self.git_repo(&store, &mut batch, repo, &mut gaps).await?;
             }
             if let (true, Some(github)) = (self.github, &repo.github) {
                 let at = GitHubRepo {
                     client: client.as_ref(),
                     slug: github,
                 };
-                self.github_repo(&store, repo, at, &mut gaps).await?;
+                self.github_repo(&store, &mut batch, repo, at, &mut gaps)
+                    .await?;
             }
         }
         if self.github_access {
             for list in lists {
-                self.github_list(&store, client.as_ref(), list, &mut gaps)
+                self.github_list(&mut batch, client.as_ref(), list, &mut gaps)
                     .await?;
             }
         }
+        store.apply(&batch).await.map_err(store_err)?;
         let exit = if gaps.is_empty() {
             Exit::Pass
         } else {
@@ -208,6 +213,7 @@ impl Job<'_> {
     async fn git_repo(
         &self,
         store: &Store,
+        batch: &mut Batch,
         repo: &Repo,
         gaps: &mut Vec<String>,
     ) -> Result<(), Failure> {
@@ -224,25 +230,26 @@ impl Job<'_> {
             let (from, to) = (self.period.start(), self.period.end());
             match git::walk_first_parent(&location, &repo.name, branch, from, to) {
                 Ok(commits) => {
-                    // Record the commits with the walked window: `check` builds a period only
-                    // from a branch whose walks cover it (an unwalked period is incomplete,
-                    // not empty).
-                    crate::population::load::record_walk(
-                        store,
-                        &repo.name,
-                        branch,
-                        (from, to),
-                        &commits,
-                        now(),
-                    )
-                    .await
-                    .map_err(store_err)?;
                     self.ui.say(format!(
                         "git: {} first-parent commits of {}@{branch} in {}",
                         commits.len(),
                         repo.name,
                         self.period
                     ));
+                    // Record the commits with the walked window: `check` builds a period only
+                    // from a branch whose walks cover it (an unwalked period is incomplete,
+                    // not empty).
+                    let names = (repo.name.as_str(), branch.as_str());
+                    crate::population::load::batch_walk(
+                        store,
+                        batch,
+                        names,
+                        (from, to),
+                        commits,
+                        now(),
+                    )
+                    .await
+                    .map_err(store_err)?;
                 }
                 Err(e) => gaps.push(format!("{}@{branch}: {e}", repo.name)),
             }
@@ -253,6 +260,7 @@ impl Job<'_> {
     async fn github_repo(
         &self,
         store: &Store,
+        batch: &mut Batch,
         repo: &Repo,
         at: GitHubRepo<'_>,
         gaps: &mut Vec<String>,
@@ -281,13 +289,10 @@ impl Job<'_> {
                 return Ok(());
             }
         };
-        store
-            .upsert_pull_requests(&synced.pull_requests)
-            .await
-            .map_err(store_err)?;
         let proven = self.prove(store, repo, github, &synced, gaps).await?;
-        self.save(store, github, &synced, proven).await?;
+        self.save(batch, github, &synced, proven);
         self.report(repo, github, &synced);
+        batch.pull_requests(synced.pull_requests);
         Ok(())
     }
 
@@ -312,7 +317,8 @@ impl Job<'_> {
         })
     }
 
-    /// The API's proof, then the period's totals against the store: on an incremental sync
+    /// The API's proof, then the period's totals against the store as this sync leaves it
+    /// (what it holds, with the synced pull requests written over it): on an incremental sync
     /// the store must already hold every pull request GitHub counts for the period.
     async fn prove(
         &self,
@@ -335,8 +341,9 @@ impl Job<'_> {
             .pull_requests(&repo.name, from, to)
             .await
             .map_err(store_err)?;
+        let held_bases = held_after(stored, &synced.pull_requests, (from, to));
         for (base, expected) in &proof.in_period {
-            let held = stored.iter().filter(|pr| &pr.base_ref == base).count() as u64;
+            let held = held_bases.iter().filter(|b| *b == base).count() as u64;
             if held != *expected {
                 gaps.push(format!(
                     "{} ({github}): GitHub counts {expected} pull requests merged into {base} in {}, the store holds {held}",
@@ -349,13 +356,7 @@ impl Job<'_> {
 
     /// Keeps the protection snapshot and the proof for the evidence, and the cursor once the
     /// data is proven complete (an unproven sync must be followed by a full one).
-    async fn save(
-        &self,
-        store: &Store,
-        github: &str,
-        synced: &RepoSync,
-        proven: bool,
-    ) -> Result<(), Failure> {
+    fn save(&self, batch: &mut Batch, github: &str, synced: &RepoSync, proven: bool) {
         let at = now();
         let snapshot = json!({
             "period": self.period.to_string(),
@@ -367,18 +368,10 @@ impl Job<'_> {
             "protection": synced.protection,
         });
         let key = format!("github-snapshot:{github}");
-        store
-            .set_cursor(&key, &snapshot.to_string(), at)
-            .await
-            .map_err(store_err)?;
+        batch.cursor(&key, &snapshot.to_string(), at);
         if proven {
-            let key = format!("github:{github}");
-            store
-                .set_cursor(&key, &synced.cursor, at)
-                .await
-                .map_err(store_err)?;
+            batch.cursor(&format!("github:{github}"), &synced.cursor, at);
         }
-        Ok(())
     }
 
     fn report(&self, repo: &Repo, github: &str, synced: &RepoSync) {
@@ -410,6 +403,29 @@ impl Job<'_> {
             describe(&synced.protection.rulesets)
         ));
     }
+}
+
+/// The base branch of each pull request of the period once `synced` is written over `stored`
+/// (the store's pull requests of the period): a synced one replaces the stored one of its
+/// number, and counts only if it was merged in `[from, to)`, as the store reads a period.
+fn held_after(
+    stored: Vec<crate::facts::PullRequest>,
+    synced: &[crate::facts::PullRequest],
+    (from, to): (jiff::Timestamp, jiff::Timestamp),
+) -> Vec<String> {
+    let mut bases: std::collections::BTreeMap<(String, u64), String> = stored
+        .into_iter()
+        .map(|pr| ((pr.repo, pr.number), pr.base_ref))
+        .collect();
+    for pr in synced {
+        let key = (pr.repo.clone(), pr.number);
+        if pr.merged_at >= from && pr.merged_at < to {
+            bases.insert(key, pr.base_ref.clone());
+        } else {
+            bases.remove(&key);
+        }
+    }
+    bases.into_values().collect()
 }
 
 fn describe(snapshot: &Snapshot) -> String {

@@ -156,17 +156,40 @@ fn is_file(path: &Path) -> bool {
 /// lists, the manifest, signature and marker, then the directories they made. Anything else
 /// found there (dropped in after the check) is left, with the directory holding it.
 ///
-/// The manifest goes first, renamed back to its pending name, and the marker last: if this
-/// is interrupted, what is left is never taken for a packet (no `manifest.json`), yet is
-/// still provably ours for the next run to finish removing.
+/// The manifest goes first, renamed back to its pending name, and the marker last, after
+/// the directories: if this is interrupted, what is left is never taken for a packet (no
+/// `manifest.json`), yet is still provably ours for the next run to finish removing (the
+/// marker and a subset of the listed files, or only empty directories).
 pub fn remove_own_dir(dir: &Path, manifest: &Manifest) {
     let pending = dir.join(PENDING_MANIFEST);
     if is_file(&dir.join(MANIFEST)) && fs::symlink_metadata(&pending).is_err() {
         let _ = fs::rename(dir.join(MANIFEST), &pending);
     }
     let listed = manifest.files.iter().map(|f| f.path.as_str());
-    let specials = [MANIFEST, SIGNATURE, PENDING_MANIFEST, MARKER];
+    let specials = [MANIFEST, SIGNATURE, PENDING_MANIFEST];
     remove_listed(dir, listed.chain(specials));
+    remove_marker(dir);
+}
+
+/// The marker, then the directory (and any empty directories left in it). Before, the marker
+/// went before the sub-directories: a run killed in between left a directory of empty
+/// directories without a marker, which no later run could remove.
+fn remove_marker(dir: &Path) {
+    let _ = fs::remove_file(dir.join(MARKER));
+    remove_empty_dirs(dir);
+}
+
+/// Removes `dir` if it holds nothing but (nested) empty directories; a file anywhere keeps
+/// it and the directories above it. `remove_dir` only ever removes an empty directory.
+fn remove_empty_dirs(dir: &Path) {
+    if let Ok(entries) = fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                remove_empty_dirs(&entry.path());
+            }
+        }
+    }
+    let _ = fs::remove_dir(dir);
 }
 
 fn remove_listed<'a>(dir: &Path, paths: impl Iterator<Item = &'a str>) {
@@ -245,15 +268,16 @@ fn clean_one(path: &Path) {
 /// manifest it carries (final or pending), and the marker bound to that manifest.
 fn clean_dir(dir: &Path) {
     if !is_file(&dir.join(MARKER)) {
-        // The writer creates the marker first; without one the directory is empty or not ours.
-        let _ = fs::remove_dir(dir);
+        // The writer creates the marker first and removes it last; without one the directory
+        // holds no file of ours (only empty directories, removed here) or is not ours.
+        remove_empty_dirs(dir);
         return;
     }
     if let Some(manifest) = leftover_manifest(dir) {
         remove_own_dir(dir, &manifest);
     } else if only_marker(dir) {
-        // A removal interrupted just before its last step.
-        remove_listed(dir, [MARKER].into_iter());
+        // A removal interrupted just before its last steps.
+        remove_marker(dir);
     }
 }
 
@@ -315,4 +339,41 @@ fn is_own_first_header(block: &[u8; 512]) -> bool {
         && header.uid().ok() == Some(0)
         && header.gid().ok() == Some(0)
         && header.mtime().ok() == Some(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A process id no live process has (above Linux's largest `pid_max`).
+    const GONE: u32 = 4_194_305;
+
+    /// A removal killed after the marker went but before the directories did left only empty
+    /// directories and no marker; nothing ever removed them.
+    #[test]
+    fn a_leftover_of_empty_directories_is_removed_and_one_with_a_file_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("q3");
+        let empty = dir.path().join(format!(".q3.itgc-old-{GONE}"));
+        fs::create_dir_all(empty.join("inputs/controls")).unwrap();
+        fs::create_dir_all(empty.join("results")).unwrap();
+        let foreign = dir.path().join(format!(".q3.itgc-tmp-{GONE}"));
+        fs::create_dir_all(foreign.join("results")).unwrap();
+        fs::write(foreign.join("results/notes.txt"), "someone's").unwrap();
+        clean_leftovers(&target);
+        assert!(!empty.exists(), "a leftover of empty directories remains");
+        assert!(foreign.join("results/notes.txt").exists());
+    }
+
+    /// The marker is the last file removed, after the sub-directories.
+    #[test]
+    fn a_marker_with_empty_directories_is_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("q3");
+        let left = dir.path().join(format!(".q3.itgc-old-{GONE}"));
+        fs::create_dir_all(left.join("results/samples")).unwrap();
+        fs::write(left.join(MARKER), b"itgc-packet\n").unwrap();
+        clean_leftovers(&target);
+        assert!(!left.exists(), "{:?}", read::list(&left).files);
+    }
 }

@@ -15,7 +15,7 @@ use crate::model::catalog::Catalog;
 use crate::model::control::{Control, PopulationKind};
 use crate::period::Period;
 use crate::source::git;
-use crate::store::{Store, StoreError};
+use crate::store::{Batch, Store, StoreError};
 
 /// Pull requests merged this long before or after the period are still read: a commit's
 /// committer time and its PR's merge time can differ (rebases, merge queues, clock skew).
@@ -73,6 +73,36 @@ pub async fn record_walk(
     commits: &[Commit],
     now: Timestamp,
 ) -> Result<(), StoreError> {
+    let (source, value) = walk_cursor(store, repo, branch, window, commits).await?;
+    // One transaction: a walk killed or failing midway leaves the store as before it.
+    store
+        .record_walk(repo, branch, commits, (&source, &value, now))
+        .await
+}
+
+/// Adds a walk to `batch` (applied with the rest of a sync in one transaction), as
+/// [`record_walk`] would store it.
+pub async fn batch_walk(
+    store: &Store,
+    batch: &mut Batch,
+    (repo, branch): (&str, &str),
+    window: (Timestamp, Timestamp),
+    commits: Vec<Commit>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let (source, value) = walk_cursor(store, repo, branch, window, &commits).await?;
+    batch.walk(repo, branch, commits, (source, value, now));
+    Ok(())
+}
+
+/// The branch's cursor (source, value) once this walk is added to its stored coverage.
+async fn walk_cursor(
+    store: &Store,
+    repo: &str,
+    branch: &str,
+    window: (Timestamp, Timestamp),
+    commits: &[Commit],
+) -> Result<(String, String), StoreError> {
     let source = git_cursor(repo, branch);
     let mut coverage = coverage(store, &source)
         .await?
@@ -85,10 +115,7 @@ pub async fn record_walk(
     coverage.add(window.0, window.1);
     let value = serde_json::to_string(&coverage)
         .map_err(|e| StoreError::invalid("git cursor", e.to_string()))?;
-    // One transaction: a walk killed or failing midway leaves the store as before it.
-    store
-        .record_walk(repo, branch, commits, (&source, &value, now))
-        .await
+    Ok((source, value))
 }
 
 pub(super) async fn coverage(store: &Store, source: &str) -> Result<Option<Coverage>, StoreError> {

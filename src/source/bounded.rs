@@ -50,6 +50,42 @@ impl Digest {
     }
 }
 
+/// A reader that takes the digest of every byte read through it: an export streamed (never
+/// held whole) is fingerprinted by exactly the bytes that were parsed, as [`Digest::of`] does
+/// for one read whole.
+pub struct Hashing<R> {
+    inner: R,
+    sha256: Sha256,
+    bytes: u64,
+}
+
+impl<R: Read> Hashing<R> {
+    pub fn new(inner: R) -> Hashing<R> {
+        Hashing {
+            inner,
+            sha256: Sha256::new(),
+            bytes: 0,
+        }
+    }
+
+    /// The digest of the bytes read so far.
+    pub fn digest(self) -> Digest {
+        Digest {
+            sha256: hex(&self.sha256.finalize()),
+            bytes: self.bytes,
+        }
+    }
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.sha256.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
 /// The whole file, refused without reading it when it is over [`MAX_EXPORT_BYTES`].
 pub fn read(path: &Path) -> Result<Vec<u8>, ReadError> {
     read_limited(path, MAX_EXPORT_BYTES)
@@ -96,6 +132,14 @@ mod tests {
         assert!(err.to_string().contains("big.json"), "{err}");
         let err = read(&dir.path().join("missing.csv")).unwrap_err();
         assert!(err.to_string().contains("missing.csv"), "{err}");
+    }
+
+    #[test]
+    fn a_hashing_reader_digests_what_was_read() {
+        let mut reader = Hashing::new(&b"abc"[..]);
+        let mut out = Vec::new();
+        reader.read_to_end(&mut out).unwrap();
+        assert_eq!(reader.digest(), Digest::of(b"abc"));
     }
 
     #[test]

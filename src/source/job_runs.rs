@@ -25,15 +25,24 @@
 //! keys are one line of visible text in JSON too.
 //!
 //! Errors name the file, the line (CSV, header = line 1) or item (JSON, from 1) and the column
-//! or key, and say what is accepted. A file with any error yields nothing.
+//! or key, and say what is accepted.
+//!
+//! A run log is read one run at a time ([`RunLog`]): a CSV log streams, so memory holds one
+//! row however many runs the file has (a year of minute-level runs is millions); a JSON log
+//! is parsed whole, under the export size limit, then handed out item by item. The importer
+//! writes each run as it comes and discards everything on the first error, so a file with
+//! any error still stores nothing.
 
 use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
+use std::rc::Rc;
 
 use jiff::Timestamp;
 use serde_json::Value;
 
-use super::bounded::{self, Digest, ReadError};
+use super::bounded::{self, Digest, Hashing, ReadError};
 use super::strict_csv;
 use crate::facts::{Incident, JobRun, RunStatus};
 
@@ -135,8 +144,9 @@ const INCIDENT_FIELDS: [Field; 6] = [
 /// One row or item: its fields by index into the field table, and where it is.
 struct Record {
     at: String,
-    /// (value, where: `column 4 (started_at)` / `key "started_at"`)
-    values: Vec<Option<(String, String)>>,
+    /// (value, where: `column 4 (started_at)` / `key "started_at"`); a CSV column's place is
+    /// shared by all its cells.
+    values: Vec<Option<(String, Rc<str>)>>,
 }
 
 impl Record {
@@ -160,29 +170,126 @@ impl Record {
     }
 }
 
-/// The runs in the log at `path`, and the digest of the bytes parsed.
-pub fn read_runs(path: &Path) -> Result<(Vec<JobRun>, Digest, u64), ExportError> {
-    let bytes = bounded::read(path)?;
-    let file = path.display().to_string();
-    let records = records(&file, &bytes, &RUN_FIELDS, "runs")?;
-    let mut runs = Vec::with_capacity(records.len());
-    let mut seen: BTreeMap<(String, String), String> = BTreeMap::new();
-    for record in &records {
-        let run = run(&file, record)?;
-        if let Some(first) = seen.insert((run.job.clone(), run.id.clone()), record.at.clone()) {
-            return Err(ExportError::At {
-                file,
-                at: record.at.clone(),
-                problem: format!(
-                    "run `{}` of job `{}` appears twice (first at {first}); give each run its own id",
-                    run.id, run.job
-                ),
-            });
-        }
-        runs.push(run);
+/// A run log being read, one run at a time.
+pub struct RunLog {
+    file: String,
+    rows: Rows,
+}
+
+/// Per field of a field table, the column that holds it and that column's place.
+type Columns = Vec<Option<(usize, Rc<str>)>>;
+
+enum Rows {
+    Csv {
+        // Boxed: the reader and its buffers are most of the size.
+        reader: Box<strict_csv::Reader<BufReader<Hashing<File>>>>,
+        columns: Columns,
+    },
+    Json {
+        items: std::vec::IntoIter<Record>,
+        digest: Digest,
+    },
+}
+
+/// Enough of the file to find its first non-space byte (JSON or CSV) without consuming it.
+const PEEK_BYTES: usize = 64 * 1024;
+
+impl RunLog {
+    /// Opens the log at `path` and reads its header (CSV) or the whole of it (JSON): a missing
+    /// required column, or any problem in a JSON log, is found before a run is handed out.
+    pub fn open(path: &Path) -> Result<RunLog, ExportError> {
+        let file = path.display().to_string();
+        let io = |source| ReadError::Io {
+            path: file.clone(),
+            source,
+        };
+        let opened = File::open(path).map_err(io)?;
+        let mut input = BufReader::with_capacity(PEEK_BYTES, Hashing::new(opened));
+        let start = input.fill_buf().map_err(io)?;
+        let bom = usize::from(start.starts_with(b"\xEF\xBB\xBF")) * 3;
+        let json = matches!(
+            start[bom..].iter().find(|b| !b.is_ascii_whitespace()),
+            Some(b'[' | b'{')
+        );
+        let rows = if json {
+            drop(input);
+            json_rows(&file, path)?
+        } else {
+            input.consume(bom);
+            csv_rows(&file, input)?
+        };
+        Ok(RunLog { file, rows })
     }
-    let rows = runs.len() as u64;
-    Ok((runs, Digest::of(&bytes), rows))
+
+    /// The file as the user named it, for messages.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// The next run and where it is (`line 7`, `item 3`), or `None` after the last.
+    pub fn next_run(&mut self) -> Result<Option<(JobRun, String)>, ExportError> {
+        let record = match &mut self.rows {
+            Rows::Json { items, .. } => items.next(),
+            Rows::Csv { reader, columns } => {
+                let fail = |p: strict_csv::CsvProblem| at_error(&self.file, p.place(), p.problem);
+                let line = reader.advance().map_err(fail)?;
+                line.map(|line| csv_record(line, reader.record(), columns))
+            }
+        };
+        let Some(record) = record else {
+            return Ok(None);
+        };
+        let run = run(&self.file, &record)?;
+        Ok(Some((run, record.at)))
+    }
+
+    /// The digest of every byte of the file; call it once every run was read.
+    pub fn finish(self) -> Result<Digest, ExportError> {
+        match self.rows {
+            Rows::Json { digest, .. } => Ok(digest),
+            Rows::Csv { reader, .. } => {
+                let mut input = reader.into_inner();
+                // The reader stops at the end of the last record: hash anything after it too.
+                std::io::copy(&mut input, &mut std::io::sink()).map_err(|source| {
+                    ReadError::Io {
+                        path: self.file.clone(),
+                        source,
+                    }
+                })?;
+                Ok(input.into_inner().digest())
+            }
+        }
+    }
+}
+
+fn at_error(file: &str, at: String, problem: String) -> ExportError {
+    ExportError::At {
+        file: file.to_string(),
+        at,
+        problem,
+    }
+}
+
+/// A JSON log: read whole (under the size limit) and parsed into records up front.
+fn json_rows(file: &str, path: &Path) -> Result<Rows, ExportError> {
+    let bytes = bounded::read(path)?;
+    let records = records(file, &bytes, &RUN_FIELDS, "runs")?;
+    Ok(Rows::Json {
+        items: records.into_iter(),
+        digest: Digest::of(&bytes),
+    })
+}
+
+/// A CSV log: its header read and mapped to the run fields; the rows stay in the file.
+fn csv_rows(file: &str, input: BufReader<Hashing<File>>) -> Result<Rows, ExportError> {
+    // No cell of a run log may span lines (see `strict_csv`).
+    let reader = strict_csv::Reader::new(input, |_| false)
+        .map_err(|p| at_error(file, p.place(), p.problem))?;
+    let columns = field_columns(file, reader.headers(), &RUN_FIELDS)?;
+    Ok(Rows::Csv {
+        reader: Box::new(reader),
+        columns,
+    })
 }
 
 /// The incidents in the export at `path`, sorted by key, and the digest of the bytes parsed.
@@ -323,14 +430,21 @@ fn records(
 }
 
 fn csv_records(file: &str, bytes: &[u8], fields: &[Field]) -> Result<Vec<Record>, ExportError> {
-    let fail = |at: String, problem: String| ExportError::At {
-        file: file.to_string(),
-        at,
-        problem,
-    };
     // No cell of a run log or an incident export may span lines (see `strict_csv`).
-    let csv = strict_csv::read(bytes, |_| false).map_err(|p| fail(p.place(), p.problem))?;
-    let headers = csv.headers;
+    let csv =
+        strict_csv::read(bytes, |_| false).map_err(|p| at_error(file, p.place(), p.problem))?;
+    let columns = field_columns(file, &csv.headers, fields)?;
+    Ok(csv
+        .records
+        .iter()
+        .map(|r| csv_record(r.line, &r.record, &columns))
+        .collect())
+}
+
+/// For each field, the column that holds it and that column's place (`column 4 (started_at)`);
+/// a required field without a column, or a field two columns claim, is an error on line 1.
+fn field_columns(file: &str, headers: &[String], fields: &[Field]) -> Result<Columns, ExportError> {
+    let fail = |problem: String| at_error(file, "line 1".into(), problem);
     let mut columns = Vec::new();
     for field in fields {
         let found: Vec<usize> = headers
@@ -341,53 +455,44 @@ fn csv_records(file: &str, bytes: &[u8], fields: &[Field]) -> Result<Vec<Record>
             .collect();
         match found.as_slice() {
             [] if field.required => {
-                return Err(fail(
-                    "line 1".into(),
-                    format!(
-                        "no {} column (a header named {}); the header has: {}",
-                        field.name,
-                        field.names.join(", "),
-                        headers.join(", ")
-                    ),
-                ));
+                return Err(fail(format!(
+                    "no {} column (a header named {}); the header has: {}",
+                    field.name,
+                    field.names.join(", "),
+                    headers.join(", ")
+                )));
             }
             [] => columns.push(None),
-            [one] => columns.push(Some(*one)),
+            [one] => {
+                let place = format!("column {} ({})", one + 1, headers[*one].trim());
+                columns.push(Some((*one, place.into())));
+            }
             [a, b, ..] => {
-                return Err(fail(
-                    "line 1".into(),
-                    format!(
-                        "columns {} and {} are both read as {}; keep one",
-                        a + 1,
-                        b + 1,
-                        field.name
-                    ),
-                ));
+                return Err(fail(format!(
+                    "columns {} and {} are both read as {}; keep one",
+                    a + 1,
+                    b + 1,
+                    field.name
+                )));
             }
         }
     }
-    let out = csv
-        .records
+    Ok(columns)
+}
+
+/// One CSV row as a record of the fields `columns` map.
+fn csv_record(line: u64, row: &csv::StringRecord, columns: &Columns) -> Record {
+    let values = columns
         .iter()
-        .map(|r| {
-            let values = columns
-                .iter()
-                .map(|c| {
-                    c.map(|i| {
-                        (
-                            r.record.get(i).unwrap_or_default().to_string(),
-                            format!("column {} ({})", i + 1, headers[i].trim()),
-                        )
-                    })
-                })
-                .collect();
-            Record {
-                at: format!("line {}", r.line),
-                values,
-            }
+        .map(|c| {
+            c.as_ref()
+                .map(|(i, place)| (row.get(*i).unwrap_or_default().to_string(), place.clone()))
         })
         .collect();
-    Ok(out)
+    Record {
+        at: format!("line {line}"),
+        values,
+    }
 }
 
 fn json_records(
@@ -438,8 +543,8 @@ fn json_records(
                 .find(|(k, _)| field.names.contains(&k.trim().to_lowercase().as_str()));
             let value = match found {
                 None | Some((_, Value::Null)) => None,
-                Some((k, Value::String(s))) => Some((s.clone(), format!("key \"{k}\""))),
-                Some((k, Value::Number(n))) => Some((n.to_string(), format!("key \"{k}\""))),
+                Some((k, Value::String(s))) => Some((s.clone(), format!("key \"{k}\"").into())),
+                Some((k, Value::Number(n))) => Some((n.to_string(), format!("key \"{k}\"").into())),
                 Some((k, _)) => {
                     return Err(fail(
                         format!("{at}, key \"{k}\""),
@@ -468,7 +573,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
-        read_runs(&path).map(|(r, _, _)| r)
+        let mut log = RunLog::open(&path)?;
+        let mut runs = Vec::new();
+        while let Some((run, _)) = log.next_run()? {
+            runs.push(run);
+        }
+        let digest = log.finish()?;
+        assert_eq!(
+            digest,
+            Digest::of(text.as_bytes()),
+            "the digest of every byte"
+        );
+        Ok(runs)
     }
 
     #[test]
@@ -514,12 +630,28 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("r.json: item 1: no started"), "{err}");
-        let dup = "job,run_id,started_at,status\na,1,2026-01-01T00:00:00Z,ok\na,1,2026-01-02T00:00:00Z,ok\n";
-        let err = runs_of(dup, "r.csv").unwrap_err().to_string();
+        // A run logged twice is refused by the importer, which sees every run (tests/jobs.rs).
+    }
+
+    /// Line numbers are counted across the reader's buffer refills, with CRLF line ends and a
+    /// byte order mark: a bad row far into the file is named on its own line.
+    #[test]
+    fn a_bad_row_deep_in_a_large_crlf_log_is_named_on_its_line() {
+        let mut csv = String::from("\u{feff}job,run_id,started_at,status\r\n");
+        for i in 0..20_000 {
+            let status = if i == 17_321 { "meh" } else { "ok" };
+            csv.push_str(&format!(
+                "job-{},{i},2026-08-17T05:30:00Z,{status}\r\n",
+                i % 7
+            ));
+        }
+        let err = runs_of(&csv, "big.csv").unwrap_err().to_string();
         assert!(
-            err.contains("line 3: run `1` of job `a` appears twice (first at line 2)"),
+            err.contains("big.csv: line 17323, column 4 (status): unknown status `meh`"),
             "{err}"
         );
+        let fine = csv.replace("meh", "ok");
+        assert_eq!(runs_of(&fine, "big.csv").unwrap().len(), 20_000);
     }
 
     /// The reproduction: 288 runs, a stray `"` opening the job cell of one and another

@@ -53,68 +53,130 @@ pub struct CsvFile {
 /// Reads `bytes` (a UTF-8 byte order mark already dropped) as CSV with a header row. A cell
 /// may span lines only in a column whose header `multi_line` accepts.
 pub fn read(bytes: &[u8], multi_line: impl Fn(&str) -> bool) -> Result<CsvFile, CsvProblem> {
-    let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| csv_problem(&e))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let free: Vec<bool> = headers.iter().map(|h| multi_line(h.trim())).collect();
-    for (i, header) in headers.iter().enumerate() {
-        check_cell(header, false).map_err(|p| at(1, i, header, p))?;
-    }
+    let mut reader = Reader::new(bytes, multi_line)?;
     let mut records = Vec::new();
-    let mut record = csv::StringRecord::new();
-    let mut lines = Lines {
-        bytes,
-        byte: 0,
-        line: 1,
-    };
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => return Err(csv_problem(&e)),
-        }
-        let line = lines.at(record.position().map_or(0, csv::Position::byte));
-        for (i, cell) in record.iter().enumerate() {
-            let free = free.get(i).copied().unwrap_or(false);
-            let header = headers.get(i).map_or("", String::as_str);
-            check_cell(cell, free).map_err(|p| at(line, i, header, p))?;
-        }
+    while let Some(line) = reader.advance()? {
         // A clone is sized to the row; the reader's buffer is reused for the next.
         records.push(CsvRecord {
             line,
-            record: record.clone(),
+            record: reader.record().clone(),
         });
     }
-    Ok(CsvFile { headers, records })
+    Ok(CsvFile {
+        headers: reader.headers,
+        records,
+    })
+}
+
+/// Reads CSV with a header row one record at a time, checking each as [`read`] does: memory
+/// holds one record (and the reader's buffer), however long the input.
+pub struct Reader<R: std::io::Read> {
+    csv: csv::Reader<Tap<R>>,
+    headers: Vec<String>,
+    free: Vec<bool>,
+    record: csv::StringRecord,
+    lines: Lines,
+}
+
+impl<R: std::io::Read> Reader<R> {
+    /// Reads and checks the header row of `input` (a UTF-8 byte order mark already dropped).
+    pub fn new(input: R, multi_line: impl Fn(&str) -> bool) -> Result<Self, CsvProblem> {
+        let tap = Tap {
+            inner: input,
+            kept: Vec::new(),
+        };
+        let mut csv = csv::ReaderBuilder::new().from_reader(tap);
+        let headers: Vec<String> = csv
+            .headers()
+            .map_err(|e| csv_problem(&e))?
+            .iter()
+            .map(str::to_string)
+            .collect();
+        let free = headers.iter().map(|h| multi_line(h.trim())).collect();
+        for (i, header) in headers.iter().enumerate() {
+            check_cell(header, false).map_err(|p| at(1, i, header, p))?;
+        }
+        Ok(Reader {
+            csv,
+            headers,
+            free,
+            record: csv::StringRecord::new(),
+            lines: Lines { byte: 0, line: 1 },
+        })
+    }
+
+    /// The header row, as written.
+    pub fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    /// Reads and checks the next record: the line it starts on, or `None` at the end.
+    pub fn advance(&mut self) -> Result<Option<u64>, CsvProblem> {
+        match self.csv.read_record(&mut self.record) {
+            Ok(false) => return Ok(None),
+            Ok(true) => {}
+            Err(e) => return Err(csv_problem(&e)),
+        }
+        let byte = self.record.position().map_or(0, csv::Position::byte);
+        let line = self.lines.at(byte, self.csv.get_mut());
+        for (i, cell) in self.record.iter().enumerate() {
+            let free = self.free.get(i).copied().unwrap_or(false);
+            let header = self.headers.get(i).map_or("", String::as_str);
+            check_cell(cell, free).map_err(|p| at(line, i, header, p))?;
+        }
+        Ok(Some(line))
+    }
+
+    /// The record [`Reader::advance`] last read.
+    pub fn record(&self) -> &csv::StringRecord {
+        &self.record
+    }
+
+    /// The input, read up to where the reader stopped.
+    pub fn into_inner(self) -> R {
+        self.csv.into_inner().inner
+    }
+}
+
+/// Keeps the bytes read since the last record start: [`Lines`] numbers a record by the line
+/// ends before it, which the CSV reader's own count gets wrong for CRLF files.
+struct Tap<R> {
+    inner: R,
+    /// The bytes from offset `Lines::byte` on, as far as the CSV reader has read.
+    kept: Vec<u8>,
+}
+
+impl<R: std::io::Read> std::io::Read for Tap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.kept.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
 }
 
 /// Line numbers from byte offsets, counted as an editor counts them (every `\n` starts a line,
 /// so CRLF files number the same as LF ones), incrementally as the records advance.
-struct Lines<'b> {
-    bytes: &'b [u8],
-    byte: usize,
+struct Lines {
+    /// The offset of the tap's first kept byte.
+    byte: u64,
     line: u64,
 }
 
-impl Lines<'_> {
-    fn at(&mut self, byte: u64) -> u64 {
-        let mut to = usize::try_from(byte)
+impl Lines {
+    fn at<R>(&mut self, byte: u64, tap: &mut Tap<R>) -> u64 {
+        let kept = &tap.kept;
+        let mut to = usize::try_from(byte.saturating_sub(self.byte))
             .unwrap_or(usize::MAX)
-            .min(self.bytes.len());
+            .min(kept.len());
         // The reader places a record after the `\r` of a CRLF, on its `\n`; a record never
         // starts with a line end (blank lines are skipped), so step over them.
-        while matches!(self.bytes.get(to), Some(b'\r' | b'\n')) {
+        while matches!(kept.get(to), Some(b'\r' | b'\n')) {
             to += 1;
         }
-        if to > self.byte {
-            let skipped = self.bytes[self.byte..to].iter().filter(|&&b| b == b'\n');
-            self.line += skipped.count() as u64;
-            self.byte = to;
-        }
+        self.line += kept[..to].iter().filter(|&&b| b == b'\n').count() as u64;
+        self.byte += to as u64;
+        // What lies before the record is numbered and never looked at again.
+        tap.kept.drain(..to);
         self.line
     }
 }

@@ -96,11 +96,8 @@ impl Store {
         (source, value, at): (&str, &str, Timestamp),
     ) -> Result<(), StoreError> {
         const ACTION: &str = "recording a branch walk";
-        let oids: Vec<String> = commits.iter().map(|c| c.oid.clone()).collect();
         let mut tx = self.begin(ACTION).await?;
-        write_commits(&mut tx, commits).await?;
-        write_branch_commits(&mut tx, repo, branch, &oids).await?;
-        super::cursors::write_cursor(&mut tx, source, value, at).await?;
+        write_walk(&mut tx, repo, branch, commits, (source, value, at)).await?;
         tx.commit(ACTION).await
     }
 
@@ -292,6 +289,20 @@ async fn write_commits(tx: &mut Tx, commits: &[Commit]) -> Result<usize, StoreEr
         }
     });
     Ok(rows.len())
+}
+
+/// Writes a walk of `branch` in `tx` (see [`Store::record_walk`]).
+pub(crate) async fn write_walk(
+    tx: &mut Tx,
+    repo: &str,
+    branch: &str,
+    commits: &[Commit],
+    (source, value, at): (&str, &str, Timestamp),
+) -> Result<(), StoreError> {
+    let oids: Vec<String> = commits.iter().map(|c| c.oid.clone()).collect();
+    write_commits(tx, commits).await?;
+    write_branch_commits(tx, repo, branch, &oids).await?;
+    super::cursors::write_cursor(tx, source, value, at).await
 }
 
 /// Records in `tx` that `oids` are on `branch` (see [`Store::record_branch_commits`]).

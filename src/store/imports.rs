@@ -95,13 +95,9 @@ impl Store {
         cursor: Option<(&str, &str, Timestamp)>,
     ) -> Result<(usize, ImportOutcome), StoreError> {
         let mut tx = self.begin(IMPORT_ACTION).await?;
-        let count = write_facts(&mut tx, facts).await?;
-        let outcome = write_import(&mut tx, import).await?;
-        if let Some((source, value, at)) = cursor {
-            super::cursors::write_cursor(&mut tx, source, value, at).await?;
-        }
+        let written = write_import_with_facts(&mut tx, facts, import, cursor).await?;
         tx.commit(IMPORT_ACTION).await?;
-        Ok((count, outcome))
+        Ok(written)
     }
 
     /// Every import, ordered by kind, scope (none first), SHA-256, then file name.
@@ -119,6 +115,21 @@ impl Store {
     }
 }
 
+/// Writes an export's facts, its record and its cursor in `tx` (see [`Store::import`]).
+pub(crate) async fn write_import_with_facts(
+    tx: &mut Tx,
+    facts: ImportFacts<'_>,
+    import: &Import,
+    cursor: Option<(&str, &str, Timestamp)>,
+) -> Result<(usize, ImportOutcome), StoreError> {
+    let count = write_facts(tx, facts).await?;
+    let outcome = write_import(tx, import).await?;
+    if let Some((source, value, at)) = cursor {
+        super::cursors::write_cursor(tx, source, value, at).await?;
+    }
+    Ok((count, outcome))
+}
+
 /// Writes the facts of one export in `tx`.
 async fn write_facts(tx: &mut Tx, facts: ImportFacts<'_>) -> Result<usize, StoreError> {
     match facts {
@@ -133,7 +144,10 @@ async fn write_facts(tx: &mut Tx, facts: ImportFacts<'_>) -> Result<usize, Store
 }
 
 /// Records `import` in `tx` (see [`Store::record_import`]).
-async fn write_import(tx: &mut Tx, import: &Import) -> Result<ImportOutcome, StoreError> {
+pub(crate) async fn write_import(
+    tx: &mut Tx,
+    import: &Import,
+) -> Result<ImportOutcome, StoreError> {
     let row = encode(import)?;
     let inserted: Option<i64> = with_tx!(tx, |conn| {
         sqlx::query_scalar(INSERT)

@@ -53,6 +53,7 @@ macro_rules! with_tx {
 }
 
 mod access;
+mod batch;
 mod commits;
 mod connect;
 mod cursors;
@@ -63,14 +64,17 @@ mod jobs;
 mod members;
 mod pull_requests;
 mod row;
+mod run_import;
 mod runs;
 mod tickets;
 mod url;
 
+pub use batch::Batch;
 pub use cursors::Cursor;
 pub use error::StoreError;
 pub use fingerprints::{PopulationRecord, StoredFingerprint};
 pub use imports::{ImportFacts, ImportId, ImportOutcome};
+pub use run_import::{DuplicateRun, RunImport, RunImportError};
 pub use runs::{NewRun, Run, RunId};
 
 /// The database behind a [`Store`].

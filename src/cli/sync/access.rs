@@ -7,14 +7,13 @@
 
 use serde_json::json;
 
-use super::{Failure, Job, now, store_err};
+use super::{Failure, Job, now};
 use crate::model::Catalog;
 use crate::model::policy::{AccessList, ListSource};
-use crate::population::access::ListSnapshot;
 use crate::population::provenance::github_access_cursor;
 use crate::source::github::access;
 use crate::source::github::api::{self, AccessRequest, AccessSync, Client};
-use crate::store::{ImportFacts, Store};
+use crate::store::Batch;
 
 /// An access list that names a GitHub organisation, with the system it belongs to.
 pub(super) struct GitHubList {
@@ -44,7 +43,7 @@ impl Job<'_> {
     /// Reads, proves and stores one GitHub access list; what cannot be proven goes to `gaps`.
     pub(super) async fn github_list(
         &self,
-        store: &Store,
+        batch: &mut Batch,
         client: Option<&Client>,
         target: &GitHubList,
         gaps: &mut Vec<String>,
@@ -59,10 +58,10 @@ impl Job<'_> {
                 return Ok(());
             }
         };
-        let snapshot = keep(store, target, &synced).await?;
+        let accounts = keep(batch, target, &synced);
         self.ui.say(format!(
             "github: {} accounts of {org} as access list {}/{} ({} API request{})",
-            snapshot.accounts.len(),
+            accounts,
             target.system,
             target.list.id,
             synced.requests,
@@ -94,13 +93,10 @@ async fn read(
     Ok(synced)
 }
 
-/// Stores a proven read as the list's snapshot as of now (the sync time, whole seconds as the
-/// store keeps them), its import record, and its proof for the packet manifest.
-async fn keep(
-    store: &Store,
-    target: &GitHubList,
-    synced: &AccessSync,
-) -> Result<ListSnapshot, Failure> {
+/// Adds to `batch` a proven read as the list's snapshot as of now (the sync time, whole
+/// seconds as the store keeps them), its import record, and its proof for the packet manifest;
+/// returns how many accounts it holds.
+fn keep(batch: &mut Batch, target: &GitHubList, synced: &AccessSync) -> usize {
     let as_of = now();
     let (snapshot, record) = access::stored(&synced.access, &target.system, &target.list, as_of);
     let proof = json!({
@@ -113,14 +109,7 @@ async fn keep(
     });
     let key = github_access_cursor(&target.system, &target.list.id);
     // The snapshot, its import record and its proof land together or not at all.
-    let proof = proof.to_string();
-    store
-        .import(
-            ImportFacts::AccessList(&snapshot),
-            &record,
-            Some((&key, &proof, as_of)),
-        )
-        .await
-        .map_err(store_err)?;
-    Ok(snapshot)
+    let accounts = snapshot.accounts.len();
+    batch.access_list(snapshot, record, (key, proof.to_string(), as_of));
+    accounts
 }
