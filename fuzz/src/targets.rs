@@ -122,10 +122,23 @@ pub fn import_incidents(data: &[u8]) {
     let _ = itgc::source::job_runs::read_incidents(&path);
 }
 
-/// `itgc import job-runs`: a run log (CSV or JSON), read from a file as the import reads it.
+/// `itgc import job-runs`: a run log (CSV or JSON), streamed from a file run by run as the
+/// import reads it, to the end or the first error.
 pub fn import_job_runs(data: &[u8]) {
     let path = scratch_file("runs", data);
-    let _ = itgc::source::job_runs::read_runs(&path);
+    let Ok(mut log) = itgc::source::job_runs::RunLog::open(&path) else {
+        return;
+    };
+    loop {
+        match log.next_run() {
+            Ok(Some(_)) => continue,
+            Ok(None) => {
+                let _ = log.finish();
+                return;
+            }
+            Err(_) => return,
+        }
+    }
 }
 
 /// `itgc import access-review`: CSV, or JSON when the first byte is odd.
