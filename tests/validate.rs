@@ -629,3 +629,38 @@ fn the_grain_of_a_job_runs_population_is_declared_and_consistent() {
     assert_eq!(out.code, 2, "an unknown grain is refused: {}", out.stderr);
     assert!(out.stderr.contains("population.per"), "{}", out.stderr);
 }
+
+/// Activity is mapped one way: `last_login` (one column) or `activity` (several, each once).
+#[test]
+fn activity_columns_are_mapped_once() {
+    let list = |columns: &str| {
+        format!(
+            "    access_lists:\n      - id: aws-iam\n        format: csv\n        columns: {{user_id: user, {columns}}}\n    declared_jobs:"
+        )
+    };
+    let ok = list("activity: [password_last_used, access_key_1_last_used_date]");
+    let out = with_change("policy", "    declared_jobs:", &ok);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let legacy = list("last_login: password_last_used");
+    let out = with_change("policy", "    declared_jobs:", &legacy);
+    assert_eq!(out.code, 0, "one column keeps working: {}", out.stderr);
+
+    let both = list("last_login: password_last_used, activity: [access_key_1_last_used_date]");
+    let out = with_change("policy", "    declared_jobs:", &both);
+    assert_reports(
+        &out,
+        "systems[0].access_lists[0].columns.activity: access list `aws-iam` maps both `last_login` and `activity`",
+    );
+    assert!(
+        out.stderr
+            .contains("help: list every activity column under `activity:`"),
+        "{}",
+        out.stderr
+    );
+    let twice = list("activity: [password_last_used, password_last_used]");
+    let out = with_change("policy", "    declared_jobs:", &twice);
+    assert_reports(
+        &out,
+        "systems[0].access_lists[0].columns.activity[1]: column `password_last_used` is listed twice",
+    );
+}

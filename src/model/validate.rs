@@ -650,6 +650,45 @@ fn check_access_list(
         }
         None => {}
     }
+    if let Some(columns) = &list.columns {
+        check_activity(list, columns, doc, at, out);
+    }
+}
+
+/// Activity is mapped one way: `last_login` (one column) or `activity` (several), each column
+/// once, so no reader has to guess which of two mappings counts.
+fn check_activity(
+    list: &AccessList,
+    columns: &super::policy::AccessColumns,
+    doc: &super::document::Document,
+    at: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    if columns.last_login.is_some() && !columns.activity.is_empty() {
+        out.push(
+            doc.error_at_key(
+                "invalid-activity-columns",
+                &format!("{at}/columns/activity"),
+                format!(
+                    "access list `{}` maps both `last_login` and `activity`",
+                    list.id
+                ),
+            )
+            .help("list every activity column under `activity:` (the latest use counts) and remove `last_login:`"),
+        );
+    }
+    for (i, column) in columns.activity.iter().enumerate() {
+        if columns.activity[..i].contains(column) {
+            out.push(
+                doc.error_at(
+                    "invalid-activity-columns",
+                    &format!("{at}/columns/activity/{i}"),
+                    format!("column `{column}` is listed twice"),
+                )
+                .help("list each activity column once"),
+            );
+        }
+    }
 }
 
 /// A GitHub list names repositories of its organisation (no owner), and its roles have fixed
