@@ -132,6 +132,9 @@ pub struct SampledItem {
     pub owner: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system: Option<String>,
+    /// The item an occurrence belongs to (a run's job), from the result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
 }
 
 /// One stratum's share.
@@ -305,6 +308,7 @@ fn pick(items: &[&ItemResult], k: usize, key: [u8; 32]) -> Vec<SampledItem> {
             outcome: i.outcome,
             owner: i.owner.clone(),
             system: i.system.clone(),
+            parent: i.parent.clone(),
         })
         .collect();
     chosen.sort_by(|a, b| a.item.cmp(&b.item));
@@ -333,6 +337,7 @@ mod tests {
             label: format!("change {n}"),
             owner: Some(format!("team-{}", n % 3)),
             system: Some(system.to_string()),
+            parent: None,
             outcome,
             reasons: Vec::new(),
             exception: None,

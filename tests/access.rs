@@ -96,7 +96,7 @@ fn the_demo_shows_each_access_finding_and_check_reproduces_them() {
         "github-org:kbrandt kbrandt on github (Kevin Brandt)",
         "terminated-access-removed: Kevin Brandt left on 2026-08-14 but the account was still enabled on 2026-10-01",
         "orphan-accounts: nobody on the HR roster matches user id temp-vendor-debug",
-        "dormant-accounts: last signed in on 2026-04-02, 181 days before the list was exported on 2026-10-01; allowed 90",
+        "dormant-accounts: last used on 2026-04-02 (password_last_used), 181 days before the list was exported on 2026-10-01; allowed 90",
         "segregation-of-duties: Hannah Lindqvist holds both Admins and Developers on aws",
         "review-complete: left undecided in `2026-Q3 user access review (SEC-91)`",
         "revocations-executed: revoke decided on 2026-09-22",

@@ -76,7 +76,8 @@ fn hostile_account(root: &Path) {
     let mut csv = std::fs::read_to_string(&path).unwrap();
     csv.push_str(&format!(
         "\"{ACCOUNT}\",arn:aws:iam::210987654321:user/m,2026-08-04T10:20:00+00:00,true,\
-         2026-09-29T17:05:00+00:00,true,false,N/A,Admins,2026-10-01T08:00:00Z\n"
+         2026-09-29T17:05:00+00:00,2026-08-04T10:20:00+00:00,N/A,true,false,N/A,N/A,N/A,N/A,\
+         false,N/A,N/A,N/A,N/A,false,N/A,false,N/A,Admins,2026-10-01T08:00:00Z\n"
     ));
     std::fs::write(&path, csv).unwrap();
     let args = [

@@ -109,11 +109,40 @@ fn the_demo_jobs_produce_the_planted_findings() {
         get("CO-01", "year-end-trial-balance-snapshot").0,
         "not-applicable"
     );
-    // A failure with a ticket, and one without.
-    assert_eq!(get("CO-02", "settlement-export").0, "pass");
-    let (outcome, why) = get("CO-02", "purge-expired-sessions");
+    // A failure with a ticket, and one without: CO-02 is per event, one item per failed run,
+    // each with its job as parent and the job's owner; jobs that never failed have none.
+    let failures: Vec<(&str, &str)> = r["controls"][1]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["id"].as_str().unwrap(), i["parent"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        failures,
+        [
+            (
+                "purge-expired-sessions@2026-09-12T03:15:00Z",
+                "purge-expired-sessions"
+            ),
+            (
+                "settlement-export@2026-09-08T05:30:00Z",
+                "settlement-export"
+            )
+        ]
+    );
+    assert_eq!(
+        get("CO-02", "settlement-export@2026-09-08T05:30:00Z").0,
+        "pass"
+    );
+    let (outcome, why) = get("CO-02", "purge-expired-sessions@2026-09-12T03:15:00Z");
     assert_eq!(outcome, "deviation");
     assert!(why.contains("exit code 137"), "{why}");
+    let owner = |c: &str, id: &str| item(&r, c, id).unwrap()["owner"].clone();
+    assert_eq!(
+        owner("CO-02", "purge-expired-sessions@2026-09-12T03:15:00Z"),
+        owner("CO-01", "purge-expired-sessions"),
+        "a run's finding rolls up to its job's owner"
+    );
     // The rename merged without review: both names deviate, with the change that did it.
     for id in ["cleanup-stale-sessions", "purge-expired-sessions"] {
         let (outcome, why) = get("CO-03", id);
@@ -181,4 +210,63 @@ fn run_log_imports_are_all_or_nothing_and_unknown_jobs_are_reported() {
     let (outcome, why) = outcome_and_reasons(&r, "CO-01", "ghost-job");
     assert_eq!(outcome, "deviation");
     assert!(why.contains("no in-scope job definition names it"), "{why}");
+}
+
+/// Auditors sample a per-event control's occurrences: `itgc sample` on CO-02 draws failed
+/// runs (each naming its job), while the per-job CO-01 still draws jobs.
+#[test]
+fn sampling_a_per_event_control_draws_runs_and_a_per_job_control_jobs() {
+    let (_dir, org) = demo();
+    let sample = |control: &str| -> Value {
+        let out = itgc(&org)
+            .args(["sample", "--period", "2026-Q3", "--format", "json"])
+            .args(["--control", control])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let drawn = |s: &Value| -> Vec<(String, Option<String>)> {
+        s["strata"][0]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                let parent = i["parent"].as_str().map(str::to_string);
+                (i["item"].as_str().unwrap().to_string(), parent)
+            })
+            .collect()
+    };
+    let runs = sample("CO-02");
+    assert_eq!(runs["eligible"], 2, "the quarter's two failed runs");
+    assert_eq!(
+        drawn(&runs),
+        [
+            (
+                "purge-expired-sessions@2026-09-12T03:15:00Z".to_string(),
+                Some("purge-expired-sessions".to_string())
+            ),
+            (
+                "settlement-export@2026-09-08T05:30:00Z".to_string(),
+                Some("settlement-export".to_string())
+            ),
+        ]
+    );
+    let jobs = sample("CO-01");
+    let ids: Vec<(String, Option<String>)> = drawn(&jobs);
+    assert_eq!(
+        ids.len(),
+        5,
+        "the yearly job is not applicable, so not eligible"
+    );
+    assert!(
+        ids.iter()
+            .all(|(id, parent)| !id.contains('@') && parent.is_none()),
+        "{ids:?}"
+    );
 }

@@ -21,6 +21,7 @@ fn item(id: &str, outcome: Outcome, owner: &str, reasons: &[(&str, Verdict, &str
         label: format!("#{} change <{id}> & \"more\"", id.len()),
         owner: Some(owner.into()),
         system: Some("payments-api".into()),
+        parent: None,
         outcome,
         reasons: reasons
             .iter()

@@ -23,6 +23,7 @@ fn account(id: &str) -> Account {
         privileged: Some(true),
         created: Some(at(1_000)),
         last_login: None,
+        uses: Vec::new(),
         disabled: true,
         attributes: [("mfa".to_string(), serde_json::json!(false))]
             .into_iter()
@@ -42,6 +43,7 @@ fn list(system: &str, as_of: i64, ids: &[&str]) -> ListSnapshot {
             disabled: false,
             roles: false,
         },
+        activity: Vec::new(),
         accounts: ids.iter().map(|id| account(id)).collect(),
     }
 }

@@ -565,3 +565,102 @@ fn deep_expressions_are_errors_not_aborts() {
     ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
+
+/// A job-runs control says what one item is (`per: job` or `per: run`); a per-event one must
+/// list occurrences, since auditors sample those; and a `per: run` control's rules must agree
+/// on which occurrences.
+#[test]
+fn the_grain_of_a_job_runs_population_is_declared_and_consistent() {
+    let job_control = |frequency: &str, per: &str, rules: &str| {
+        CONTROL
+            .replace("domain: change-management", "domain: computer-operations")
+            .replace("frequency: per-event", &format!("frequency: {frequency}"))
+            .replace(
+                "  kind: changes\n  systems: [payments]\n",
+                &format!("  kind: job-runs\n{per}"),
+            )
+            .replace(
+                "  - kind: independent-approval\n    min_approvals: 1\n    from_group: approvers\n  - kind: ticket-linked\n    pattern: 'PAY-[0-9]+'\n",
+                rules,
+            )
+    };
+    let failures = "  - kind: failures-followed-up\n    ticket_within_hours: 24\n    resolved_within_days: 5\n";
+    let check = |control: String| {
+        validate(&[
+            ("controls/CO-02.yaml", control.as_bytes()),
+            ("policies/org.yaml", POLICY.as_bytes()),
+        ])
+    };
+
+    let out = check(job_control("per-event", "  per: run\n", failures));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = check(job_control("daily", "", failures));
+    assert_eq!(out.code, 0, "per job by default: {}", out.stderr);
+
+    let out = check(job_control("per-event", "", failures));
+    assert_reports(
+        &out,
+        "controls/CO-02.yaml:12:9: population.kind: control CM-01 operates per event, so an auditor samples its occurrences, but its job-runs population has one item per job",
+    );
+    assert!(
+        out.stderr.contains("add `per: run` under `population:`"),
+        "{}",
+        out.stderr
+    );
+    let out = check(job_control("per-event", "  per: job\n", failures));
+    assert_reports(
+        &out,
+        "controls/CO-02.yaml:13:8: population.per: control CM-01 operates per event",
+    );
+
+    let mixed = format!("{failures}  - kind: expected-runs\n    tolerance_minutes: 60\n");
+    let out = check(job_control("per-event", "  per: run\n", &mixed));
+    assert_reports(
+        &out,
+        "rules[1].kind: with `per: run` every rule must test the same occurrences, but `expected-runs` tests scheduled runs and rules[0] tests failed runs",
+    );
+
+    let out = with_change("control", "  systems: [payments]\n", "  per: run\n");
+    assert_reports(
+        &out,
+        "population.per: `per:` says what one item of a job-runs population is; a `changes` population's items are fixed",
+    );
+    let out = with_change("control", "  systems: [payments]\n", "  per: event\n");
+    assert_eq!(out.code, 2, "an unknown grain is refused: {}", out.stderr);
+    assert!(out.stderr.contains("population.per"), "{}", out.stderr);
+}
+
+/// Activity is mapped one way: `last_login` (one column) or `activity` (several, each once).
+#[test]
+fn activity_columns_are_mapped_once() {
+    let list = |columns: &str| {
+        format!(
+            "    access_lists:\n      - id: aws-iam\n        format: csv\n        columns: {{user_id: user, {columns}}}\n    declared_jobs:"
+        )
+    };
+    let ok = list("activity: [password_last_used, access_key_1_last_used_date]");
+    let out = with_change("policy", "    declared_jobs:", &ok);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let legacy = list("last_login: password_last_used");
+    let out = with_change("policy", "    declared_jobs:", &legacy);
+    assert_eq!(out.code, 0, "one column keeps working: {}", out.stderr);
+
+    let both = list("last_login: password_last_used, activity: [access_key_1_last_used_date]");
+    let out = with_change("policy", "    declared_jobs:", &both);
+    assert_reports(
+        &out,
+        "systems[0].access_lists[0].columns.activity: access list `aws-iam` maps both `last_login` and `activity`",
+    );
+    assert!(
+        out.stderr
+            .contains("help: list every activity column under `activity:`"),
+        "{}",
+        out.stderr
+    );
+    let twice = list("activity: [password_last_used, password_last_used]");
+    let out = with_change("policy", "    declared_jobs:", &twice);
+    assert_reports(
+        &out,
+        "systems[0].access_lists[0].columns.activity[1]: column `password_last_used` is listed twice",
+    );
+}

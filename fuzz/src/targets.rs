@@ -75,7 +75,10 @@ pub fn expression(data: &[u8]) {
     });
     // One attribute unknown, so that reading it (not evaluated) is exercised too.
     let mut unknown = itgc::evaluate::expr::Unknown::default();
-    unknown.add("pull_request.checks", "the status checks of #1 were not fetched");
+    unknown.add(
+        "pull_request.checks",
+        "the status checks of #1 were not fetched",
+    );
     let context = itgc::evaluate::expr::Context::new("change", change, &unknown);
     let _ = itgc::evaluate::expr::eval(text, &context);
 }

@@ -269,9 +269,14 @@ fn human(s: &Sample) -> String {
             );
         }
         for item in &stratum.items {
+            let parent = item
+                .parent
+                .as_deref()
+                .map(|p| format!(" (of {})", t(p)))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "  {} {} [{}]",
+                "  {} {}{parent} [{}]",
                 t(&item.item),
                 t(&item.label),
                 item.outcome.as_str()

@@ -242,40 +242,83 @@ fn iam_users() -> Vec<IamUser> {
     ]
 }
 
+/// The IAM credential report's columns, in the order AWS writes them (IAM User Guide,
+/// "Getting credential reports"), then the IAM groups and the export date the demo adds.
+const CREDENTIAL_REPORT: [&str; 24] = [
+    "user",
+    "arn",
+    "user_creation_time",
+    "password_enabled",
+    "password_last_used",
+    "password_last_changed",
+    "password_next_rotation",
+    "mfa_active",
+    "access_key_1_active",
+    "access_key_1_last_rotated",
+    "access_key_1_last_used_date",
+    "access_key_1_last_used_region",
+    "access_key_1_last_used_service",
+    "access_key_2_active",
+    "access_key_2_last_rotated",
+    "access_key_2_last_used_date",
+    "access_key_2_last_used_region",
+    "access_key_2_last_used_service",
+    "cert_1_active",
+    "cert_1_last_rotated",
+    "cert_2_active",
+    "cert_2_last_rotated",
+    "groups",
+    "as_of",
+];
+
 pub(crate) fn aws_iam() -> (String, u64) {
-    let mut csv = Csv::new(&[
-        "user",
-        "arn",
-        "user_creation_time",
-        "password_enabled",
-        "password_last_used",
-        "mfa_active",
-        "access_key_1_active",
-        "access_key_1_last_used_date",
-        "groups",
-        "as_of",
-    ]);
+    let mut csv = Csv::new(&CREDENTIAL_REPORT);
     for u in iam_users() {
-        let arn = if u.user == "<root_account>" {
-            "arn:aws:iam::210987654321:root".to_string()
-        } else {
-            format!("arn:aws:iam::210987654321:user/{}", u.user)
-        };
-        csv.row(&[
-            u.user.to_string(),
-            arn,
-            u.created.to_string(),
-            u.password.to_string(),
-            u.password_last_used.to_string(),
-            u.mfa.to_string(),
-            u.key_active.to_string(),
-            u.key_last_used.to_string(),
-            u.groups.to_string(),
-            as_of(),
-        ]);
+        csv.row(&credential_report_row(&u));
     }
     let rows = csv.rows();
     (csv.into_text(), rows)
+}
+
+/// One user's row with AWS's own words: `not_supported` for the root user's password
+/// fields, `N/A` for a credential the user does not have (or a key never used).
+fn credential_report_row(u: &IamUser) -> Vec<String> {
+    let root = u.user == "<root_account>";
+    let arn = if root {
+        "arn:aws:iam::210987654321:root".to_string()
+    } else {
+        format!("arn:aws:iam::210987654321:user/{}", u.user)
+    };
+    let na = || "N/A".to_string();
+    let password_changed = match u.password {
+        "true" => u.created.to_string(),
+        "not_supported" => "not_supported".to_string(),
+        _ => na(),
+    };
+    let used = u.key_last_used != "N/A";
+    let mut row = vec![
+        u.user.to_string(),
+        arn,
+        u.created.to_string(),
+        u.password.to_string(),
+        u.password_last_used.to_string(),
+        password_changed,
+        if root { "not_supported".into() } else { na() },
+        u.mfa.to_string(),
+        u.key_active.to_string(),
+        if u.key_active {
+            u.created.to_string()
+        } else {
+            na()
+        },
+        u.key_last_used.to_string(),
+        if used { "eu-west-1".into() } else { na() },
+        if used { "sts".into() } else { na() },
+    ];
+    row.extend(["false", "N/A", "N/A", "N/A", "N/A"].map(String::from));
+    row.extend(["false", "N/A", "false", "N/A"].map(String::from));
+    row.extend([u.groups.to_string(), as_of()]);
+    row
 }
 
 /// (member, role, two-factor enabled, teams)

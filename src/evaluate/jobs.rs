@@ -19,7 +19,7 @@ use serde_json::json;
 use super::policy::OwnerTarget;
 use super::{Check, ItemResult, Outcome, Run, expr, item_result, kind_name, schedule};
 use crate::model::catalog::Catalog;
-use crate::model::control::{Control, PopulationKind};
+use crate::model::control::{Control, Grain, PopulationKind};
 use crate::model::rule::Rule;
 use crate::population::jobs::{DefinitionChange, Effect, Job, JobSnapshot, RunLog, RunRecord};
 
@@ -47,22 +47,32 @@ pub(super) fn linked_controls<'c>(catalog: &'c Catalog, selected: &[&Control]) -
         .collect()
 }
 
-/// The items of a `jobs` or `job-runs` control, and the gaps that make it incomplete.
-pub(super) fn items(run: &Run, control: &Control) -> (Vec<ItemResult>, Vec<String>) {
+/// One job control's items, the gaps that make it incomplete, and the jobs it examined
+/// (what the completeness check counts as held: a `per: run` control holds a job whose
+/// runs it examined even when none of them is an item, e.g. a job that never failed).
+pub(super) struct JobItems {
+    pub items: Vec<ItemResult>,
+    pub gaps: Vec<String>,
+    /// (job name, whether tested) for `per: run` controls; empty for the others, whose
+    /// items are the jobs themselves.
+    pub held: Vec<(String, bool)>,
+}
+
+/// The items of a `jobs` or `job-runs` control.
+pub(super) fn items(run: &Run, control: &Control) -> JobItems {
+    let missing = |gap: String| JobItems {
+        items: Vec::new(),
+        gaps: vec![gap],
+        held: Vec::new(),
+    };
     let Some(snap) = run.snapshot.jobs.as_ref() else {
-        return (
-            Vec::new(),
-            vec![format!(
-                "the {} population was not built: the snapshot holds no job definitions",
-                kind_name(control.population.kind)
-            )],
-        );
+        return missing(format!(
+            "the {} population was not built: the snapshot holds no job definitions",
+            kind_name(control.population.kind)
+        ));
     };
     let (Some(from), Some(to)) = (snap.from, snap.to) else {
-        return (
-            Vec::new(),
-            vec!["the job snapshot has no period bounds".to_string()],
-        );
+        return missing("the job snapshot has no period bounds".to_string());
     };
     let ctx = Ctx::new(run, snap, from, to);
     let spec = &control.population;
@@ -76,22 +86,44 @@ pub(super) fn items(run: &Run, control: &Control) -> (Vec<ItemResult>, Vec<Strin
             listed(&spec.systems, Some(&j.system)) && listed(&spec.repos, j.repo.as_deref())
         })
         .collect();
-    let mut items: Vec<ItemResult> = match spec.kind {
-        PopulationKind::JobRuns => {
+    let whole = spec.systems.is_empty() && spec.repos.is_empty();
+    let mut held = Vec::new();
+    let (mut items, mut gaps) = match (spec.kind, spec.grain()) {
+        (PopulationKind::JobRuns, Grain::Run) => {
+            let found = ctx.occurrences(control, &jobs, whole);
+            held = found.held;
+            (found.items, found.gaps)
+        }
+        (PopulationKind::JobRuns, Grain::Job) => {
             let mut items: Vec<ItemResult> =
                 jobs.iter().map(|j| ctx.run_item(control, j)).collect();
-            if spec.systems.is_empty() && spec.repos.is_empty() {
+            if whole {
                 items.extend(ctx.orphans().into_iter().map(|log| ctx.orphan_item(log)));
             }
-            items
+            (items, Vec::new())
         }
-        _ => jobs.iter().map(|j| ctx.job_item(control, j)).collect(),
+        _ => (
+            jobs.iter().map(|j| ctx.job_item(control, j)).collect(),
+            Vec::new(),
+        ),
     };
     for item in &mut items {
-        run.apply_exception(control, item, None);
+        let day = item_day(item);
+        run.apply_exception(control, item, day);
     }
     items.sort_by(|a, b| a.item.cmp(&b.item));
-    (items, ctx.gaps(&jobs))
+    gaps.extend(ctx.gaps(&jobs));
+    JobItems { items, gaps, held }
+}
+
+/// An occurrence's UTC date (its id ends `@<instant>`), so an exception covers it only on
+/// the days it was in force; a job item has none (its exception covers it at any time).
+fn item_day(item: &ItemResult) -> Option<jiff::civil::Date> {
+    item.parent.as_ref()?;
+    let (_, at) = item.item.rsplit_once('@')?;
+    let at = at.split('#').next()?;
+    let at: Timestamp = at.parse().ok()?;
+    Some(at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date())
 }
 
 struct Ctx<'r, 'a> {
@@ -702,13 +734,24 @@ struct Matched {
     late: Vec<(i64, i64)>,
 }
 
-/// Pairs each scheduled slot with a run: one whose log says it was scheduled for that slot, or
-/// (with no scheduled time in the log) the first unclaimed run starting before the next slot.
-/// A slot's run that
-/// started beyond the tolerance is late; a slot with no run is missed. Both lists are sorted:
-/// `runs` is in key order, so one forward pass suffices.
+/// Sorts each slot's run into missed and late.
 fn match_slots(slots: &[i64], runs: &[RunRecord], tolerance: i64) -> Matched {
     let mut out = Matched::default();
+    for (i, (&slot, run)) in slots.iter().zip(pair_slots(slots, runs)).enumerate() {
+        match run {
+            None => out.missed.push(i),
+            Some(run) if run.started - slot > tolerance => out.late.push((slot, run.started)),
+            Some(_) => {}
+        }
+    }
+    out
+}
+
+/// Pairs each scheduled slot with a run: one whose log says it was scheduled for that slot, or
+/// (with no scheduled time in the log) the first unclaimed run starting before the next slot.
+/// `None`: no run for the slot. `runs` is in key order, so one forward pass suffices.
+fn pair_slots<'r>(slots: &[i64], runs: &'r [RunRecord]) -> Vec<Option<&'r RunRecord>> {
+    let mut paired = Vec::with_capacity(slots.len());
     let mut next = 0usize;
     for (i, &slot) in slots.iter().enumerate() {
         let following = slots.get(i + 1).copied().unwrap_or(i64::MAX);
@@ -716,24 +759,16 @@ fn match_slots(slots: &[i64], runs: &[RunRecord], tolerance: i64) -> Matched {
         while next < runs.len() && runs[next].key() < slot {
             next += 1;
         }
-        let Some(run) = runs.get(next) else {
-            out.missed.push(i);
-            continue;
-        };
-        let mine = match run.scheduled {
+        let mine = runs.get(next).filter(|run| match run.scheduled {
             Some(s) => s == slot,
             None => run.started < following,
-        };
-        if !mine {
-            out.missed.push(i);
-            continue;
+        });
+        if mine.is_some() {
+            next += 1;
         }
-        next += 1;
-        if run.started - slot > tolerance {
-            out.late.push((slot, run.started));
-        }
+        paired.push(mine);
     }
-    out
+    paired
 }
 
 /// Consecutive missed slots (by index) as (first slot, count), so a job down for a day is one
@@ -873,6 +908,9 @@ fn run_value(job: &Job, run: &RunRecord) -> serde_json::Value {
         "ticket": run.ticket.as_deref(),
     })
 }
+
+#[path = "job_occurrences.rs"]
+mod occurrences;
 
 #[cfg(test)]
 #[path = "jobs_tests.rs"]

@@ -609,3 +609,213 @@ fn run_fields_the_log_does_not_give_are_unknown() {
         );
     }
 }
+
+// ---- per: run populations -----------------------------------------------------------------
+
+/// Per-event job-runs controls over occurrences (failed runs, scheduled runs) beside CM-01;
+/// `extra` policy files join the test policy.
+fn per_run_catalog(extra: &[SourceFile]) -> Catalog {
+    let per_event = |id: &str, rules: &str| {
+        SourceFile {
+        name: format!("{id}.yaml"),
+        bytes: format!(
+            "id: {id}\ntitle: Test control {id}\nobjective: Objective of the test control.\nrisk: Risk the test control addresses.\ndomain: computer-operations\nframeworks: {{ sox: [computer-operations] }}\nowner: ops\nfrequency: per-event\nseverity: high\npopulation:\n  kind: job-runs\n  per: run\nrules:\n{rules}"
+        )
+        .into_bytes(),
+    }
+    };
+    let files = vec![
+        control("CM-01", "changes", "  - kind: pr-required\n"),
+        per_event(
+            "CO-12",
+            "  - kind: failures-followed-up\n    ticket_within_hours: 24\n    resolved_within_days: 5\n",
+        ),
+        per_event(
+            "CO-11",
+            "  - kind: expected-runs\n    tolerance_minutes: 60\n",
+        ),
+    ];
+    let mut policies = vec![SourceFile {
+        name: "policy.yaml".into(),
+        bytes: POLICY.as_bytes().to_vec(),
+    }];
+    policies.extend(extra.iter().cloned());
+    let v = crate::model::load(&files, &policies, jiff::civil::date(2026, 11, 1));
+    assert_eq!(v.errors(), 0, "{:#?}", v.diagnostics);
+    v.catalog.expect("catalog")
+}
+
+fn failed(day: &str, ticket: Option<&str>) -> RunRecord {
+    RunRecord {
+        status: RunStatus::Failed,
+        exit_code: Some(1),
+        ticket: ticket.map(Into::into),
+        ..ok(day)
+    }
+}
+
+/// `flaky` failed twice (once followed up by INC-1), `fine` never failed.
+fn failures_snapshot() -> Snapshot {
+    let mut flaky = daily_runs(&["2026-08-03T02:00:00Z", "2026-08-06T02:00:00Z"]);
+    flaky.push(failed("2026-08-03T02:00:00Z", None));
+    flaky.push(failed("2026-08-06T02:00:00Z", None));
+    flaky.sort_by_key(RunRecord::key);
+    snapshot(
+        ["fine", "flaky"]
+            .iter()
+            .map(|n| job(n, vec![version("0 2 * * *", None, None, FROM, TO)]))
+            .collect(),
+        Some(vec![
+            RunLog {
+                job: "fine".into(),
+                runs: daily_runs(&[]),
+            },
+            RunLog {
+                job: "flaky".into(),
+                runs: flaky,
+            },
+        ]),
+    )
+}
+
+fn ids(results: &crate::evaluate::Results, control: &str) -> Vec<String> {
+    let c = results.controls.iter().find(|c| c.control == control);
+    c.expect("control evaluated")
+        .items
+        .iter()
+        .map(|i| i.item.clone())
+        .collect()
+}
+
+#[test]
+fn a_per_event_control_has_one_item_per_failed_run_with_its_job_as_parent() {
+    let catalog = per_run_catalog(&[]);
+    let r = evaluate(&catalog, &failures_snapshot(), &["CO-12".to_string()]);
+    assert_eq!(
+        ids(&r, "CO-12"),
+        ["flaky@2026-08-03T02:00:00Z", "flaky@2026-08-06T02:00:00Z"],
+        "a job that never failed contributes no item"
+    );
+    let first = item(&r, "CO-12", "flaky@2026-08-03T02:00:00Z");
+    assert_eq!(first.outcome, Outcome::Pass, "{}", reasons(first));
+    assert_eq!(first.parent.as_deref(), Some("flaky"));
+    assert_eq!(first.owner.as_deref(), Some("ops"), "the job's owner");
+    assert_eq!(first.label, "failed run of `flaky` at 2026-08-03T02:00:00Z");
+    let second = item(&r, "CO-12", "flaky@2026-08-06T02:00:00Z");
+    assert_eq!(second.outcome, Outcome::Deviation);
+    assert!(
+        reasons(second).contains("no incident or ticket names `flaky` within 24 hours"),
+        "{}",
+        reasons(second)
+    );
+    assert_eq!(second.parent.as_deref(), Some("flaky"));
+}
+
+/// The job that never failed is not in the per-event population, yet the completeness check
+/// still holds it: the control examined its runs. With no run log, the occurrences cannot be
+/// listed: the control is incomplete, never an empty pass (and the jobs are still its own).
+#[test]
+fn a_job_without_occurrences_is_examined_not_dropped() {
+    let catalog = per_run_catalog(&[]);
+    let r = evaluate(&catalog, &failures_snapshot(), &[]);
+    let fine = item(&r, "POP-00", "fine");
+    assert_eq!(fine.outcome, Outcome::Pass, "{}", reasons(fine));
+    assert!(
+        fine.evidence.contains(&"population:CO-12".to_string()),
+        "{:?}",
+        fine.evidence
+    );
+
+    let r = evaluate(
+        &catalog,
+        &snapshot(failures_snapshot().jobs.unwrap().jobs, None),
+        &[],
+    );
+    let co12 = r.controls.iter().find(|c| c.control == "CO-12").unwrap();
+    assert!(co12.items.is_empty());
+    assert_eq!(co12.conclusion(), crate::evaluate::Conclusion::Incomplete);
+    assert!(
+        co12.gaps[0].contains("no job run log was imported"),
+        "{:?}",
+        co12.gaps
+    );
+    assert_eq!(item(&r, "POP-00", "fine").outcome, Outcome::Pass);
+    assert_eq!(r.conclusion(), crate::evaluate::Conclusion::Incomplete);
+}
+
+#[test]
+fn a_per_run_schedule_control_has_one_item_per_scheduled_run_missed_or_not() {
+    let catalog = per_run_catalog(&[]);
+    let snap = snapshot(
+        vec![job(
+            "nightly",
+            vec![version("0 2 * * *", None, None, FROM, TO)],
+        )],
+        Some(vec![RunLog {
+            job: "nightly".into(),
+            runs: daily_runs(&["2026-08-05T02:00:00Z"]),
+        }]),
+    );
+    let r = evaluate(&catalog, &snap, &["CO-11".to_string()]);
+    assert_eq!(ids(&r, "CO-11").len(), 7, "one per day of the week");
+    let missed = item(&r, "CO-11", "nightly@2026-08-05T02:00:00Z");
+    assert_eq!(missed.outcome, Outcome::Deviation);
+    assert_eq!(
+        reasons(missed),
+        "missed: no run for the one scheduled at 2026-08-05T02:00:00Z"
+    );
+    assert_eq!(missed.parent.as_deref(), Some("nightly"));
+    let ran = item(&r, "CO-11", "nightly@2026-08-04T02:00:00Z");
+    assert_eq!(ran.outcome, Outcome::Pass);
+    assert!(
+        ran.evidence
+            .contains(&"run-log:nightly/2026-08-04T02:00:00Z".to_string())
+    );
+}
+
+#[test]
+fn occurrences_at_one_instant_get_distinct_stable_ids_and_job_exceptions_cover_them() {
+    let mut runs = vec![
+        RunRecord {
+            id: "r-1".into(),
+            ..failed("2026-08-03T02:00:00Z", None)
+        },
+        RunRecord {
+            id: "r-2".into(),
+            ..failed("2026-08-03T02:00:00Z", None)
+        },
+    ];
+    runs.sort_by(|a, b| (a.key(), &a.id).cmp(&(b.key(), &b.id)));
+    let snap = snapshot(
+        vec![job(
+            "twice",
+            vec![version("0 2 * * *", None, None, FROM, TO)],
+        )],
+        Some(vec![RunLog {
+            job: "twice".into(),
+            runs,
+        }]),
+    );
+    let exception = SourceFile {
+        name: "exceptions.yaml".into(),
+        bytes: b"exceptions:\n  - id: EXC-9\n    control: CO-12\n    item: twice\n    reason: The twice job is being retired and its failures are expected.\n    approver: cfo@example.com\n    ticket: GRC-9\n    approved: 2026-07-01\n    expires: 2026-12-31\n".to_vec(),
+    };
+    let catalog = per_run_catalog(&[exception]);
+    let r = evaluate(&catalog, &snap, &["CO-12".to_string()]);
+    assert_eq!(
+        ids(&r, "CO-12"),
+        [
+            "twice@2026-08-03T02:00:00Z#r-1",
+            "twice@2026-08-03T02:00:00Z#r-2"
+        ]
+    );
+    for id in ids(&r, "CO-12") {
+        let i = item(&r, "CO-12", &id);
+        assert_eq!(
+            i.outcome,
+            Outcome::Exception,
+            "the job's exception covers its runs"
+        );
+        assert_eq!(i.exception.as_deref(), Some("EXC-9"));
+    }
+}

@@ -205,7 +205,9 @@ impl<'h> Collector<'h> {
     }
 
     fn push(&mut self, kind: PopulationKind, control: &str, item: ItemResult) {
-        if let Some(held) = self.held.as_deref_mut() {
+        // An occurrence is not itself in scope: its parent is, and the control that listed
+        // the occurrences says which parents it held (`hold`).
+        if let Some(held) = self.held.as_deref_mut().filter(|_| item.parent.is_none()) {
             let tested = item.outcome != Outcome::NotApplicable;
             held.record(kind_name(kind), &item.item, control, tested);
         }
@@ -215,6 +217,14 @@ impl<'h> Collector<'h> {
             self.elided.count(&item);
             self.dropped.push_str(&item.item);
             self.ends.push(self.dropped.len());
+        }
+    }
+
+    /// Records that `control` examined `item` though it lists occurrences of it rather than
+    /// the item itself (`tested`: some rule applied to it).
+    fn hold(&mut self, kind: PopulationKind, control: &str, item: &str, tested: bool) {
+        if let Some(held) = self.held.as_deref_mut() {
+            held.record(kind_name(kind), item, control, tested);
         }
     }
 
@@ -246,11 +256,14 @@ impl Run<'_, '_> {
                 access::items(self, control, &mut collector)
             }
             PopulationKind::Jobs | PopulationKind::JobRuns => {
-                let (items, gaps) = jobs::items(self, control);
-                for item in items {
+                let found = jobs::items(self, control);
+                for (job, tested) in &found.held {
+                    collector.hold(control.population.kind, &control.id, job, *tested);
+                }
+                for item in found.items {
                     collector.push(control.population.kind, &control.id, item);
                 }
-                gaps
+                found.gaps
             }
         };
         collector.finish(control, gaps)
@@ -362,9 +375,12 @@ impl Run<'_, '_> {
         if item.outcome != Outcome::Deviation {
             return;
         }
+        // An exception naming a job covers each of its occurrences too.
+        let parent = item.parent.as_deref();
         let covering = self.facts.policy.exceptions.iter().find(|e| {
             e.control == control.id
-                && item_matches(&e.item, &item.item)
+                && (item_matches(&e.item, &item.item)
+                    || parent.is_some_and(|p| item_matches(&e.item, p)))
                 && day.is_none_or(|d| e.approved <= d && d <= e.expires)
         });
         if let Some(e) = covering {
@@ -427,6 +443,7 @@ fn item_result(
         label,
         owner: None,
         system: None,
+        parent: None,
         outcome,
         reasons,
         exception: None,

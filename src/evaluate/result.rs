@@ -68,6 +68,10 @@ pub struct ItemResult {
     /// The system the item belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system: Option<String>,
+    /// The item an occurrence belongs to (a run's job, by its item id), so that a finding on
+    /// one failed or missed run still rolls up to the job and its owner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
     pub outcome: Outcome,
     pub reasons: Vec<Reason>,
     /// The exception that covers a deviation.

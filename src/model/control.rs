@@ -136,6 +136,30 @@ pub struct PopulationSpec {
     /// the exclusion is recorded (it never silently shrinks the population).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<String>,
+    /// `job-runs` only: what one item of the population is. `job` (the default): each job,
+    /// its runs' findings grouped on it. `run`: each occurrence the rules test, with its job
+    /// as the item's parent: a failed run (`failures-followed-up`), a scheduled run whether
+    /// it ran or was missed (`expected-runs`), or a recorded run (`expr`). A `per-event`
+    /// control must be `per: run`: auditors sample its occurrences, not its jobs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per: Option<Grain>,
+}
+
+impl PopulationSpec {
+    /// The population's grain: `job` unless `per:` says otherwise.
+    pub fn grain(&self) -> Grain {
+        self.per.unwrap_or(Grain::Job)
+    }
+}
+
+/// What one item of a `job-runs` population is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Grain {
+    /// One item per job, its runs' findings grouped on it.
+    Job,
+    /// One item per occurrence (a failed, scheduled or recorded run), its job the parent.
+    Run,
 }
 
 /// The kind of item a population holds.

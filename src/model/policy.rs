@@ -237,10 +237,29 @@ pub struct AccessColumns {
     pub privileged: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
+    /// The one column recording the last sign-in. A list whose activity is recorded in
+    /// several columns names them all in `activity` instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_login: Option<String>,
+    /// Every column recording a kind of use, e.g. an AWS IAM credential report's
+    /// `password_last_used`, `access_key_1_last_used_date` and `access_key_2_last_used_date`:
+    /// the latest use in any of them counts, and the reason names its column. Vendor words
+    /// keep their documented meaning: `no_information` (never used), `N/A` (no such
+    /// credential; for an AWS access key, no key or a key never used), `not_supported`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub activity: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disabled: Option<String>,
+}
+
+impl AccessColumns {
+    /// The columns recording use: `activity`, or the one `last_login` column.
+    pub fn activity_columns(&self) -> Vec<&str> {
+        match &self.last_login {
+            Some(column) if self.activity.is_empty() => vec![column.as_str()],
+            _ => self.activity.iter().map(String::as_str).collect(),
+        }
+    }
 }
 
 /// Where a system's scheduled jobs are defined.

@@ -219,6 +219,38 @@ impl Rule {
             _ => return None,
         })
     }
+
+    /// The occurrence one item of a `per: run` population is, for the rules that can test
+    /// occurrences; `None` for the rest.
+    pub fn occurrence(&self) -> Option<Occurrence> {
+        match self {
+            Rule::FailuresFollowedUp { .. } => Some(Occurrence::FailedRun),
+            Rule::ExpectedRuns { .. } => Some(Occurrence::ScheduledRun),
+            Rule::Expr { .. } => Some(Occurrence::RecordedRun),
+            _ => None,
+        }
+    }
+}
+
+/// What one item of a `per: run` job-runs population is; the rules decide which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Occurrence {
+    /// Each failed run in the period (a job without failures contributes none).
+    FailedRun,
+    /// Each run the schedule implies in the period, whether it ran or was missed.
+    ScheduledRun,
+    /// Each run the log records in the period.
+    RecordedRun,
+}
+
+impl Occurrence {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Occurrence::FailedRun => "failed runs",
+            Occurrence::ScheduledRun => "scheduled runs",
+            Occurrence::RecordedRun => "recorded runs",
+        }
+    }
 }
 
 /// Every rule kind's code and a one-line description, for `--help`, docs and a uniqueness test.

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use jiff::civil::Date;
 
 use super::catalog::{Catalog, Loaded};
-use super::control::Control;
+use super::control::{Control, PopulationKind};
 use super::policy::{AccessList, Exception, PolicyFile, System};
 use super::rule::Rule;
 use crate::diagnostics::{Diagnostic, did_you_mean};
@@ -295,6 +295,62 @@ fn check_control(c: &Loaded<Control>, ix: &Index, out: &mut Vec<Diagnostic>) {
     }
     for (i, rule) in control.rules.iter().enumerate() {
         check_rule(rule, control, ix, doc, &format!("/rules/{i}"), out);
+    }
+    check_grain(control, doc, out);
+}
+
+/// `per:` belongs to job-runs populations; a per-event one must be `per: run` (its sample is
+/// drawn from occurrences); and a `per: run` control's rules must agree on the occurrence.
+fn check_grain(control: &Control, doc: &super::document::Document, out: &mut Vec<Diagnostic>) {
+    use super::control::{Frequency, Grain};
+    let pop = &control.population;
+    if pop.kind != PopulationKind::JobRuns {
+        if pop.per.is_some() {
+            out.push(
+                doc.error_at_key("invalid-grain", "/population/per", format!(
+                    "`per:` says what one item of a job-runs population is; a `{}` population's items are fixed",
+                    pop.kind.as_str()
+                ))
+                .help("remove `per:`, or make the population `kind: job-runs`"),
+            );
+        }
+        return;
+    }
+    if control.frequency == Frequency::PerEvent && pop.grain() != Grain::Run {
+        let at = if pop.per.is_some() {
+            "/population/per"
+        } else {
+            "/population/kind"
+        };
+        out.push(
+            doc.error_at("invalid-grain", at, format!(
+                "control {} operates per event, so an auditor samples its occurrences, but its job-runs population has one item per job",
+                control.id
+            ))
+            .help("add `per: run` under `population:` (each failed, scheduled or recorded run becomes an item, its job the parent), or give the control the frequency it has per job"),
+        );
+    }
+    if pop.grain() != Grain::Run {
+        return;
+    }
+    let mut seen: Vec<(usize, super::rule::Occurrence)> = Vec::new();
+    for (i, rule) in control.rules.iter().enumerate() {
+        let Some(occurrence) = rule.occurrence() else {
+            continue;
+        };
+        if let Some((first, other)) = seen.iter().find(|(_, o)| *o != occurrence) {
+            out.push(
+                doc.error_at("invalid-grain", &format!("/rules/{i}/kind"), format!(
+                    "with `per: run` every rule must test the same occurrences, but `{}` tests {} and rules[{first}] tests {}",
+                    rule.code(),
+                    occurrence.describe(),
+                    other.describe()
+                ))
+                .help("split the rules into one control per kind of occurrence, or use `per: job`"),
+            );
+            return;
+        }
+        seen.push((i, occurrence));
     }
 }
 
@@ -593,6 +649,45 @@ fn check_access_list(
             );
         }
         None => {}
+    }
+    if let Some(columns) = &list.columns {
+        check_activity(list, columns, doc, at, out);
+    }
+}
+
+/// Activity is mapped one way: `last_login` (one column) or `activity` (several), each column
+/// once, so no reader has to guess which of two mappings counts.
+fn check_activity(
+    list: &AccessList,
+    columns: &super::policy::AccessColumns,
+    doc: &super::document::Document,
+    at: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    if columns.last_login.is_some() && !columns.activity.is_empty() {
+        out.push(
+            doc.error_at_key(
+                "invalid-activity-columns",
+                &format!("{at}/columns/activity"),
+                format!(
+                    "access list `{}` maps both `last_login` and `activity`",
+                    list.id
+                ),
+            )
+            .help("list every activity column under `activity:` (the latest use counts) and remove `last_login:`"),
+        );
+    }
+    for (i, column) in columns.activity.iter().enumerate() {
+        if columns.activity[..i].contains(column) {
+            out.push(
+                doc.error_at(
+                    "invalid-activity-columns",
+                    &format!("{at}/columns/activity/{i}"),
+                    format!("column `{column}` is listed twice"),
+                )
+                .help("list each activity column once"),
+            );
+        }
     }
 }
 

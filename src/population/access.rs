@@ -42,6 +42,10 @@ pub struct ListSnapshot {
     pub sha256: String,
     /// Which optional columns the export had, so a rule can tell "no value" from "no column".
     pub has: Has,
+    /// The columns recording use (policy `activity`, or `last_login`), in policy order; each
+    /// account's `uses` answers them one by one. Empty for snapshots stored before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub activity: Vec<String>,
     /// Accounts ordered by user id.
     pub accounts: Vec<Account>,
 }
@@ -100,9 +104,13 @@ pub struct Account {
     pub privileged: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created: Option<Timestamp>,
-    /// `None`: never signed in (or the export has no such column, see [`Has`]).
+    /// The latest use in any activity column; `None`: no use recorded (or the export has no
+    /// such column, see [`Has`]; `uses` says which).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_login: Option<Timestamp>,
+    /// What each of the list's activity columns says, in the list's `activity` order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uses: Vec<Use>,
     #[serde(default, skip_serializing_if = "is_false")]
     pub disabled: bool,
     /// The export's other columns, by header, as exported (CSV cells are strings).
@@ -112,6 +120,35 @@ pub struct Account {
         deserialize_with = "exact_attributes"
     )]
     pub attributes: Attributes,
+}
+
+/// What one activity column says about one credential of an account. "Never used" and "no
+/// such credential" are different facts, and neither is an unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Use {
+    /// Last used at this instant.
+    At(Timestamp),
+    /// The credential was never used (AWS `no_information`: never, or not since AWS began
+    /// recording; an empty cell; `never`).
+    Never,
+    /// There is no such credential (AWS `N/A` for a password; `not_supported`).
+    NoCredential,
+    /// No use recorded, and the export does not say whether the credential exists (AWS
+    /// `N/A` for an access key: no key, or a key never used).
+    NoneRecorded,
+}
+
+impl Use {
+    /// The fact, in a reason's words.
+    pub fn describe(self) -> String {
+        match self {
+            Use::At(at) => format!("last used {at}"),
+            Use::Never => "never used".into(),
+            Use::NoCredential => "no such credential".into(),
+            Use::NoneRecorded => "no use recorded (no such credential, or never used)".into(),
+        }
+    }
 }
 
 /// An account's unmapped columns by header, sorted by header.

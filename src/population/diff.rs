@@ -218,6 +218,7 @@ mod tests {
             label: format!("label of {id}"),
             owner: None,
             system: None,
+            parent: None,
             outcome,
             reasons: Vec::new(),
             exception: None,

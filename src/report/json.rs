@@ -89,6 +89,9 @@ pub struct ItemOutput<'a> {
     pub owner: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub system: Option<&'a str>,
+    /// The item an occurrence belongs to (a run's job).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exception: Option<&'a str>,
     pub reasons: Vec<ReasonOutput<'a>>,
@@ -158,6 +161,7 @@ fn item(i: &ItemResult) -> ItemOutput<'_> {
         outcome: i.outcome.as_str(),
         owner: i.owner.as_deref(),
         system: i.system.as_deref(),
+        parent: i.parent.as_deref(),
         exception: i.exception.as_deref(),
         reasons: i
             .reasons

@@ -177,6 +177,7 @@ mod tests {
             label: id.into(),
             owner: owner.map(str::to_string),
             system: None,
+            parent: None,
             outcome,
             reasons: Vec::new(),
             exception: None,

@@ -9,6 +9,7 @@ fn item(id: &str, outcome: Outcome, reasons: &[(&str, Verdict, &str)]) -> ItemRe
         label: format!("#{} change <{id}> & more", id.len()),
         owner: Some("payments-eng".into()),
         system: Some("payments-api".into()),
+        parent: None,
         outcome,
         reasons: reasons
             .iter()

@@ -372,6 +372,7 @@ mod tests {
                 label: (*label).into(),
                 owner: None,
                 system: None,
+                parent: None,
                 outcome: Outcome::Pass,
                 reasons: Vec::new(),
                 exception: None,

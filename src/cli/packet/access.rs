@@ -111,6 +111,7 @@ mod tests {
             privileged: None,
             created: None,
             last_login: None,
+            uses: Vec::new(),
             disabled: false,
             attributes: Default::default(),
         };
@@ -125,6 +126,7 @@ mod tests {
                     as_of: at(1_790_850_000),
                     sha256: "0".repeat(64),
                     has: Has::default(),
+                    activity: Vec::new(),
                     accounts: vec![account("a"), account("b")],
                 })
                 .collect(),

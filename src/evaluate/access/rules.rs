@@ -18,7 +18,7 @@ use super::{Item, ListView};
 use crate::facts::Ticket;
 use crate::model::policy::Bot;
 use crate::model::rule::{RoleConflict, Rule};
-use crate::population::access::{Account, Decision, Person, ReviewDecision};
+use crate::population::access::{Account, Decision, Person, ReviewDecision, Use};
 
 const DAY: i64 = 86_400;
 
@@ -194,42 +194,90 @@ pub fn dormant(ctx: &Ctx, max_idle_days: u32) -> Check {
     }
     if !latest.has.last_login {
         return Check::Missing(format!(
-            "access list {} has no last-login column mapped in policy",
+            "access list {} has no last-login or activity column mapped in policy",
             ctx.item.view.list
         ));
     }
     let account = ctx.account();
+    let uses = Uses::of(&latest.activity, account);
     let allowed = i64::from(max_idle_days);
     match (account.last_login, account.created) {
         (Some(last), _) => {
             let idle = days_between(last, latest.as_of);
+            let used = uses.last_used(last);
             if idle > allowed {
                 Check::Fail(format!(
-                    "last signed in on {}, {idle} days before the list was exported on {}; allowed {allowed}",
-                    day(last),
+                    "{used}, {idle} days before the list was exported on {}; allowed {allowed}",
                     day(latest.as_of)
                 ))
             } else {
-                Check::Pass(format!("last signed in on {}", day(last)))
+                Check::Pass(used)
             }
         }
         (None, Some(created)) => {
             let idle = days_between(created, latest.as_of);
+            let never = uses.never();
             if idle > allowed {
                 Check::Fail(format!(
-                    "never signed in since it was created on {} ({idle} days before the export); allowed {allowed}",
+                    "{never} since it was created on {} ({idle} days before the export); allowed {allowed}",
                     day(created)
                 ))
             } else {
                 Check::Pass(format!(
-                    "created on {}, {idle} days before the export",
+                    "{never}; created on {}, {idle} days before the export",
                     day(created)
                 ))
             }
         }
-        (None, None) => Check::Missing(
-            "the account has no last sign-in and no creation time to measure idleness from".into(),
-        ),
+        (None, None) => Check::Missing(format!(
+            "{}, and the account has no creation time to measure idleness from",
+            uses.never()
+        )),
+    }
+}
+
+/// An account's activity columns with what each says, for the dormancy reason.
+struct Uses<'a> {
+    /// (column, fact); empty for a snapshot stored before activity columns were recorded.
+    columns: Vec<(&'a str, Use)>,
+}
+
+impl<'a> Uses<'a> {
+    fn of(columns: &'a [String], account: &Account) -> Uses<'a> {
+        let known = columns.len() == account.uses.len();
+        Uses {
+            columns: if known {
+                columns
+                    .iter()
+                    .map(String::as_str)
+                    .zip(account.uses.iter().copied())
+                    .collect()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    /// `last used on D (column)`: the column whose use is the latest.
+    fn last_used(&self, last: Timestamp) -> String {
+        let column = self.columns.iter().find(|(_, u)| *u == Use::At(last));
+        match column {
+            Some((name, _)) => format!("last used on {} ({name})", day(last)),
+            None => format!("last signed in on {}", day(last)),
+        }
+    }
+
+    /// `never used (column: fact; …)`: no column records a use, and what each says instead.
+    fn never(&self) -> String {
+        if self.columns.is_empty() {
+            return "never signed in".into();
+        }
+        let facts: Vec<String> = self
+            .columns
+            .iter()
+            .map(|(name, u)| format!("{name}: {}", u.describe()))
+            .collect();
+        format!("never used ({})", facts.join("; "))
     }
 }
 

@@ -85,6 +85,7 @@ fn account(user: &str, email: Option<&str>, roles: &[&str]) -> Account {
         privileged: None,
         created: Some(at(date(2024, 1, 1))),
         last_login: Some(at(date(2026, 9, 20))),
+        uses: Vec::new(),
         disabled: false,
         attributes: Default::default(),
     }
@@ -104,6 +105,7 @@ fn list(as_of: Date, accounts: Vec<Account>) -> ListSnapshot {
             disabled: true,
             roles: true,
         },
+        activity: Vec::new(),
         accounts,
     }
 }
@@ -721,5 +723,97 @@ fn columns_an_import_recorded_as_absent_are_unknown() {
             .1
             .contains("`account.person` is unknown: no HR roster was imported"),
         "{items:?}"
+    );
+}
+
+/// Dormancy over the AWS credential report with every activity column mapped: the latest use
+/// counts and its column is named; an account with no recorded use anywhere is "never used",
+/// each column saying which fact it recorded.
+#[test]
+fn dormancy_reads_every_activity_column_of_a_credential_report() {
+    use crate::model::policy::{AccessColumns, AccessList, ExportFormat};
+    let c = catalog(
+        "accounts",
+        "  - kind: dormant-accounts\n    max_idle_days: 90\n",
+        "",
+    );
+    let columns = AccessColumns {
+        user_id: "user".into(),
+        email: None,
+        display_name: None,
+        role: None,
+        groups: None,
+        privileged: None,
+        created: Some("user_creation_time".into()),
+        last_login: None,
+        activity: [
+            "password_last_used",
+            "access_key_1_last_used_date",
+            "access_key_2_last_used_date",
+        ]
+        .map(String::from)
+        .to_vec(),
+        disabled: None,
+    };
+    let list = AccessList {
+        id: "aws-iam".into(),
+        format: Some(ExportFormat::Csv),
+        columns: Some(columns),
+        github: None,
+        repos: Vec::new(),
+        privileged_roles: Vec::new(),
+    };
+    let bytes = include_bytes!("../../../tests/fixtures/aws/credential-report.csv");
+    let as_of = Some(at(date(2026, 10, 1)));
+    let read = crate::source::access::read_list("report.csv", bytes, "aws", &list, as_of, "00");
+    let (items, gaps) = run(&c, &snapshot(vec![read.unwrap()]));
+    assert!(gaps.is_empty(), "{gaps:?}");
+    let why = |id: &str| items[&format!("aws-iam:{id}")].clone();
+    assert_eq!(
+        why("svc-reconcile").0,
+        Outcome::Pass,
+        "no console password, but its access key signed a request the day before the export"
+    );
+    let (outcome, reason) = why("never-used");
+    assert_eq!(outcome, Outcome::Deviation);
+    assert_eq!(
+        reason,
+        "never used (password_last_used: never used; access_key_1_last_used_date: no use recorded \
+         (no such credential, or never used); access_key_2_last_used_date: no use recorded (no \
+         such credential, or never used)) since it was created on 2025-01-06 (632 days before \
+         the export); allowed 90"
+    );
+    let (outcome, reason) = why("gone-quiet");
+    assert_eq!(outcome, Outcome::Deviation);
+    assert_eq!(
+        reason,
+        "last used on 2026-04-02 (password_last_used), 181 days before the list was exported on \
+         2026-10-01; allowed 90"
+    );
+    assert_eq!(
+        why("rotating-ci").0,
+        Outcome::Pass,
+        "its second key was used on 2026-09-29"
+    );
+    // A pass keeps no reason; allowed a day of idleness, two days later the finding shows which column
+    // the service account's last use came from.
+    let strict = catalog(
+        "accounts",
+        "  - kind: dormant-accounts\n    max_idle_days: 1\n",
+        "",
+    );
+    let later = Some(at(date(2026, 10, 3)));
+    let read = crate::source::access::read_list("report.csv", bytes, "aws", &list, later, "00");
+    let (strict_items, _) = run(&strict, &snapshot(vec![read.unwrap()]));
+    assert_eq!(
+        strict_items["aws-iam:svc-reconcile"].1,
+        "last used on 2026-09-30 (access_key_1_last_used_date), 3 days before the list was \
+         exported on 2026-10-03; allowed 1"
+    );
+    let (outcome, reason) = why("no-credentials");
+    assert_eq!(outcome, Outcome::Deviation);
+    assert!(
+        reason.starts_with("never used (password_last_used: no such credential; "),
+        "{reason}"
     );
 }

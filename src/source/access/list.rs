@@ -19,7 +19,8 @@ struct Mapped {
     groups: Option<usize>,
     privileged: Option<usize>,
     created: Option<usize>,
-    last_login: Option<usize>,
+    /// The activity columns (policy `activity`, or `last_login`): name and index.
+    activity: Vec<(String, usize)>,
     disabled: Option<usize>,
 }
 
@@ -73,10 +74,11 @@ pub fn read_list(
         sha256: sha256.to_string(),
         has: Has {
             created: mapped.created.is_some(),
-            last_login: mapped.last_login.is_some(),
+            last_login: !mapped.activity.is_empty(),
             disabled: mapped.disabled.is_some(),
             roles: mapped.role.is_some() || mapped.groups.is_some() || mapped.privileged.is_some(),
         },
+        activity: mapped.activity.into_iter().map(|(name, _)| name).collect(),
         accounts,
     })
 }
@@ -107,7 +109,7 @@ fn resolve(
         groups: find("groups", &c.groups)?,
         privileged: find("privileged", &c.privileged)?,
         created: find("created", &c.created)?,
-        last_login: find("last_login", &c.last_login)?,
+        activity: activity_columns(c, &find)?,
         disabled: find("disabled", &c.disabled)?,
     })
 }
@@ -123,6 +125,14 @@ fn account(table: &Table, m: &Mapped, row: &Row) -> Result<Account, AccessError>
             _ => Ok(None),
         }
     };
+    let uses = m
+        .activity
+        .iter()
+        .map(|(name, c)| {
+            super::activity::parse(name, row.text(Some(*c)).as_deref())
+                .map_err(|p| table.invalid(row, *c, p))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let mut roles = roles_of(row, m.role);
     roles.extend(roles_of(row, m.groups));
     let privileged = match (m.privileged, row.text(m.privileged)) {
@@ -137,12 +147,33 @@ fn account(table: &Table, m: &Mapped, row: &Row) -> Result<Account, AccessError>
         display_name: row.text(m.display_name),
         privileged,
         created: time(m.created)?,
-        last_login: time(m.last_login)?,
+        last_login: super::activity::latest(&uses).map(|(_, at)| at),
+        uses,
         disabled: disabled(table, row, m.disabled)?,
         attributes: attributes(table, m, row),
         roles,
         user_id,
     })
+}
+
+/// Finds a mapped column: (field, policy name) → its index, or the error naming the key.
+type Find<'f> = dyn Fn(&str, &Option<String>) -> Result<Option<usize>, AccessError> + 'f;
+
+/// Where each activity column is; a missing one is refused like any mapped column, under the
+/// policy key that names it (`columns.last_login` or `columns.activity`).
+fn activity_columns(c: &AccessColumns, find: &Find) -> Result<Vec<(String, usize)>, AccessError> {
+    let field = if c.activity.is_empty() {
+        "last_login"
+    } else {
+        "activity"
+    };
+    let mut found = Vec::new();
+    for name in c.activity_columns() {
+        if let Some(index) = find(field, &Some(name.to_string()))? {
+            found.push((name.to_string(), index));
+        }
+    }
+    Ok(found)
 }
 
 /// Role names in a cell: a JSON array of names, or text split on `;` and `,`.
@@ -199,12 +230,12 @@ fn attributes(table: &Table, m: &Mapped, row: &Row) -> Attributes {
         m.groups,
         m.privileged,
         m.created,
-        m.last_login,
         m.disabled,
     ];
+    let activity = |i: usize| m.activity.iter().any(|(_, c)| *c == i);
     let mut out = Attributes::new();
     for (i, name) in table.headers.iter().enumerate() {
-        if mapped.contains(&Some(i)) || name.eq_ignore_ascii_case("as_of") {
+        if mapped.contains(&Some(i)) || activity(i) || name.eq_ignore_ascii_case("as_of") {
             continue;
         }
         if let Some(v) = row.value(i) {

@@ -9,6 +9,7 @@
 //! control character, or a line break inside a cell is refused (a stray quote would otherwise
 //! swallow the rows after it); only an access review's `comment` may span lines.
 
+pub mod activity;
 mod list;
 mod review;
 mod roster;

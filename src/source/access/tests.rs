@@ -14,6 +14,7 @@ fn aws() -> AccessList {
             privileged: None,
             created: Some("user_creation_time".into()),
             last_login: Some("password_last_used".into()),
+            activity: Vec::new(),
             disabled: Some("status".into()),
         }),
         github: None,
@@ -179,6 +180,7 @@ fn json_exports_with_member_and_collaborator_arrays_and_teams_as_roles() {
             privileged: None,
             created: None,
             last_login: None,
+            activity: Vec::new(),
             disabled: None,
         }),
         github: None,
@@ -328,5 +330,86 @@ fn review_decisions_parse_pending_rows_and_refuse_unknown_words_and_duplicates()
     assert_eq!(
         err,
         "r.csv: line 3: account Alice of aws appears twice in campaign `Q3` (first on line 2)"
+    );
+}
+
+/// The AWS IAM credential report as AWS writes it, mapped with every activity column.
+const CREDENTIAL_REPORT: &[u8] =
+    include_bytes!("../../../tests/fixtures/aws/credential-report.csv");
+
+fn credential_report(activity: &[&str]) -> AccessList {
+    let mut list = aws();
+    let columns = list.columns.as_mut().unwrap();
+    columns.role = None;
+    columns.disabled = None;
+    columns.last_login = None;
+    columns.activity = activity.iter().map(|c| c.to_string()).collect();
+    list
+}
+
+const ACTIVITY: [&str; 3] = [
+    "password_last_used",
+    "access_key_1_last_used_date",
+    "access_key_2_last_used_date",
+];
+
+#[test]
+fn a_credential_report_reads_every_activity_column_with_aws_words() {
+    use crate::population::access::Use;
+    let list = credential_report(&ACTIVITY);
+    let as_of = Some(at("2026-10-01T06:00:00Z"));
+    let snap = read_list("report.csv", CREDENTIAL_REPORT, "aws", &list, as_of, "00").unwrap();
+    assert!(snap.has.last_login);
+    assert_eq!(snap.activity, ACTIVITY);
+    let get = |user: &str| snap.accounts.iter().find(|a| a.user_id == user).unwrap();
+    // No console password, its access key used yesterday: in use, by the key.
+    let svc = get("svc-reconcile");
+    assert_eq!(
+        svc.uses,
+        [
+            Use::NoCredential,
+            Use::At(at("2026-09-30T02:03:00Z")),
+            Use::NoneRecorded
+        ]
+    );
+    assert_eq!(svc.last_login, Some(at("2026-09-30T02:03:00Z")));
+    // A password never used and a key with no recorded use: no time, and not unknown.
+    let never = get("never-used");
+    assert_eq!(
+        never.uses,
+        [Use::Never, Use::NoneRecorded, Use::NoneRecorded]
+    );
+    assert_eq!(never.last_login, None);
+    // The latest of several uses wins: the second key, not the first.
+    assert_eq!(
+        get("rotating-ci").last_login,
+        Some(at("2026-09-29T22:15:00Z"))
+    );
+    assert_eq!(
+        get("<root_account>").uses[0],
+        Use::At(at("2026-09-02T10:14:00Z"))
+    );
+    assert_eq!(
+        get("no-credentials").uses,
+        [Use::NoCredential, Use::NoneRecorded, Use::NoneRecorded]
+    );
+    // Mapped columns are not repeated as attributes; the others stay available to `expr`.
+    assert!(!svc.attributes.contains_key("access_key_1_last_used_date"));
+    assert_eq!(svc.attributes.get("access_key_1_active").unwrap(), "true");
+}
+
+#[test]
+fn an_activity_column_missing_from_the_export_is_refused_naming_the_policy_key() {
+    let list = credential_report(&["password_last_used", "access_key_3_last_used_date"]);
+    let as_of = Some(at("2026-10-01T06:00:00Z"));
+    let err = read_list("report.csv", CREDENTIAL_REPORT, "aws", &list, as_of, "00")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with(
+            "report.csv: line 1: no activity column (a header named `access_key_3_last_used_date`, \
+             mapped to activity for aws/aws-iam by policy key `columns.activity`)"
+        ),
+        "{err}"
     );
 }

@@ -109,6 +109,7 @@ fn snapshot_of(
         as_of,
         sha256,
         has: Has::default(),
+        activity: Vec::new(),
         accounts,
     }
 }
@@ -131,6 +132,7 @@ impl Holder {
             privileged: Some(privileged),
             created: None,
             last_login: None,
+            uses: Vec::new(),
             disabled: false,
             attributes: Default::default(),
         }
