@@ -30,7 +30,8 @@ enum Write {
     PullRequests(Vec<PullRequest>),
     Cursor(OwnedCursor),
     AccessList {
-        snapshot: ListSnapshot,
+        // Boxed: a snapshot is far larger than the other writes' handles.
+        snapshot: Box<ListSnapshot>,
         import: Import,
         cursor: OwnedCursor,
     },
@@ -72,7 +73,7 @@ impl Batch {
     /// them.
     pub fn access_list(&mut self, snapshot: ListSnapshot, import: Import, cursor: OwnedCursor) {
         self.writes.push(Write::AccessList {
-            snapshot,
+            snapshot: Box::new(snapshot),
             import,
             cursor,
         });
