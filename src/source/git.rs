@@ -373,21 +373,11 @@ impl<'r> Reader<'r> {
         which: &'static str,
         sig: &git2::Signature<'_>,
     ) -> Result<Signature, GitError> {
-        Ok(Signature {
-            name: lossy(sig.name_bytes()),
-            email: lossy(sig.email_bytes()),
-            at: self.time(oid, which, sig.when())?,
-        })
+        signature(self.job.path, oid, which, sig)
     }
 
-    /// Git times carry the author's offset; facts are UTC instants, so the offset is dropped.
     fn time(&self, oid: Oid, which: &'static str, when: git2::Time) -> Result<Timestamp, GitError> {
-        Timestamp::from_second(when.seconds()).map_err(|_| GitError::BadTime {
-            path: self.job.path.to_path_buf(),
-            oid: oid.to_string(),
-            which,
-            seconds: when.seconds(),
-        })
+        time(self.job.path, oid, which, when)
     }
 
     /// Paths changed against the first parent (every path for a root commit). Both sides of a
@@ -655,6 +645,35 @@ pub fn files_at(
             Ok((path, blob.content().to_vec()))
         })
         .collect()
+}
+
+/// A commit's author or committer as a fact; `which` names it in an error.
+fn signature(
+    repo: &Path,
+    oid: Oid,
+    which: &'static str,
+    sig: &git2::Signature<'_>,
+) -> Result<Signature, GitError> {
+    Ok(Signature {
+        name: lossy(sig.name_bytes()),
+        email: lossy(sig.email_bytes()),
+        at: time(repo, oid, which, sig.when())?,
+    })
+}
+
+/// Git times carry the author's offset; facts are UTC instants, so the offset is dropped.
+fn time(
+    repo: &Path,
+    oid: Oid,
+    which: &'static str,
+    when: git2::Time,
+) -> Result<Timestamp, GitError> {
+    Timestamp::from_second(when.seconds()).map_err(|_| GitError::BadTime {
+        path: repo.to_path_buf(),
+        oid: oid.to_string(),
+        which,
+        seconds: when.seconds(),
+    })
 }
 
 #[cfg(test)]

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use git2::{ErrorCode, Oid, Repository, Sort};
 
-use super::{GitError, corrupt, lossy, open, refuse_cut_history};
-use crate::facts::{BranchCommit, Placement, Signature};
+use super::{GitError, corrupt, lossy, open, refuse_cut_history, signature};
+use crate::facts::{BranchCommit, Placement};
 
 /// More commits than this between a base and a head is not a pull request's branch (the base
 /// is likely unrelated); the walk stops and says so rather than read a whole history.
@@ -137,29 +137,9 @@ impl BranchReader {
         Ok(BranchCommit {
             oid: oid.to_string(),
             parents: commit.parent_ids().map(|p| p.to_string()).collect(),
-            author: self.signature(oid, "author", &commit.author())?,
-            committer: self.signature(oid, "committer", &commit.committer())?,
+            author: signature(&self.path, oid, "author", &commit.author())?,
+            committer: signature(&self.path, oid, "committer", &commit.committer())?,
             message: lossy(commit.message_bytes()),
-        })
-    }
-
-    fn signature(
-        &self,
-        oid: Oid,
-        which: &'static str,
-        sig: &git2::Signature<'_>,
-    ) -> Result<Signature, GitError> {
-        let seconds = sig.when().seconds();
-        let at = jiff::Timestamp::from_second(seconds).map_err(|_| GitError::BadTime {
-            path: self.path.clone(),
-            oid: oid.to_string(),
-            which,
-            seconds,
-        })?;
-        Ok(Signature {
-            name: lossy(sig.name_bytes()),
-            email: lossy(sig.email_bytes()),
-            at,
         })
     }
 }
