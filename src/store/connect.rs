@@ -8,6 +8,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool, SqlitePool};
 
+use super::error::is_busy;
 use super::url::{redact, scrub};
 use super::{Backend, StoreError};
 
@@ -36,13 +37,34 @@ pub(crate) async fn sqlite(url: &str) -> Result<SqlitePool, StoreError> {
         .busy_timeout(SQLITE_BUSY_TIMEOUT)
         .create_if_missing(true);
     create_parent_dir(options.get_filename())?;
-    SqlitePoolOptions::new()
-        .max_connections(SQLITE_MAX_CONNECTIONS)
-        .acquire_timeout(ACQUIRE_TIMEOUT)
-        .connect_with(options)
-        .await
-        .map_err(fail)
+    // Opening runs `PRAGMA journal_mode=WAL` on the first connection, and SQLite answers
+    // "database is locked" at once, without waiting out the busy timeout, while another
+    // process creates the file or holds its lock for recovery. So opening waits as a write
+    // does: retried until the busy timeout, then the same "store is busy" error.
+    let started = std::time::Instant::now();
+    loop {
+        let opened = SqlitePoolOptions::new()
+            .max_connections(SQLITE_MAX_CONNECTIONS)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options.clone())
+            .await;
+        match opened {
+            Err(e) if is_busy(&e) && started.elapsed() < SQLITE_BUSY_TIMEOUT => {
+                tokio::time::sleep(OPEN_RETRY).await;
+            }
+            Err(e) if is_busy(&e) => {
+                return Err(StoreError::Busy {
+                    action: "opening the store",
+                    source: e,
+                });
+            }
+            other => return other.map_err(fail),
+        }
+    }
 }
+
+/// How long to wait before opening a busy SQLite database again.
+const OPEN_RETRY: Duration = Duration::from_millis(50);
 
 /// Connects to the PostgreSQL server of a `postgres://` URL.
 pub(crate) async fn postgres(url: &str) -> Result<PgPool, StoreError> {

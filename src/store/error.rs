@@ -95,7 +95,7 @@ impl StoreError {
 /// Whether the driver says another writer is in the way: SQLite `SQLITE_BUSY` / `SQLITE_LOCKED`
 /// (with any extended code: the primary code is the low byte), PostgreSQL serialisation
 /// failure, deadlock or lock not available.
-fn is_busy(error: &sqlx::Error) -> bool {
+pub(crate) fn is_busy(error: &sqlx::Error) -> bool {
     let sqlx::Error::Database(e) = error else {
         return false;
     };
