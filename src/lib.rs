@@ -11,6 +11,7 @@ pub mod evaluate;
 pub mod evidence;
 pub mod exit;
 pub mod facts;
+pub mod hex;
 pub mod model;
 pub mod period;
 pub mod population;

@@ -20,7 +20,7 @@ use crate::model::policy::{Exclusion, System};
 use crate::population::{Fingerprint, Snapshot};
 
 /// The built-in control's id (reserved: validation refuses a control file using it).
-pub const CONTROL: &str = "POP-00";
+pub const CONTROL: &str = crate::model::control::COMPLETENESS_CONTROL;
 /// The stable code of its reasons.
 pub const CODE: &str = "population-completeness";
 const TITLE: &str =

@@ -637,7 +637,7 @@ impl Redactor {
         mac.update(b"itgc-pseudonym/v1\0");
         mac.update(normalized.as_bytes());
         let tag = mac.finalize().into_bytes();
-        let hex = crate::source::files::hex(&tag[..8]);
+        let hex = crate::hex::hex(&tag[..8]);
         if email {
             format!("p-{hex}@pseudonym.invalid")
         } else {
@@ -650,7 +650,7 @@ impl Redactor {
 fn key_id(key: &[u8]) -> String {
     let mut mac = keyed_mac(key);
     mac.update(b"itgc-pseudonym-key-id/v1");
-    crate::source::files::hex(&mac.finalize().into_bytes()[..8])
+    crate::hex::hex(&mac.finalize().into_bytes()[..8])
 }
 
 fn rule_record(rule: &Rule) -> RuleRecord {

@@ -3,6 +3,10 @@
 //! The types here are the schema: doc comments become the JSON Schema descriptions editors
 //! show, and `deny_unknown_fields` makes a misspelt key an error instead of a silent no-op.
 
+/// The id of the built-in population completeness control. The model owns it because
+/// validation reserves it (no control file may use it); evaluation produces its results.
+pub const COMPLETENESS_CONTROL: &str = "POP-00";
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

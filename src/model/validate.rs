@@ -249,7 +249,7 @@ pub fn check(catalog: &Catalog, today: Date) -> Vec<Diagnostic> {
 fn check_control(c: &Loaded<Control>, ix: &Index, out: &mut Vec<Diagnostic>) {
     let (control, doc) = (&c.value, &c.doc);
     ix.require(Kind::Team, &control.owner, doc, "/owner", out);
-    if control.id == crate::evaluate::completeness::CONTROL {
+    if control.id == super::control::COMPLETENESS_CONTROL {
         out.push(doc.error_at(
             "reserved-control-id",
             "/id",

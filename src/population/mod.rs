@@ -84,7 +84,7 @@ impl Fingerprint {
         Fingerprint {
             kind: kind.to_string(),
             count: ids.len(),
-            sha256: crate::source::files::hex(&hasher.finalize()),
+            sha256: crate::hex::hex(&hasher.finalize()),
         }
     }
 }

@@ -95,7 +95,7 @@ fn result(
         hasher.update(part.as_bytes());
         hasher.update([0]);
     }
-    let fingerprint = crate::source::files::hex(&hasher.finalize());
+    let fingerprint = crate::hex::hex(&hasher.finalize());
     json!({
         "ruleId": id,
         "ruleIndex": index,

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use sha2::{Digest as _, Sha256};
 
-use super::files::hex;
+use crate::hex::hex;
 
 /// The largest export file accepted: far above any real export of one period, far below what
 /// would threaten a machine running the import.

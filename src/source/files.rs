@@ -83,10 +83,7 @@ fn csv_records(bytes: &[u8]) -> Result<u64, String> {
     Ok(rows)
 }
 
-/// Lower-case hex of a digest.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+use crate::hex::hex;
 
 #[cfg(test)]
 mod tests {

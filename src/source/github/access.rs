@@ -23,6 +23,7 @@ use sha2::{Digest, Sha256};
 
 use super::api::OrgAccess;
 use crate::facts::Import;
+use crate::hex::hex;
 use crate::model::policy::AccessList;
 use crate::population::access::{Account, Has, ListSnapshot};
 
@@ -146,10 +147,6 @@ fn is_privileged(role: &str, list: &AccessList) -> bool {
             .privileged_roles
             .iter()
             .any(|p| p.eq_ignore_ascii_case(role))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

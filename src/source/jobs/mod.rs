@@ -75,7 +75,7 @@ fn check_schedule(schedule: &str, time_zone: &str) -> Result<(), String> {
 }
 
 fn digest(text: &str) -> String {
-    crate::source::files::hex(&Sha256::digest(text.as_bytes()))
+    crate::hex::hex(&Sha256::digest(text.as_bytes()))
 }
 
 /// Job names become item ids: no control characters, no spaces, not empty.
