@@ -2,6 +2,7 @@
 //! built from. They are plain data with no behaviour, so every stage can share them without
 //! depending on one another (sources never see the store, evaluation never sees a source).
 
+pub mod access;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 

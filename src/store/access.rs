@@ -8,7 +8,7 @@ use jiff::Timestamp;
 
 use super::row::{Columns, from_seconds, to_i64, to_seconds};
 use super::{Store, StoreError, Tx};
-use crate::population::access::{ListSnapshot, ReviewDecision, Roster, share_names};
+use crate::facts::access::{ListSnapshot, ReviewDecision, Roster, share_names};
 
 const PUT_LIST: &str = "INSERT INTO access_snapshots \
      (system, list, as_of, sha256, account_count, data) VALUES ($1, $2, $3, $4, $5, $6) \

@@ -12,8 +12,8 @@
 use jiff::Timestamp;
 
 use super::{Store, StoreError};
+use crate::facts::access::ListSnapshot;
 use crate::facts::{Commit, Import, PullRequest};
-use crate::population::access::ListSnapshot;
 
 const ACTION: &str = "storing what the sync read";
 

@@ -6,8 +6,8 @@ use super::row::{Columns, opt_from_seconds, to_i64, to_seconds, to_u64};
 use jiff::Timestamp;
 
 use super::{Store, StoreError, Tx};
+use crate::facts::access::{ListSnapshot, ReviewDecision, Roster};
 use crate::facts::{Import, Incident, JobRun, PullRequest, Ticket};
-use crate::population::access::{ListSnapshot, ReviewDecision, Roster};
 
 const RECORD_ACTION: &str = "recording an import";
 const IMPORT_ACTION: &str = "importing an export";

@@ -16,7 +16,7 @@
 use jiff::Timestamp;
 
 use super::table;
-use crate::population::access::Use;
+use crate::facts::access::Use;
 
 /// What one activity cell (`None`: empty) of `column` says.
 pub fn parse(column: &str, cell: Option<&str>) -> Result<Use, String> {

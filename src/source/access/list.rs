@@ -7,8 +7,8 @@ use serde_json::Value;
 
 use super::AccessError;
 use super::table::{self, Row, Table};
+use crate::facts::access::{Account, Attributes, Has, ListSnapshot};
 use crate::model::policy::{AccessColumns, AccessList, ExportFormat, ListSource};
-use crate::population::access::{Account, Attributes, Has, ListSnapshot};
 
 /// Where each mapped field is in the export.
 struct Mapped {

@@ -8,7 +8,7 @@
 
 use super::AccessError;
 use super::table::{self, Row, Table};
-use crate::population::access::{Decision, ReviewDecision};
+use crate::facts::access::{Decision, ReviewDecision};
 
 const CAMPAIGN: &[&str] = &["campaign", "campaign name"];
 const SYSTEM: &[&str] = &["system", "application"];

@@ -24,7 +24,7 @@ use jiff::civil::Date;
 
 use super::AccessError;
 use super::table::{self, Row, Table};
-use crate::population::access::{Person, Roster, RosterHas};
+use crate::facts::access::{Person, Roster, RosterHas};
 
 const EMPLOYEE_ID: &[&str] = &["employee_id", "employee id", "employee number", "id"];
 const EMAIL: &[&str] = &["email", "work email", "work_email", "primary email"];

@@ -23,7 +23,7 @@ fn aws() -> AccessList {
     }
 }
 
-fn read(text: &[u8]) -> Result<crate::population::access::ListSnapshot, AccessError> {
+fn read(text: &[u8]) -> Result<crate::facts::access::ListSnapshot, AccessError> {
     read_list("iam.csv", text, "aws", &aws(), None, "00")
 }
 
@@ -312,10 +312,7 @@ fn review_decisions_parse_pending_rows_and_refuse_unknown_words_and_duplicates()
                  Q3,aws,alice,Admins,Bob@x,approve,2026-09-16T10:05:00Z,\n\
                  Q3,aws,carol,Developers,bob@x,,,\n";
     let d = read_reviews("r.csv", text, false).unwrap();
-    assert_eq!(
-        d[0].decision,
-        Some(crate::population::access::Decision::Keep)
-    );
+    assert_eq!(d[0].decision, Some(crate::facts::access::Decision::Keep));
     assert_eq!(d[0].reviewer.as_deref(), Some("bob@x"));
     assert_eq!((d[1].decision, d[1].decided_at), (None, None));
     let bad = b"campaign,system,account,decision,decided_at,reviewer\nQ3,aws,alice,maybe,,\n";
@@ -355,7 +352,7 @@ const ACTIVITY: [&str; 3] = [
 
 #[test]
 fn a_credential_report_reads_every_activity_column_with_aws_words() {
-    use crate::population::access::Use;
+    use crate::facts::access::Use;
     let list = credential_report(&ACTIVITY);
     let as_of = Some(at("2026-10-01T06:00:00Z"));
     let snap = read_list("report.csv", CREDENTIAL_REPORT, "aws", &list, as_of, "00").unwrap();

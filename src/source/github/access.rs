@@ -23,9 +23,9 @@ use sha2::{Digest, Sha256};
 
 use super::api::OrgAccess;
 use crate::facts::Import;
+use crate::facts::access::{Account, Has, ListSnapshot};
 use crate::hex::hex;
 use crate::model::policy::AccessList;
-use crate::population::access::{Account, Has, ListSnapshot};
 
 /// The canonical bytes of what was read (RFC 8785 JSON, every list sorted): their SHA-256 is
 /// the snapshot's evidence reference, reproducible by anyone holding the same answer.
