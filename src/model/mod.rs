@@ -8,6 +8,7 @@ pub mod control;
 pub mod document;
 pub mod expression;
 pub mod policy;
+pub mod policy_view;
 pub mod rule;
 pub mod schema;
 pub mod validate;

@@ -17,8 +17,8 @@
 use std::path::{Path, PathBuf};
 
 use super::Gap;
-use crate::evaluate::policy::PolicyView;
 use crate::model::Catalog;
+use crate::model::policy_view::PolicyView;
 
 /// A gap for each git repository holding `dirs` (the controls and policies directories) that
 /// no in-scope system of the policy declares, located against `root`.

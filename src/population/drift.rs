@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Snapshot;
 use crate::evaluate::Results;
-use crate::evaluate::policy::PolicyView;
+use crate::model::policy_view::PolicyView;
 
 /// How many earlier periods make the trailing history.
 pub const TRAILING: usize = 4;

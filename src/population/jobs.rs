@@ -17,9 +17,9 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use super::{Change, Gap};
-use crate::evaluate::policy::PolicyView;
 use crate::facts::{Incident, JobRun, RunStatus};
 use crate::model::policy::{JobSource, System};
+use crate::model::policy_view::PolicyView;
 use crate::period::Period;
 use crate::source::git;
 use crate::source::jobs::{self as defs, JobDefinition};

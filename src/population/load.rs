@@ -9,10 +9,10 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::change::{self, BranchScope, Change, CodeOwners, PrBranch};
 use super::{Gap, Snapshot};
-use crate::evaluate::policy::PolicyView;
 use crate::facts::{Commit, PullRequest};
 use crate::model::catalog::Catalog;
 use crate::model::control::{Control, PopulationKind};
+use crate::model::policy_view::PolicyView;
 use crate::period::Period;
 use crate::source::git;
 use crate::store::{Batch, Store, StoreError};

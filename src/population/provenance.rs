@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::load::{coverage, git_cursor};
-use crate::evaluate::policy::PolicyView;
 use crate::evidence::SourceRecord;
 use crate::facts::Import;
 use crate::model::catalog::Catalog;
+use crate::model::policy_view::PolicyView;
 use crate::period::Period;
 use crate::store::{Store, StoreError};
 

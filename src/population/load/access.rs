@@ -5,7 +5,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::evaluate::policy::PolicyView;
+use crate::model::policy_view::PolicyView;
 use crate::period::Period;
 use crate::population::Gap;
 use crate::population::access::AccessSnapshot;

@@ -1,5 +1,6 @@
-//! The policy as evaluation sees it: every policy file's sections merged into one view with
-//! lookups by id. Built once per run from a validated catalogue (ids are known unique).
+//! The policy as loading and evaluation see it: every policy file's sections merged into one
+//! view with lookups by id. Built once per run from a validated catalogue (ids are known
+//! unique). Part of the model, so that population and evaluation both read it downstream.
 
 use std::collections::BTreeMap;
 
