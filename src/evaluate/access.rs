@@ -9,8 +9,6 @@
 mod identity;
 mod rules;
 
-pub use rules::needs_reviews as reads_reviews;
-
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -142,7 +140,7 @@ impl<'s> Shared<'s> {
         };
         let mut tested = controls.iter().filter(tests_accounts).peekable();
         tested.peek()?;
-        let reads_reviews = tested.any(|c| c.rules.iter().any(rules::needs_reviews));
+        let reads_reviews = tested.any(|c| c.rules.iter().any(Rule::reads_reviews));
         Some(Shared::new(access, names, reads_reviews))
     }
 
@@ -321,7 +319,7 @@ impl<'s> Scope<'s> {
         }
         views.retain(|v| !v.window.is_empty());
         // Indexed only for the rules that read decisions: a campaign can hold millions.
-        let reads_reviews = control.rules.iter().any(rules::needs_reviews);
+        let reads_reviews = control.rules.iter().any(Rule::reads_reviews);
         let mut scope = Scope {
             access,
             views,
@@ -373,7 +371,7 @@ impl<'s> Scope<'s> {
                 "hr-roster: no HR roster was imported (run `itgc import hr-roster FILE`)".into(),
             );
         }
-        if self.access.reviews.is_none() && needs(rules::needs_reviews) {
+        if self.access.reviews.is_none() && needs(Rule::reads_reviews) {
             gaps.push(
                 "access-review: no review campaign was imported (run `itgc import access-review FILE`)"
                     .into(),

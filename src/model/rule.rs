@@ -220,6 +220,15 @@ impl Rule {
         })
     }
 
+    /// Whether the rule reads access-review decisions: loading fetches them only then, and
+    /// a control with such a rule is incomplete without a review campaign.
+    pub fn reads_reviews(&self) -> bool {
+        matches!(
+            self,
+            Rule::ReviewComplete { .. } | Rule::RevocationsExecuted { .. }
+        )
+    }
+
     /// The occurrence one item of a `per: run` population is, for the rules that can test
     /// occurrences; `None` for the rest.
     pub fn occurrence(&self) -> Option<Occurrence> {

@@ -172,7 +172,7 @@ pub async fn load(
         let reviews = selected
             .iter()
             .flat_map(|c| &c.rules)
-            .any(crate::evaluate::access::reads_reviews);
+            .any(crate::model::rule::Rule::reads_reviews);
         snapshot.access = Some(access::load(store, &policy, period, reviews).await?);
     }
     Ok(snapshot)

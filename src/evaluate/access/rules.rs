@@ -64,13 +64,6 @@ pub fn needs_roster(rule: &Rule) -> bool {
     )
 }
 
-pub fn needs_reviews(rule: &Rule) -> bool {
-    matches!(
-        rule,
-        Rule::ReviewComplete { .. } | Rule::RevocationsExecuted { .. }
-    )
-}
-
 fn day(at: Timestamp) -> Date {
     at.to_zoned_datetime(TimeZone::UTC).date()
 }
