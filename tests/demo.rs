@@ -2,6 +2,8 @@
 
 use assert_cmd::Command;
 
+mod binary;
+
 fn itgc(dir: &std::path::Path) -> Command {
     let mut cmd = Command::cargo_bin("itgc").unwrap();
     cmd.current_dir(dir)
@@ -230,26 +232,10 @@ fn verdicts(packet: &std::path::Path) -> Vec<(String, Vec<(String, String)>)> {
 #[test]
 fn the_demo_packet_holds_what_check_packet_writes_in_its_directory() {
     let dir = tempfile::tempdir().unwrap();
-    let out = itgc(dir.path())
-        .args(["-q", "demo", "--out", "org"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let org = dir.path().join("org");
-    let out = itgc(&org)
-        .args(["-q", "check", "--period", "2026-Q3", "--packet", "checked"])
-        .output()
-        .unwrap();
-    assert!(
-        matches!(out.status.code(), Some(0 | 1 | 3)),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let org = binary::demo(dir.path());
+    let args = ["-q", "check", "--period", "2026-Q3", "--packet", "checked"];
+    let (code, _, stderr) = binary::run(&org, &args);
+    assert!(matches!(code, 0 | 1 | 3), "{stderr}");
     let demo = verdicts(&org.join("packet"));
     let ids: Vec<&str> = demo.iter().map(|(id, _)| id.as_str()).collect();
     assert!(ids.contains(&"POP-00") && ids.contains(&"CM-01"), "{ids:?}");
