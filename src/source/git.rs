@@ -7,6 +7,7 @@
 //! second parents and were reviewed as part of their pull request. Direct pushes land on the
 //! same chain, which is why it is the population and not the pull-request list.
 
+pub mod at_commit;
 mod history;
 mod tree_diff;
 
