@@ -16,6 +16,7 @@ pub mod model;
 pub mod period;
 pub mod population;
 pub mod report;
+pub mod run;
 pub mod sample;
 pub mod source;
 pub mod store;

@@ -5,16 +5,11 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::validate::Inputs;
-use super::{Config, Ui, packet};
-use crate::evaluate::{self, Conclusion, Keep, Results};
+use super::{Config, Failure, Ui};
 use crate::exit::Exit;
-use crate::model::Catalog;
-use crate::period::Period;
-use crate::population::provenance::{self, Provenance};
-use crate::population::{Snapshot, load};
+use crate::report::escape::{terminal, terminal_block};
 use crate::report::{self, Format};
-use crate::store::Store;
+use crate::run::{self, Checked, Inputs, Note, PacketRequest, Request, Scope};
 
 #[derive(Debug, Args)]
 #[command(after_help = DRIFT_HELP)]
@@ -60,149 +55,91 @@ which is the re-performable conclusion about the items tested.";
 pub fn run(args: &CheckArgs, config: &Config, ui: &Ui) -> Exit {
     match check(args, config, ui) {
         Ok(exit) => exit,
-        Err((exit, message)) => super::fail(ui, exit, message),
+        Err(failure) => super::fail(ui, failure),
     }
 }
 
-type Failure = (Exit, String);
-
 fn check(args: &CheckArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
-    let inputs = super::validate::load_catalog(config, ui).map_err(|e| (e, String::new()))?;
-    let Checked { results, drift } = pipeline(&inputs, args, config, ui)?;
+    let inputs = super::validate::load_catalog(config, ui)?;
+    let Checked { results, drift, .. } = pipeline(config, &inputs, &request(args), ui)?;
     let color = ui.color && args.output.is_none() && args.format == Format::Human;
     let text = match args.format {
         Format::Json => report::json::render_with_drift(&results, &drift),
         format => report::render(format, &results, color),
     };
     write(args.output.as_ref(), &text)?;
-    Ok(exit_for(&results))
+    Ok(run::exit_for(&results))
 }
 
-/// What a check concluded (the packet's own evaluation when one was written) and the drift
-/// it saw.
-pub struct Checked {
-    pub results: Results,
-    pub drift: Vec<crate::population::drift::Drift>,
+/// What the arguments ask the pipeline for.
+fn request(args: &CheckArgs) -> Request {
+    let packet = args.packet.as_ref().map(|out| PacketRequest {
+        out: out.clone(),
+        sign: args.sign.clone(),
+        previous: args.previous.clone(),
+        sample: args.sample.then_some(run::sample::Sampling {
+            stratify: args.stratify,
+        }),
+    });
+    Request {
+        scope: Scope::Period {
+            period: args.period.clone(),
+            packet,
+        },
+        controls: args.controls.clone(),
+        keep: args.format.keep(),
+        now: super::now(),
+    }
 }
 
-/// The check pipeline: store → snapshot → evaluate → drift record → packet. `check` and
-/// `demo` both run this one function, so what a new user sees in the demo is what an auditor
-/// gets from `check --packet` on the same data.
+/// Runs [`run::pipeline`] (as `demo` does) and prints what it noted, also when it failed.
 pub fn pipeline(
-    inputs: &Inputs,
-    args: &CheckArgs,
     config: &Config,
+    inputs: &Inputs,
+    request: &Request,
     ui: &Ui,
 ) -> Result<Checked, Failure> {
-    let catalog = &inputs.catalog;
-    select(catalog, &args.controls)?;
-    let period = parse_period(&args.period, catalog, config)?;
-    if let Some(out) = &args.packet {
-        packet::check_target(out)?;
+    let mut notes = Vec::new();
+    let checked = run::pipeline(config, inputs, request, &mut notes);
+    for note in &notes {
+        print_note(note, ui);
     }
-    let previous_root = match &args.previous {
-        Some(path) => Some(packet::previous_root(path, catalog)?),
-        None => None,
-    };
-    let (snapshot, provenance) =
-        super::runtime()?.block_on(snapshot(config, catalog, &period, &args.controls))?;
-    let mut results = evaluate::evaluate_keeping(catalog, &snapshot, &args.controls, keep(args));
-    // Recorded for the next run and compared with the earlier ones; never changes the exit.
-    let drift = super::drift::guard(config, catalog, &period, &snapshot, &results, ui);
-    if let Some(out) = &args.packet {
-        let input = packet::PacketInput {
-            controls: &inputs.controls,
-            policies: &inputs.policies,
-            catalog,
-            snapshot: &snapshot,
-            only: &args.controls,
-            run_at: super::now(),
-            controls_commit: packet::controls_commit(&config.controls),
-            sign: args.sign.as_deref(),
-            provenance: &provenance,
-            previous_root,
-            sample: args.sample.then_some(super::sample::Sampling {
-                stratify: args.stratify,
-            }),
-        };
-        let (root, recorded) = packet::write(out, &input)?;
-        warn_if_redaction_changed(&results, &recorded, ui);
-        results = recorded;
-        ui.note(format!("packet {} written, root {root}", out.display()));
+    let checked = checked?;
+    if let (
+        Scope::Period {
+            packet: Some(p), ..
+        },
+        Some(root),
+    ) = (&request.scope, &checked.root)
+    {
+        ui.note(format!("packet {} written, root {root}", p.out.display()));
     }
-    Ok(Checked { results, drift })
+    Ok(checked)
 }
 
-/// Every item's result when the output lists every item (JSON, JUnit); otherwise the findings
-/// only, with the rest counted (a million-account population need not be held in memory to
-/// print its summary). With a packet, what is printed is the packet's own evaluation, so this
-/// one only needs its counts (drift, the redaction comparison).
-fn keep(args: &CheckArgs) -> Keep {
-    match args.packet {
-        Some(_) => Keep::Findings,
-        None => args.format.keep(),
-    }
-}
-
-/// Every `--control` must name a control: a typo must not test nothing and pass.
-fn select(catalog: &Catalog, wanted: &[String]) -> Result<(), Failure> {
-    let ids: Vec<&str> = catalog
-        .controls
-        .iter()
-        .map(|c| c.value.id.as_str())
-        .collect();
-    for id in wanted {
-        if !ids.contains(&id.as_str()) {
-            let hint = crate::diagnostics::did_you_mean(id, ids.iter().copied())
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
-            return Err((
-                Exit::Usage,
-                format!("--control {id}: no such control{hint}"),
-            ));
+fn print_note(note: &Note, ui: &Ui) {
+    let warn = |line: &str| {
+        if ui.level >= -1 {
+            eprintln!("warning: {}", terminal_block(line));
         }
-    }
-    Ok(())
-}
-
-/// The period in the organisation's time zone (policy), else the configuration's.
-pub fn parse_period(text: &str, catalog: &Catalog, config: &Config) -> Result<Period, Failure> {
-    let zone = catalog
-        .policies
-        .iter()
-        .find_map(|p| p.value.organisation.as_ref().map(|o| o.time_zone.clone()))
-        .unwrap_or_else(|| config.time_zone.clone());
-    let tz = jiff::tz::TimeZone::get(&zone)
-        .map_err(|e| (Exit::Usage, format!("time zone `{zone}`: {e}")))?;
-    Period::parse_in(text, tz).map_err(|e| (Exit::Usage, e.to_string()))
-}
-
-/// Reads the snapshot and its provenance; a store that cannot be read is incomplete data
-/// (exit 3), not a pass.
-pub async fn snapshot(
-    config: &Config,
-    catalog: &Catalog,
-    period: &Period,
-    only: &[String],
-) -> Result<(Snapshot, Provenance), Failure> {
-    let store = Store::open(&config.database_url)
-        .await
-        .map_err(|e| (Exit::Usage, format!("store: {e}")))?;
-    let read = async {
-        let snapshot = load::load(&store, catalog, period, &config.root, only).await?;
-        let provenance = provenance::collect(&store, catalog, period).await?;
-        Ok((snapshot, provenance))
     };
-    let found = read
-        .await
-        .map_err(|e: crate::store::StoreError| (Exit::Incomplete, format!("store: {e}")));
-    store.close().await;
-    let (mut snapshot, provenance) = found?;
-    // The meta-control: the catalogue's own repository must be in scope.
-    let dirs = [config.controls.as_path(), config.policies.as_path()];
-    let undeclared = crate::population::catalogue::undeclared(catalog, &config.root, &dirs);
-    snapshot.gaps.extend(undeclared);
-    Ok((snapshot, provenance))
+    match note {
+        Note::CredentialRedacted { path, hit } => eprintln!("warning: {path}: {hit}"),
+        Note::DriftNotRecorded(e) => warn(&format!("population fingerprints not recorded: {e}")),
+        Note::Drift(d) => warn(&format!("drift: {}", d.message())),
+        Note::RedactionChanged(changed) => eprintln!(
+            "warning: redaction changed conclusions of {}: they matched an identity in the snapshot against an email in policy; the packet and this report use the redacted evaluation",
+            if changed.is_empty() {
+                "the run".to_string()
+            } else {
+                terminal(&changed.join(", ")).into_owned()
+            }
+        ),
+        Note::RedactionAgrees if ui.level > 0 => {
+            eprintln!("redacted and unredacted evaluations agree")
+        }
+        Note::RedactionAgrees => {}
+    }
 }
 
 fn write(output: Option<&PathBuf>, text: &str) -> Result<(), Failure> {
@@ -211,49 +148,7 @@ fn write(output: Option<&PathBuf>, text: &str) -> Result<(), Failure> {
             print!("{text}");
             Ok(())
         }
-        Some(path) => crate::cli::write_atomically(path, text.as_bytes())
-            .map_err(|e| (Exit::Usage, format!("cannot write {}: {e}", path.display()))),
-    }
-}
-
-pub fn exit_for(results: &Results) -> Exit {
-    match results.conclusion() {
-        Conclusion::Effective => Exit::Pass,
-        Conclusion::Deviations => Exit::Deviations,
-        Conclusion::Incomplete => Exit::Incomplete,
-    }
-}
-
-/// Redaction pseudonymises identities in the packet's snapshot; a conclusion that depended on
-/// matching one against an email written in policy can change. Say so: the packet (what an
-/// auditor can re-perform) is what is reported.
-fn warn_if_redaction_changed(plain: &Results, recorded: &Results, ui: &Ui) {
-    // Compared by counts of each outcome per control: item ids and labels are pseudonymised
-    // (so items neither pair up by id nor sort alike), and the unredacted run keeps only its
-    // findings.
-    let tallies = |r: &Results| -> Vec<(String, evaluate::Tally)> {
-        r.controls
-            .iter()
-            .map(|c| (c.control.clone(), c.tally()))
-            .collect()
-    };
-    let (a, b) = (tallies(plain), tallies(recorded));
-    let changed: Vec<&str> = a
-        .iter()
-        .zip(&b)
-        .filter(|(x, y)| x != y)
-        .map(|(x, _)| x.0.as_str())
-        .collect();
-    if !changed.is_empty() || a.len() != b.len() {
-        eprintln!(
-            "warning: redaction changed conclusions of {}: they matched an identity in the snapshot against an email in policy; the packet and this report use the redacted evaluation",
-            if changed.is_empty() {
-                "the run".to_string()
-            } else {
-                crate::report::escape::terminal(&changed.join(", ")).into_owned()
-            }
-        );
-    } else if ui.level > 0 {
-        eprintln!("redacted and unredacted evaluations agree");
+        Some(path) => super::write_atomically(path, text.as_bytes())
+            .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display()))),
     }
 }

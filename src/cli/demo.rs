@@ -1,21 +1,19 @@
 //! `itgc demo [--out DIR]`: build the demo organisation from nothing, write the built-in
 //! catalogue beside it, load it into the embedded store as `sync` and `import` would, then run
 //! the very pipeline of `itgc check --period 2026-Q3 --packet packet --sign KEY --sample` in
-//! it (one function, [`super::check::pipeline`]), verify the packet and write the reports.
+//! it (one function, [`crate::run::pipeline`]), verify the packet and write the reports.
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::check::CheckArgs;
-use super::{Config, Ui, import, now};
+use super::{Config, Failure, Ui, import, now};
 use crate::exit::Exit;
 use crate::model::builtin;
 use crate::population::load;
+use crate::run::{self, PacketRequest, Request, Scope, sample::Sampling};
 use crate::source::{files, git};
 use crate::store::{NewRun, Store};
 
-/// The quarter the demo history falls in.
-const DEMO_PERIOD: &str = "2026-Q3";
 /// Left in a demo directory so a later run knows it may replace it.
 const MARKER: &str = ".itgc-demo";
 /// The marker's exact content: a file of that name with other content is not the demo's.
@@ -35,21 +33,15 @@ pub struct DemoArgs {
 pub fn run(args: &DemoArgs, config: &Config, ui: &Ui) -> Exit {
     match demo(args, config, ui) {
         Ok(()) => Exit::Pass,
-        Err((exit, message)) => super::fail(ui, exit, message),
+        Err(failure) => super::fail(ui, failure),
     }
 }
-
-type Failure = (Exit, String);
 
 fn demo(args: &DemoArgs, config: &Config, ui: &Ui) -> Result<(), Failure> {
     let out = &args.out;
     clear_previous(out)?;
-    let org = crate::demo::build(out).map_err(|e| {
-        (
-            Exit::Usage,
-            format!("cannot build the demo organisation: {e}"),
-        )
-    })?;
+    let org = crate::demo::build(out)
+        .map_err(|e| Failure::usage(format!("cannot build the demo organisation: {e}")))?;
     write_catalogue(out)?;
     ui.say(format!("built the demo organisation in {}", out.display()));
     ui.say(format!("  {}", org.summary()));
@@ -63,7 +55,7 @@ fn demo(args: &DemoArgs, config: &Config, ui: &Ui) -> Result<(), Failure> {
     // (except a store the user chose): the catalogue is read back from the files written.
     let project = project(config, out);
     let inputs = super::validate::load_catalog(&project, ui)
-        .map_err(|e| (e, "the built-in catalogue does not validate".to_string()))?;
+        .map_err(|f| Failure::new(f.exit, "the built-in catalogue does not validate"))?;
     ui.say(format!(
         "validated {} control files and {} policy files: 0 errors",
         inputs.controls.len(),
@@ -73,20 +65,24 @@ fn demo(args: &DemoArgs, config: &Config, ui: &Ui) -> Result<(), Failure> {
     let started = now();
     let runtime = super::runtime()?;
     runtime.block_on(load(&org, &inputs.catalog, &project, ui))?;
-    let check = CheckArgs {
-        period: DEMO_PERIOD.to_string(),
+    let check = Request {
+        scope: Scope::Period {
+            period: crate::demo::PERIOD.to_string(),
+            packet: Some(PacketRequest {
+                out: out.join("packet"),
+                sign: Some(keys.0.clone()),
+                previous: None,
+                // The demo packet shows an auditor's sample per control, re-drawn by verify
+                // --reperform.
+                sample: Some(Sampling { stratify: None }),
+            }),
+        },
         controls: Vec::new(),
-        format: crate::report::Format::Human,
-        output: None,
-        packet: Some(out.join("packet")),
-        sign: Some(keys.0.clone()),
-        previous: None,
-        // The demo packet shows an auditor's sample per control, re-drawn by verify --reperform.
-        sample: true,
-        stratify: None,
+        keep: crate::report::Format::Human.keep(),
+        now: now(),
     };
-    let results = super::check::pipeline(&inputs, &check, &project, ui)?.results;
-    let exit = super::check::exit_for(&results);
+    let results = super::check::pipeline(&project, &inputs, &check, ui)?.results;
+    let exit = run::exit_for(&results);
     runtime.block_on(record_run(&project.database_url, started, exit))?;
     verify(out, &keys, ui)?;
     report(out, &results, ui)
@@ -109,10 +105,10 @@ fn project(config: &Config, out: &Path) -> Config {
 fn signing_key(out: &Path) -> Result<(PathBuf, PathBuf), Failure> {
     let key_path = out.join(".itgc/demo-signing-key.pem");
     std::fs::create_dir_all(out.join(".itgc"))
-        .map_err(|e| (Exit::Usage, format!("{}: {e}", out.join(".itgc").display())))?;
+        .map_err(|e| Failure::usage(format!("{}: {e}", out.join(".itgc").display())))?;
     let public = crate::evidence::sign::generate()
         .and_then(|key| crate::evidence::sign::write_keypair(&key_path, &key))
-        .map_err(|e| (Exit::Usage, format!("demo signing key: {e}")))?;
+        .map_err(|e| Failure::usage(format!("demo signing key: {e}")))?;
     Ok((key_path, public))
 }
 
@@ -121,13 +117,13 @@ fn signing_key(out: &Path) -> Result<(PathBuf, PathBuf), Failure> {
 fn verify(out: &Path, (key_path, public): &(PathBuf, PathBuf), ui: &Ui) -> Result<(), Failure> {
     let dir = out.join("packet");
     let public = crate::evidence::sign::read_verifying_key(public)
-        .map_err(|e| (Exit::Usage, format!("demo public key: {e}")))?;
+        .map_err(|e| Failure::usage(format!("demo public key: {e}")))?;
     ui.say(format!(
         "packet: {}, signed with {}",
         dir.display(),
         key_path.display()
     ));
-    let hook = super::packet::CheckReperform;
+    let hook = run::packet::CheckReperform;
     let options = crate::evidence::VerifyOptions {
         public_key: Some(&public),
         reperform: Some(&hook),
@@ -136,10 +132,10 @@ fn verify(out: &Path, (key_path, public): &(PathBuf, PathBuf), ui: &Ui) -> Resul
     let report = crate::evidence::verify(&dir, &options);
     if !report.ok() {
         let problems: Vec<String> = report.problems.iter().map(|p| p.to_string()).collect();
-        return Err((
-            Exit::VerifyFailed,
-            format!("the demo packet does not verify: {}", problems.join("; ")),
-        ));
+        return Err(Failure::verify(format!(
+            "the demo packet does not verify: {}",
+            problems.join("; ")
+        )));
     }
     ui.say(format!(
         "verified the packet: {} files, signature valid, evaluation re-performed from the packet with identical results",
@@ -155,18 +151,18 @@ fn report(out: &Path, results: &crate::evaluate::Results, ui: &Ui) -> Result<(),
     }
     let dir = out.join("reports");
     std::fs::create_dir_all(&dir)
-        .map_err(|e| (Exit::Usage, format!("cannot create {}: {e}", dir.display())))?;
+        .map_err(|e| Failure::usage(format!("cannot create {}: {e}", dir.display())))?;
     for (name, format) in REPORTS {
         let path = dir.join(name);
         let text = crate::report::render(*format, results, false);
         super::write_atomically(&path, text.as_bytes())
-            .map_err(|e| (Exit::Usage, format!("cannot write {}: {e}", path.display())))?;
+            .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))?;
     }
     let html = crate::report::html::render(results, &[])
-        .map_err(|e| (Exit::Usage, format!("HTML report: {e}")))?;
+        .map_err(|e| Failure::usage(format!("HTML report: {e}")))?;
     let path = dir.join("report.html");
     super::write_atomically(&path, html.as_bytes())
-        .map_err(|e| (Exit::Usage, format!("cannot write {}: {e}", path.display())))?;
+        .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))?;
     let mut names: Vec<&str> = REPORTS.iter().map(|(n, _)| *n).collect();
     names.push("report.html");
     ui.say(format!("reports: {} ({})", dir.display(), names.join(", ")));
@@ -190,12 +186,12 @@ fn clear_previous(out: &Path) -> Result<(), Failure> {
             "{} exists and was not made by `itgc demo` ({why}); choose another --out or remove it yourself",
             out.display()
         );
-        Err((Exit::Usage, message))
+        Err(Failure::usage(message))
     };
     let meta = match std::fs::symlink_metadata(out) {
         Ok(meta) => meta,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err((Exit::Usage, format!("{}: {e}", out.display()))),
+        Err(e) => return Err(Failure::usage(format!("{}: {e}", out.display()))),
     };
     if !meta.is_dir() {
         return refuse("not a directory".into());
@@ -205,7 +201,7 @@ fn clear_previous(out: &Path) -> Result<(), Failure> {
             d.map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
                 .collect()
         })
-        .map_err(|e| (Exit::Usage, format!("{}: {e}", out.display())))?;
+        .map_err(|e| Failure::usage(format!("{}: {e}", out.display())))?;
     if names.is_empty() {
         return Ok(());
     }
@@ -218,12 +214,8 @@ fn clear_previous(out: &Path) -> Result<(), Failure> {
     if let Some(other) = names.iter().find(|n| !MADE.contains(&n.as_str())) {
         return refuse(format!("it holds `{other}`, which the demo does not make"));
     }
-    std::fs::remove_dir_all(out).map_err(|e| {
-        (
-            Exit::Usage,
-            format!("cannot replace {}: {e}", out.display()),
-        )
-    })
+    std::fs::remove_dir_all(out)
+        .map_err(|e| Failure::usage(format!("cannot replace {}: {e}", out.display())))
 }
 
 /// Writes the built-in catalogue beside the organisation so users can read and edit it.
@@ -238,7 +230,7 @@ fn write_catalogue(out: &Path) -> Result<(), Failure> {
         path.parent()
             .map_or(Ok(()), std::fs::create_dir_all)
             .and_then(|()| std::fs::write(&path, text))
-            .map_err(|e| (Exit::Usage, format!("cannot write {}: {e}", path.display())))?;
+            .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))?;
     }
     Ok(())
 }
@@ -251,11 +243,11 @@ async fn load(
     project: &Config,
     ui: &Ui,
 ) -> Result<(), Failure> {
-    let store_err = |e: crate::store::StoreError| (Exit::Usage, format!("store: {e}"));
+    let store_err = |e: crate::store::StoreError| Failure::usage(format!("store: {e}"));
     let store = Store::open(&project.database_url)
         .await
         .map_err(store_err)?;
-    let period = super::check::parse_period(DEMO_PERIOD, catalog, project)?;
+    let period = run::parse_period(crate::demo::PERIOD, catalog, project)?;
     for repo in &org.repos {
         let commits = git::walk_first_parent(
             &repo.path,
@@ -264,7 +256,7 @@ async fn load(
             period.start(),
             period.end(),
         )
-        .map_err(|e| (Exit::Usage, e.to_string()))?;
+        .map_err(|e| Failure::usage(e.to_string()))?;
         let window = (period.start(), period.end());
         load::record_walk(&store, &repo.name, &repo.branch, window, &commits, now())
             .await
@@ -278,7 +270,7 @@ async fn load(
     }
     for export in &org.exports {
         let mut import = files::fingerprint(export.kind, export.scope.as_deref(), &export.path)
-            .map_err(|e| (Exit::Usage, e.to_string()))?;
+            .map_err(|e| Failure::usage(e.to_string()))?;
         // The export says what date its data is true as of; that, not the import time, is
         // what an auditor compares against the period.
         import.as_of = Some(export.as_of);
@@ -303,11 +295,11 @@ async fn load(
 
 /// Records the demo as a run in the store, with the exit status its check concluded.
 async fn record_run(url: &str, started_at: jiff::Timestamp, exit: Exit) -> Result<(), Failure> {
-    let store_err = |e: crate::store::StoreError| (Exit::Usage, format!("store: {e}"));
+    let store_err = |e: crate::store::StoreError| Failure::usage(format!("store: {e}"));
     let store = Store::open(url).await.map_err(store_err)?;
     let new_run = NewRun {
         command: "demo".into(),
-        period: DEMO_PERIOD.into(),
+        period: crate::demo::PERIOD.into(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
         started_at,
     };
@@ -349,7 +341,7 @@ async fn import_exports(
         };
         let line = import::write(store, &parsed)
             .await
-            .map_err(|e| (Exit::Usage, format!("store: {e}")))?;
+            .map_err(|e| Failure::usage(format!("store: {e}")))?;
         ui.say(line);
     }
     Ok(())
@@ -357,11 +349,11 @@ async fn import_exports(
 
 /// The GitHub organisation's members and teams, which CODEOWNERS team entries resolve to.
 async fn import_org(store: &Store, path: &Path, ui: &Ui) -> Result<(), Failure> {
-    let org = crate::source::github::org::read(path).map_err(|e| (Exit::Usage, e.to_string()))?;
+    let org = crate::source::github::org::read(path).map_err(|e| Failure::usage(e.to_string()))?;
     let n = store
         .replace_org_members(&org.org, &org.members)
         .await
-        .map_err(|e| (Exit::Usage, format!("store: {e}")))?;
+        .map_err(|e| Failure::usage(format!("store: {e}")))?;
     ui.say(format!(
         "imported {n} members of GitHub organisation {}",
         org.org
@@ -388,10 +380,9 @@ fn access_list(
         .flat_map(|s| &s.access_lists)
         .find(|l| l.id == stem)
         .ok_or_else(|| {
-            (
-                Exit::Usage,
-                format!("no access list {stem} of {system} in the demo policies"),
-            )
+            Failure::usage(format!(
+                "no access list {stem} of {system} in the demo policies"
+            ))
         })?;
     import::access::read_list_file(&export.path, system, list, None)
 }

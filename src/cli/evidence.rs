@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::{Ui, fail};
+use super::{Failure, Ui, fail};
 use crate::evidence::sign::{self, KeyError};
 use crate::evidence::{
     ChainStatus, ReperformStatus, Report, SignatureStatus, VerifyOptions, verify,
@@ -66,7 +66,7 @@ fn keygen(args: &KeygenArgs, ui: &Ui) -> Exit {
             ui.say(format!("public key:  {}", public.display()));
             Exit::Pass
         }
-        Err(e) => fail(ui, Exit::Usage, e),
+        Err(e) => fail(ui, Failure::usage(e.to_string())),
     }
 }
 
@@ -77,7 +77,7 @@ fn verify_packet(args: &VerifyArgs, ui: &Ui) -> Exit {
         Some(Err(e)) => return key_error(ui, e),
     };
     // Evaluation re-run from the packet's own controls, policies and snapshot.
-    let hook = super::packet::CheckReperform;
+    let hook = crate::run::packet::CheckReperform;
     let options = VerifyOptions {
         public_key: key.as_ref(),
         previous: args.previous.as_deref(),
@@ -101,12 +101,12 @@ fn verify_packet(args: &VerifyArgs, ui: &Ui) -> Exit {
         "{}: verification failed, {n} problem(s)",
         args.packet.display()
     );
-    fail(ui, Exit::VerifyFailed, message)
+    fail(ui, Failure::verify(message))
 }
 
 /// An unreadable or malformed key file is an input error: nothing was verified.
 fn key_error(ui: &Ui, e: KeyError) -> Exit {
-    fail(ui, Exit::Usage, e)
+    fail(ui, Failure::usage(e.to_string()))
 }
 
 fn summary(report: &Report) -> Vec<String> {

@@ -7,18 +7,12 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use jiff::SignedDuration;
 
-use super::{Config, Ui};
-use crate::evaluate::{self, Outcome, Results};
+use super::{Config, Failure, Ui};
+use crate::evaluate::{Outcome, Results};
 use crate::exit::Exit;
-use crate::model::Catalog;
-use crate::model::control::PopulationKind;
-use crate::population::change::{self, BranchScope};
-use crate::population::{Gap, Snapshot};
 use crate::report::{self, Format};
-use crate::source::git;
-use crate::store::Store;
+use crate::run;
 
 #[derive(Debug, Args)]
 pub struct GateArgs {
@@ -42,149 +36,30 @@ pub struct GateArgs {
     pub format: Format,
 }
 
-type Failure = (Exit, String);
-
 pub fn run(args: &GateArgs, config: &Config, ui: &Ui) -> Exit {
     match gate(args, config, ui) {
         Ok(exit) => exit,
-        Err((exit, message)) => super::fail(ui, exit, message),
+        Err(failure) => super::fail(ui, failure),
     }
 }
 
 fn gate(args: &GateArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
-    let catalog = super::validate::load_catalog(config, ui)
-        .map_err(|e| (e, String::new()))?
-        .catalog;
-    let target = target(&catalog, config, args)?;
-    let commits = git::walk_range(
-        &args.repo,
-        &target.repo,
-        &args.commit,
-        args.since.as_deref(),
-    )
-    .map_err(|e| (Exit::Usage, e.to_string()))?;
-    let snapshot = super::runtime()?.block_on(snapshot(config, &target, args, commits))?;
-    let only = controls(&catalog, &args.controls);
-    let results = evaluate::evaluate_keeping(&catalog, &snapshot, &only, args.format.keep());
+    let inputs = super::validate::load_catalog(config, ui)?;
+    let request = run::Request {
+        scope: run::Scope::Deploy(run::gate::Deploy {
+            repo: args.repo.clone(),
+            commit: args.commit.clone(),
+            since: args.since.clone(),
+            repo_name: args.repo_name.clone(),
+        }),
+        controls: args.controls.clone(),
+        keep: args.format.keep(),
+        now: super::now(),
+    };
+    let results = run::pipeline(config, &inputs, &request, &mut Vec::new())?.results;
     let text = report::render(args.format, &results, ui.color);
     github_actions(&results, &text);
-    Ok(super::check::exit_for(&results))
-}
-
-/// The policy repo and branch being deployed.
-struct Target {
-    system: String,
-    repo: String,
-    branch: String,
-}
-
-fn target(catalog: &Catalog, config: &Config, args: &GateArgs) -> Result<Target, Failure> {
-    let wanted = std::fs::canonicalize(&args.repo).ok();
-    let systems = catalog.policies.iter().flat_map(|p| &p.value.systems);
-    for system in systems {
-        for repo in &system.repos {
-            let by_name = args.repo_name.as_deref() == Some(repo.name.as_str());
-            let by_path = args.repo_name.is_none()
-                && wanted.is_some()
-                && std::fs::canonicalize(config.root.join(&repo.location)).ok() == wanted;
-            if by_name || by_path {
-                return Ok(Target {
-                    system: system.id.clone(),
-                    repo: repo.name.clone(),
-                    branch: repo.branches.first().cloned().unwrap_or_default(),
-                });
-            }
-        }
-    }
-    Err((
-        Exit::Usage,
-        format!(
-            "{} is not a repo any policy declares; pass --repo-name with its policy name",
-            args.repo.display()
-        ),
-    ))
-}
-
-/// The change-management controls over changes, or the ones asked for.
-fn controls(catalog: &Catalog, wanted: &[String]) -> Vec<String> {
-    if !wanted.is_empty() {
-        return wanted.to_vec();
-    }
-    catalog
-        .controls
-        .iter()
-        .filter(|c| c.value.population.kind == PopulationKind::Changes)
-        .map(|c| c.value.id.clone())
-        .collect()
-}
-
-async fn snapshot(
-    config: &Config,
-    target: &Target,
-    args: &GateArgs,
-    commits: Vec<crate::facts::Commit>,
-) -> Result<Snapshot, Failure> {
-    let store = Store::open(&config.database_url)
-        .await
-        .map_err(|e| (Exit::Usage, format!("store: {e}")))?;
-    let read = read_store(&store, target, &commits).await;
-    store.close().await;
-    let stored = read.map_err(|e| (Exit::Incomplete, format!("store: {e}")))?;
-    let scope = BranchScope {
-        system: &target.system,
-        repo: &target.repo,
-        branch: &target.branch,
-        has_pr_data: stored.has_pr_data,
-    };
-    let mut changes = change::link(&scope, &commits, &stored.prs);
-    crate::population::load::read_from_git(&args.repo, &mut changes);
-    changes.sort_by(|a, b| a.id.cmp(&b.id));
-    let gaps = if commits.is_empty() {
-        vec![Gap {
-            scope: format!("repo:{}", target.repo),
-            why: "the range holds no commits to test".into(),
-        }]
-    } else {
-        Vec::new()
-    };
-    Ok(Snapshot {
-        period: format!("deploy of {}", change::short(&args.commit)),
-        changes,
-        tickets: stored.tickets,
-        members: stored.members,
-        gaps,
-        ..Snapshot::default()
-    })
-}
-
-/// What the gate reads from the store for the range.
-#[derive(Default)]
-struct Stored {
-    prs: Vec<crate::facts::PullRequest>,
-    has_pr_data: bool,
-    tickets: Option<Vec<crate::facts::Ticket>>,
-    members: Option<Vec<crate::facts::OrgMember>>,
-}
-
-async fn read_store(
-    store: &Store,
-    target: &Target,
-    commits: &[crate::facts::Commit],
-) -> Result<Stored, crate::store::StoreError> {
-    let margin = SignedDuration::from_hours(31 * 24);
-    let times = commits.iter().map(|c| c.committer.at);
-    let (Some(first), Some(last)) = (times.clone().min(), times.max()) else {
-        return Ok(Stored::default());
-    };
-    let prs = store
-        .pull_requests(&target.repo, first - margin, last + margin)
-        .await?;
-    Ok(Stored {
-        prs,
-        has_pr_data: store.pull_request_count(&target.repo).await? > 0,
-        tickets: crate::population::load::tickets(store).await?,
-        members: crate::population::load::members(store).await?,
-    })
+    Ok(run::exit_for(&results))
 }
 
 /// Prints the report; under GitHub Actions also a Markdown summary for the run page and an

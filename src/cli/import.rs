@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::{Config, Ui};
+use super::{Config, Failure, Ui};
 use crate::exit::Exit;
 use crate::facts::{Import, PullRequest, Ticket};
 use crate::model::Catalog;
@@ -110,14 +110,10 @@ enum Facts {
     Incidents(Vec<crate::facts::Incident>),
 }
 
-type Failure = (Exit, String);
-
 pub fn run(args: &ImportArgs, config: &Config, ui: &Ui) -> Exit {
     match import(args, config, ui) {
         Ok(()) => Exit::Pass,
-        // An empty message: the problem was already printed (catalogue diagnostics).
-        Err((exit, message)) if message.is_empty() => exit,
-        Err((exit, message)) => super::fail(ui, exit, message),
+        Err(failure) => super::fail(ui, failure),
     }
 }
 
@@ -125,7 +121,7 @@ fn import(args: &ImportArgs, config: &Config, ui: &Ui) -> Result<(), Failure> {
     access::check_flags(args)?;
     let parsed = match (args.kind, args.repo.as_deref()) {
         (ImportKind::AccessList | ImportKind::HrRoster | ImportKind::AccessReview, Some(_)) => {
-            return Err(usage("--repo applies to github-prs only"));
+            return Err(Failure::usage("--repo applies to github-prs only"));
         }
         (ImportKind::AccessList, None) => access::read_list(args, config, ui)?,
         (ImportKind::HrRoster, None) => access::read_roster(&args.path, args.as_of.as_deref())?,
@@ -134,12 +130,14 @@ fn import(args: &ImportArgs, config: &Config, ui: &Ui) -> Result<(), Failure> {
             check_repo(repo, config, ui)?;
             read_pull_requests(repo, &args.path)?
         }
-        (ImportKind::GithubPrs, None) => return Err(usage("github-prs needs --repo NAME")),
+        (ImportKind::GithubPrs, None) => {
+            return Err(Failure::usage("github-prs needs --repo NAME"));
+        }
         (ImportKind::Tickets, None) => read_tickets(&args.path)?,
         (ImportKind::JobRuns, None) => return import_job_runs(&args.path, config, ui),
         (ImportKind::Incidents, None) => read_incidents(&args.path)?,
         (ImportKind::Tickets | ImportKind::JobRuns | ImportKind::Incidents, Some(_)) => {
-            return Err(usage(
+            return Err(Failure::usage(
                 "--repo applies to github-prs only; tickets, job runs and incidents belong to no repo",
             ));
         }
@@ -151,20 +149,14 @@ fn import(args: &ImportArgs, config: &Config, ui: &Ui) -> Result<(), Failure> {
         store.close().await;
         line
     });
-    ui.say(line.map_err(|e| usage(format!("store: {e}")))?);
+    ui.say(line.map_err(|e| Failure::usage(format!("store: {e}")))?);
     Ok(())
-}
-
-fn usage(message: impl Into<String>) -> Failure {
-    (Exit::Usage, message.into())
 }
 
 /// The repo must be one the policies declare: pull requests filed under a misspelt name would
 /// never be linked to the repository's commits.
 fn check_repo(repo: &str, config: &Config, ui: &Ui) -> Result<(), Failure> {
-    let catalog = super::validate::load_catalog(config, ui)
-        .map_err(|exit| (exit, String::new()))?
-        .catalog;
+    let catalog = super::validate::load_catalog(config, ui)?.catalog;
     let declared = declared_repos(&catalog);
     if declared.contains(&repo) {
         return Ok(());
@@ -174,7 +166,7 @@ fn check_repo(repo: &str, config: &Config, ui: &Ui) -> Result<(), Failure> {
         None if declared.is_empty() => "; the policies declare no repos".to_string(),
         None => format!("; declared: {}", declared.join(", ")),
     };
-    Err(usage(format!(
+    Err(Failure::usage(format!(
         "--repo {repo}: no repo of that name in the policies{hint}"
     )))
 }
@@ -194,7 +186,7 @@ fn declared_repos(catalog: &Catalog) -> Vec<&str> {
 /// record. A directory is fingerprinted by its listing (see `export::rest`): its `file_name`
 /// is the directory's name and its `rows` the entries of `pulls.json`.
 pub(crate) fn read_pull_requests(repo: &str, path: &Path) -> Result<Parsed, Failure> {
-    let export = export::read_export(repo, path).map_err(|e| usage(e.to_string()))?;
+    let export = export::read_export(repo, path).map_err(|e| Failure::usage(e.to_string()))?;
     let import = if export.directory {
         Import {
             kind: "github-prs".into(),
@@ -217,7 +209,8 @@ pub(crate) fn read_pull_requests(repo: &str, path: &Path) -> Result<Parsed, Fail
 
 /// Reads a ticket export and its import record.
 pub(crate) fn read_tickets(path: &Path) -> Result<Parsed, Failure> {
-    let (tickets, digest) = tickets::read_with_digest(path).map_err(|e| usage(e.to_string()))?;
+    let (tickets, digest) =
+        tickets::read_with_digest(path).map_err(|e| Failure::usage(e.to_string()))?;
     let import = fingerprint("tickets", None, path, &digest.sha256)?;
     Ok(Parsed {
         facts: Facts::Tickets(tickets),
@@ -233,7 +226,7 @@ fn import_job_runs(path: &Path, config: &Config, ui: &Ui) -> Result<(), Failure>
     let line = runtime.block_on(async {
         let store = Store::open(&config.database_url)
             .await
-            .map_err(|e| usage(format!("store: {e}")))?;
+            .map_err(|e| Failure::usage(format!("store: {e}")))?;
         let line = runs::import(&store, log, path).await;
         store.close().await;
         line
@@ -245,7 +238,7 @@ fn import_job_runs(path: &Path, config: &Config, ui: &Ui) -> Result<(), Failure>
 /// Reads an incident export and its import record.
 pub(crate) fn read_incidents(path: &Path) -> Result<Parsed, Failure> {
     let (incidents, digest) =
-        crate::source::job_runs::read_incidents(path).map_err(|e| usage(e.to_string()))?;
+        crate::source::job_runs::read_incidents(path).map_err(|e| Failure::usage(e.to_string()))?;
     let rows = incidents.len() as u64;
     Ok(Parsed {
         facts: Facts::Incidents(incidents),
@@ -282,9 +275,10 @@ fn fingerprint(
     path: &Path,
     parsed_sha256: &str,
 ) -> Result<Import, Failure> {
-    let import = files::fingerprint(kind, scope, path).map_err(|e| usage(e.to_string()))?;
+    let import =
+        files::fingerprint(kind, scope, path).map_err(|e| Failure::usage(e.to_string()))?;
     if import.sha256 != parsed_sha256 {
-        return Err(usage(format!(
+        return Err(Failure::usage(format!(
             "{} changed while it was being imported; import it again once it is complete",
             path.display()
         )));

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::Ui;
+use super::{Failure, Ui};
 use crate::exit::Exit;
 use crate::model::builtin;
 use crate::model::schema::SchemaKind;
@@ -49,22 +49,20 @@ pub fn run(args: &InitArgs, ui: &Ui) -> Exit {
     if !existing.is_empty() {
         return super::fail(
             ui,
-            Exit::Usage,
-            format!(
+            Failure::usage(format!(
                 "refusing to overwrite {} existing file(s), e.g. {}; nothing was written",
                 existing.len(),
                 existing[0]
-            ),
+            )),
         );
     }
     if let Err(e) = write_all(&args.dir, &files) {
         return super::fail(
             ui,
-            Exit::Usage,
-            format!(
+            Failure::usage(format!(
                 "cannot scaffold {}: {e}; nothing was left behind",
                 args.dir.display()
-            ),
+            )),
         );
     }
     ui.say(format!(

@@ -11,21 +11,18 @@ use crate::report::escape::terminal_block;
 
 mod check;
 mod completions;
-mod config;
 mod demo;
 mod diff;
-mod drift;
 mod evidence;
 mod gate;
 mod import;
 mod init;
-mod packet;
 mod report;
 mod sample;
 mod sync;
 mod validate;
 
-pub use config::Config;
+pub use crate::run::Config;
 
 /// Check IT general controls (SOX ITGC, SOC 2) against git history, pull requests, access
 /// lists and job runs; write evidence an auditor can verify offline.
@@ -203,9 +200,53 @@ fn init_logging(ui: &Ui) {
         .try_init();
 }
 
-/// Prints an operational error (not a diagnostic about a user's file) to stderr.
-pub fn fail(ui: &Ui, exit: Exit, message: impl std::fmt::Display) -> Exit {
-    let message = message.to_string();
+/// Why a subcommand stopped: its exit code and what to say (nothing when it was already
+/// reported, e.g. as diagnostics).
+#[derive(Debug)]
+pub struct Failure {
+    pub exit: Exit,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(exit: Exit, message: impl Into<String>) -> Failure {
+        Failure {
+            exit,
+            message: message.into(),
+        }
+    }
+
+    /// Usage, configuration or input error (exit 2).
+    pub fn usage(message: impl Into<String>) -> Failure {
+        Failure::new(Exit::Usage, message)
+    }
+
+    /// Incomplete data (exit 3).
+    pub fn incomplete(message: impl Into<String>) -> Failure {
+        Failure::new(Exit::Incomplete, message)
+    }
+
+    /// Evidence verification failed (exit 4).
+    pub fn verify(message: impl Into<String>) -> Failure {
+        Failure::new(Exit::VerifyFailed, message)
+    }
+
+    /// Already reported to the user: only the exit code is left to give.
+    pub fn reported(exit: Exit) -> Failure {
+        Failure::new(exit, String::new())
+    }
+}
+
+impl From<crate::run::Error> for Failure {
+    fn from(e: crate::run::Error) -> Failure {
+        Failure::new(e.exit(), e.to_string())
+    }
+}
+
+/// Prints an operational error (not a diagnostic about a user's file) to stderr and returns
+/// its exit code.
+pub fn fail(ui: &Ui, failure: Failure) -> Exit {
+    let Failure { exit, message } = failure;
     if message.is_empty() {
         // The problem was already reported (e.g. as diagnostics).
         return exit;
@@ -238,11 +279,8 @@ pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result
 }
 
 /// A current-thread async runtime for one command (the store and the GitHub client are async).
-pub fn runtime() -> Result<tokio::runtime::Runtime, (Exit, String)> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| (Exit::Usage, format!("cannot start the async runtime: {e}")))
+pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    Ok(crate::run::runtime()?)
 }
 
 /// The wall clock, read here at the edge and never in the library, to whole seconds (the
@@ -250,4 +288,33 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, (Exit, String)> {
 pub fn now() -> jiff::Timestamp {
     jiff::Timestamp::from_second(jiff::Timestamp::now().as_second())
         .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const QUIET: Ui = Ui {
+        color: false,
+        level: -2,
+    };
+
+    #[test]
+    fn a_run_error_keeps_its_exit_code_and_message() {
+        let failure = Failure::from(crate::run::Error::Incomplete("store: gone".into()));
+        assert_eq!(
+            (failure.exit, failure.message.as_str()),
+            (Exit::Incomplete, "store: gone")
+        );
+        let failure = Failure::from(crate::run::Error::Verify("changed".into()));
+        assert_eq!(fail(&QUIET, failure), Exit::VerifyFailed);
+    }
+
+    #[test]
+    fn a_failure_already_reported_gives_its_exit_code_only() {
+        let failure = Failure::reported(Exit::Usage);
+        assert!(failure.message.is_empty());
+        assert_eq!(fail(&QUIET, failure), Exit::Usage);
+        assert_eq!(fail(&QUIET, Failure::verify("x")), Exit::VerifyFailed);
+    }
 }

@@ -10,21 +10,19 @@
 //! Exit 0 when the report was written (the conclusion is `check`'s exit status, not this
 //! command's), 2 on usage or input errors, 4 when a packet fails verification.
 
-use std::io::{BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::Ui;
-// Where `check --packet` writes the results: canonical JSON of `evaluate::Results`.
-use super::packet::RESULTS;
+use super::{Failure, Ui};
 use crate::evaluate::Results;
+use crate::evidence::MANIFEST;
 use crate::evidence::sign::{self, PublicKey};
-use crate::evidence::{Digest, MANIFEST, Manifest, VerifyOptions, verify};
 use crate::exit::Exit;
 use crate::report::html::{self, TrendPoint};
 use crate::report::oscal::{self, OscalMeta};
 use crate::report::{json, markdown};
+use crate::run::packet::read::{Loaded, load};
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
@@ -58,12 +56,10 @@ pub enum ReportFormat {
     Oscal,
 }
 
-type Failure = (Exit, String);
-
 pub fn run(args: &ReportArgs, ui: &Ui) -> Exit {
     match report(args, ui) {
         Ok(()) => Exit::Pass,
-        Err((exit, message)) => super::fail(ui, exit, message),
+        Err(failure) => super::fail(ui, failure),
     }
 }
 
@@ -77,15 +73,15 @@ fn report(args: &ReportArgs, ui: &Ui) -> Result<(), Failure> {
     let key = match args.public_key.as_deref().map(sign::read_verifying_key) {
         None => None,
         Some(Ok(key)) => Some(key),
-        Some(Err(e)) => return Err((Exit::Usage, e.to_string())),
+        Some(Err(e)) => return Err(Failure::usage(e.to_string())),
     };
     let key = key.as_ref();
-    let packet = load_with(&args.packet, key)?;
+    let packet = load(&args.packet, key)?;
     let text = match args.format {
         _ if args.owners => owners(packet, args, key)?,
         ReportFormat::Html => {
             let trend = trend(&args.trend, key)?;
-            html::render(&packet.results, &trend).map_err(|e| (Exit::Usage, e.to_string()))?
+            html::render(&packet.results, &trend).map_err(|e| Failure::usage(e.to_string()))?
         }
         ReportFormat::Markdown => markdown::render(&packet.results),
         ReportFormat::Json => json::render(&packet.results),
@@ -106,7 +102,7 @@ fn report(args: &ReportArgs, ui: &Ui) -> Result<(), Failure> {
             Ok(())
         }
         Some(path) => crate::cli::write_atomically(path, text.as_bytes())
-            .map_err(|e| (Exit::Usage, format!("cannot write {}: {e}", path.display()))),
+            .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display()))),
     }
 }
 
@@ -132,97 +128,11 @@ fn mark_unauthenticated(text: String, args: &ReportArgs) -> String {
     }
 }
 
-/// A verified packet's manifest and results.
-pub(super) struct Loaded {
-    pub path: PathBuf,
-    pub manifest: Manifest,
-    pub results: Results,
-}
-
-/// Verifies the packet (hashes, root, chain form, signature form; no re-performance), then
-/// reads its results, checking their bytes against the manifest once more: the packet could
-/// change between verification and reading.
-pub(super) fn load(packet: &Path) -> Result<Loaded, Failure> {
-    load_with(packet, None)
-}
-
-/// [`load`], also requiring a signature that verifies with `key` when one is given.
-fn load_with(packet: &Path, key: Option<&PublicKey>) -> Result<Loaded, Failure> {
-    let options = VerifyOptions {
-        public_key: key,
-        ..VerifyOptions::default()
-    };
-    let report = verify(packet, &options);
-    if !report.ok() {
-        let problems: Vec<String> = report.problems.iter().map(|p| format!("  {p}")).collect();
-        let message = format!(
-            "{}: verification failed; nothing rendered\n{}",
-            packet.display(),
-            problems.join("\n")
-        );
-        return Err((Exit::VerifyFailed, message));
-    }
-    let manifest: Manifest = serde_json::from_slice(&member(packet, MANIFEST)?)
-        .map_err(|e| changed(packet, MANIFEST, &e.to_string()))?;
-    let Some(entry) = manifest.files.iter().find(|f| f.path == RESULTS) else {
-        let why = format!(
-            "{}: has no {RESULTS}; write one with `itgc check --packet`",
-            packet.display()
-        );
-        return Err((Exit::Usage, why));
-    };
-    let bytes = member(packet, RESULTS)?;
-    if Digest::of(&bytes) != entry.sha256 {
-        return Err(changed(packet, RESULTS, "changed after verification"));
-    }
-    let results = serde_json::from_slice(&bytes).map_err(|e| {
-        let why = format!("{}: {RESULTS} is not itgc results: {e}", packet.display());
-        (Exit::Usage, why)
-    })?;
-    Ok(Loaded {
-        path: packet.to_path_buf(),
-        manifest,
-        results,
-    })
-}
-
-fn changed(packet: &Path, path: &str, why: &str) -> Failure {
-    let message = format!("{}: {path}: {why}", packet.display());
-    (Exit::VerifyFailed, message)
-}
-
-/// Reads one file of a directory or tar packet. (The evidence module keeps its reader
-/// private; this is the few lines of it a report needs.)
-pub(super) fn member(packet: &Path, path: &str) -> Result<Vec<u8>, Failure> {
-    let read = if packet.is_dir() {
-        std::fs::read(packet.join(path))
-    } else {
-        tar_member(packet, path)
-    };
-    read.map_err(|e| changed(packet, path, &format!("unreadable: {e}")))
-}
-
-fn tar_member(packet: &Path, path: &str) -> std::io::Result<Vec<u8>> {
-    let file = std::fs::File::open(packet)?;
-    let mut archive = tar::Archive::new(BufReader::new(file));
-    for entry in archive.entries()? {
-        let mut entry = entry?;
-        let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-        let name = raw.strip_prefix("./").unwrap_or(&raw);
-        if name == path && entry.header().entry_type().is_file() {
-            let mut bytes = Vec::new();
-            entry.read_to_end(&mut bytes)?;
-            return Ok(bytes);
-        }
-    }
-    Err(std::io::ErrorKind::NotFound.into())
-}
-
 /// The owner roll-up over the packet and the --trend packets, oldest period first.
 fn owners(packet: Loaded, args: &ReportArgs, key: Option<&PublicKey>) -> Result<String, Failure> {
     let mut packets = vec![(chronology(&packet)?, packet)];
     for path in &args.trend {
-        let loaded = load_with(path, key)?;
+        let loaded = load(path, key)?;
         packets.push((chronology(&loaded)?, loaded));
     }
     packets.sort_by_key(|(when, _)| *when);
@@ -231,8 +141,7 @@ fn owners(packet: Loaded, args: &ReportArgs, key: Option<&PublicKey>) -> Result<
     match args.format {
         ReportFormat::Markdown => Ok(crate::report::owners::markdown(&rollup)),
         ReportFormat::Json => Ok(crate::report::owners::json(&rollup)),
-        ReportFormat::Html | ReportFormat::Oscal => Err((
-            Exit::Usage,
+        ReportFormat::Html | ReportFormat::Oscal => Err(Failure::usage(
             "--owners renders --format markdown or json".to_string(),
         )),
     }
@@ -242,7 +151,7 @@ fn owners(packet: Loaded, args: &ReportArgs, key: Option<&PublicKey>) -> Result<
 fn trend(packets: &[PathBuf], key: Option<&PublicKey>) -> Result<Vec<TrendPoint>, Failure> {
     let mut points = Vec::new();
     for packet in packets {
-        let loaded = load_with(packet, key)?;
+        let loaded = load(packet, key)?;
         points.push((chronology(&loaded)?, TrendPoint::of(&loaded.results)));
     }
     points.sort_by_key(|(when, _)| *when);
@@ -262,7 +171,7 @@ fn chronology(packet: &Loaded) -> Result<(Option<jiff::Timestamp>, jiff::Timesta
 fn run_at(packet: &Loaded) -> Result<jiff::Timestamp, Failure> {
     packet.manifest.run_at.parse().map_err(|e| {
         let why = format!("{}: {MANIFEST}: run_at: {e}", packet.path.display());
-        (Exit::VerifyFailed, why)
+        Failure::verify(why)
     })
 }
 

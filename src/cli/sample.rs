@@ -1,6 +1,6 @@
 //! `itgc sample --control ID --period P [--seed S] [--stratify system|owner] [--packet DIR]`:
 //! the items an auditor re-tests, drawn reproducibly (see `crate::sample` for the size table
-//! and the algorithm), and the bridge that puts samples into `check` packets.
+//! and the algorithm, `crate::run::sample` for where the results come from).
 //!
 //! The seed, unless `--seed` is given:
 //! - with `--packet`: the packet's sample seed, a Merkle root over its `populations/` and
@@ -8,20 +8,15 @@
 //!   exists, so it cannot be chosen to pick convenient items;
 //! - without: the control's population fingerprint (fixed by the data, likewise).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::{Config, Ui};
-use crate::evaluate::{ControlResult, Results};
-use crate::evidence::{self, Digest, FileEntry, PacketBuilder};
+use super::{Config, Failure, Ui};
 use crate::exit::Exit;
-use crate::model::{self, Catalog, SourceFile, control::Control};
-use crate::sample::{self, Sample, Seed, SeedSource, Stratify};
-
-/// Where `check --packet --sample` writes each control's sample; re-performance re-draws them.
-pub const SAMPLES_DIR: &str = "results/samples/";
+use crate::run::sample;
+use crate::sample::{Sample, SeedSource, Stratify};
 
 #[derive(Debug, Args)]
 #[command(after_help = SIZE_HELP)]
@@ -58,44 +53,22 @@ pub enum SampleFormat {
     Json,
 }
 
-type Failure = (Exit, String);
-
 pub fn run(args: &SampleArgs, config: &Config, ui: &Ui) -> Exit {
     match sample_command(args, config, ui) {
         Ok(()) => Exit::Pass,
-        Err((exit, message)) => super::fail(ui, exit, message),
+        Err(failure) => super::fail(ui, failure),
     }
 }
 
 fn sample_command(args: &SampleArgs, config: &Config, ui: &Ui) -> Result<(), Failure> {
-    let (catalog, results, packet_seed) = match &args.packet {
-        Some(packet) => from_packet(packet, args, config)?,
-        None => from_store(args, config, ui)?,
+    let source = match &args.packet {
+        Some(packet) => sample::from_packet(config, packet, &args.period)?,
+        None => {
+            let catalog = super::validate::load_catalog(config, ui)?.catalog;
+            sample::from_store(config, catalog, &args.period, &args.control)?
+        }
     };
-    let control = find_control(&catalog, &args.control)?;
-    let result = results
-        .controls
-        .iter()
-        .find(|c| c.control == args.control)
-        .ok_or_else(|| {
-            let why = format!("--control {}: not evaluated in this packet", args.control);
-            (Exit::Usage, why)
-        })?;
-    let seed = match (&args.seed, packet_seed) {
-        (Some(given), _) => Seed {
-            source: SeedSource::Given,
-            value: given.clone(),
-        },
-        (None, Some(root)) => Seed {
-            source: SeedSource::PacketResults,
-            value: root.hex(),
-        },
-        (None, None) => Seed {
-            source: SeedSource::PopulationFingerprint,
-            value: result.population.sha256.clone(),
-        },
-    };
-    let drawn = draw(control, result, &results.period, seed, args.stratify);
+    let drawn = sample::draw_control(&source, &args.control, args.seed.clone(), args.stratify)?;
     let text = match args.format {
         SampleFormat::Json => json(&drawn)?,
         SampleFormat::Human => human(&drawn),
@@ -104,128 +77,9 @@ fn sample_command(args: &SampleArgs, config: &Config, ui: &Ui) -> Result<(), Fai
     Ok(())
 }
 
-fn find_control<'c>(catalog: &'c Catalog, id: &str) -> Result<&'c Control, Failure> {
-    let ids = catalog.controls.iter().map(|c| c.value.id.as_str());
-    catalog
-        .controls
-        .iter()
-        .map(|c| &c.value)
-        .find(|c| c.id == id)
-        .ok_or_else(|| {
-            let hint = crate::diagnostics::did_you_mean(id, ids)
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
-            (
-                Exit::Usage,
-                format!("--control {id}: no such control{hint}"),
-            )
-        })
-}
-
-/// The control's results evaluated from the store, as `check --control ID` would.
-fn from_store(
-    args: &SampleArgs,
-    config: &Config,
-    ui: &Ui,
-) -> Result<(Catalog, Results, Option<Digest>), Failure> {
-    let inputs = super::validate::load_catalog(config, ui).map_err(|e| (e, String::new()))?;
-    let catalog = inputs.catalog;
-    find_control(&catalog, &args.control)?;
-    let period = super::check::parse_period(&args.period, &catalog, config)?;
-    let (snapshot, _) = super::runtime()?.block_on(super::check::snapshot(
-        config,
-        &catalog,
-        &period,
-        std::slice::from_ref(&args.control),
-    ))?;
-    let results =
-        crate::evaluate::evaluate(&catalog, &snapshot, std::slice::from_ref(&args.control));
-    Ok((catalog, results, None))
-}
-
-/// A verified packet's catalogue, results and sample seed.
-fn from_packet(
-    packet: &Path,
-    args: &SampleArgs,
-    config: &Config,
-) -> Result<(Catalog, Results, Option<Digest>), Failure> {
-    let loaded = super::report::load(packet)?;
-    let inputs = |dir: &str| -> Result<Vec<SourceFile>, Failure> {
-        let mut files = Vec::new();
-        for entry in loaded
-            .manifest
-            .files
-            .iter()
-            .filter(|f| f.path.starts_with(dir))
-        {
-            let bytes = super::report::member(packet, &entry.path)?;
-            if Digest::of(&bytes) != entry.sha256 {
-                let why = format!(
-                    "{}: {}: changed after verification",
-                    packet.display(),
-                    entry.path
-                );
-                return Err((Exit::VerifyFailed, why));
-            }
-            files.push(SourceFile {
-                name: entry.path.clone(),
-                bytes,
-            });
-        }
-        Ok(files)
-    };
-    let (controls, policies) = (inputs("inputs/controls/")?, inputs("inputs/policies/")?);
-    let catalog = packet_catalog(&loaded.manifest.run_at, &controls, &policies)
-        .map_err(|why| (Exit::Usage, format!("{}: {why}", packet.display())))?;
-    let period = super::check::parse_period(&args.period, &catalog, config)?;
-    if period.to_string() != loaded.manifest.period {
-        let why = format!(
-            "--period {} is {period}, but {} is a packet for {}",
-            args.period,
-            packet.display(),
-            loaded.manifest.period
-        );
-        return Err((Exit::Usage, why));
-    }
-    let seed = seed_root(&loaded.manifest.files);
-    Ok((catalog, loaded.results, Some(seed)))
-}
-
-/// The catalogue a packet evaluated, validated as of its run day (as re-performance does).
-pub fn packet_catalog(
-    run_at: &str,
-    controls: &[SourceFile],
-    policies: &[SourceFile],
-) -> Result<Catalog, String> {
-    let run_at: jiff::Timestamp = run_at
-        .parse()
-        .map_err(|e| format!("the manifest's run_at is not a timestamp: {e}"))?;
-    let day = run_at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
-    model::load(controls, policies, day)
-        .catalog
-        .ok_or_else(|| "the packet's controls and policies do not validate".to_string())
-}
-
-fn draw(
-    control: &Control,
-    result: &ControlResult,
-    period: &str,
-    seed: Seed,
-    stratify: Option<Stratify>,
-) -> Sample {
-    sample::draw(sample::Request {
-        result,
-        period,
-        frequency: control.frequency,
-        severity: control.severity,
-        seed,
-        stratify,
-    })
-}
-
 fn json(sample: &Sample) -> Result<String, Failure> {
     let mut text = serde_json::to_string_pretty(sample)
-        .map_err(|e| (Exit::Usage, format!("cannot serialise the sample: {e}")))?;
+        .map_err(|e| Failure::usage(format!("cannot serialise the sample: {e}")))?;
     text.push('\n');
     Ok(text)
 }
@@ -256,7 +110,7 @@ fn human(s: &Sample) -> String {
         out,
         "seed {} (from {source}), {}",
         t(&s.seed.value),
-        sample::FORMAT
+        crate::sample::FORMAT
     );
     for stratum in &s.strata {
         if s.stratify.is_some() {
@@ -292,77 +146,4 @@ fn plain<T: Serialize>(value: &T) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default()
-}
-
-// ----- samples in `check` packets ---------------------------------------------------------
-
-/// Recorded in the packet's snapshot meta when `check --sample` ran, so that re-performance
-/// knows to re-draw.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Sampling {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stratify: Option<Stratify>,
-}
-
-/// Whether an entry feeds the sample seed: populations and results, not the samples.
-fn seeds(path: &str) -> bool {
-    path.starts_with("populations/")
-        || (path.starts_with("results/") && !path.starts_with(SAMPLES_DIR))
-}
-
-/// The packet's sample seed: the RFC 6962 root (as the packet's files root, FORMAT.md §4)
-/// over the manifest entries of `populations/` and `results/`, excluding `results/samples/`.
-pub fn seed_root(files: &[FileEntry]) -> Digest {
-    let leaves: Vec<Digest> = files
-        .iter()
-        .filter(|f| seeds(&f.path))
-        .map(evidence::file_leaf)
-        .collect();
-    evidence::files_root(&leaves)
-}
-
-/// Each control's sample as `results/samples/<ID>.json`, canonical JSON, by path.
-pub fn samples(
-    catalog: &Catalog,
-    results: &Results,
-    files: &[FileEntry],
-    sampling: &Sampling,
-) -> Result<Vec<(String, Vec<u8>)>, String> {
-    let seed = seed_root(files).hex();
-    let mut out = Vec::new();
-    for result in &results.controls {
-        let Some(control) = catalog
-            .controls
-            .iter()
-            .map(|c| &c.value)
-            .find(|c| c.id == result.control)
-        else {
-            continue;
-        };
-        let seed = Seed {
-            source: SeedSource::PacketResults,
-            value: seed.clone(),
-        };
-        let drawn = draw(control, result, &results.period, seed, sampling.stratify);
-        let bytes = evidence::to_canonical(&drawn).map_err(|e| e.to_string())?;
-        out.push((format!("{SAMPLES_DIR}{}.json", result.control), bytes));
-    }
-    Ok(out)
-}
-
-/// Adds the samples to a packet whose populations and results are already in it.
-pub fn add_samples(
-    builder: &mut PacketBuilder,
-    catalog: &Catalog,
-    results: &Results,
-    sampling: &Sampling,
-) -> Result<(), Failure> {
-    let files = builder.file_entries();
-    let drawn = samples(catalog, results, &files, sampling).map_err(|e| (Exit::Usage, e))?;
-    for (path, bytes) in drawn {
-        builder
-            .add_file(&path, bytes)
-            .map_err(|e| (Exit::Usage, e.to_string()))?;
-    }
-    Ok(())
 }

@@ -14,7 +14,7 @@
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
-use super::{Config, Ui, now};
+use super::{Config, Failure, Ui, now};
 use crate::exit::Exit;
 use crate::model::policy::Repo;
 use crate::period::Period;
@@ -67,20 +67,16 @@ pub enum SourceKind {
 
 mod access;
 
-type Failure = (Exit, String);
-
 pub fn run(args: &SyncArgs, config: &Config, ui: &Ui) -> Exit {
     match sync(args, config, ui) {
         Ok(exit) => exit,
-        Err((exit, message)) => super::fail(ui, exit, message),
+        Err(failure) => super::fail(ui, failure),
     }
 }
 
 fn sync(args: &SyncArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
-    let catalog = super::validate::load_catalog(config, ui)
-        .map_err(|e| (e, String::new()))?
-        .catalog;
-    let period = super::check::parse_period(&args.period, &catalog, config)?;
+    let catalog = super::validate::load_catalog(config, ui)?.catalog;
+    let period = crate::run::parse_period(&args.period, &catalog, config)?;
     let repos: Vec<Repo> = catalog
         .policies
         .iter()
@@ -111,13 +107,10 @@ fn sync(args: &SyncArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
             crate::report::escape::terminal(&gap.to_string())
         );
     }
-    Err((
-        Exit::Incomplete,
-        format!(
-            "{} source(s) incomplete for {period}: no conclusion can be drawn from them",
-            gaps.len()
-        ),
-    ))
+    Err(Failure::incomplete(format!(
+        "{} source(s) incomplete for {period}: no conclusion can be drawn from them",
+        gaps.len()
+    )))
 }
 
 /// The GitHub client when `GITHUB_TOKEN` is set; its absence is reported per repo. Made inside
@@ -130,7 +123,7 @@ fn github_client(waits: Waits, ui: Ui) -> Result<Option<Client>, Failure> {
     let notice: Notice = Arc::new(move |line: &str| ui.note(line));
     Client::new(ApiConfig::from_env(token))
         .map(|c| Some(c.with_waits(waits).with_notice(notice)))
-        .map_err(|e| (Exit::Usage, e.to_string()))
+        .map_err(|e| Failure::usage(e.to_string()))
 }
 
 /// One sync run's settings.
@@ -152,7 +145,7 @@ struct GitHubRepo<'a> {
 }
 
 fn store_err(e: StoreError) -> Failure {
-    (Exit::Usage, format!("store: {e}"))
+    Failure::usage(format!("store: {e}"))
 }
 
 impl Job<'_> {

@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{Config, Ui};
-use crate::diagnostics::Diagnostic;
+use super::{Config, Failure, Ui};
 use crate::exit::Exit;
-use crate::model::{self, Validation, catalog};
+use crate::model::{self, Validation};
+use crate::run::Inputs;
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
@@ -24,16 +24,9 @@ pub fn run(args: &ValidateArgs, config: &Config, ui: &Ui) -> Exit {
     report(&validation, controls.len(), policies.len(), ui)
 }
 
-/// A validated catalogue and the exact bytes it was loaded from (for the evidence packet).
-pub struct Inputs {
-    pub catalog: crate::model::Catalog,
-    pub controls: Vec<model::SourceFile>,
-    pub policies: Vec<model::SourceFile>,
-}
-
 /// Loads the catalogue for a command that needs one: every diagnostic printed, and exit 2
 /// when any is an error (a command never runs on a catalogue that does not validate).
-pub fn load_catalog(config: &Config, ui: &Ui) -> Result<Inputs, Exit> {
+pub fn load_catalog(config: &Config, ui: &Ui) -> Result<Inputs, Failure> {
     let args = ValidateArgs {
         controls: None,
         policies: None,
@@ -52,7 +45,7 @@ pub fn load_catalog(config: &Config, ui: &Ui) -> Result<Inputs, Exit> {
             validation.errors()
         );
     }
-    let catalog = validation.catalog.ok_or(Exit::Usage)?;
+    let catalog = validation.catalog.ok_or(Failure::reported(Exit::Usage))?;
     Ok(Inputs {
         catalog,
         controls,
@@ -64,33 +57,10 @@ fn validate(
     args: &ValidateArgs,
     config: &Config,
 ) -> (Vec<model::SourceFile>, Vec<model::SourceFile>, Validation) {
-    let controls_dir = args
-        .controls
-        .clone()
-        .unwrap_or_else(|| config.controls.clone());
-    let policies_dir = args
-        .policies
-        .clone()
-        .unwrap_or_else(|| config.policies.clone());
-    let mut unreadable = Vec::new();
-    let controls = catalog::read_dir(&controls_dir, &mut unreadable);
-    let policies = catalog::read_dir(&policies_dir, &mut unreadable);
-    if controls.is_empty() && unreadable.is_empty() {
-        unreadable.push(
-            Diagnostic::error(
-                "no-controls",
-                controls_dir.display().to_string(),
-                "no control files (*.yaml) found, so nothing would be tested",
-            )
-            .help("run `itgc init` to scaffold the built-in catalogue, or pass --controls DIR"),
-        );
-    }
-    let mut validation = model::load(&controls, &policies, today());
-    validation.diagnostics.splice(0..0, unreadable);
-    if validation.diagnostics.iter().any(|d| d.is_error()) {
-        validation.catalog = None;
-    }
-    (controls, policies, validation)
+    let controls_dir = args.controls.as_ref().unwrap_or(&config.controls);
+    let policies_dir = args.policies.as_ref().unwrap_or(&config.policies);
+    let read = crate::run::read_catalogue(controls_dir, policies_dir, today());
+    (read.controls, read.policies, read.validation)
 }
 
 /// Prints every diagnostic and a summary line; exit 2 when any is an error.

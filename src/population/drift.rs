@@ -13,14 +13,13 @@
 //!   that is not in scope now.
 //!
 //! Pure: observations in, drift out. Drift is reported, not concluded: it never changes the
-//! results or the exit status (see `cli::drift` for why).
+//! results or the exit status (see `run::drift` for why).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
 use super::Snapshot;
-use crate::evaluate::Results;
 use crate::model::policy_view::PolicyView;
 
 /// How many earlier periods make the trailing history.
@@ -147,24 +146,6 @@ pub fn scope_of(policy: &PolicyView<'_>, snapshot: &Snapshot) -> Scope {
         }
     }
     scope
-}
-
-/// Each control's population size, for controls whose population is complete (an incomplete
-/// one is not a fact to compare later runs with).
-pub fn observed(results: &Results) -> Vec<Observed> {
-    results
-        .controls
-        .iter()
-        .filter(|c| c.gaps.is_empty())
-        .map(|c| {
-            let tally = c.tally();
-            Observed {
-                control: c.control.clone(),
-                items: tally.population as u64,
-                tested: tally.tested() as u64,
-            }
-        })
-        .collect()
 }
 
 /// Drift of `current` against `history` (earlier periods, newest first) and the previous

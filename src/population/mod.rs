@@ -5,7 +5,6 @@
 pub mod access;
 pub mod catalogue;
 pub mod change;
-pub mod diff;
 pub mod drift;
 pub mod jobs;
 pub mod load;

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::Report;
 use crate::population::Fingerprint;
-use crate::population::diff::{ControlDiff, ItemRef, Presence, Verdict};
+use crate::run::diff::{ControlDiff, ItemRef, Presence, Verdict};
 
 /// Bumped on any incompatible change to the JSON shape below.
 pub const SCHEMA: &str = "https://itgc.dev/schemas/population-diff/v1";
@@ -406,7 +406,7 @@ mod tests {
         let after = results(&[("api@2`<b>", entered)]);
         let report = Report {
             base: "main\u{1b}[2J",
-            diff: crate::population::diff::compare(&before, &after, &[]),
+            diff: crate::run::diff::compare(&before, &after, &[]),
             not_compared: Vec::new(),
         };
         let text = human(&report);

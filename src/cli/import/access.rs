@@ -6,7 +6,7 @@ use std::path::Path;
 
 use jiff::Timestamp;
 
-use super::{Config, Facts, Failure, ImportArgs, ImportKind, Parsed, Ui, fingerprint, usage};
+use super::{Config, Facts, Failure, ImportArgs, ImportKind, Parsed, Ui, fingerprint};
 use crate::model::policy::{AccessList, System};
 use crate::source::{access, bounded};
 
@@ -14,20 +14,22 @@ use crate::source::{access, bounded};
 pub(super) fn check_flags(args: &ImportArgs) -> Result<(), Failure> {
     let list_kind = args.kind == ImportKind::AccessList;
     if !list_kind && (args.system.is_some() || args.list.is_some()) {
-        return Err(usage("--system and --list apply to access-list only"));
+        return Err(Failure::usage(
+            "--system and --list apply to access-list only",
+        ));
     }
     let dated = matches!(args.kind, ImportKind::AccessList | ImportKind::HrRoster);
     if !dated && args.as_of.is_some() {
-        return Err(usage("--as-of applies to access-list and hr-roster only"));
+        return Err(Failure::usage(
+            "--as-of applies to access-list and hr-roster only",
+        ));
     }
     Ok(())
 }
 
 pub(super) fn read_list(args: &ImportArgs, config: &Config, ui: &Ui) -> Result<Parsed, Failure> {
     let system_id = args.system.as_deref().unwrap_or_default();
-    let catalog = crate::cli::validate::load_catalog(config, ui)
-        .map_err(|exit| (exit, String::new()))?
-        .catalog;
+    let catalog = crate::cli::validate::load_catalog(config, ui)?.catalog;
     let systems: Vec<&System> = catalog
         .policies
         .iter()
@@ -47,10 +49,10 @@ pub(crate) fn read_list_file(
     as_of: Option<Timestamp>,
 ) -> Result<Parsed, Failure> {
     let shown = path.display().to_string();
-    let bytes = bounded::read(path).map_err(|e| usage(e.to_string()))?;
+    let bytes = bounded::read(path).map_err(|e| Failure::usage(e.to_string()))?;
     let digest = bounded::Digest::of(&bytes);
     let snapshot = access::read_list(&shown, &bytes, system, list, as_of, &digest.sha256)
-        .map_err(|e| usage(e.to_string()))?;
+        .map_err(|e| Failure::usage(e.to_string()))?;
     let mut import = fingerprint("access-list", Some(system), path, &digest.sha256)?;
     import.as_of = Some(snapshot.as_of);
     Ok(Parsed {
@@ -68,7 +70,7 @@ fn find_system<'a>(systems: &[&'a System], id: &str) -> Result<&'a System, Failu
     let hint = crate::diagnostics::did_you_mean(id, ids)
         .map(|s| format!("; did you mean `{s}`?"))
         .unwrap_or_default();
-    Err(usage(format!(
+    Err(Failure::usage(format!(
         "--system {id}: no system of that name in the policies{hint}"
     )))
 }
@@ -76,18 +78,18 @@ fn find_system<'a>(systems: &[&'a System], id: &str) -> Result<&'a System, Failu
 fn find_list<'a>(system: &'a System, id: Option<&str>) -> Result<&'a AccessList, Failure> {
     let ids: Vec<&str> = system.access_lists.iter().map(|l| l.id.as_str()).collect();
     match (id, system.access_lists.as_slice()) {
-        (_, []) => Err(usage(format!(
+        (_, []) => Err(Failure::usage(format!(
             "system {} declares no access list in the policies (`access_lists:`)",
             system.id
         ))),
         (None, [only]) => Ok(only),
-        (None, _) => Err(usage(format!(
+        (None, _) => Err(Failure::usage(format!(
             "system {} has several access lists ({}); choose one with --list",
             system.id,
             ids.join(", ")
         ))),
         (Some(id), lists) => lists.iter().find(|l| l.id == id).ok_or_else(|| {
-            usage(format!(
+            Failure::usage(format!(
                 "--list {id}: system {} has no such access list; it has {}",
                 system.id,
                 ids.join(", ")
@@ -100,20 +102,20 @@ fn parse_as_of(text: Option<&str>) -> Result<Option<Timestamp>, Failure> {
     let Some(text) = text else { return Ok(None) };
     match access::table::timestamp(text) {
         Ok(Some(at)) if at.subsec_nanosecond() == 0 => Ok(Some(at)),
-        Ok(_) => Err(usage(format!(
+        Ok(_) => Err(Failure::usage(format!(
             "--as-of {text}: give a date or a whole-second time"
         ))),
-        Err(problem) => Err(usage(format!("--as-of: {problem}"))),
+        Err(problem) => Err(Failure::usage(format!("--as-of: {problem}"))),
     }
 }
 
 pub(crate) fn read_roster(path: &Path, as_of: Option<&str>) -> Result<Parsed, Failure> {
     let as_of = parse_as_of(as_of)?;
     let shown = path.display().to_string();
-    let bytes = bounded::read(path).map_err(|e| usage(e.to_string()))?;
+    let bytes = bounded::read(path).map_err(|e| Failure::usage(e.to_string()))?;
     let digest = bounded::Digest::of(&bytes);
     let roster = access::read_roster(&shown, &bytes, access::is_json(path), as_of, &digest.sha256)
-        .map_err(|e| usage(e.to_string()))?;
+        .map_err(|e| Failure::usage(e.to_string()))?;
     let mut import = fingerprint("hr-roster", None, path, &digest.sha256)?;
     import.as_of = Some(roster.as_of);
     Ok(Parsed {
@@ -125,10 +127,10 @@ pub(crate) fn read_roster(path: &Path, as_of: Option<&str>) -> Result<Parsed, Fa
 
 pub(crate) fn read_reviews(path: &Path) -> Result<Parsed, Failure> {
     let shown = path.display().to_string();
-    let bytes = bounded::read(path).map_err(|e| usage(e.to_string()))?;
+    let bytes = bounded::read(path).map_err(|e| Failure::usage(e.to_string()))?;
     let digest = bounded::Digest::of(&bytes);
     let reviews = access::read_reviews(&shown, &bytes, access::is_json(path))
-        .map_err(|e| usage(e.to_string()))?;
+        .map_err(|e| Failure::usage(e.to_string()))?;
     let import = fingerprint("access-review", None, path, &digest.sha256)?;
     Ok(Parsed {
         facts: Facts::Reviews(reviews),

@@ -5,14 +5,14 @@
 
 use std::path::Path;
 
-use super::{Failure, parsed_import, usage};
+use super::{Failure, parsed_import};
 use crate::source::job_runs::{ExportError, RunLog};
 use crate::store::{ImportOutcome, RunImportError, Store};
 
 /// Opens the log and reads its header (or, for JSON, the whole of it), before any store is
 /// opened: a log without the required columns writes nothing.
 pub(crate) fn open(path: &Path) -> Result<RunLog, Failure> {
-    RunLog::open(path).map_err(|e| usage(e.to_string()))
+    RunLog::open(path).map_err(|e| Failure::usage(e.to_string()))
 }
 
 /// Streams `log` (opened from `path`) into `store`; returns the line to print.
@@ -44,17 +44,17 @@ pub(crate) async fn import(store: &Store, mut log: RunLog, path: &Path) -> Resul
 }
 
 fn export_error(error: ExportError) -> Failure {
-    usage(error.to_string())
+    Failure::usage(error.to_string())
 }
 
 fn store_error(error: crate::store::StoreError) -> Failure {
-    usage(format!("store: {error}"))
+    Failure::usage(format!("store: {error}"))
 }
 
 /// A repeated run is bad input in the log (`FILE: line N: …`); anything else is the store's.
 fn run_error(file: &str, error: RunImportError) -> Failure {
     match error {
-        RunImportError::Duplicate(dup) => usage(format!(
+        RunImportError::Duplicate(dup) => Failure::usage(format!(
             "{file}: {}: run `{}` of job `{}` appears twice (first at {}); give each run its \
              own id",
             dup.at, dup.id, dup.job, dup.first_at

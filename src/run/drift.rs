@@ -1,5 +1,5 @@
 //! Drift on `check`: record what this run saw in the store, compare it with the runs before,
-//! print a warning per drift (and put it in the JSON output).
+//! note each drift (the CLI warns, and puts it in the JSON output).
 //!
 //! Drift does not change the exit status. The exit status is the conclusion about the items
 //! tested, and it must be re-performable from the packet alone; drift is a comparison with
@@ -11,61 +11,78 @@
 //! that tells a reviewer where to look; a pipeline that wants it to block can fail on a
 //! non-empty `drift` array in the JSON output.
 
-use super::{Config, Ui};
+use super::{Config, Note};
 use crate::evaluate::Results;
-use crate::evaluate::policy::PolicyView;
 use crate::model::Catalog;
+use crate::model::policy_view::PolicyView;
 use crate::period::Period;
 use crate::population::Snapshot;
-use crate::population::drift::{self, Drift, Observation, Scope};
+use crate::population::drift::{self, Drift, Observation, Observed, Scope};
 use crate::store::{PopulationRecord, Store, StoreError, StoredFingerprint};
 
 /// Earlier records read: enough for the trailing history after periods of another length
 /// are skipped.
 const HISTORY_READ: usize = 3 * drift::TRAILING;
 
-/// Records this run and returns its drift; a store problem is a warning, never a failure
-/// of the check (the conclusion does not depend on it).
+/// Records this run and returns its drift, each also noted; a store problem is a note, never
+/// a failure of the check (the conclusion does not depend on it).
 pub fn guard(
     config: &Config,
     catalog: &Catalog,
     period: &Period,
     snapshot: &Snapshot,
     results: &Results,
-    ui: &Ui,
+    now: jiff::Timestamp,
+    notes: &mut Vec<Note>,
 ) -> Vec<Drift> {
     let scope = drift::scope_of(&PolicyView::new(catalog), snapshot);
     let current = Observation {
         period: period.to_string(),
         seconds: period.end().as_second() - period.start().as_second(),
         scope,
-        controls: drift::observed(results),
+        controls: observed(results),
     };
-    let record = record(period, &current, results);
-    let found = super::runtime().map_err(|(_, e)| e).and_then(|rt| {
+    let record = record(period, &current, results, now);
+    let found = super::runtime().map_err(|e| e.to_string()).and_then(|rt| {
         rt.block_on(compare_and_record(config, period, &current, record))
             .map_err(|e| e.to_string())
     });
-    let found = match found {
-        Ok(found) => found,
-        Err(e) => {
-            warn(ui, &format!("population fingerprints not recorded: {e}"));
-            return Vec::new();
+    match found {
+        Ok(found) => {
+            notes.extend(found.iter().cloned().map(Note::Drift));
+            found
         }
-    };
-    for d in &found {
-        warn(ui, &format!("drift: {}", d.message()));
-    }
-    found
-}
-
-fn warn(ui: &Ui, line: &str) {
-    if ui.level >= -1 {
-        eprintln!("warning: {}", crate::report::escape::terminal_block(line));
+        Err(e) => {
+            notes.push(Note::DriftNotRecorded(e));
+            Vec::new()
+        }
     }
 }
 
-fn record(period: &Period, current: &Observation, results: &Results) -> PopulationRecord {
+/// Each control's population size, for controls whose population is complete (an incomplete
+/// one is not a fact to compare later runs with).
+pub fn observed(results: &Results) -> Vec<Observed> {
+    results
+        .controls
+        .iter()
+        .filter(|c| c.gaps.is_empty())
+        .map(|c| {
+            let tally = c.tally();
+            Observed {
+                control: c.control.clone(),
+                items: tally.population as u64,
+                tested: tally.tested() as u64,
+            }
+        })
+        .collect()
+}
+
+fn record(
+    period: &Period,
+    current: &Observation,
+    results: &Results,
+    now: jiff::Timestamp,
+) -> PopulationRecord {
     let fingerprints = results
         .controls
         .iter()
@@ -85,7 +102,7 @@ fn record(period: &Period, current: &Observation, results: &Results) -> Populati
         period: current.period.clone(),
         period_start: period.start(),
         period_end: period.end(),
-        recorded_at: super::now(),
+        recorded_at: now,
         scope: serde_json::to_string(&current.scope).unwrap_or_else(|_| "{}".into()),
         fingerprints,
     }
@@ -124,7 +141,7 @@ fn observation(record: &PopulationRecord) -> Result<Observation, StoreError> {
         controls: record
             .fingerprints
             .iter()
-            .map(|f| drift::Observed {
+            .map(|f| Observed {
                 control: f.control.clone(),
                 items: f.items,
                 tested: f.tested,

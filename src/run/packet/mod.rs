@@ -7,20 +7,21 @@
 //! that changes any conclusion, `check` says so.
 
 mod access;
+pub mod read;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::{Error, Note};
 use crate::evaluate::{self, Results};
 use crate::evidence::{
     self, Digest, Manifest, PacketBuilder, PacketFiles, PacketMeta, PseudonymKey, Redactor,
     Reperform, ReperformError,
 };
-use crate::exit::Exit;
 use crate::facts::{OrgMember, Ticket};
-use crate::model::{self, Catalog, SourceFile};
+use crate::model::{Catalog, SourceFile};
 use crate::population::access::AccessSnapshot;
 use crate::population::provenance::Provenance;
 use crate::population::{Change, Gap, Snapshot};
@@ -37,8 +38,6 @@ const ACCESS: &str = "snapshots/access.jsonl";
 const JOBS: &str = "snapshots/jobs.jsonl";
 /// Policy identities as the redacted snapshot spells them: `{"policy": …, "packet": …}` lines.
 const IDENTITIES: &str = "snapshots/identities.jsonl";
-
-type Failure = (Exit, String);
 
 /// What the snapshot files cannot say by themselves: which parts existed at all (no ticket
 /// export is not the same as an empty one), the gaps, and which controls were evaluated.
@@ -80,32 +79,35 @@ pub struct PacketInput<'a> {
 
 /// Writes the packet to `out` (a directory, or a `.tar` file) and returns its root and the
 /// results it records (those of the redacted snapshot).
-pub fn write(out: &Path, input: &PacketInput<'_>) -> Result<(String, Results), Failure> {
-    let usage = |e: String| (Exit::Usage, e);
+pub fn write(
+    out: &Path,
+    input: &PacketInput<'_>,
+    notes: &mut Vec<Note>,
+) -> Result<(String, Results), Error> {
     let mut builder = PacketBuilder::new(meta(input), redactor(input.catalog)?);
     if let Some(token) = std::env::var("GITHUB_TOKEN").ok().filter(|t| !t.is_empty()) {
         builder.forbid(&token);
     }
     add_inputs(&mut builder, "inputs/controls", input.controls)?;
     add_inputs(&mut builder, "inputs/policies", input.policies)?;
-    let redacted = add_snapshot(&mut builder, input)?;
-    add_provenance(&mut builder, input.provenance)?;
+    let redacted = add_snapshot(&mut builder, input, notes)?;
+    add_provenance(&mut builder, input.provenance, notes)?;
     let results = evaluate::evaluate(input.catalog, &redacted, input.only);
     add_results(&mut builder, &results)?;
     if let Some(sampling) = &input.sample {
         super::sample::add_samples(&mut builder, input.catalog, &results, sampling)?;
     }
     if let Some(path) = input.sign {
-        let key = evidence::sign::read_signing_key(path).map_err(|e| usage(e.to_string()))?;
+        let key = evidence::sign::read_signing_key(path).map_err(Error::usage)?;
         builder.sign_with(key);
     }
-    let packet = builder.build().map_err(|e| usage(e.to_string()))?;
+    let packet = builder.build().map_err(Error::usage)?;
     let written = if is_tar(out) {
         packet.write_tar(out)
     } else {
         packet.write_dir(out)
     };
-    written.map_err(|e| usage(e.to_string()))?;
+    written.map_err(Error::usage)?;
     Ok((packet.root().hex(), results))
 }
 
@@ -123,16 +125,20 @@ fn meta(input: &PacketInput<'_>) -> PacketMeta {
 
 /// The sources' detail files (GitHub branch protection as synced), redacted like snapshots:
 /// bypass lists name people.
-fn add_provenance(builder: &mut PacketBuilder, provenance: &Provenance) -> Result<(), Failure> {
+fn add_provenance(
+    builder: &mut PacketBuilder,
+    provenance: &Provenance,
+    notes: &mut Vec<Note>,
+) -> Result<(), Error> {
     for (path, value) in &provenance.files {
-        let fail = |e: String| (Exit::Usage, format!("{path}: {e}"));
+        let fail = |e: String| Error::Usage(format!("{path}: {e}"));
         let mut line = serde_json::to_vec(value).map_err(|e| fail(e.to_string()))?;
         line.push(b'\n');
         let text = builder
             .redactor()
             .redact_jsonl(&line)
             .map_err(|e| fail(e.to_string()))?;
-        warn_redacted(builder, path);
+        note_redacted(builder, path, notes);
         builder
             .add_file(path, text)
             .map_err(|e| fail(e.to_string()))?;
@@ -142,14 +148,9 @@ fn add_provenance(builder: &mut PacketBuilder, provenance: &Provenance) -> Resul
 
 /// Reads and verifies the previous packet of the same scope and returns its root: a chain
 /// link to a packet that does not verify, or belongs to another scope, is refused.
-pub fn previous_root(previous: &Path, catalog: &Catalog) -> Result<Digest, Failure> {
+pub fn previous_root(previous: &Path, catalog: &Catalog) -> Result<Digest, Error> {
     let report = evidence::verify(previous, &evidence::VerifyOptions::default());
-    let bad = |why: String| {
-        (
-            Exit::Usage,
-            format!("--previous {}: {why}", previous.display()),
-        )
-    };
+    let bad = |why: String| Error::Usage(format!("--previous {}: {why}", previous.display()));
     if !report.ok() {
         let problems: Vec<String> = report.problems.iter().map(|p| p.to_string()).collect();
         return Err(bad(format!("does not verify: {}", problems.join("; "))));
@@ -175,7 +176,7 @@ fn scope(catalog: &Catalog) -> String {
 }
 
 /// The organisation's redaction rules, keyed by `ITGC_PSEUDONYM_KEY` when it is set.
-fn redactor(catalog: &Catalog) -> Result<Redactor, Failure> {
+fn redactor(catalog: &Catalog) -> Result<Redactor, Error> {
     let rules: Vec<_> = catalog
         .policies
         .iter()
@@ -186,10 +187,10 @@ fn redactor(catalog: &Catalog) -> Result<Redactor, Failure> {
         _ => Ok(PseudonymKey::unkeyed()),
     };
     key.and_then(|k| Redactor::new(&rules, k))
-        .map_err(|e| (Exit::Usage, format!("redaction rules: {e}")))
+        .map_err(|e| Error::Usage(format!("redaction rules: {e}")))
 }
 
-fn add_inputs(builder: &mut PacketBuilder, dir: &str, files: &[SourceFile]) -> Result<(), Failure> {
+fn add_inputs(builder: &mut PacketBuilder, dir: &str, files: &[SourceFile]) -> Result<(), Error> {
     for file in files {
         let name = Path::new(&file.name)
             .file_name()
@@ -197,14 +198,18 @@ fn add_inputs(builder: &mut PacketBuilder, dir: &str, files: &[SourceFile]) -> R
             .unwrap_or_else(|| file.name.clone());
         builder
             .add_file(&format!("{dir}/{name}"), file.bytes.clone())
-            .map_err(|e| (Exit::Usage, e.to_string()))?;
+            .map_err(Error::usage)?;
     }
     Ok(())
 }
 
 /// Adds the snapshot as redacted JSON Lines and returns it as read back from those lines,
 /// exactly as re-performance will read it.
-fn add_snapshot(builder: &mut PacketBuilder, input: &PacketInput<'_>) -> Result<Snapshot, Failure> {
+fn add_snapshot(
+    builder: &mut PacketBuilder,
+    input: &PacketInput<'_>,
+    notes: &mut Vec<Note>,
+) -> Result<Snapshot, Error> {
     let s = input.snapshot;
     let identities = identities(builder, input.catalog)?;
     let meta = Meta {
@@ -231,7 +236,7 @@ fn add_snapshot(builder: &mut PacketBuilder, input: &PacketInput<'_>) -> Result<
     if !identities.is_empty() {
         files.insert(IDENTITIES, jsonl(&identities)?);
     }
-    let fail = |path: &str, e: String| (Exit::Usage, format!("{path}: {e}"));
+    let fail = |path: &str, e: String| Error::Usage(format!("{path}: {e}"));
     let mut redacted = BTreeMap::new();
     for (path, bytes) in files {
         // The identity map pairs policy text (already in the packet, unredacted, as input)
@@ -243,7 +248,7 @@ fn add_snapshot(builder: &mut PacketBuilder, input: &PacketInput<'_>) -> Result<
                 .redactor()
                 .redact_jsonl(&bytes)
                 .map_err(|e| fail(path, e.to_string()))?;
-            warn_redacted(builder, path);
+            note_redacted(builder, path, notes);
             text
         };
         builder
@@ -254,15 +259,18 @@ fn add_snapshot(builder: &mut PacketBuilder, input: &PacketInput<'_>) -> Result<
     builder
         .add_json(META, &meta)
         .map_err(|e| fail(META, e.to_string()))?;
-    read_snapshot(&meta, &redacted).map_err(|e| (Exit::Usage, e.to_string()))
+    read_snapshot(&meta, &redacted).map_err(Error::usage)
 }
 
-/// Says on stderr where redaction removed a credential from the snapshot file at `path` (which
-/// field, which shape, which marker), never the credential: the packet is written without it,
-/// and its evaluation (and any re-performance) reads the redacted text.
-fn warn_redacted(builder: &mut PacketBuilder, path: &str) {
+/// Notes where redaction removed a credential from the snapshot file at `path` (which field,
+/// which shape, which marker), never the credential: the packet is written without it, and
+/// its evaluation (and any re-performance) reads the redacted text.
+fn note_redacted(builder: &mut PacketBuilder, path: &str, notes: &mut Vec<Note>) {
     for hit in builder.redactor().take_credentials() {
-        eprintln!("warning: {path}: {hit}");
+        notes.push(Note::CredentialRedacted {
+            path: path.to_string(),
+            hit: hit.to_string(),
+        });
     }
 }
 
@@ -275,11 +283,11 @@ struct Identity {
 
 /// Every identity-like string of the policies, as redaction spells it (empty when redaction
 /// changes none of them).
-fn identities(builder: &mut PacketBuilder, catalog: &Catalog) -> Result<Vec<Identity>, Failure> {
+fn identities(builder: &mut PacketBuilder, catalog: &Catalog) -> Result<Vec<Identity>, Error> {
     let mut found = BTreeMap::new();
     for policy in &catalog.policies {
         let value = serde_json::to_value(&policy.value)
-            .map_err(|e| (Exit::Usage, format!("cannot read policy: {e}")))?;
+            .map_err(|e| Error::Usage(format!("cannot read policy: {e}")))?;
         found.extend(builder.redactor().identities(&value));
     }
     Ok(found
@@ -289,23 +297,19 @@ fn identities(builder: &mut PacketBuilder, catalog: &Catalog) -> Result<Vec<Iden
         .collect())
 }
 
-fn jsonl<T: Serialize>(records: impl IntoIterator<Item = T>) -> Result<Vec<u8>, Failure> {
+fn jsonl<T: Serialize>(records: impl IntoIterator<Item = T>) -> Result<Vec<u8>, Error> {
     let mut out = Vec::new();
     for record in records {
-        let line = evidence::to_canonical(&record).map_err(|e| {
-            (
-                Exit::Usage,
-                format!("cannot serialise a snapshot record: {e}"),
-            )
-        })?;
+        let line = evidence::to_canonical(&record)
+            .map_err(|e| Error::Usage(format!("cannot serialise a snapshot record: {e}")))?;
         out.extend(line);
         out.push(b'\n');
     }
     Ok(out)
 }
 
-fn add_results(builder: &mut PacketBuilder, results: &Results) -> Result<(), Failure> {
-    let fail = |e: evidence::PacketError| (Exit::Usage, e.to_string());
+fn add_results(builder: &mut PacketBuilder, results: &Results) -> Result<(), Error> {
+    let fail = |e: evidence::PacketError| Error::Usage(e.to_string());
     builder.add_json(RESULTS, results).map_err(fail)?;
     for control in &results.controls {
         let ids: Vec<&str> = control.items.iter().map(|i| i.item.as_str()).collect();
@@ -331,7 +335,7 @@ fn add_results(builder: &mut PacketBuilder, results: &Results) -> Result<(), Fai
             .map_err(fail)?;
     }
     let html = report::html::render(results, &[])
-        .map_err(|e| (Exit::Usage, format!("HTML report: {e}")))?;
+        .map_err(|e| Error::Usage(format!("HTML report: {e}")))?;
     builder
         .add_rendering("reports/report.html", html.into_bytes())
         .map_err(fail)?;
@@ -465,15 +469,8 @@ impl Reperform for CheckReperform {
         };
         let controls = inputs("inputs/controls/")?;
         let policies = inputs("inputs/policies/")?;
-        let run_at: jiff::Timestamp = manifest.run_at.parse().map_err(|e| {
-            ReperformError::Failed(format!("the manifest's run_at is not a timestamp: {e}"))
-        })?;
-        let day = run_at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
-        let catalog = model::load(&controls, &policies, day)
-            .catalog
-            .ok_or_else(|| {
-                ReperformError::Failed("the packet's controls and policies do not validate".into())
-            })?;
+        let catalog = super::sample::packet_catalog(&manifest.run_at, &controls, &policies)
+            .map_err(ReperformError::Failed)?;
         let meta: Meta =
             serde_json::from_slice(&read(META)?).map_err(|e| ReperformError::Input {
                 path: META.into(),
@@ -511,16 +508,9 @@ impl Reperform for CheckReperform {
     }
 }
 
-/// The commit of the repository holding the controls, when they are under git.
-pub fn controls_commit(dir: &Path) -> Option<String> {
-    let repo = git2::Repository::discover(dir).ok()?;
-    let head = repo.head().ok()?.peel_to_commit().ok()?;
-    Some(head.id().to_string())
-}
-
 /// A packet path given on the command line, refused when it exists and is not a packet.
-pub fn check_target(out: &Path) -> Result<PathBuf, Failure> {
-    evidence::check_target(out, is_tar(out)).map_err(|e| (Exit::Usage, e.to_string()))?;
+pub fn check_target(out: &Path) -> Result<PathBuf, Error> {
+    evidence::check_target(out, is_tar(out)).map_err(Error::usage)?;
     Ok(out.to_path_buf())
 }
 

@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::Fingerprint;
 use crate::evaluate::{ControlResult, ItemResult, Outcome, Results};
 use crate::model::policy::PopulationChange;
+use crate::population::Fingerprint;
 
 /// Whether a control exists before, after, or both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
