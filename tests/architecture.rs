@@ -1,0 +1,80 @@
+//! The layout ARCHITECTURE.md promises, checked on the source: data flows source → store →
+//! population → evaluate → evidence/report → run → cli, and git is read in `source/` only.
+
+use std::path::{Path, PathBuf};
+
+/// Every `.rs` file under `dir` (relative to the crate root) with its non-test code: unit test
+/// files are skipped and a file's `#[cfg(test)]` module (always last) is cut off.
+fn code_under(dir: &str) -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    let mut pending = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if name != "tests" {
+                    pending.push(path);
+                }
+            } else if name.ends_with(".rs") && name != "tests.rs" && !name.ends_with("_tests.rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let code = text
+                    .split("#[cfg(test)]")
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                out.push((path, code));
+            }
+        }
+    }
+    out
+}
+
+fn naming(dir: &str, needle: &str) -> Vec<String> {
+    code_under(dir)
+        .into_iter()
+        .filter(|(_, code)| code.contains(needle))
+        .map(|(path, _)| path.display().to_string())
+        .collect()
+}
+
+#[test]
+fn populations_are_built_without_naming_evaluation() {
+    let found = naming("src/population", "crate::evaluate");
+    assert!(found.is_empty(), "population names evaluate in {found:?}");
+}
+
+#[test]
+fn git_is_read_by_sources_not_by_the_pipeline_or_the_cli() {
+    let mut found = naming("src/cli", "git2::");
+    found.extend(naming("src/run", "git2::"));
+    assert!(
+        found.is_empty(),
+        "git2 used in {found:?}; read git in src/source/git/"
+    );
+}
+
+#[test]
+fn the_pipeline_and_the_library_never_name_the_cli() {
+    let mut found = Vec::new();
+    for dir in [
+        "src/run",
+        "src/population",
+        "src/evaluate",
+        "src/evidence",
+        "src/report",
+    ] {
+        found.extend(naming(dir, "crate::cli"));
+    }
+    assert!(found.is_empty(), "the CLI named from {found:?}");
+}
+
+#[test]
+fn the_cli_stays_arguments_output_and_exit_codes() {
+    // A subcommand that grows logic grows this count; the logic belongs in the library.
+    let lines: usize = code_under("src/cli")
+        .iter()
+        .map(|(path, _)| std::fs::read_to_string(path).unwrap().lines().count())
+        .sum();
+    assert!(lines < 3_500, "src/cli holds {lines} lines");
+}
