@@ -424,3 +424,72 @@ fn a_2012_pull_list_without_labels_or_merge_commit_is_refused() {
         other => panic!("expected a refusal naming the field, got {other}"),
     }
 }
+
+/// #538's recorded pull request with the recorded check runs of `name` saved as its
+/// `check-runs/538.json`.
+fn pr_538_with_check_runs(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("check-runs")).unwrap();
+    let source = recorded("pygithub-538");
+    std::fs::copy(source.join("pulls.json"), dir.path().join("pulls.json")).unwrap();
+    std::fs::copy(
+        recorded("pygithub-check-runs").join(name),
+        dir.path().join("check-runs/538.json"),
+    )
+    .unwrap();
+    dir
+}
+
+/// The first page of `GET …/commits/10a7135…/check-runs?per_page=1` lists one of its
+/// `total_count` 4 runs (its `Link` names pages 2 to 4): saved alone, it is refused, since
+/// the runs not saved (one of them failed) would look like passes.
+#[test]
+fn one_recorded_page_of_check_runs_is_refused_as_incomplete() {
+    let dir = pr_538_with_check_runs("page-1-of-4.json");
+    let err = read_export(PYGITHUB, dir.path()).unwrap_err();
+    match &err {
+        ExportError::Invalid {
+            number,
+            field,
+            problem,
+            ..
+        } => {
+            assert_eq!(
+                (*number, field.as_str()),
+                (Some(538), "total_count"),
+                "{err}"
+            );
+            assert!(problem.contains("lists 1 of 4 check runs"), "{err}");
+        }
+        other => panic!("expected a refusal of the page, got {other}"),
+    }
+}
+
+/// All four recorded check runs are of commit 10a7135, not of #538's head b6b127d: saved as
+/// #538's, they are refused instead of being read as the checks of the merged code.
+#[test]
+fn recorded_check_runs_of_another_commit_are_refused() {
+    let dir = pr_538_with_check_runs("all.json");
+    let err = read_export(PYGITHUB, dir.path()).unwrap_err();
+    match &err {
+        ExportError::Invalid {
+            number,
+            field,
+            problem,
+            ..
+        } => {
+            assert_eq!(
+                (*number, field.as_str()),
+                (Some(538), "check_runs[0].head_sha"),
+                "{err}"
+            );
+            assert!(
+                problem.contains(
+                    "`test (Python 3.8)` ran on 10a7135a04f71e6101f8b013aded8a662d08fd1f"
+                ) && problem.contains(HEAD_538),
+                "{err}"
+            );
+        }
+        other => panic!("expected a refusal naming head_sha, got {other}"),
+    }
+}
