@@ -8,6 +8,9 @@
 //! check-runs/N.json     GET /repos/{owner}/{repo}/commits/{head sha}/check-runs (object, optional)
 //! ```
 //!
+//! Check runs must all be of the pull request's head (`head_sha`) and all of them
+//! (`total_count`); anything else is refused, not read as the checks of the merged code.
+//!
 //! Only entries of `pulls.json` with a `merged_at` are imported. The list endpoint omits
 //! `merged_by`; when the entries come from `GET …/pulls/N` instead, it is read. A part file
 //! that is absent leaves that part `None`.
@@ -130,6 +133,8 @@ struct RestCheckRuns {
 #[derive(Debug, Deserialize)]
 struct RestCheckRun {
     name: String,
+    /// The commit the run checked: must be the pull request's head.
+    head_sha: String,
     status: String,
     #[serde(default)]
     conclusion: Option<String>,
@@ -205,6 +210,9 @@ fn pull_request(
     let reviews: Option<Vec<RestReview>> = part(dir, "reviews", number, listing)?;
     let commits: Option<Vec<RestCommit>> = part(dir, "commits", number, listing)?;
     let checks: Option<RestCheckRuns> = part(dir, "check-runs", number, listing)?;
+    let checks = checks
+        .map(|c| convert_checks(c, &pull.head.sha, dir, number))
+        .transpose()?;
     Ok(PullRequest {
         repo: repo.to_string(),
         number,
@@ -221,7 +229,7 @@ fn pull_request(
         labels: pull.labels.into_iter().map(|l| l.name).collect(),
         commits: commits.and_then(|c| convert_commits(c, number)),
         reviews: reviews.map(|r| r.into_iter().map(review).collect()),
-        checks: checks.map(|c| convert_checks(c, dir, number)).transpose()?,
+        checks,
         events: None,
     })
 }
@@ -302,8 +310,15 @@ fn commit(c: RestCommit) -> PrCommit {
 }
 
 /// Check runs of the head commit. A response that lists fewer runs than its `total_count`
-/// is one page of several: refused, since a missing failed run would look like a pass.
-fn convert_checks(runs: RestCheckRuns, dir: &Path, number: u64) -> Result<Vec<Check>, ExportError> {
+/// is one page of several: refused, since a missing failed run would look like a pass. So is
+/// a run of another commit (an earlier push, the merge commit): it says nothing about the
+/// code that was merged.
+fn convert_checks(
+    runs: RestCheckRuns,
+    head: &str,
+    dir: &Path,
+    number: u64,
+) -> Result<Vec<Check>, ExportError> {
     let invalid = |field: String, problem: String| ExportError::Invalid {
         file: shown(&dir.join("check-runs").join(format!("{number}.json"))),
         entry: None,
@@ -325,6 +340,16 @@ fn convert_checks(runs: RestCheckRuns, dir: &Path, number: u64) -> Result<Vec<Ch
         .into_iter()
         .enumerate()
         .map(|(i, run)| {
+            if run.head_sha != head {
+                return Err(invalid(
+                    format!("check_runs[{i}].head_sha"),
+                    format!(
+                        "`{}` ran on {}, not on the pull request's head {head}: save \
+                         GET /repos/OWNER/REPO/commits/{head}/check-runs",
+                        run.name, run.head_sha
+                    ),
+                ));
+            }
             let result = check_run_conclusion(&run.status, run.conclusion.as_deref())
                 .map_err(|problem| invalid(format!("check_runs[{i}].conclusion"), problem))?;
             let finished = result != CheckConclusion::Pending;

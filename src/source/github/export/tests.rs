@@ -308,8 +308,8 @@ fn rest_dir(dir: &Path) {
     write(
         &dir.join("check-runs/2.json"),
         &json!({ "total_count": 2, "check_runs": [
-            { "name": "build", "status": "completed", "conclusion": "action_required", "completed_at": "2026-07-01T09:10:00Z" },
-            { "name": "deploy", "status": "queued", "conclusion": null, "completed_at": null }
+            { "name": "build", "head_sha": "h1", "status": "completed", "conclusion": "action_required", "completed_at": "2026-07-01T09:10:00Z" },
+            { "name": "deploy", "head_sha": "h1", "status": "queued", "conclusion": null, "completed_at": null }
         ]}),
     );
 }
@@ -411,6 +411,43 @@ fn rest_errors_name_the_part_file_and_the_pull_request() {
     let empty = tempfile::tempdir().unwrap();
     let err = read("r", empty.path()).unwrap_err();
     assert!(matches!(err, ExportError::NotAnExport { .. }), "{err}");
+}
+
+/// Check runs of another commit than the head (the merge commit, an earlier push) say
+/// nothing about the merged code; a run that does not say its commit cannot be placed.
+#[test]
+fn check_runs_of_another_commit_or_of_no_named_commit_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    rest_dir(dir.path());
+    let file = dir.path().join("check-runs/2.json");
+    write(
+        &file,
+        &json!({ "total_count": 2, "check_runs": [
+            { "name": "build", "head_sha": "h1", "status": "completed", "conclusion": "success" },
+            { "name": "deploy", "head_sha": "m1", "status": "completed", "conclusion": "success" }
+        ]}),
+    );
+    let err = read("r", dir.path()).unwrap_err().to_string();
+    assert!(
+        err.starts_with(&format!(
+            "{}: pull request #2, field `check_runs[1].head_sha`: `deploy` ran on m1, not on \
+             the pull request's head h1",
+            file.display()
+        )),
+        "{err}"
+    );
+
+    write(
+        &file,
+        &json!({ "total_count": 1, "check_runs": [
+            { "name": "build", "status": "completed", "conclusion": "success" }
+        ]}),
+    );
+    let err = read("r", dir.path()).unwrap_err().to_string();
+    assert!(
+        err.contains("field `check_runs[0]`") && err.contains("`head_sha`"),
+        "{err}"
+    );
 }
 
 #[test]
