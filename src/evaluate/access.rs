@@ -17,7 +17,7 @@ use jiff::Timestamp;
 use self::identity::Directory;
 use self::rules::Ctx;
 use super::people::People;
-use super::{Check, Collector, ItemResult, Keep, Run, expr, item_result, kind_name};
+use super::{Check, Collector, ItemResult, Keep, Run, expr, item_result};
 use crate::model::control::{Control, PopulationKind};
 use crate::model::policy::{AccessList, Bot};
 use crate::model::rule::Rule;
@@ -30,7 +30,7 @@ pub(super) fn items(run: &Run, control: &Control, out: &mut Collector) -> Vec<St
     let Some(access) = run.snapshot.access.as_ref() else {
         return vec![format!(
             "no access data was loaded for the {} population",
-            kind_name(control.population.kind)
+            control.population.kind.as_str()
         )];
     };
     let Some(shared) = run.access else {

@@ -608,8 +608,8 @@ pub fn required_checks(view: &ChangeView<'_>, names: &[String]) -> Check {
             .iter()
             .any(|c| c.conclusion == CheckConclusion::Success)
         {
-            let seen: BTreeSet<String> = runs.iter().map(|c| conclusion(c.conclusion)).collect();
-            let seen: Vec<String> = seen.into_iter().collect();
+            let seen: BTreeSet<&str> = runs.iter().map(|c| c.conclusion.as_str()).collect();
+            let seen: Vec<&str> = seen.into_iter().collect();
             problems.push(format!("`{name}` was {}", seen.join("/")));
         }
     }
@@ -623,13 +623,6 @@ pub fn required_checks(view: &ChangeView<'_>, names: &[String]) -> Check {
             problems.join("; ")
         ))
     }
-}
-
-fn conclusion(c: CheckConclusion) -> String {
-    serde_json::to_value(c)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 pub fn ticket_linked(

@@ -17,7 +17,7 @@ use jiff::Timestamp;
 use serde_json::json;
 
 use super::policy::OwnerTarget;
-use super::{Check, ItemResult, Outcome, Run, expr, item_result, kind_name, schedule};
+use super::{Check, ItemResult, Outcome, Run, expr, item_result, schedule};
 use crate::model::catalog::Catalog;
 use crate::model::control::{Control, Grain, PopulationKind};
 use crate::model::rule::Rule;
@@ -68,7 +68,7 @@ pub(super) fn items(run: &Run, control: &Control) -> JobItems {
     let Some(snap) = run.snapshot.jobs.as_ref() else {
         return missing(format!(
             "the {} population was not built: the snapshot holds no job definitions",
-            kind_name(control.population.kind)
+            control.population.kind.as_str()
         ));
     };
     let (Some(from), Some(to)) = (snap.from, snap.to) else {

@@ -210,7 +210,7 @@ impl<'h> Collector<'h> {
         // the occurrences says which parents it held (`hold`).
         if let Some(held) = self.held.as_deref_mut().filter(|_| item.parent.is_none()) {
             let tested = item.outcome != Outcome::NotApplicable;
-            held.record(kind_name(kind), &item.item, control, tested);
+            held.record(kind, &item.item, control, tested);
         }
         if self.keep.keeps(item.outcome) {
             self.kept.push(item);
@@ -225,12 +225,12 @@ impl<'h> Collector<'h> {
     /// the item itself (`tested`: some rule applied to it).
     fn hold(&mut self, kind: PopulationKind, control: &str, item: &str, tested: bool) {
         if let Some(held) = self.held.as_deref_mut() {
-            held.record(kind_name(kind), item, control, tested);
+            held.record(kind, item, control, tested);
         }
     }
 
     fn finish(mut self, control: &Control, gaps: Vec<String>) -> ControlResult {
-        let kind = kind_name(control.population.kind);
+        let kind = control.population.kind.as_str();
         let starts = std::iter::once(0).chain(self.ends.iter().copied());
         let dropped = starts.zip(&self.ends).map(|(a, &b)| &self.dropped[a..b]);
         let ids = self.kept.iter().map(|i| i.item.as_str());
@@ -500,16 +500,6 @@ impl<'c> Selector<'c> {
     fn filter_check(&self, view: &ChangeView) -> Option<Check> {
         let filter = self.control.population.filter.as_deref()?;
         expr::eval(filter, &expr::change_context(view)).filter(filter)
-    }
-}
-
-fn kind_name(kind: PopulationKind) -> &'static str {
-    match kind {
-        PopulationKind::Changes => "changes",
-        PopulationKind::Accounts => "accounts",
-        PopulationKind::AccessReviews => "access-reviews",
-        PopulationKind::Jobs => "jobs",
-        PopulationKind::JobRuns => "job-runs",
     }
 }
 
