@@ -2,6 +2,7 @@
 
 use jiff::Timestamp;
 
+use super::super::*;
 use super::*;
 use crate::facts::{
     Actor, Check as StatusCheck, CheckConclusion, Commit, PrCommit, PullRequest, Review,

@@ -14,10 +14,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
-use serde_json::json;
 
+use super::collector::Collector;
+use super::expr::Exprs;
 use super::policy::OwnerTarget;
-use super::{Check, ItemResult, Outcome, Run, expr, item_result, schedule};
+use super::{Check, ItemResult, Outcome, Run, item_result};
 use crate::model::catalog::Catalog;
 use crate::model::control::{Control, Grain, PopulationKind};
 use crate::model::rule::Rule;
@@ -47,34 +48,20 @@ pub(super) fn linked_controls<'c>(catalog: &'c Catalog, selected: &[&Control]) -
         .collect()
 }
 
-/// One job control's items, the gaps that make it incomplete, and the jobs it examined
-/// (what the completeness check counts as held: a `per: run` control holds a job whose
-/// runs it examined even when none of them is an item, e.g. a job that never failed).
-pub(super) struct JobItems {
-    pub items: Vec<ItemResult>,
-    pub gaps: Vec<String>,
-    /// (job name, whether tested) for `per: run` controls; empty for the others, whose
-    /// items are the jobs themselves.
-    pub held: Vec<(String, bool)>,
-}
-
-/// The items of a `jobs` or `job-runs` control.
-pub(super) fn items(run: &Run, control: &Control) -> JobItems {
-    let missing = |gap: String| JobItems {
-        items: Vec::new(),
-        gaps: vec![gap],
-        held: Vec::new(),
-    };
+/// Tests every job (or job occurrence) of a `jobs` or `job-runs` control's population,
+/// handing each result to `out`; returns the gaps that make the population incomplete.
+pub(super) fn items(run: &Run, control: &Control, out: &mut Collector) -> Vec<String> {
     let Some(snap) = run.snapshot.jobs.as_ref() else {
-        return missing(format!(
+        return vec![format!(
             "the {} population was not built: the snapshot holds no job definitions",
             control.population.kind.as_str()
-        ));
+        )];
     };
     let (Some(from), Some(to)) = (snap.from, snap.to) else {
-        return missing("the job snapshot has no period bounds".to_string());
+        return vec!["the job snapshot has no period bounds".to_string()];
     };
     let ctx = Ctx::new(run, snap, from, to);
+    let exprs = Exprs::new(control);
     let spec = &control.population;
     let listed = |list: &[String], value: Option<&str>| {
         list.is_empty() || value.is_some_and(|v| list.iter().any(|l| l == v))
@@ -87,33 +74,29 @@ pub(super) fn items(run: &Run, control: &Control) -> JobItems {
         })
         .collect();
     let whole = spec.systems.is_empty() && spec.repos.is_empty();
-    let mut held = Vec::new();
-    let (mut items, mut gaps) = match (spec.kind, spec.grain()) {
+    let mut gaps = Vec::new();
+    match (spec.kind, spec.grain()) {
         (PopulationKind::JobRuns, Grain::Run) => {
-            let found = ctx.occurrences(control, &jobs, whole);
-            held = found.held;
-            (found.items, found.gaps)
+            gaps = ctx.occurrences(control, &exprs, &jobs, whole, out);
         }
         (PopulationKind::JobRuns, Grain::Job) => {
-            let mut items: Vec<ItemResult> =
-                jobs.iter().map(|j| ctx.run_item(control, j)).collect();
-            if whole {
-                items.extend(ctx.orphans().into_iter().map(|log| ctx.orphan_item(log)));
+            for job in &jobs {
+                ctx.conclude(control, ctx.run_item(control, &exprs, job), out);
             }
-            (items, Vec::new())
+            if whole {
+                for log in ctx.orphans() {
+                    ctx.conclude(control, ctx.orphan_item(log), out);
+                }
+            }
         }
-        _ => (
-            jobs.iter().map(|j| ctx.job_item(control, j)).collect(),
-            Vec::new(),
-        ),
-    };
-    for item in &mut items {
-        let day = item_day(item);
-        run.apply_exception(control, item, day);
+        _ => {
+            for job in &jobs {
+                ctx.conclude(control, ctx.job_item(control, &exprs, job), out);
+            }
+        }
     }
-    items.sort_by(|a, b| a.item.cmp(&b.item));
     gaps.extend(ctx.gaps(&jobs));
-    JobItems { items, gaps, held }
+    gaps
 }
 
 /// An occurrence's UTC date (its id ends `@<instant>`), so an exception covers it only on
@@ -152,6 +135,13 @@ impl<'r, 'a> Ctx<'r, 'a> {
         }
     }
 
+    /// Hands a concluded item to `out`, once the exceptions in force on its day apply.
+    fn conclude(&self, control: &Control, mut item: ItemResult, out: &mut Collector) {
+        let day = item_day(&item);
+        self.run.apply_exception(control, &mut item, day);
+        out.push(item);
+    }
+
     /// Unreadable definitions, and change-history gaps of the repos the jobs come from (a
     /// branch not walked means definition changes could be missing).
     fn gaps(&self, jobs: &[&Job]) -> Vec<String> {
@@ -179,9 +169,9 @@ impl<'r, 'a> Ctx<'r, 'a> {
 
     // ---- the jobs population -----------------------------------------------------------
 
-    fn job_item(&self, control: &Control, job: &Job) -> ItemResult {
+    fn job_item(&self, control: &Control, exprs: &Exprs, job: &Job) -> ItemResult {
         let mut checks: Vec<(&str, Check)> = Vec::new();
-        for rule in &control.rules {
+        for (i, rule) in control.rules.iter().enumerate() {
             match rule {
                 Rule::JobChangesApproved { controls } => {
                     checks.extend(
@@ -191,8 +181,9 @@ impl<'r, 'a> Ctx<'r, 'a> {
                     );
                 }
                 Rule::MonitoringCoverage {} => checks.push((rule.code(), self.coverage(job))),
-                Rule::Expr { expr, message } => {
-                    checks.push((rule.code(), expr_check(expr, message, &job_context(job))));
+                Rule::Expr { message, .. } => {
+                    let job = context::job_context(job);
+                    checks.push((rule.code(), exprs.rule(i, Some(&job), message)));
                 }
                 other => checks.push((other.code(), wrong_kind(other, "a job"))),
             }
@@ -362,10 +353,10 @@ impl<'r, 'a> Ctx<'r, 'a> {
 
     // ---- the job-runs population -------------------------------------------------------
 
-    fn run_item(&self, control: &Control, job: &Job) -> ItemResult {
+    fn run_item(&self, control: &Control, exprs: &Exprs, job: &Job) -> ItemResult {
         let log = self.logs.get(job.name.as_str()).copied();
         let mut checks: Vec<(&str, Check)> = Vec::new();
-        for rule in &control.rules {
+        for (i, rule) in control.rules.iter().enumerate() {
             let code = rule.code();
             let found = match rule {
                 Rule::ExpectedRuns { tolerance_minutes } => {
@@ -380,7 +371,7 @@ impl<'r, 'a> Ctx<'r, 'a> {
                     i64::from(*ticket_within_hours) * 3600,
                     i64::from(*resolved_within_days) * 86_400,
                 ),
-                Rule::Expr { expr, message } => self.run_expr(job, log, expr, message),
+                Rule::Expr { expr, message } => self.run_expr(job, log, (exprs, i), expr, message),
                 other => vec![wrong_kind(other, "a job's runs")],
             };
             checks.extend(found.into_iter().map(|c| (code, c)));
@@ -686,6 +677,7 @@ impl<'r, 'a> Ctx<'r, 'a> {
         &self,
         job: &Job,
         log: Option<&RunLog>,
+        (exprs, index): (&Exprs, usize),
         expr_text: &str,
         message: &str,
     ) -> Vec<Check> {
@@ -698,7 +690,7 @@ impl<'r, 'a> Ctx<'r, 'a> {
         let mut checks = Vec::new();
         let mut failing = 0usize;
         for run in runs.iter().filter(|r| self.in_period(r)) {
-            match expr_check(expr_text, message, &run_context(job, run)) {
+            match exprs.rule(index, Some(&context::run_context(job, run)), message) {
                 Check::Pass(_) => {}
                 Check::Fail(m) => {
                     failing += 1;
@@ -798,10 +790,6 @@ fn wrong_kind(rule: &Rule, what: &str) -> Check {
     ))
 }
 
-fn expr_check(text: &str, message: &str, ctx: &expr::Context) -> Check {
-    expr::eval(text, ctx).rule(text, message)
-}
-
 /// The changes that began or ended one of the job's versions, in order, once each.
 fn change_ids(job: &Job) -> Vec<String> {
     let mut ids: Vec<String> = Vec::new();
@@ -835,83 +823,9 @@ fn label(job: &Job) -> String {
     )
 }
 
-/// The `job` variable of `expr` rules: `name`, `system`, `repo`, `path`, `schedule`,
-/// `time_zone`, `owner`, `alert_route`, `suspended` (latest version), `versions` (each with
-/// `from`, `to`, `path`, `schedule`, `time_zone`, `since`, `until`) and `changes` (ids). A job
-/// with no version read has no latest one: its `path`, `schedule`, `time_zone`, `owner` and
-/// `suspended` are unknown.
-pub fn job_context(job: &Job) -> expr::Context {
-    let mut unknown = expr::Unknown::default();
-    if job.versions.is_empty() {
-        for path in ["path", "schedule", "time_zone", "owner", "suspended"] {
-            unknown.add(path, "no definition of the job was read");
-        }
-    }
-    expr::Context::new("job", job_value(job), &unknown)
-}
-
-fn job_value(job: &Job) -> serde_json::Value {
-    let last = job.versions.last();
-    json!({
-        "name": job.name,
-        "system": job.system,
-        "repo": job.repo,
-        "path": last.and_then(|v| v.path.clone()),
-        "schedule": last.map(|v| v.schedule.clone()),
-        "time_zone": last.map(|v| v.time_zone.clone()),
-        "owner": last.and_then(|v| v.owner.clone()),
-        "alert_route": job.alert_route,
-        "suspended": last.is_some_and(|v| v.suspended),
-        "versions": job.versions.iter().map(|v| json!({
-            "from": v.from.to_string(), "to": v.to.to_string(), "path": v.path,
-            "schedule": v.schedule, "time_zone": v.time_zone, "since": v.since, "until": v.until,
-        })).collect::<Vec<_>>(),
-        "changes": change_ids(job),
-    })
-}
-
-/// The `run` variable of `expr` rules on `job-runs`: `job`, `id`, `scheduled_for`,
-/// `started_at`, `finished_at` (RFC 3339), `duration_seconds`, `status`, `failed`,
-/// `exit_code`, `ticket` (or none). What the log does not give for the run (no such column,
-/// or an empty cell) is unknown, not none: `scheduled_for`, `finished_at` and
-/// `duration_seconds`, `exit_code`.
-pub fn run_context(job: &Job, run: &RunRecord) -> expr::Context {
-    let mut unknown = expr::Unknown::default();
-    if run.scheduled.is_none() {
-        unknown.add(
-            "scheduled_for",
-            "the run log gives no scheduled time for this run",
-        );
-    }
-    if run.finished.is_none() {
-        let why = "the run log gives no finish time for this run";
-        unknown.add("finished_at", why);
-        unknown.add("duration_seconds", why);
-    }
-    if run.exit_code.is_none() {
-        unknown.add("exit_code", "the run log gives no exit code for this run");
-    }
-    expr::Context::new("run", run_value(job, run), &unknown)
-}
-
-fn run_value(job: &Job, run: &RunRecord) -> serde_json::Value {
-    json!({
-        "job": job.name,
-        "id": if run.id.is_empty() { stamp(run.key()) } else { run.id.clone() },
-        "scheduled_for": run.scheduled.map(stamp),
-        "started_at": stamp(run.started),
-        "finished_at": run.finished.map(stamp),
-        "duration_seconds": run.finished.map(|f| f - run.started),
-        "status": run.status.as_str(),
-        "failed": run.failed(),
-        "exit_code": run.exit_code,
-        "ticket": run.ticket.as_deref(),
-    })
-}
-
-#[path = "job_occurrences.rs"]
+mod context;
 mod occurrences;
+mod schedule;
 
 #[cfg(test)]
-#[path = "jobs_tests.rs"]
 mod tests;
