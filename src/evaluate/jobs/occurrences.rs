@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 
+use super::rules::pair_slots;
 use super::*;
 use crate::model::rule::Occurrence;
 
