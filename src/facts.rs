@@ -177,6 +177,24 @@ pub enum CheckConclusion {
     Pending,
 }
 
+impl CheckConclusion {
+    /// The conclusion as reasons quote it: its serialised name (`timed-out`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckConclusion::Success => "success",
+            CheckConclusion::Failure => "failure",
+            CheckConclusion::Neutral => "neutral",
+            CheckConclusion::Cancelled => "cancelled",
+            CheckConclusion::Skipped => "skipped",
+            CheckConclusion::TimedOut => "timed-out",
+            CheckConclusion::ActionRequired => "action-required",
+            CheckConclusion::Stale => "stale",
+            CheckConclusion::StartupFailure => "startup-failure",
+            CheckConclusion::Pending => "pending",
+        }
+    }
+}
+
 /// A check run or commit status on the merged head.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Check {
@@ -297,4 +315,33 @@ pub struct Incident {
     pub status: Option<String>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub summary: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CheckConclusion::{self, *};
+
+    /// Reasons quote a conclusion by the name it is stored under, for every conclusion.
+    #[test]
+    fn a_check_conclusion_reads_as_its_serialised_name() {
+        let all: [CheckConclusion; 10] = [
+            Success,
+            Failure,
+            Neutral,
+            Cancelled,
+            Skipped,
+            TimedOut,
+            ActionRequired,
+            Stale,
+            StartupFailure,
+            Pending,
+        ];
+        for c in all {
+            assert_eq!(
+                serde_json::to_value(c).ok(),
+                Some(c.as_str().into()),
+                "{c:?}"
+            );
+        }
+    }
 }

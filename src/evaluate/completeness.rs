@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::policy::{OwnerTarget, PolicyView};
-use super::{ControlResult, ItemResult, Outcome, Reason, Verdict, item_matches, kind_name};
+use super::{ControlResult, ItemResult, Outcome, Reason, Verdict, item_matches};
 use crate::model::catalog::Catalog;
 use crate::model::control::PopulationKind;
 use crate::model::policy::{Exclusion, System};
@@ -173,7 +173,7 @@ pub fn result(
 pub struct Held {
     controls: Vec<String>,
     /// Population kind → item id → holders.
-    by_item: HashMap<&'static str, HashMap<Box<str>, Vec<Holder>>>,
+    by_item: HashMap<PopulationKind, HashMap<Box<str>, Vec<Holder>>>,
 }
 
 /// A control holding an item: its index in `Held::controls`, and whether it tests the item.
@@ -181,7 +181,7 @@ type Holder = (u32, bool);
 
 impl Held {
     /// Records that `control` holds `item` of population `kind`.
-    pub fn record(&mut self, kind: &'static str, item: &str, control: &str, tested: bool) {
+    pub fn record(&mut self, kind: PopulationKind, item: &str, control: &str, tested: bool) {
         let index = match self.controls.iter().rposition(|c| c == control) {
             Some(i) => i,
             None => {
@@ -200,9 +200,9 @@ impl Held {
     }
 
     /// The controls holding an item of `kind`, with whether each tests it.
-    fn holders(&self, kind: &str, item: &str) -> impl Iterator<Item = (&str, bool)> {
+    fn holders(&self, kind: PopulationKind, item: &str) -> impl Iterator<Item = (&str, bool)> {
         self.by_item
-            .get(kind)
+            .get(&kind)
             .and_then(|items| items.get(item))
             .into_iter()
             .flatten()
@@ -213,7 +213,7 @@ impl Held {
 fn classify(item: &InScope, held: &Held, exclusions: &[&Exclusion]) -> ItemResult {
     let holders: Vec<(&str, bool)> = holding_kinds(item.kind)
         .iter()
-        .flat_map(|k| held.holders(kind_name(*k), &item.id))
+        .flat_map(|k| held.holders(*k, &item.id))
         .collect();
     let holders = holders.as_slice();
     let tested_by: Vec<&str> = holders.iter().filter(|h| h.1).map(|h| h.0).collect();
@@ -264,7 +264,7 @@ fn unclassified(item: &InScope, holders: &[(&str, bool)]) -> String {
     if holders.is_empty() {
         format!(
             "in scope ({place}) but in no control's {} population and no approved exclusion: nothing tests it",
-            kind_name(item.kind)
+            item.kind.as_str()
         )
     } else {
         let names: Vec<&str> = holders.iter().map(|h| h.0).collect();

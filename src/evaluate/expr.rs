@@ -1,39 +1,19 @@
-//! `expr` rules and population filters: minijinja expressions over an item.
+//! `expr` rules and population filters: minijinja expressions over an item. Every domain
+//! compiles its control's filter and `expr` rules once with [`Exprs`] and evaluates them on
+//! each item's variables (its `context.rs`: `change`, `account`, `job`, `run`).
 //!
-//! The variable model is a contract with the people who write controls, so it is built here
-//! explicitly (not by serialising internal types, which may change):
-//!
-//! `change` —
-//! `id`, `system`, `repo`, `branch`, `sha`, `short_sha`, `subject`, `message`,
-//! `author` / `committer` (`name`, `email`, `at` as RFC 3339), `paths` and `files_changed`
-//! (the same list of changed paths), `signed`, `via` (`pull-request`, `direct-push`,
-//! `unknown`), `direct_push` (bool), `labels`, `approvals` (logins of independent approvers
-//! whose approval stood at merge), `co_authors` (the email of each `Co-authored-by:` trailer
-//! in the message's final trailer block, or its name when it gives no email), and
-//! `pull_request` (none for a direct push) with `number`, `title`, `body`, `author`,
-//! `base_ref`, `head_ref`, `merged_at`, `merged_by`, `labels`, `reviews` (`author`, `state`,
-//! `submitted_at`, `commit`) and `checks` (`name`, `conclusion`).
-//!
-//! Unknown is not empty ([`super::variables`]): when whether a PR merged the change is
-//! unknown, `pull_request`, `approvals`, `labels` and `direct_push` are unknown; when a PR's
-//! reviews or checks were not fetched, `approvals` and `pull_request.reviews`, or
-//! `pull_request.checks`, are. An expression that reads an unknown (or misspelt) attribute is
-//! not evaluated, with a reason naming it. A direct push has no PR: its `approvals` and
-//! `labels` are empty and its `pull_request` none, which is known.
+//! Unknown is not empty ([`super::variables`]): an expression that reads an unknown (or
+//! misspelt) attribute is not evaluated, with a reason naming it.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
-use std::rc::Rc;
 use std::sync::LazyLock;
 
 use minijinja::{Environment, Expression};
-use serde_json::json;
 
 use super::Check;
-use super::change::ChangeView;
 pub use super::variables::{Context, Unknown};
+use crate::model::control::Control;
 use crate::model::expression;
-use crate::population::change::{Via, short};
+use crate::model::rule::Rule;
 
 /// Instructions one expression may execute; far above any sane control expression.
 const FUEL: u64 = 100_000;
@@ -76,11 +56,12 @@ impl Truth {
     }
 }
 
-/// Evaluates `expr` on an item's variables.
+/// Evaluates `expr` on an item's variables, compiling it for this one evaluation (a
+/// population compiles its expressions once, with [`Exprs`]).
 pub fn eval(expr: &str, ctx: &Context) -> Truth {
-    match compiled(expr).as_ref() {
-        Ok(compiled) => eval_compiled(compiled, expr, ctx),
-        Err(e) => Truth::Error(e.clone()),
+    match compile(&ENV, expr) {
+        Ok(compiled) => eval_compiled(&compiled, expr, ctx),
+        Err(e) => Truth::Error(e),
     }
 }
 
@@ -110,150 +91,78 @@ pub fn eval_compiled(compiled: &Expression<'_, '_>, expr: &str, ctx: &Context) -
     })
 }
 
-type Compiled = Rc<Result<Expression<'static, 'static>, String>>;
-
-/// One environment for every expression: building an environment and compiling an expression
-/// cost far more than evaluating one, and a population runs the same few expressions (its
-/// filter and `expr` rules) over every item.
+/// One environment for every expression: building one costs far more than evaluating an
+/// expression.
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(environment);
 
-thread_local! {
-    /// Compiled expressions by source text; the catalogue bounds how many there are.
-    static COMPILED: RefCell<HashMap<String, Compiled>> = RefCell::new(HashMap::new());
+/// A control's population filter and `expr` rules, compiled once for its whole population (a
+/// population of a million accounts must not compile its filter a million times). Every
+/// domain evaluates them through this, on the item's context.
+pub struct Exprs<'c> {
+    filter: Option<Compiled<'c>>,
+    /// One per rule (`None` for rules that are not `expr`), in the control's order.
+    rules: Vec<Option<Compiled<'c>>>,
 }
 
-fn compiled(expr: &str) -> Compiled {
-    COMPILED.with(|cache| {
-        if let Some(found) = cache.borrow().get(expr) {
-            return Rc::clone(found);
-        }
-        let compiled =
-            Rc::new(expression::compile_owned(&ENV, expr.to_string()).map_err(|e| e.to_string()));
-        cache
-            .borrow_mut()
-            .insert(expr.to_string(), Rc::clone(&compiled));
-        compiled
-    })
+/// One expression with its source text (quoted in reasons).
+struct Compiled<'c> {
+    text: &'c str,
+    compiled: Result<Expression<'static, 'static>, String>,
 }
 
-/// The `change` variable for a change. What depends on a pull request is unknown when
-/// whether one merged the change is unknown, and each part of the PR a source did not list is
-/// unknown; a direct push has no PR, so no approvals or labels: that is known.
-pub fn change_context(view: &ChangeView<'_>) -> Context {
-    Context::new("change", change_value(view), &change_unknown(view))
-}
-
-fn change_value(view: &ChangeView<'_>) -> serde_json::Value {
-    let change = view.change;
-    let commit = &change.commit;
-    let via = match change.via {
-        Via::PullRequest { .. } => "pull-request",
-        Via::DirectPush => "direct-push",
-        Via::Unknown { .. } => "unknown",
-    };
-    let approvals: Vec<&str> = view
-        .independent_approvals()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|a| a.login.as_str())
-        .collect();
-    let labels = view.pr.map(|pr| pr.labels.clone()).unwrap_or_default();
-    json!({
-        "id": change.id,
-        "system": change.system,
-        "repo": change.repo,
-        "branch": change.branch,
-        "sha": commit.oid,
-        "short_sha": short(&commit.oid),
-        "subject": change.subject(),
-        "message": commit.message,
-        "author": signature(&commit.author),
-        "committer": signature(&commit.committer),
-        "paths": commit.paths,
-        "files_changed": commit.paths,
-        "signed": commit.signed,
-        "via": via,
-        "direct_push": matches!(change.via, Via::DirectPush),
-        "labels": labels,
-        "approvals": approvals,
-        "co_authors": co_authors(&commit.message),
-        "pull_request": view.pr.map(pull_request_value),
-    })
-}
-
-/// Each co-author's email, or the name of one the trailer gives no email for: a name-only
-/// trailer still names a contributor, so it is not dropped from what an expression sees.
-fn co_authors(message: &str) -> Vec<String> {
-    crate::trailers::co_authors(message)
-        .into_iter()
-        .map(|c| c.email.unwrap_or(c.name))
-        .collect()
-}
-
-/// What the data does not tell about the change's pull request.
-fn change_unknown(view: &ChangeView<'_>) -> Unknown {
-    let mut unknown = Unknown::default();
-    if let Via::Unknown { why } = &view.change.via {
-        let why = format!("no pull-request data for this change ({why})");
-        for path in ["pull_request", "approvals", "labels", "direct_push"] {
-            unknown.add(path, why.clone());
+impl Compiled<'_> {
+    fn truth(&self, ctx: &Context) -> Truth {
+        match &self.compiled {
+            Ok(c) => eval_compiled(c, self.text, ctx),
+            Err(e) => Truth::Error(e.clone()),
         }
     }
-    let Some(pr) = view.pr else { return unknown };
-    if pr.reviews.is_none() {
-        let why = format!("the reviews of #{} were not fetched", pr.number);
-        unknown.add("approvals", why.clone());
-        unknown.add("pull_request.reviews", why);
-    }
-    if pr.checks.is_none() {
-        let why = format!("the status checks of #{} were not fetched", pr.number);
-        unknown.add("pull_request.checks", why);
-    }
-    unknown
 }
 
-fn signature(s: &crate::facts::Signature) -> serde_json::Value {
-    json!({ "name": s.name, "email": s.email, "at": s.at.to_string() })
-}
+impl<'c> Exprs<'c> {
+    pub fn new(control: &'c Control) -> Exprs<'c> {
+        let compile = |text: &'c str| Compiled {
+            text,
+            compiled: expression::compile_owned(&ENV, text.to_string()).map_err(|e| e.to_string()),
+        };
+        Exprs {
+            filter: control.population.filter.as_deref().map(compile),
+            rules: control
+                .rules
+                .iter()
+                .map(|r| match r {
+                    Rule::Expr { expr, .. } => Some(compile(expr)),
+                    _ => None,
+                })
+                .collect(),
+        }
+    }
 
-fn pull_request_value(pr: &crate::facts::PullRequest) -> serde_json::Value {
-    let reviews: Vec<serde_json::Value> = pr
-        .reviews
-        .iter()
-        .flatten()
-        .map(|r| {
-            json!({
-                "author": r.author.login,
-                "state": r.state,
-                "submitted_at": r.submitted_at.map(|t| t.to_string()),
-                "commit": r.commit_oid,
-            })
-        })
-        .collect();
-    let checks: Vec<serde_json::Value> = pr
-        .checks
-        .iter()
-        .flatten()
-        .map(|c| json!({ "name": c.name, "conclusion": c.conclusion }))
-        .collect();
-    json!({
-        "number": pr.number,
-        "title": pr.title,
-        "body": pr.body,
-        "author": pr.author.login,
-        "base_ref": pr.base_ref,
-        "head_ref": pr.head_ref,
-        "merged_at": pr.merged_at.to_string(),
-        "merged_by": pr.merged_by.as_ref().map(|a| a.login.clone()),
-        "labels": pr.labels,
-        "reviews": reviews,
-        "checks": checks,
-    })
+    /// Whether any item needs its context built: the control has a filter or an `expr` rule.
+    pub fn needs_context(&self) -> bool {
+        self.filter.is_some() || self.rules.iter().any(Option::is_some)
+    }
+
+    /// The population filter's verdict on an item it excludes (recorded, never silent);
+    /// `None` when the item stays, or the control has no filter.
+    pub fn filter(&self, ctx: Option<&Context>) -> Option<Check> {
+        let (filter, ctx) = (self.filter.as_ref()?, ctx?);
+        filter.truth(ctx).filter(filter.text)
+    }
+
+    /// The verdict of the control's rule at `index`, an `expr` rule, on an item.
+    pub fn rule(&self, index: usize, ctx: Option<&Context>, message: &str) -> Check {
+        match (self.rules.get(index).and_then(Option::as_ref), ctx) {
+            (Some(e), Some(ctx)) => e.truth(ctx).rule(e.text, message),
+            _ => Check::Missing("the expression could not be compiled".into()),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn ctx(item: serde_json::Value) -> Context {
         Context::new("change", item, &Unknown::default())

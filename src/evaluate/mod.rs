@@ -1,9 +1,17 @@
 //! Evaluation: a pure function of (controls, policies, population snapshot) → results. No
 //! clock, no network, no store: that is what lets an auditor re-perform a run from its packet.
+//!
+//! Every domain has the same shape: `<domain>/mod.rs` builds a control's population and
+//! dispatches each rule (`items`), `<domain>/rules.rs` holds one function per rule kind,
+//! `<domain>/context.rs` the variables `expr` rules and filters read, `<domain>/tests.rs` its
+//! tests. Each domain hands its items to the one [`Collector`](collector::Collector) and
+//! compiles its filter and `expr` rules through [`expr::Exprs`]. A new rule kind is a variant
+//! in `model/rule.rs` (its `applies_to`, `occurrence` and the schema), a function in its
+//! domain's `rules.rs` and an arm in that domain's dispatch.
 
 pub mod access;
 pub mod change;
-pub mod codeowners;
+mod collector;
 pub mod completeness;
 pub mod expr;
 pub mod jobs;
@@ -11,25 +19,21 @@ pub mod people;
 // The policy view moved to the model; the old path keeps callers and tests unchanged.
 pub use crate::model::policy_view as policy;
 pub mod result;
-pub mod schedule;
 pub mod variables;
 
 use std::collections::{BTreeMap, BTreeSet};
-
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
-use regex::Regex;
 
 pub use result::{
     Conclusion, ControlResult, Elided, ItemResult, Keep, Outcome, Reason, Results, Tally, Verdict,
 };
 
-use self::change::{ChangeView, Facts};
+use self::collector::Collector;
 use self::people::People;
-use self::policy::{OwnerTarget, PolicyView};
+use self::policy::PolicyView;
+use crate::facts::Ticket;
 use crate::model::catalog::Catalog;
 use crate::model::control::{Control, PopulationKind};
-use crate::model::rule::Rule;
-use crate::population::{Change, Fingerprint, Snapshot};
+use crate::population::Snapshot;
 
 /// One rule's verdict on one item, with the words for the report.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +43,16 @@ pub enum Check {
     /// Data needed to decide is missing.
     Missing(String),
     NotApplicable(String),
+}
+
+/// What every rule may read besides its item.
+pub struct Facts<'a> {
+    pub policy: &'a PolicyView<'a>,
+    pub people: &'a People,
+    /// Tickets by key; `None` when no ticket export exists.
+    pub tickets: Option<BTreeMap<&'a str, &'a Ticket>>,
+    /// Team slug → member logins (lower-case); `None` without organisation data.
+    pub teams: Option<BTreeMap<String, BTreeSet<String>>>,
 }
 
 /// Evaluates the selected controls (all when `only` is empty) on the snapshot, keeping every
@@ -72,22 +86,16 @@ pub fn evaluate_keeping(
             .map(|t| t.iter().map(|t| (t.key.as_str(), t)).collect()),
         teams: teams(snapshot),
     };
-    let ticket_pattern = ticket_pattern(catalog);
-    let views: Vec<ChangeView<'_>> = snapshot
-        .changes
-        .iter()
-        .map(|c| ChangeView::new(c, &facts))
-        .collect();
+    let changes = change::Shared::new(catalog, snapshot, &facts);
     let controls = catalog.selected(only);
     let unlinked = BTreeMap::new();
     let shared = access::Shared::for_controls(snapshot, &controls, &people);
     let base = Run {
         facts: &facts,
-        views: &views,
         snapshot,
-        ticket_pattern: ticket_pattern.as_ref(),
-        linked: &unlinked,
+        change: &changes,
         access: shared.as_ref(),
+        linked: &unlinked,
     };
     // Job changes are judged by the change-management results of their commits: evaluate the
     // controls that `job-changes-approved` names first, selected or not.
@@ -96,7 +104,7 @@ pub fn evaluate_keeping(
         .map(|c| {
             (
                 c.id.clone(),
-                base.control(c, Collector::new(Keep::Every, None)),
+                base.control(Collector::new(c, Keep::Every, None)),
             )
         })
         .collect();
@@ -109,7 +117,7 @@ pub fn evaluate_keeping(
     let mut held = only.is_empty().then(completeness::Held::default);
     let mut results: Vec<ControlResult> = controls
         .into_iter()
-        .map(|c| run.control(c, Collector::new(keep, held.as_mut())))
+        .map(|c| run.control(Collector::new(c, keep, held.as_mut())))
         .collect();
     if let Some(held) = held {
         let mut pop = completeness::result(catalog, snapshot, &policy, &held);
@@ -138,231 +146,32 @@ fn teams(snapshot: &Snapshot) -> Option<BTreeMap<String, BTreeSet<String>>> {
     Some(teams)
 }
 
-/// The ticket pattern emergency follow-ups are recognised by: the catalogue's first
-/// `ticket-linked` pattern.
-fn ticket_pattern(catalog: &Catalog) -> Option<Regex> {
-    catalog
-        .controls
-        .iter()
-        .flat_map(|c| &c.value.rules)
-        .find_map(|r| match r {
-            Rule::TicketLinked { pattern, .. } => Regex::new(pattern).ok(),
-            _ => None,
-        })
-}
-
-/// A rule's regular expression, compiled once per thread rather than once per item (a
-/// population of 10k changes would otherwise compile it 10k times).
-fn pattern_of(pattern: &str) -> Result<Regex, regex::Error> {
-    thread_local! {
-        static PATTERNS: std::cell::RefCell<BTreeMap<String, Result<Regex, regex::Error>>> =
-            const { std::cell::RefCell::new(BTreeMap::new()) };
-    }
-    PATTERNS.with(|cache| {
-        cache
-            .borrow_mut()
-            .entry(pattern.to_string())
-            .or_insert_with(|| Regex::new(pattern))
-            .clone()
-    })
-}
-
+/// What one run's controls read: the facts, the snapshot, and what each domain builds once
+/// for all its controls.
 struct Run<'r, 'a> {
     facts: &'r Facts<'a>,
-    views: &'r [ChangeView<'a>],
     snapshot: &'r Snapshot,
-    ticket_pattern: Option<&'r Regex>,
-    /// Results of the change controls that job controls link to, by control id.
-    linked: &'r BTreeMap<String, ControlResult>,
+    /// The changes with the facts their rules share.
+    change: &'r change::Shared<'a>,
     /// What the access controls share, when any is selected.
     access: Option<&'r access::Shared<'r>>,
-}
-
-/// Gathers one control's item results as they are concluded. Every id goes into the
-/// population's fingerprint and, on full runs, the completeness index; the results themselves
-/// are kept only as `keep` says, so a control over a million accounts need not hold them all.
-struct Collector<'h> {
-    keep: Keep,
-    kept: Vec<ItemResult>,
-    /// Ids of the items not kept (the fingerprint covers them too), end to end in one buffer:
-    /// a control over a million accounts would otherwise hold a million small strings.
-    dropped: String,
-    /// Where each dropped id ends in `dropped`.
-    ends: Vec<usize>,
-    elided: Elided,
-    held: Option<&'h mut completeness::Held>,
-}
-
-impl<'h> Collector<'h> {
-    fn new(keep: Keep, held: Option<&'h mut completeness::Held>) -> Collector<'h> {
-        Collector {
-            keep,
-            kept: Vec::new(),
-            dropped: String::new(),
-            ends: Vec::new(),
-            elided: Elided::default(),
-            held,
-        }
-    }
-
-    fn push(&mut self, kind: PopulationKind, control: &str, item: ItemResult) {
-        // An occurrence is not itself in scope: its parent is, and the control that listed
-        // the occurrences says which parents it held (`hold`).
-        if let Some(held) = self.held.as_deref_mut().filter(|_| item.parent.is_none()) {
-            let tested = item.outcome != Outcome::NotApplicable;
-            held.record(kind_name(kind), &item.item, control, tested);
-        }
-        if self.keep.keeps(item.outcome) {
-            self.kept.push(item);
-        } else {
-            self.elided.count(&item);
-            self.dropped.push_str(&item.item);
-            self.ends.push(self.dropped.len());
-        }
-    }
-
-    /// Records that `control` examined `item` though it lists occurrences of it rather than
-    /// the item itself (`tested`: some rule applied to it).
-    fn hold(&mut self, kind: PopulationKind, control: &str, item: &str, tested: bool) {
-        if let Some(held) = self.held.as_deref_mut() {
-            held.record(kind_name(kind), item, control, tested);
-        }
-    }
-
-    fn finish(mut self, control: &Control, gaps: Vec<String>) -> ControlResult {
-        let kind = kind_name(control.population.kind);
-        let starts = std::iter::once(0).chain(self.ends.iter().copied());
-        let dropped = starts.zip(&self.ends).map(|(a, &b)| &self.dropped[a..b]);
-        let ids = self.kept.iter().map(|i| i.item.as_str());
-        let population = Fingerprint::of(kind, ids.chain(dropped));
-        self.kept.sort_by(|a, b| a.item.cmp(&b.item));
-        ControlResult {
-            control: control.id.clone(),
-            title: control.title.clone(),
-            severity: serde_plain(&control.severity),
-            owner: control.owner.clone(),
-            population,
-            items: self.kept,
-            gaps,
-            elided: self.elided,
-        }
-    }
+    /// Results of the change controls that job controls link to, by control id.
+    linked: &'r BTreeMap<String, ControlResult>,
 }
 
 impl Run<'_, '_> {
-    fn control(&self, control: &Control, mut collector: Collector) -> ControlResult {
+    /// One control's result: its domain pushes each item into `out`, and says what gaps its
+    /// population has.
+    fn control(&self, mut out: Collector) -> ControlResult {
+        let control = out.control();
         let gaps = match control.population.kind {
-            PopulationKind::Changes => self.changes(control, &mut collector),
+            PopulationKind::Changes => change::items(self, control, &mut out),
             PopulationKind::Accounts | PopulationKind::AccessReviews => {
-                access::items(self, control, &mut collector)
+                access::items(self, control, &mut out)
             }
-            PopulationKind::Jobs | PopulationKind::JobRuns => {
-                let found = jobs::items(self, control);
-                for (job, tested) in &found.held {
-                    collector.hold(control.population.kind, &control.id, job, *tested);
-                }
-                for item in found.items {
-                    collector.push(control.population.kind, &control.id, item);
-                }
-                found.gaps
-            }
+            PopulationKind::Jobs | PopulationKind::JobRuns => jobs::items(self, control, &mut out),
         };
-        collector.finish(control, gaps)
-    }
-
-    fn changes(&self, control: &Control, collector: &mut Collector) -> Vec<String> {
-        let selector = Selector::new(control);
-        for view in self.views.iter().filter(|v| selector.selects(v.change)) {
-            let item = self.change_item(control, &selector, view);
-            collector.push(PopulationKind::Changes, &control.id, item);
-        }
-        self.snapshot
-            .gaps
-            .iter()
-            .filter(|g| selector.covers_scope(&g.scope))
-            .map(|g| format!("{}: {}", g.scope, g.why))
-            .collect()
-    }
-
-    fn change_item(&self, control: &Control, selector: &Selector, view: &ChangeView) -> ItemResult {
-        let change = view.change;
-        let checks: Vec<(&str, Check)> = match selector.filter_check(view) {
-            Some(check) => vec![("population", check)],
-            None => control
-                .rules
-                .iter()
-                .map(|rule| (rule.code(), self.change_rule(rule, view)))
-                .collect(),
-        };
-        let mut evidence = vec![format!("commit:{}", change.id)];
-        if let Some(pr) = view.pr {
-            evidence.push(format!("pr:{}#{}", change.repo, pr.number));
-        }
-        let owner = self.facts.policy.owner(&OwnerTarget {
-            system: Some(&change.system),
-            repo: Some(&change.repo),
-            paths: &change.commit.paths,
-            job: None,
-        });
-        let day = change
-            .commit
-            .committer
-            .at
-            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-            .date();
-        let mut item = item_result(&change.id, change.label(), checks, evidence);
-        item.owner = owner;
-        item.system = Some(change.system.clone());
-        self.apply_exception(control, &mut item, Some(day));
-        item
-    }
-
-    fn change_rule(&self, rule: &Rule, view: &ChangeView) -> Check {
-        let facts = self.facts;
-        match rule {
-            Rule::PrRequired { allow_bots } => change::pr_required(view, *allow_bots),
-            Rule::IndependentApproval {
-                min_approvals,
-                from_group,
-            } => {
-                let group = from_group
-                    .as_deref()
-                    .and_then(|g| facts.policy.groups.get(g))
-                    .map(|g| g.members.as_slice());
-                change::independent_approval(view, *min_approvals, group, facts.people)
-            }
-            Rule::ApprovalOnFinalCommit {} => change::approval_on_final_commit(view),
-            Rule::RequiredChecks { checks } => change::required_checks(view, checks),
-            Rule::TicketLinked {
-                pattern,
-                approved_states,
-            } => match pattern_of(pattern) {
-                Ok(re) => change::ticket_linked(view, &re, approved_states, facts.tickets.as_ref()),
-                Err(e) => Check::Missing(format!("the ticket pattern does not compile: {e}")),
-            },
-            Rule::CodeownerApproval {} => change::codeowner_approval(view, facts),
-            Rule::NoSelfMerge {} => change::no_self_merge(view, facts.people),
-            Rule::EmergencyChange {
-                label,
-                within_days,
-                follow_up,
-            } => change::emergency_change(
-                view,
-                label,
-                *within_days,
-                *follow_up,
-                self.ticket_pattern,
-                facts.tickets.as_ref(),
-            ),
-            Rule::SignedCommits {} => change::signed_commits(view),
-            Rule::Expr { expr, message } => {
-                expr::eval(expr, &expr::change_context(view)).rule(expr, message)
-            }
-            other => Check::Missing(format!(
-                "rule `{}` cannot test a change (validation should have refused it)",
-                other.code()
-            )),
-        }
+        out.finish(gaps)
     }
 
     /// Turns a deviation into an exception when an approved exception covers the item on the
@@ -451,75 +260,3 @@ fn item_result(
         evidence,
     }
 }
-
-/// Which changes a control's population spec selects.
-struct Selector<'c> {
-    control: &'c Control,
-    paths: Option<GlobSet>,
-}
-
-impl<'c> Selector<'c> {
-    fn new(control: &'c Control) -> Selector<'c> {
-        let spec = &control.population;
-        let paths = (!spec.paths.is_empty()).then(|| {
-            let mut set = GlobSetBuilder::new();
-            for p in &spec.paths {
-                if let Ok(g) = GlobBuilder::new(p).literal_separator(true).build() {
-                    set.add(g);
-                }
-            }
-            set.build().unwrap_or_else(|_| GlobSet::empty())
-        });
-        Selector { control, paths }
-    }
-
-    fn selects(&self, change: &Change) -> bool {
-        let spec = &self.control.population;
-        let listed =
-            |list: &[String], value: &str| list.is_empty() || list.iter().any(|v| v == value);
-        listed(&spec.systems, &change.system)
-            && listed(&spec.repos, &change.repo)
-            && listed(&spec.branches, &change.branch)
-            && self
-                .paths
-                .as_ref()
-                .is_none_or(|set| change.commit.paths.iter().any(|p| set.is_match(p)))
-    }
-
-    /// Whether a snapshot gap (`repo:NAME`, `system:ID`) touches this population.
-    fn covers_scope(&self, scope: &str) -> bool {
-        let spec = &self.control.population;
-        match scope.split_once(':') {
-            Some(("repo", name)) => spec.repos.is_empty() || spec.repos.iter().any(|r| r == name),
-            Some(("system", id)) => spec.systems.is_empty() || spec.systems.iter().any(|s| s == id),
-            _ => true,
-        }
-    }
-
-    /// The population filter's verdict on an item it excludes (recorded, never silent).
-    fn filter_check(&self, view: &ChangeView) -> Option<Check> {
-        let filter = self.control.population.filter.as_deref()?;
-        expr::eval(filter, &expr::change_context(view)).filter(filter)
-    }
-}
-
-fn kind_name(kind: PopulationKind) -> &'static str {
-    match kind {
-        PopulationKind::Changes => "changes",
-        PopulationKind::Accounts => "accounts",
-        PopulationKind::AccessReviews => "access-reviews",
-        PopulationKind::Jobs => "jobs",
-        PopulationKind::JobRuns => "job-runs",
-    }
-}
-
-/// A unit enum's serde name (`high`, `per-event`).
-fn serde_plain<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests;

@@ -193,30 +193,32 @@ impl Rule {
         }
     }
 
-    /// The population kinds this rule can test; `None` means any.
+    /// The population kinds this rule can test; `None` means any. A match on the variants,
+    /// not on their codes, with no fallback: a new rule kind does not compile until it says
+    /// what it tests (a fallback would let a forgotten kind apply to every population).
     pub fn applies_to(&self) -> Option<&'static [PopulationKind]> {
         use PopulationKind::*;
-        Some(match self.code() {
-            "pr-required"
-            | "independent-approval"
-            | "approval-on-final-commit"
-            | "required-checks"
-            | "ticket-linked"
-            | "codeowner-approval"
-            | "no-self-merge"
-            | "emergency-change"
-            | "signed-commits" => &[Changes],
-            "review-complete" => &[AccessReviews],
-            "revocations-executed" => &[AccessReviews, Accounts],
-            "terminated-access-removed"
-            | "orphan-accounts"
-            | "dormant-accounts"
-            | "privileged-access-approved"
-            | "segregation-of-duties"
-            | "new-access-approved" => &[Accounts],
-            "expected-runs" | "failures-followed-up" => &[JobRuns],
-            "job-changes-approved" | "monitoring-coverage" => &[Jobs],
-            _ => return None,
+        Some(match self {
+            Rule::PrRequired { .. }
+            | Rule::IndependentApproval { .. }
+            | Rule::ApprovalOnFinalCommit {}
+            | Rule::RequiredChecks { .. }
+            | Rule::TicketLinked { .. }
+            | Rule::CodeownerApproval {}
+            | Rule::NoSelfMerge {}
+            | Rule::EmergencyChange { .. }
+            | Rule::SignedCommits {} => &[Changes],
+            Rule::ReviewComplete { .. } => &[AccessReviews],
+            Rule::RevocationsExecuted { .. } => &[AccessReviews, Accounts],
+            Rule::TerminatedAccessRemoved { .. }
+            | Rule::OrphanAccounts {}
+            | Rule::DormantAccounts { .. }
+            | Rule::PrivilegedAccessApproved { .. }
+            | Rule::SegregationOfDuties { .. }
+            | Rule::NewAccessApproved { .. } => &[Accounts],
+            Rule::ExpectedRuns { .. } | Rule::FailuresFollowedUp { .. } => &[JobRuns],
+            Rule::JobChangesApproved { .. } | Rule::MonitoringCoverage {} => &[Jobs],
+            Rule::Expr { .. } => return None,
         })
     }
 
@@ -236,7 +238,26 @@ impl Rule {
             Rule::FailuresFollowedUp { .. } => Some(Occurrence::FailedRun),
             Rule::ExpectedRuns { .. } => Some(Occurrence::ScheduledRun),
             Rule::Expr { .. } => Some(Occurrence::RecordedRun),
-            _ => None,
+            // Listed, not left to a fallback: a new kind must say whether it tests occurrences.
+            Rule::PrRequired { .. }
+            | Rule::IndependentApproval { .. }
+            | Rule::ApprovalOnFinalCommit {}
+            | Rule::RequiredChecks { .. }
+            | Rule::TicketLinked { .. }
+            | Rule::CodeownerApproval {}
+            | Rule::NoSelfMerge {}
+            | Rule::EmergencyChange { .. }
+            | Rule::SignedCommits {}
+            | Rule::TerminatedAccessRemoved { .. }
+            | Rule::OrphanAccounts {}
+            | Rule::DormantAccounts { .. }
+            | Rule::PrivilegedAccessApproved { .. }
+            | Rule::SegregationOfDuties { .. }
+            | Rule::ReviewComplete { .. }
+            | Rule::RevocationsExecuted { .. }
+            | Rule::NewAccessApproved { .. }
+            | Rule::JobChangesApproved { .. }
+            | Rule::MonitoringCoverage {} => None,
         }
     }
 }
@@ -374,6 +395,118 @@ mod tests {
                 assert_eq!(rule.code(), *code);
                 assert_eq!(rule.applies_to().is_none(), *code == "expr", "{code}");
             }
+        }
+    }
+
+    /// One rule of every kind, with the populations it tests (`None`: any). Constructed, not
+    /// parsed, so every variant is here whatever its parameters; the next test ties the list
+    /// to `RULE_KINDS`, so a new kind without a row here fails.
+    fn every_kind() -> Vec<(Rule, Option<&'static [PopulationKind]>)> {
+        use PopulationKind::*;
+        let changes: Option<&'static [PopulationKind]> = Some(&[Changes]);
+        let accounts: Option<&'static [PopulationKind]> = Some(&[Accounts]);
+        vec![
+            (Rule::PrRequired { allow_bots: true }, changes),
+            (
+                Rule::IndependentApproval {
+                    min_approvals: 1,
+                    from_group: None,
+                },
+                changes,
+            ),
+            (Rule::ApprovalOnFinalCommit {}, changes),
+            (Rule::RequiredChecks { checks: vec![] }, changes),
+            (
+                Rule::TicketLinked {
+                    pattern: "X-1".into(),
+                    approved_states: vec![],
+                },
+                changes,
+            ),
+            (Rule::CodeownerApproval {}, changes),
+            (Rule::NoSelfMerge {}, changes),
+            (
+                Rule::EmergencyChange {
+                    label: "hotfix".into(),
+                    within_days: 1,
+                    follow_up: FollowUp::Either,
+                },
+                changes,
+            ),
+            (Rule::SignedCommits {}, changes),
+            (Rule::TerminatedAccessRemoved { within_days: 1 }, accounts),
+            (Rule::OrphanAccounts {}, accounts),
+            (Rule::DormantAccounts { max_idle_days: 1 }, accounts),
+            (
+                Rule::PrivilegedAccessApproved {
+                    approved_group: None,
+                    allow_ticket: false,
+                },
+                accounts,
+            ),
+            (Rule::SegregationOfDuties { conflicts: vec![] }, accounts),
+            (
+                Rule::ReviewComplete {
+                    reviewer_not_report: false,
+                },
+                Some(&[AccessReviews]),
+            ),
+            (
+                Rule::RevocationsExecuted { within_days: 1 },
+                Some(&[AccessReviews, Accounts]),
+            ),
+            (
+                Rule::NewAccessApproved {
+                    approved_states: vec![],
+                },
+                accounts,
+            ),
+            (
+                Rule::ExpectedRuns {
+                    tolerance_minutes: 1,
+                },
+                Some(&[JobRuns]),
+            ),
+            (
+                Rule::FailuresFollowedUp {
+                    ticket_within_hours: 1,
+                    resolved_within_days: 1,
+                },
+                Some(&[JobRuns]),
+            ),
+            (Rule::JobChangesApproved { controls: vec![] }, Some(&[Jobs])),
+            (Rule::MonitoringCoverage {}, Some(&[Jobs])),
+            (
+                Rule::Expr {
+                    expr: "true".into(),
+                    message: "m".into(),
+                },
+                None,
+            ),
+        ]
+    }
+
+    #[test]
+    fn each_rule_kind_applies_to_its_populations() {
+        let kinds = every_kind();
+        let listed: Vec<&str> = kinds.iter().map(|(r, _)| r.code()).collect();
+        let documented: Vec<&str> = RULE_KINDS.iter().map(|(c, _)| *c).collect();
+        assert_eq!(
+            listed, documented,
+            "a rule kind without a row in every_kind"
+        );
+        for (rule, kinds) in &kinds {
+            assert_eq!(rule.applies_to(), *kinds, "{}", rule.code());
+        }
+    }
+
+    /// Only the run rules (and `expr`, which tests any item) name an occurrence of a
+    /// `per: run` population, and each of those applies to job runs or to anything.
+    #[test]
+    fn only_run_rules_name_an_occurrence() {
+        for (rule, kinds) in every_kind() {
+            let runs = kinds.is_none_or(|k| k.contains(&PopulationKind::JobRuns));
+            assert_eq!(rule.occurrence().is_some(), runs, "{}", rule.code());
         }
     }
 }

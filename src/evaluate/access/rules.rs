@@ -8,7 +8,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use serde_json::json;
 
 use super::super::Check;
 use super::super::people::People;
@@ -38,7 +37,7 @@ pub(crate) struct Ctx<'c> {
 }
 
 impl Ctx<'_> {
-    fn account(&self) -> &Account {
+    pub(super) fn account(&self) -> &Account {
         self.item.account
     }
 
@@ -611,100 +610,4 @@ pub fn new_access(ctx: &Ctx, states: &[String]) -> Check {
             view.system
         )),
     }
-}
-
-/// The `account` variable of `expr` rules and population filters.
-///
-/// `id`, `system`, `list`, `user_id`, `email`, `display_name`, `roles`, `privileged` (bool),
-/// `created`, `last_login` (RFC 3339 or none), `disabled`, `present` (still on the latest
-/// snapshot), `as_of`, `service` (a declared service account), `person` (none, or
-/// `employee_id`, `email`, `name`, `status`, `terminated`, `manager`, `department`) and
-/// `attributes` (added by [`account_context`]): the export's columns that the policy does not
-/// map, by header, as exported.
-pub fn account_value(ctx: &Ctx) -> serde_json::Value {
-    let a = ctx.account();
-    let person = ctx.person.map(|p| {
-        json!({
-            "employee_id": p.employee_id, "email": p.email, "name": p.name,
-            "status": p.status, "terminated": p.terminated.map(|d| d.to_string()),
-            "manager": p.manager, "department": p.department,
-        })
-    });
-    json!({
-        "id": ctx.item.id(),
-        "system": ctx.item.view.system,
-        "list": ctx.item.view.list,
-        "user_id": a.user_id,
-        "email": a.email,
-        "display_name": a.display_name,
-        "roles": a.roles,
-        "privileged": !is_privileged(ctx).is_empty(),
-        "created": a.created.map(|t| t.to_string()),
-        "last_login": a.last_login.map(|t| t.to_string()),
-        "disabled": a.disabled,
-        "present": ctx.item.present,
-        "as_of": ctx.item.seen.to_string(),
-        "service": ctx.bot.is_some(),
-        "person": person,
-    })
-}
-
-/// The context `expr` rules and filters are evaluated in: `account` as [`account_value`] with
-/// `attributes`. What the exports do not tell is unknown, never empty or false: a column the
-/// list's mapping lacks (`created`, `last_login`, `disabled`; `roles` and `privileged` without
-/// a role, groups or privileged column), the `person` when no HR roster was imported, the
-/// roster columns it lacks (`status`, `terminated`, `manager`), and any attribute the
-/// account's row does not have. An expression that reads one is not evaluated.
-pub fn account_context(ctx: &Ctx) -> super::super::expr::Context {
-    let mut value = account_value(ctx);
-    if let serde_json::Value::Object(fields) = &mut value {
-        let attributes = ctx.account().attributes.iter();
-        let attributes = attributes.map(|(k, v)| (k.clone(), v.clone())).collect();
-        fields.insert("attributes".into(), serde_json::Value::Object(attributes));
-    }
-    super::super::expr::Context::new("account", value, &account_unknown(ctx))
-}
-
-fn account_unknown(ctx: &Ctx) -> super::super::expr::Unknown {
-    let mut unknown = super::super::expr::Unknown::default();
-    let list = ctx.item.view.list;
-    let has = ctx.item.view.latest().has;
-    for (present, path) in [
-        (has.created, "created"),
-        (has.last_login, "last_login"),
-        (has.disabled, "disabled"),
-    ] {
-        if !present {
-            unknown.add(
-                path,
-                format!("access list {list} has no {path} column mapped in policy"),
-            );
-        }
-    }
-    if !has.roles {
-        let why =
-            format!("access list {list} has no role, groups or privileged column mapped in policy");
-        unknown.add("roles", why.clone());
-        unknown.add("privileged", why);
-    }
-    unknown.add(
-        "attributes.*",
-        format!("the export of access list {list} has no such column for this account"),
-    );
-    match ctx.directory {
-        None if ctx.bot.is_none() => unknown.add("person", "no HR roster was imported"),
-        None => {}
-        Some(d) => {
-            for (present, path, column) in [
-                (d.has.status, "person.status", "status"),
-                (d.has.end_date, "person.terminated", "end-date"),
-                (d.has.manager, "person.manager", "manager"),
-            ] {
-                if !present {
-                    unknown.add(path, format!("the HR roster has no {column} column"));
-                }
-            }
-        }
-    }
-    unknown
 }

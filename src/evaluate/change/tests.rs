@@ -2,6 +2,7 @@
 
 use jiff::Timestamp;
 
+use super::super::*;
 use super::*;
 use crate::facts::{
     Actor, Check as StatusCheck, CheckConclusion, Commit, PrCommit, PullRequest, Review,
@@ -814,7 +815,7 @@ fn accounts_and_jobs_in_scope_must_be_held_by_a_population() {
     runs_item.system = Some("api".into());
     let mut held = completeness::Held::default();
     let tested = runs_item.outcome != Outcome::NotApplicable;
-    held.record("job-runs", &runs_item.item, "CO-01", tested);
+    held.record(PopulationKind::JobRuns, &runs_item.item, "CO-01", tested);
     let pop = completeness::result(&catalog, &snapshot, &policy, &held);
     let outcomes: Vec<(&str, Outcome)> = pop
         .items

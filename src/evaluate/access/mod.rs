@@ -6,6 +6,7 @@
 //! fields are those of the latest snapshot that lists it. `access-reviews` populations hold the
 //! same accounts, tested against the review campaign's decisions.
 
+mod context;
 mod identity;
 mod rules;
 
@@ -16,8 +17,10 @@ use jiff::Timestamp;
 
 use self::identity::Directory;
 use self::rules::Ctx;
+use super::collector::Collector;
+use super::expr::{Context, Exprs};
 use super::people::People;
-use super::{Check, Collector, ItemResult, Keep, Run, expr, item_result, kind_name};
+use super::{Check, ItemResult, Keep, Run, item_result};
 use crate::model::control::{Control, PopulationKind};
 use crate::model::policy::{AccessList, Bot};
 use crate::model::rule::Rule;
@@ -30,7 +33,7 @@ pub(super) fn items(run: &Run, control: &Control, out: &mut Collector) -> Vec<St
     let Some(access) = run.snapshot.access.as_ref() else {
         return vec![format!(
             "no access data was loaded for the {} population",
-            kind_name(control.population.kind)
+            control.population.kind.as_str()
         )];
     };
     let Some(shared) = run.access else {
@@ -42,16 +45,15 @@ pub(super) fn items(run: &Run, control: &Control, out: &mut Collector) -> Vec<St
         // Fail closed: a partial population is not tested as if it were whole.
         return gaps;
     }
-    let env = expr::environment();
-    let compiled = Compiled::new(&env, control);
+    let exprs = Exprs::new(control);
     for view in &scope.views {
         let owner = run.facts.policy.owner(&super::policy::OwnerTarget {
             system: Some(view.system),
             ..Default::default()
         });
         for item in view.accounts(shared) {
-            let result = scope.result(run, control, &compiled, &item, owner.as_ref(), out.keep);
-            out.push(control.population.kind, &control.id, result);
+            let result = scope.result(run, control, &exprs, &item, owner.as_ref(), out.keep());
+            out.push(result);
         }
     }
     Vec::new()
@@ -384,25 +386,22 @@ impl<'s> Scope<'s> {
         &self,
         run: &Run,
         control: &Control,
-        compiled: &Compiled,
+        exprs: &Exprs,
         item: &Item,
         owner: Option<&String>,
         keep: Keep,
     ) -> ItemResult {
         let ctx = self.ctx(run, item);
-        let value = compiled.needs_value().then(|| rules::account_context(&ctx));
-        let checks: Vec<(&str, Check)> = match compiled.filter(value.as_ref()) {
+        let value = exprs
+            .needs_context()
+            .then(|| context::account_context(&ctx));
+        let checks: Vec<(&str, Check)> = match exprs.filter(value.as_ref()) {
             Some(check) => vec![("population", check)],
             None => control
                 .rules
                 .iter()
-                .zip(&compiled.rules)
-                .map(|(rule, expr)| {
-                    (
-                        rule.code(),
-                        self.rule(&ctx, rule, expr.as_ref(), value.as_ref()),
-                    )
-                })
+                .enumerate()
+                .map(|(i, rule)| (rule.code(), self.rule(&ctx, rule, exprs, i, value.as_ref())))
                 .collect(),
         };
         let mut result = item_result(&item.id(), String::new(), checks, Vec::new());
@@ -458,8 +457,9 @@ impl<'s> Scope<'s> {
         &self,
         ctx: &Ctx,
         rule: &Rule,
-        compiled: Option<&Expr>,
-        value: Option<&expr::Context>,
+        exprs: &Exprs,
+        index: usize,
+        value: Option<&Context>,
     ) -> Check {
         match rule {
             Rule::TerminatedAccessRemoved { within_days } => rules::terminated(ctx, *within_days),
@@ -475,10 +475,7 @@ impl<'s> Scope<'s> {
             } => rules::review_complete(ctx, *reviewer_not_report),
             Rule::RevocationsExecuted { within_days } => rules::revocations(ctx, *within_days),
             Rule::NewAccessApproved { approved_states } => rules::new_access(ctx, approved_states),
-            Rule::Expr { message, .. } => match (compiled, value) {
-                (Some(e), Some(v)) => e.check(v, message),
-                _ => Check::Missing("the expression could not be compiled".into()),
-            },
+            Rule::Expr { message, .. } => exprs.rule(index, value, message),
             other => Check::Missing(format!(
                 "rule `{}` cannot test an account (validation should have refused it)",
                 other.code()
@@ -517,61 +514,6 @@ fn declared<'s>(run: &Run<'s, '_>, system: &str, list: &str) -> Option<&'s Acces
         .systems
         .get(system)
         .and_then(|s| s.access_lists.iter().find(|l| l.id == list))
-}
-
-/// An `expr` rule or filter compiled once for the whole population.
-struct Expr<'e> {
-    text: &'e str,
-    compiled: Result<minijinja::Expression<'e, 'e>, String>,
-}
-
-impl Expr<'_> {
-    fn truth(&self, ctx: &expr::Context) -> expr::Truth {
-        match &self.compiled {
-            Ok(c) => expr::eval_compiled(c, self.text, ctx),
-            Err(e) => expr::Truth::Error(e.clone()),
-        }
-    }
-
-    fn check(&self, ctx: &expr::Context, message: &str) -> Check {
-        self.truth(ctx).rule(self.text, message)
-    }
-}
-
-struct Compiled<'e> {
-    filter: Option<Expr<'e>>,
-    /// One per rule (`None` for rules that are not `expr`).
-    rules: Vec<Option<Expr<'e>>>,
-}
-
-impl<'e> Compiled<'e> {
-    fn new(env: &'e minijinja::Environment<'static>, control: &'e Control) -> Compiled<'e> {
-        let compile = |text: &'e str| Expr {
-            text,
-            compiled: expr::compile(env, text),
-        };
-        Compiled {
-            filter: control.population.filter.as_deref().map(compile),
-            rules: control
-                .rules
-                .iter()
-                .map(|r| match r {
-                    Rule::Expr { expr, .. } => Some(compile(expr)),
-                    _ => None,
-                })
-                .collect(),
-        }
-    }
-
-    fn needs_value(&self) -> bool {
-        self.filter.is_some() || self.rules.iter().any(Option::is_some)
-    }
-
-    /// The population filter's verdict on an item it excludes (recorded, never silent).
-    fn filter(&self, ctx: Option<&expr::Context>) -> Option<Check> {
-        let (filter, ctx) = (self.filter.as_ref()?, ctx?);
-        filter.truth(ctx).filter(filter.text)
-    }
 }
 
 #[cfg(test)]

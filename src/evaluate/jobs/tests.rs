@@ -2,6 +2,7 @@
 
 use jiff::Timestamp;
 
+use super::rules::group;
 use super::*;
 use crate::evaluate::{Outcome, evaluate};
 use crate::facts::{Commit, Incident, RunStatus, Signature};

@@ -10,15 +10,9 @@
 
 use std::collections::BTreeMap;
 
+use super::rules::pair_slots;
 use super::*;
 use crate::model::rule::Occurrence;
-
-/// A `per: run` control's items, gaps, and the jobs it examined with whether it tested them.
-pub(super) struct Found {
-    pub items: Vec<ItemResult>,
-    pub gaps: Vec<String>,
-    pub held: Vec<(String, bool)>,
-}
 
 /// One occurrence before it is judged: its instant, the run (none for a missed slot) and,
 /// for a scheduled run, the slot.
@@ -29,38 +23,44 @@ struct Event<'r> {
 }
 
 impl<'r> Ctx<'r, '_> {
-    pub(super) fn occurrences(&self, control: &Control, jobs: &[&'r Job], whole: bool) -> Found {
-        let mut found = Found {
-            items: Vec::new(),
-            gaps: Vec::new(),
-            held: Vec::new(),
-        };
+    /// Pushes a `per: run` control's occurrences into `out`, holding each job it examined
+    /// (with whether it tested it); returns the population's gaps.
+    pub(super) fn occurrences(
+        &self,
+        control: &Control,
+        exprs: &Exprs,
+        jobs: &[&'r Job],
+        whole: bool,
+        out: &mut Collector,
+    ) -> Vec<String> {
         let Some(kind) = control.rules.iter().find_map(Rule::occurrence) else {
-            found.gaps.push("no rule of this control names an occurrence to test (validation should have refused it)".into());
-            return found;
+            return vec!["no rule of this control names an occurrence to test (validation should have refused it)".into()];
         };
         // Each job is in this population whether or not its occurrences can be listed (as
         // a per-job item would be, not evaluated): what is unknown is the control's gap.
         if self.snap.runs.is_none() {
-            found.held = jobs.iter().map(|j| (j.name.clone(), true)).collect();
-            found.gaps.push(format!(
+            for job in jobs {
+                out.hold(&job.name, true);
+            }
+            return vec![format!(
                 "no job run log was imported (`itgc import job-runs FILE`), so the {} cannot be listed",
                 kind.describe()
-            ));
-            return found;
+            )];
         }
+        let mut gaps = Vec::new();
         for job in jobs {
             let log = self.logs.get(job.name.as_str()).copied();
             match self.events(kind, job, log) {
                 Ok(events) => {
                     let tested = kind != Occurrence::ScheduledRun || !events.is_empty();
-                    found.held.push((job.name.clone(), tested));
-                    let items = self.judged(control, job, log, events);
-                    found.items.extend(items);
+                    out.hold(&job.name, tested);
+                    for item in self.judged(control, exprs, job, log, events) {
+                        self.conclude(control, item, out);
+                    }
                 }
                 Err(e) => {
-                    found.held.push((job.name.clone(), true));
-                    found.gaps.push(format!(
+                    out.hold(&job.name, true);
+                    gaps.push(format!(
                         "job `{}`: the schedule cannot be expanded: {e}",
                         job.name
                     ));
@@ -69,10 +69,12 @@ impl<'r> Ctx<'r, '_> {
         }
         if whole {
             for log in self.orphans() {
-                found.items.extend(self.orphan_events(kind, log));
+                for item in self.orphan_events(kind, log) {
+                    self.conclude(control, item, out);
+                }
             }
         }
-        found
+        gaps
     }
 
     /// The job's occurrences of `kind` in the period, in time order.
@@ -115,6 +117,7 @@ impl<'r> Ctx<'r, '_> {
     fn judged(
         &self,
         control: &Control,
+        exprs: &Exprs,
         job: &Job,
         log: Option<&RunLog>,
         events: Vec<Event<'_>>,
@@ -127,7 +130,8 @@ impl<'r> Ctx<'r, '_> {
                 let checks = control
                     .rules
                     .iter()
-                    .map(|rule| (rule.code(), self.check_event(rule, job, event)))
+                    .enumerate()
+                    .map(|(i, rule)| (rule.code(), self.check_event((rule, exprs, i), job, event)))
                     .collect();
                 let mut item = item_result(&id, event_label(&job.name, event), checks, {
                     let mut evidence = vec![format!("job:{}/{}", job.system, job.name)];
@@ -142,7 +146,12 @@ impl<'r> Ctx<'r, '_> {
             .collect()
     }
 
-    fn check_event(&self, rule: &Rule, job: &Job, event: &Event<'_>) -> Check {
+    fn check_event(
+        &self,
+        (rule, exprs, index): (&Rule, &Exprs, usize),
+        job: &Job,
+        event: &Event<'_>,
+    ) -> Check {
         match (rule, event.run, event.slot) {
             (Rule::ExpectedRuns { tolerance_minutes }, run, Some(slot)) => {
                 on_time(slot, run, i64::from(*tolerance_minutes) * 60)
@@ -160,8 +169,8 @@ impl<'r> Ctx<'r, '_> {
                 i64::from(*ticket_within_hours) * 3600,
                 i64::from(*resolved_within_days) * 86_400,
             ),
-            (Rule::Expr { expr, message }, Some(run), _) => {
-                expr_check(expr, message, &run_context(job, run))
+            (Rule::Expr { message, .. }, Some(run), _) => {
+                exprs.rule(index, Some(&context::run_context(job, run)), message)
             }
             (other, _, _) => wrong_kind(other, "this occurrence"),
         }
