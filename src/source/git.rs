@@ -8,6 +8,7 @@
 //! same chain, which is why it is the population and not the pull-request list.
 
 mod history;
+mod repository;
 mod tree_diff;
 
 use std::collections::BTreeSet;
@@ -19,6 +20,7 @@ use jiff::Timestamp;
 
 use crate::facts::{Commit, Signature};
 pub use history::{Branch, BranchReader, MAX_BRANCH_COMMITS};
+pub use repository::work_tree;
 use tree_diff::TreeDiff;
 
 /// Why history could not be read. Every variant names the repository path, so a failure in a
