@@ -298,3 +298,17 @@ pub struct Incident {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub summary: String,
 }
+
+/// One source's reach: where its sync stopped and how it proved it saw everything. Built by
+/// the population from the store (`population::provenance`) and listed in the packet
+/// manifest's `sources` (`evidence::SourceRecord`; its fields are the packet format,
+/// `evidence/FORMAT.md`). Here, below both, because the packet may not import a population.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceRecord {
+    pub name: String,
+    /// Where the source's sync stopped (an opaque value the source understands).
+    pub cursor: serde_json::Value,
+    /// How the source proved it saw everything (counts, totals, reconciliation).
+    pub completeness: serde_json::Value,
+}

@@ -6,9 +6,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::digest::Digest;
-/// Built by the population from the store (`population::provenance`), which may not import the
-/// packet; part of the manifest's format all the same.
-pub use crate::population::provenance::SourceRecord;
+/// Built by the population from the store (`population::provenance`); defined with the facts,
+/// which both the population and the packet may import. Part of the manifest's format.
+pub use crate::facts::SourceRecord;
 
 /// The format identifier every manifest carries.
 pub const FORMAT: &str = "itgc-packet/1";

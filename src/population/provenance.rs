@@ -5,27 +5,14 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::load::{coverage, git_cursor};
-use crate::facts::Import;
+use crate::facts::{Import, SourceRecord};
 use crate::model::catalog::Catalog;
 use crate::model::policy_view::PolicyView;
 use crate::period::Period;
 use crate::store::{Store, StoreError};
-
-/// One source's reach, as the packet manifest's `sources` lists it (`evidence::SourceRecord`;
-/// its fields are the packet format, `evidence/FORMAT.md`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SourceRecord {
-    pub name: String,
-    /// Where the source's sync stopped (an opaque value the source understands).
-    pub cursor: serde_json::Value,
-    /// How the source proved it saw everything (counts, totals, reconciliation).
-    pub completeness: serde_json::Value,
-}
 
 /// The packet's view of the sources: manifest records, plus files too large or too detailed for
 /// the manifest (GitHub branch protection as synced), each under `sources/`.
