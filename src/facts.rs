@@ -317,6 +317,20 @@ pub struct Incident {
     pub summary: String,
 }
 
+/// One source's reach: where its sync stopped and how it proved it saw everything. Built by
+/// the population from the store (`population::provenance`) and listed in the packet
+/// manifest's `sources` (`evidence::SourceRecord`; its fields are the packet format,
+/// `evidence/FORMAT.md`). Here, below both, because the packet may not import a population.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceRecord {
+    pub name: String,
+    /// Where the source's sync stopped (an opaque value the source understands).
+    pub cursor: serde_json::Value,
+    /// How the source proved it saw everything (counts, totals, reconciliation).
+    pub completeness: serde_json::Value,
+}
+
 #[cfg(test)]
 mod tests {
     use super::CheckConclusion::{self, *};

@@ -1,10 +1,15 @@
 //! Lower-case hex of bytes: digests in import records, packet files, SARIF fingerprints and
-//! redaction tags. Below every layer of the data flow, so that sources, population, evidence
-//! and reports share one encoder without importing each other.
+//! redaction tags; and git's abbreviated oids. Below every layer of the data flow, so that
+//! sources, population, evidence and reports share one encoder without importing each other.
 
 /// Lower-case hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The first 7 characters of an oid, as git prints it (the whole text when shorter).
+pub fn short(oid: &str) -> &str {
+    oid.get(..7).unwrap_or(oid)
 }
 
 #[cfg(test)]
@@ -13,5 +18,13 @@ mod tests {
     fn two_lower_case_digits_per_byte() {
         assert_eq!(super::hex(&[0x00, 0x0f, 0xa0, 0xff]), "000fa0ff");
         assert_eq!(super::hex(&[]), "");
+    }
+
+    #[test]
+    fn short_oids_are_seven_characters_or_the_whole_text() {
+        assert_eq!(super::short("0123456789abcdef"), "0123456");
+        assert_eq!(super::short("abc"), "abc");
+        // Not a char boundary at 7: the whole text rather than a panic.
+        assert_eq!(super::short("ééééé"), "ééééé");
     }
 }

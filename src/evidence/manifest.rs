@@ -6,6 +6,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::digest::Digest;
+/// Built by the population from the store (`population::provenance`); defined with the facts,
+/// which both the population and the packet may import. Part of the manifest's format.
+pub use crate::facts::SourceRecord;
 
 /// The format identifier every manifest carries.
 pub const FORMAT: &str = "itgc-packet/1";
@@ -54,16 +57,6 @@ pub struct Manifest {
 pub struct Tool {
     pub name: String,
     pub version: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SourceRecord {
-    pub name: String,
-    /// Where the source's sync stopped (an opaque value the source understands).
-    pub cursor: serde_json::Value,
-    /// How the source proved it saw everything (counts, totals, reconciliation).
-    pub completeness: serde_json::Value,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

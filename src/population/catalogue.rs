@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use super::Gap;
 use crate::model::Catalog;
 use crate::model::policy_view::PolicyView;
+use crate::source::git::work_tree;
 
 /// A gap for each git repository holding `dirs` (the controls and policies directories) that
 /// no in-scope system of the policy declares, located against `root`.
@@ -49,10 +50,4 @@ pub fn undeclared(catalog: &Catalog, root: &Path, dirs: &[&Path]) -> Vec<Gap> {
         });
     }
     gaps
-}
-
-/// The canonical work tree of the git repository containing `dir`, if any.
-fn work_tree(dir: &Path) -> Option<PathBuf> {
-    let repo = git2::Repository::discover(dir).ok()?;
-    repo.workdir()?.canonicalize().ok()
 }

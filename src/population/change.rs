@@ -10,6 +10,8 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::facts::{BranchCommit, Commit, Placement, PullRequest};
+/// Shared with the sources, which may not import a population module.
+pub use crate::hex::short;
 
 /// One change: a commit on an in-scope branch and how it got there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,11 +111,6 @@ impl Change {
             None => format!("{} {}", short(&self.commit.oid), self.subject()),
         }
     }
-}
-
-/// The first 7 characters of an oid, as git prints it.
-pub fn short(oid: &str) -> &str {
-    oid.get(..7).unwrap_or(oid)
 }
 
 /// Where a branch's commits come from, as policy declares it.

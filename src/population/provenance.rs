@@ -8,8 +8,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::load::{coverage, git_cursor};
-use crate::evidence::SourceRecord;
-use crate::facts::Import;
+use crate::facts::{Import, SourceRecord};
 use crate::model::catalog::Catalog;
 use crate::model::policy_view::PolicyView;
 use crate::period::Period;

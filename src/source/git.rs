@@ -9,6 +9,7 @@
 
 pub mod at_commit;
 mod history;
+mod repository;
 mod tree_diff;
 
 use std::collections::BTreeSet;
@@ -20,6 +21,7 @@ use jiff::Timestamp;
 
 use crate::facts::{Commit, Signature};
 pub use history::{Branch, BranchReader, MAX_BRANCH_COMMITS};
+pub use repository::work_tree;
 use tree_diff::TreeDiff;
 
 /// Why history could not be read. Every variant names the repository path, so a failure in a

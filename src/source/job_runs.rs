@@ -44,26 +44,11 @@ use serde_json::Value;
 
 use super::bounded::{self, Digest, Hashing, ReadError};
 use super::strict_csv;
+use super::table::{self, Field, Listing, TableError};
 use crate::facts::{Incident, JobRun, RunStatus};
 
-#[derive(Debug, thiserror::Error)]
-pub enum ExportError {
-    #[error(transparent)]
-    Read(#[from] ReadError),
-    #[error("{file}: {at}: {problem}")]
-    At {
-        file: String,
-        at: String,
-        problem: String,
-    },
-}
-
-/// A field and the names that mean it (lower case).
-struct Field {
-    name: &'static str,
-    names: &'static [&'static str],
-    required: bool,
-}
+/// The shared table reader's error, under the name callers of this module know.
+pub use super::table::TableError as ExportError;
 
 const RUN_FIELDS: [Field; 8] = [
     Field {
@@ -162,11 +147,7 @@ impl Record {
             .as_ref()
             .map(|(_, w)| format!(", {w}"))
             .unwrap_or_default();
-        ExportError::At {
-            file: file.to_string(),
-            at: format!("{}{place}", self.at),
-            problem,
-        }
+        TableError::at(file, format!("{}{place}", self.at), problem)
     }
 }
 
@@ -231,7 +212,7 @@ impl RunLog {
         let record = match &mut self.rows {
             Rows::Json { items, .. } => items.next(),
             Rows::Csv { reader, columns } => {
-                let fail = |p: strict_csv::CsvProblem| at_error(&self.file, p.place(), p.problem);
+                let fail = |p| TableError::csv(&self.file, p);
                 let line = reader.advance().map_err(fail)?;
                 line.map(|line| csv_record(line, reader.record(), columns))
             }
@@ -262,14 +243,6 @@ impl RunLog {
     }
 }
 
-fn at_error(file: &str, at: String, problem: String) -> ExportError {
-    ExportError::At {
-        file: file.to_string(),
-        at,
-        problem,
-    }
-}
-
 /// A JSON log: read whole (under the size limit) and parsed into records up front.
 fn json_rows(file: &str, path: &Path) -> Result<Rows, ExportError> {
     let bytes = bounded::read(path)?;
@@ -283,8 +256,7 @@ fn json_rows(file: &str, path: &Path) -> Result<Rows, ExportError> {
 /// A CSV log: its header read and mapped to the run fields; the rows stay in the file.
 fn csv_rows(file: &str, input: BufReader<Hashing<File>>) -> Result<Rows, ExportError> {
     // No cell of a run log may span lines (see `strict_csv`).
-    let reader = strict_csv::Reader::new(input, |_| false)
-        .map_err(|p| at_error(file, p.place(), p.problem))?;
+    let reader = table::open_csv(file, input, |_| false)?;
     let columns = field_columns(file, reader.headers(), &RUN_FIELDS)?;
     Ok(Rows::Csv {
         reader: Box::new(reader),
@@ -302,14 +274,11 @@ pub fn read_incidents(path: &Path) -> Result<(Vec<Incident>, Digest), ExportErro
     for record in &records {
         let incident = incident(&file, record)?;
         if let Some(first) = seen.insert(incident.key.clone(), record.at.clone()) {
-            return Err(ExportError::At {
-                file,
-                at: record.at.clone(),
-                problem: format!(
-                    "incident `{}` appears twice (first at {first})",
-                    incident.key
-                ),
-            });
+            let problem = format!(
+                "incident `{}` appears twice (first at {first})",
+                incident.key
+            );
+            return Err(TableError::at(&file, record.at.clone(), problem));
         }
         incidents.push(incident);
     }
@@ -422,17 +391,17 @@ fn records(
     fields: &[Field],
     wrapper: &str,
 ) -> Result<Vec<Record>, ExportError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'[') | Some(b'{') => json_records(file, bytes, fields, wrapper),
+    let text = table::strip_bom(bytes);
+    match text.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'[') | Some(b'{') => json_records(file, text, fields, wrapper),
+        // The table reader drops the byte order mark itself.
         _ => csv_records(file, bytes, fields),
     }
 }
 
 fn csv_records(file: &str, bytes: &[u8], fields: &[Field]) -> Result<Vec<Record>, ExportError> {
     // No cell of a run log or an incident export may span lines (see `strict_csv`).
-    let csv =
-        strict_csv::read(bytes, |_| false).map_err(|p| at_error(file, p.place(), p.problem))?;
+    let csv = table::read_csv(file, bytes, |_| false)?;
     let columns = field_columns(file, &csv.headers, fields)?;
     Ok(csv
         .records
@@ -444,40 +413,11 @@ fn csv_records(file: &str, bytes: &[u8], fields: &[Field]) -> Result<Vec<Record>
 /// For each field, the column that holds it and that column's place (`column 4 (started_at)`);
 /// a required field without a column, or a field two columns claim, is an error on line 1.
 fn field_columns(file: &str, headers: &[String], fields: &[Field]) -> Result<Columns, ExportError> {
-    let fail = |problem: String| at_error(file, "line 1".into(), problem);
-    let mut columns = Vec::new();
-    for field in fields {
-        let found: Vec<usize> = headers
-            .iter()
-            .enumerate()
-            .filter(|(_, h)| field.names.contains(&h.trim().to_lowercase().as_str()))
-            .map(|(i, _)| i)
-            .collect();
-        match found.as_slice() {
-            [] if field.required => {
-                return Err(fail(format!(
-                    "no {} column (a header named {}); the header has: {}",
-                    field.name,
-                    field.names.join(", "),
-                    headers.join(", ")
-                )));
-            }
-            [] => columns.push(None),
-            [one] => {
-                let place = format!("column {} ({})", one + 1, headers[*one].trim());
-                columns.push(Some((*one, place.into())));
-            }
-            [a, b, ..] => {
-                return Err(fail(format!(
-                    "columns {} and {} are both read as {}; keep one",
-                    a + 1,
-                    b + 1,
-                    field.name
-                )));
-            }
-        }
-    }
-    Ok(columns)
+    let found = table::resolve(file, headers, fields, Listing::Plain)?;
+    Ok(found
+        .into_iter()
+        .map(|c| c.map(|i| (i, table::column_place(i, headers[i].trim()).into())))
+        .collect())
 }
 
 /// One CSV row as a record of the fields `columns` map.
@@ -501,11 +441,7 @@ fn json_records(
     fields: &[Field],
     wrapper: &str,
 ) -> Result<Vec<Record>, ExportError> {
-    let fail = |at: String, problem: String| ExportError::At {
-        file: file.to_string(),
-        at,
-        problem,
-    };
+    let fail = |at: String, problem: String| TableError::at(file, at, problem);
     let root: Value = serde_json::from_slice(bytes).map_err(|e| {
         fail(
             format!("line {}, column {}", e.line(), e.column()),

@@ -8,4 +8,5 @@ pub mod github;
 pub mod job_runs;
 pub mod jobs;
 pub mod strict_csv;
+pub mod table;
 pub mod tickets;

@@ -27,73 +27,20 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use jiff::civil::{Date, DateTime};
-use jiff::{Timestamp, tz::TimeZone};
+use jiff::Timestamp;
 
-use super::bounded::{self, Digest, ReadError};
+use super::bounded::{self, Digest};
 use super::strict_csv;
+use super::table::{self, Field, Listing, TableError};
 use crate::facts::Ticket;
 
-#[derive(Debug, thiserror::Error)]
-pub enum TicketError {
-    #[error(transparent)]
-    Read(#[from] ReadError),
+/// The shared table reader's error, under the name callers of this module know.
+pub use super::table::TableError as TicketError;
 
-    /// A problem of the CSV itself (a ragged row, a stray quote, a control character).
-    #[error("{file}: {at}: {problem}")]
-    At {
-        file: String,
-        at: String,
-        problem: String,
-    },
-
-    #[error(
-        "{file}: line 1: no {field} column (a header named {accepted}); the header has: {found}"
-    )]
-    MissingColumn {
-        file: String,
-        field: &'static str,
-        accepted: String,
-        found: String,
-    },
-
-    #[error("{file}: line 1: columns {first} and {second} are both read as {field}; keep one")]
-    DuplicateColumn {
-        file: String,
-        field: &'static str,
-        first: usize,
-        second: usize,
-    },
-
-    #[error("{file}: line {line}, column {column} ({header}): {problem}")]
-    Invalid {
-        file: String,
-        line: u64,
-        column: usize,
-        header: String,
-        problem: String,
-    },
-
-    #[error("{file}: line {line}: ticket {key} appears twice (first on line {first})")]
-    DuplicateKey {
-        file: String,
-        key: String,
-        line: u64,
-        first: u64,
-    },
-}
-
-/// A ticket field and the headers that name it (lower case).
-struct Field {
-    name: &'static str,
-    headers: &'static [&'static str],
-    required: bool,
-}
-
-const fn field(name: &'static str, headers: &'static [&'static str], required: bool) -> Field {
+const fn field(name: &'static str, names: &'static [&'static str], required: bool) -> Field {
     Field {
         name,
-        headers,
+        names,
         required,
     }
 }
@@ -133,20 +80,13 @@ pub fn read_with_digest(path: &Path) -> Result<(Vec<Ticket>, Digest), TicketErro
 
 /// Parses a ticket export's bytes; `file` names it in errors.
 pub fn parse(file: &str, bytes: &[u8]) -> Result<Vec<Ticket>, TicketError> {
-    // Spreadsheet programs save CSV with a UTF-8 byte order mark; it is not part of the
-    // first header's name.
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     // Line breaks only in the columns read as none of the fields (Jira's `Description`,
     // `Comment`…): every field this reads is one line (see `strict_csv`).
     let read_as_field = |h: &str| {
         let h = h.to_lowercase();
-        FIELDS.iter().any(|f| f.headers.contains(&h.as_str()))
+        FIELDS.iter().any(|f| f.names.contains(&h.as_str()))
     };
-    let csv = strict_csv::read(bytes, |h| !read_as_field(h)).map_err(|p| TicketError::At {
-        file: file.to_string(),
-        at: p.place(),
-        problem: p.problem,
-    })?;
+    let csv = table::read_csv(file, bytes, |h| !read_as_field(h))?;
     let columns = Columns::resolve(file, &csv.headers)?;
     let mut seen: BTreeMap<String, u64> = BTreeMap::new();
     let mut tickets = Vec::new();
@@ -159,12 +99,11 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Vec<Ticket>, TicketError> {
         };
         let ticket = row.ticket()?;
         if let Some(first) = seen.insert(ticket.key.clone(), row.line) {
-            return Err(TicketError::DuplicateKey {
-                file: file.to_string(),
-                key: ticket.key,
-                line: row.line,
-                first,
-            });
+            let problem = format!(
+                "ticket {} appears twice (first on line {first})",
+                ticket.key
+            );
+            return Err(TableError::at(file, format!("line {}", row.line), problem));
         }
         tickets.push(ticket);
     }
@@ -180,44 +119,16 @@ struct Columns {
 
 impl Columns {
     fn resolve(file: &str, headers: &[String]) -> Result<Columns, TicketError> {
-        let names = headers.to_vec();
+        let found = table::resolve(file, headers, &FIELDS, Listing::Quoted)?;
         let mut index = [None; FIELDS.len()];
-        for (slot, field) in index.iter_mut().zip(&FIELDS) {
-            *slot = find(file, field, &names)?;
+        for (slot, column) in index.iter_mut().zip(found) {
+            *slot = column;
         }
-        Ok(Columns { index, names })
+        Ok(Columns {
+            index,
+            names: headers.to_vec(),
+        })
     }
-}
-
-/// The one column naming `field`: an error if a required one is missing or two name it.
-fn find(file: &str, field: &Field, names: &[String]) -> Result<Option<usize>, TicketError> {
-    let matches: Vec<usize> = names
-        .iter()
-        .enumerate()
-        .filter(|(_, name)| field.headers.contains(&name.trim().to_lowercase().as_str()))
-        .map(|(i, _)| i)
-        .collect();
-    match matches.as_slice() {
-        [] if field.required => Err(TicketError::MissingColumn {
-            file: file.to_string(),
-            field: field.name,
-            accepted: quoted(field.headers, " or "),
-            found: quoted(names, ", "),
-        }),
-        [] => Ok(None),
-        [one] => Ok(Some(*one)),
-        [first, second, ..] => Err(TicketError::DuplicateColumn {
-            file: file.to_string(),
-            field: field.name,
-            first: first + 1,
-            second: second + 1,
-        }),
-    }
-}
-
-fn quoted<S: AsRef<str>>(names: &[S], separator: &str) -> String {
-    let quoted: Vec<String> = names.iter().map(|n| format!("`{}`", n.as_ref())).collect();
-    quoted.join(separator)
 }
 
 /// One data row with what is needed to name a cell in an error.
@@ -274,11 +185,12 @@ impl Row<'_> {
 
     fn invalid(&self, field: usize, problem: String) -> TicketError {
         let column = self.columns.index[field].unwrap_or_default();
-        TicketError::Invalid {
+        // The header as written, untrimmed (as this message always showed it).
+        let header = self.columns.names.get(column).map_or("", String::as_str);
+        TableError::Cell {
             file: self.file.to_string(),
-            line: self.line,
-            column: column + 1,
-            header: self.columns.names.get(column).cloned().unwrap_or_default(),
+            at: format!("line {}", self.line),
+            column: table::column_place(column, header),
             problem,
         }
     }
@@ -288,35 +200,13 @@ impl Row<'_> {
 /// dropped: tickets are kept in whole seconds, and a silently changed time is worse than an
 /// error.
 fn timestamp(text: &str) -> Result<Timestamp, String> {
-    let at = text
-        .parse::<Timestamp>()
-        .ok()
-        .or_else(|| utc_civil(text))
-        .ok_or_else(|| {
-            format!(
-                "`{}` is not a time: expected RFC 3339 (2026-08-22T01:12:00Z), \
-                 `YYYY-MM-DD HH:MM` or `YYYY-MM-DD` (both UTC)",
-                text.escape_debug()
-            )
-        })?;
+    let at = table::utc_timestamp(text)?;
     if at.subsec_nanosecond() != 0 {
         return Err(format!(
             "`{text}` has a fraction of a second; tickets are kept in whole seconds"
         ));
     }
     Ok(at)
-}
-
-/// `YYYY-MM-DD HH:MM[:SS]` or `YYYY-MM-DD`, read as UTC.
-fn utc_civil(text: &str) -> Option<Timestamp> {
-    let datetime = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
-        .iter()
-        .find_map(|format| DateTime::strptime(format, text).ok())
-        .or_else(|| {
-            let date = Date::strptime("%Y-%m-%d", text).ok()?;
-            Some(date.at(0, 0, 0, 0))
-        });
-    TimeZone::UTC.to_timestamp(datetime?).ok()
 }
 
 #[cfg(test)]
@@ -387,13 +277,15 @@ mod tests {
         let err = parse_text("Issue key,Created\nPAY-1,2026-07-01\n").unwrap_err();
         assert!(
             matches!(
-                err,
-                TicketError::MissingColumn {
-                    field: "status",
-                    ..
-                }
+                &err,
+                TicketError::MissingColumn { field, .. } if field == "status"
             ),
             "{err}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "tickets.csv: line 1: no status column (a header named `status`); \
+             the header has: `Issue key`, `Created`"
         );
         let err = parse_text("Key,Issue key,Status,Created\n").unwrap_err();
         assert!(

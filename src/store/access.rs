@@ -39,10 +39,10 @@ impl Store {
     /// Stores one access-list snapshot, replacing one of the same list taken at the same
     /// instant; returns how many accounts it holds.
     pub async fn put_access_list(&self, snapshot: &ListSnapshot) -> Result<usize, StoreError> {
-        let mut tx = self.begin(PUT_LIST_ACTION).await?;
-        let count = write_access_list(&mut tx, snapshot).await?;
-        tx.commit(PUT_LIST_ACTION).await?;
-        Ok(count)
+        self.in_transaction(PUT_LIST_ACTION, async |tx| {
+            write_access_list(tx, snapshot).await
+        })
+        .await
     }
 
     /// When each snapshot of a list was taken, oldest first.
@@ -92,23 +92,16 @@ impl Store {
     /// Every (system, list) with at least one stored snapshot.
     pub async fn access_list_ids(&self) -> Result<Vec<(String, String)>, StoreError> {
         const ACTION: &str = "listing access lists";
-        with_pool!(self, |pool| {
-            sqlx::query(LISTS)
-                .fetch_all(pool)
-                .await
-                .map_err(StoreError::query(ACTION))?
-                .iter()
-                .map(|row| Ok((row.text("system")?, row.text("list")?)))
-                .collect()
-        })
+        select_all!(self, ACTION, LISTS, [], |row| Ok((
+            row.text("system")?,
+            row.text("list")?
+        )))
     }
 
     /// Stores an HR roster, replacing one taken at the same instant; returns its head count.
     pub async fn put_roster(&self, roster: &Roster) -> Result<usize, StoreError> {
-        let mut tx = self.begin(PUT_ROSTER_ACTION).await?;
-        let count = write_roster(&mut tx, roster).await?;
-        tx.commit(PUT_ROSTER_ACTION).await?;
-        Ok(count)
+        self.in_transaction(PUT_ROSTER_ACTION, async |tx| write_roster(tx, roster).await)
+            .await
     }
 
     /// The latest roster taken at or before `until`.
@@ -130,24 +123,17 @@ impl Store {
     /// Stores review decisions, replacing each campaign they belong to whole (in one
     /// transaction); returns how many decisions were written.
     pub async fn put_reviews(&self, decisions: &[ReviewDecision]) -> Result<usize, StoreError> {
-        let mut tx = self.begin(PUT_REVIEWS_ACTION).await?;
-        let count = write_reviews(&mut tx, decisions).await?;
-        tx.commit(PUT_REVIEWS_ACTION).await?;
-        Ok(count)
+        self.in_transaction(PUT_REVIEWS_ACTION, async |tx| {
+            write_reviews(tx, decisions).await
+        })
+        .await
     }
 
     /// Every stored review decision, by campaign; `None` when no campaign was imported.
     pub async fn reviews(&self) -> Result<Option<Vec<ReviewDecision>>, StoreError> {
         const ACTION: &str = "reading access-review decisions";
-        let rows: Vec<Vec<ReviewDecision>> = with_pool!(self, |pool| {
-            sqlx::query(REVIEWS)
-                .fetch_all(pool)
-                .await
-                .map_err(StoreError::query(ACTION))?
-                .iter()
-                .map(decode_reviews)
-                .collect::<Result<_, _>>()?
-        });
+        let rows: Vec<Vec<ReviewDecision>> =
+            select_all!(self, ACTION, REVIEWS, [], decode_reviews)?;
         if rows.is_empty() {
             return Ok(None);
         }
@@ -172,18 +158,19 @@ pub(crate) async fn write_access_list(
     let as_of = to_seconds(snapshot.as_of, "access-list as_of")?;
     let count = to_i64(snapshot.accounts.len() as u64, "account count")?;
     let data = serde_json::to_string(snapshot).map_err(|e| invalid(&e.to_string()))?;
-    with_tx!(tx, |conn| {
-        sqlx::query(PUT_LIST)
-            .bind(snapshot.system.as_str())
-            .bind(snapshot.list.as_str())
-            .bind(as_of)
-            .bind(snapshot.sha256.as_str())
-            .bind(count)
-            .bind(data.as_str())
-            .execute(&mut *conn)
-            .await
-            .map_err(StoreError::query(PUT_LIST_ACTION))?;
-    });
+    execute!(
+        tx,
+        PUT_LIST_ACTION,
+        PUT_LIST,
+        [
+            snapshot.system.as_str(),
+            snapshot.list.as_str(),
+            as_of,
+            snapshot.sha256.as_str(),
+            count,
+            data.as_str(),
+        ]
+    );
     Ok(snapshot.accounts.len())
 }
 
@@ -193,16 +180,12 @@ pub(crate) async fn write_roster(tx: &mut Tx, roster: &Roster) -> Result<usize, 
     let count = to_i64(roster.people.len() as u64, "person count")?;
     let data = serde_json::to_string(roster)
         .map_err(|e| StoreError::invalid("HR roster", e.to_string()))?;
-    with_tx!(tx, |conn| {
-        sqlx::query(PUT_ROSTER)
-            .bind(as_of)
-            .bind(roster.sha256.as_str())
-            .bind(count)
-            .bind(data.as_str())
-            .execute(&mut *conn)
-            .await
-            .map_err(StoreError::query(PUT_ROSTER_ACTION))?;
-    });
+    execute!(
+        tx,
+        PUT_ROSTER_ACTION,
+        PUT_ROSTER,
+        [as_of, roster.sha256.as_str(), count, data.as_str(),]
+    );
     Ok(roster.people.len())
 }
 
@@ -220,17 +203,11 @@ pub(crate) async fn write_reviews(
     let json = |list: &[&ReviewDecision]| {
         serde_json::to_string(list).map_err(|e| StoreError::invalid("access review", e.to_string()))
     };
-    with_tx!(tx, |conn| {
-        for (campaign, list) in &campaigns {
-            sqlx::query(PUT_REVIEWS)
-                .bind(*campaign)
-                .bind(to_i64(list.len() as u64, "decision count")?)
-                .bind(json(list)?)
-                .execute(&mut *conn)
-                .await
-                .map_err(StoreError::query(PUT_REVIEWS_ACTION))?;
-        }
-    });
+    execute!(tx, PUT_REVIEWS_ACTION, PUT_REVIEWS, for (campaign, list) in &campaigns => [
+        *campaign,
+        to_i64(list.len() as u64, "decision count")?,
+        json(list)?,
+    ]);
     Ok(decisions.len())
 }
 

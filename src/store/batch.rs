@@ -11,7 +11,7 @@
 
 use jiff::Timestamp;
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, Tx};
 use crate::facts::access::ListSnapshot;
 use crate::facts::{Commit, Import, PullRequest};
 
@@ -84,36 +84,41 @@ impl Store {
     /// Applies every write of `batch` in one transaction: all of them land, or none does
     /// (an error, a busy store, a killed process).
     pub async fn apply(&self, batch: &Batch) -> Result<(), StoreError> {
-        let mut tx = self.begin(ACTION).await?;
-        for write in &batch.writes {
-            match write {
-                Write::Walk {
-                    repo,
-                    branch,
-                    commits,
-                    cursor,
-                } => {
-                    let cursor = borrowed(cursor);
-                    super::commits::write_walk(&mut tx, repo, branch, commits, cursor).await?;
-                }
-                Write::PullRequests(prs) => {
-                    super::pull_requests::write_pull_requests(&mut tx, prs).await?;
-                }
-                Write::Cursor(cursor) => {
-                    let (source, value, at) = borrowed(cursor);
-                    super::cursors::write_cursor(&mut tx, source, value, at).await?;
-                }
-                Write::AccessList {
-                    snapshot,
-                    import,
-                    cursor,
-                } => {
-                    let facts = super::ImportFacts::AccessList(snapshot);
-                    let cursor = Some(borrowed(cursor));
-                    super::imports::write_import_with_facts(&mut tx, facts, import, cursor).await?;
-                }
+        self.in_transaction(ACTION, async |tx| write_batch(tx, batch).await)
+            .await
+    }
+}
+
+/// Writes every write of `batch` in `tx`, in order.
+async fn write_batch(tx: &mut Tx, batch: &Batch) -> Result<(), StoreError> {
+    for write in &batch.writes {
+        match write {
+            Write::Walk {
+                repo,
+                branch,
+                commits,
+                cursor,
+            } => {
+                let cursor = borrowed(cursor);
+                super::commits::write_walk(tx, repo, branch, commits, cursor).await?;
+            }
+            Write::PullRequests(prs) => {
+                super::pull_requests::write_pull_requests(tx, prs).await?;
+            }
+            Write::Cursor(cursor) => {
+                let (source, value, at) = borrowed(cursor);
+                super::cursors::write_cursor(tx, source, value, at).await?;
+            }
+            Write::AccessList {
+                snapshot,
+                import,
+                cursor,
+            } => {
+                let facts = super::ImportFacts::AccessList(snapshot);
+                let cursor = Some(borrowed(cursor));
+                super::imports::write_import_with_facts(tx, facts, import, cursor).await?;
             }
         }
-        tx.commit(ACTION).await
     }
+    Ok(())
 }

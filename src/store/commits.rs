@@ -79,10 +79,8 @@ impl Store {
     /// empty repo or oid, or a time with a fractional second). When the same repo and oid
     /// appear more than once, the last one wins.
     pub async fn upsert_commits(&self, commits: &[Commit]) -> Result<usize, StoreError> {
-        let mut tx = self.begin(COMMITS_ACTION).await?;
-        let count = write_commits(&mut tx, commits).await?;
-        tx.commit(COMMITS_ACTION).await?;
-        Ok(count)
+        self.in_transaction(COMMITS_ACTION, async |tx| write_commits(tx, commits).await)
+            .await
     }
 
     /// Stores a walk of `branch`: its commits, their membership of the branch and the walk's
@@ -96,9 +94,10 @@ impl Store {
         (source, value, at): (&str, &str, Timestamp),
     ) -> Result<(), StoreError> {
         const ACTION: &str = "recording a branch walk";
-        let mut tx = self.begin(ACTION).await?;
-        write_walk(&mut tx, repo, branch, commits, (source, value, at)).await?;
-        tx.commit(ACTION).await
+        self.in_transaction(ACTION, async |tx| {
+            write_walk(tx, repo, branch, commits, (source, value, at)).await
+        })
+        .await
     }
 
     /// The commits of `repo` whose committer time is in `[from, to)`: `from` inclusive, `to`
@@ -111,18 +110,13 @@ impl Store {
         to: Timestamp,
     ) -> Result<Vec<Commit>, StoreError> {
         const ACTION: &str = "reading commits";
-        with_pool!(self, |pool| {
-            sqlx::query(SELECT_PERIOD)
-                .bind(repo)
-                .bind(ceil_seconds(from))
-                .bind(ceil_seconds(to))
-                .fetch_all(pool)
-                .await
-                .map_err(StoreError::query(ACTION))?
-                .iter()
-                .map(decode)
-                .collect()
-        })
+        select_all!(
+            self,
+            ACTION,
+            SELECT_PERIOD,
+            [repo, ceil_seconds(from), ceil_seconds(to)],
+            decode
+        )
     }
 
     /// Records that a walk found `oids` on the first-parent history of `branch` (idempotent).
@@ -132,9 +126,10 @@ impl Store {
         branch: &str,
         oids: &[String],
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin(BRANCH_ACTION).await?;
-        write_branch_commits(&mut tx, repo, branch, oids).await?;
-        tx.commit(BRANCH_ACTION).await
+        self.in_transaction(BRANCH_ACTION, async |tx| {
+            write_branch_commits(tx, repo, branch, oids).await
+        })
+        .await
     }
 
     /// The commits a walk found on `branch` of `repo` whose committer time is in `[from, to)`,
@@ -147,19 +142,13 @@ impl Store {
         to: Timestamp,
     ) -> Result<Vec<Commit>, StoreError> {
         const ACTION: &str = "reading a branch's commits";
-        with_pool!(self, |pool| {
-            sqlx::query(SELECT_BRANCH_PERIOD)
-                .bind(repo)
-                .bind(branch)
-                .bind(ceil_seconds(from))
-                .bind(ceil_seconds(to))
-                .fetch_all(pool)
-                .await
-                .map_err(StoreError::query(ACTION))?
-                .iter()
-                .map(decode)
-                .collect()
-        })
+        select_all!(
+            self,
+            ACTION,
+            SELECT_BRANCH_PERIOD,
+            [repo, branch, ceil_seconds(from), ceil_seconds(to)],
+            decode
+        )
     }
 
     /// How many commits of `repo` the store holds, whatever their time.

@@ -30,9 +30,10 @@ impl Store {
         value: &str,
         updated_at: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin(SET_ACTION).await?;
-        write_cursor(&mut tx, source, value, updated_at).await?;
-        tx.commit(SET_ACTION).await
+        self.in_transaction(SET_ACTION, async |tx| {
+            write_cursor(tx, source, value, updated_at).await
+        })
+        .await
     }
 
     /// The saved cursor of `source`, if it has one.
@@ -62,15 +63,7 @@ pub(crate) async fn write_cursor(
         return Err(StoreError::invalid("cursor", "the source name is empty"));
     }
     let updated_at = to_seconds(updated_at, "cursor updated_at")?;
-    with_tx!(tx, |conn| {
-        sqlx::query(UPSERT)
-            .bind(source)
-            .bind(value)
-            .bind(updated_at)
-            .execute(&mut *conn)
-            .await
-            .map_err(StoreError::query(SET_ACTION))?;
-    });
+    execute!(tx, SET_ACTION, UPSERT, [source, value, updated_at]);
     Ok(())
 }
 

@@ -67,32 +67,29 @@ impl Store {
             ));
         }
         let rows = encode(&record.fingerprints)?;
-        with_pool!(self, |pool| {
-            let mut tx = pool.begin().await.map_err(StoreError::query(ACTION))?;
-            let id: i64 = sqlx::query_scalar(INSERT)
-                .bind(record.period.as_str())
-                .bind(start)
-                .bind(end)
-                .bind(at)
-                .bind(record.scope.as_str())
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(StoreError::query(ACTION))?;
-            for (f, items, tested) in &rows {
-                sqlx::query(INSERT_FINGERPRINT)
-                    .bind(id)
-                    .bind(f.control.as_str())
-                    .bind(f.kind.as_str())
-                    .bind(*items)
-                    .bind(*tested)
-                    .bind(f.sha256.as_str())
-                    .execute(&mut *tx)
+        self.in_transaction(ACTION, async |tx| {
+            let id: i64 = with_tx!(&mut *tx, |conn| {
+                sqlx::query_scalar(INSERT)
+                    .bind(record.period.as_str())
+                    .bind(start)
+                    .bind(end)
+                    .bind(at)
+                    .bind(record.scope.as_str())
+                    .fetch_one(&mut *conn)
                     .await
-                    .map_err(StoreError::query(ACTION))?;
-            }
-            tx.commit().await.map_err(StoreError::query(ACTION))?;
-        });
-        Ok(())
+                    .map_err(StoreError::query(ACTION))?
+            });
+            execute!(tx, ACTION, INSERT_FINGERPRINT, for (f, items, tested) in &rows => [
+                id,
+                f.control.as_str(),
+                f.kind.as_str(),
+                *items,
+                *tested,
+                f.sha256.as_str(),
+            ]);
+            Ok(())
+        })
+        .await
     }
 
     /// The latest record of each period that ended by `before`, newest period first, at most
@@ -119,17 +116,8 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<PopulationRecord>, StoreError> {
         const ACTION: &str = "reading population records";
-        let rows: Vec<(i64, PopulationRecord)> = with_pool!(self, |pool| {
-            sqlx::query(sql)
-                .bind(bound)
-                .bind(limit)
-                .fetch_all(pool)
-                .await
-                .map_err(StoreError::query(ACTION))?
-                .iter()
-                .map(decode)
-                .collect::<Result<_, _>>()?
-        });
+        let rows: Vec<(i64, PopulationRecord)> =
+            select_all!(self, ACTION, sql, [bound, limit], decode)?;
         let mut out = Vec::with_capacity(rows.len());
         for (id, mut record) in rows {
             record.fingerprints = self.fingerprints(id).await?;
@@ -140,16 +128,7 @@ impl Store {
 
     async fn fingerprints(&self, record: i64) -> Result<Vec<StoredFingerprint>, StoreError> {
         const ACTION: &str = "reading population fingerprints";
-        with_pool!(self, |pool| {
-            sqlx::query(FINGERPRINTS)
-                .bind(record)
-                .fetch_all(pool)
-                .await
-                .map_err(StoreError::query(ACTION))?
-                .iter()
-                .map(decode_fingerprint)
-                .collect()
-        })
+        select_all!(self, ACTION, FINGERPRINTS, [record], decode_fingerprint)
     }
 }
 

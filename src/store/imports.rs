@@ -78,10 +78,8 @@ impl Store {
     /// Records an import. Importing the same bytes (SHA-256) of the same kind for the same scope
     /// again is not an error: it returns [`ImportOutcome::AlreadyPresent`] with the first id.
     pub async fn record_import(&self, import: &Import) -> Result<ImportOutcome, StoreError> {
-        let mut tx = self.begin(RECORD_ACTION).await?;
-        let outcome = write_import(&mut tx, import).await?;
-        tx.commit(RECORD_ACTION).await?;
-        Ok(outcome)
+        self.in_transaction(RECORD_ACTION, async |tx| write_import(tx, import).await)
+            .await
     }
 
     /// Stores an export's facts and its import record in one transaction: both land, or
@@ -94,24 +92,16 @@ impl Store {
         import: &Import,
         cursor: Option<(&str, &str, Timestamp)>,
     ) -> Result<(usize, ImportOutcome), StoreError> {
-        let mut tx = self.begin(IMPORT_ACTION).await?;
-        let written = write_import_with_facts(&mut tx, facts, import, cursor).await?;
-        tx.commit(IMPORT_ACTION).await?;
-        Ok(written)
+        self.in_transaction(IMPORT_ACTION, async |tx| {
+            write_import_with_facts(tx, facts, import, cursor).await
+        })
+        .await
     }
 
     /// Every import, ordered by kind, scope (none first), SHA-256, then file name.
     pub async fn imports(&self) -> Result<Vec<Import>, StoreError> {
         const ACTION: &str = "listing imports";
-        with_pool!(self, |pool| {
-            sqlx::query(LIST)
-                .fetch_all(pool)
-                .await
-                .map_err(StoreError::query(ACTION))?
-                .iter()
-                .map(decode)
-                .collect()
-        })
+        select_all!(self, ACTION, LIST, [], decode)
     }
 }
 

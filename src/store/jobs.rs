@@ -80,10 +80,8 @@ impl Store {
     /// many distinct runs were written. Nothing is written if any run is invalid (an empty job
     /// or id, a fractional second). Of duplicate keys, the last one wins.
     pub async fn upsert_job_runs(&self, runs: &[JobRun]) -> Result<usize, StoreError> {
-        let mut tx = self.begin(RUNS_ACTION).await?;
-        let count = write_job_runs(&mut tx, runs).await?;
-        tx.commit(RUNS_ACTION).await?;
-        Ok(count)
+        self.in_transaction(RUNS_ACTION, async |tx| write_job_runs(tx, runs).await)
+            .await
     }
 
     /// Calls `each` with every run that started in `[from, to)`, ordered by job, then run id
@@ -133,24 +131,16 @@ impl Store {
 
     /// Inserts or replaces incidents (keyed by key) in one transaction.
     pub async fn upsert_incidents(&self, incidents: &[Incident]) -> Result<usize, StoreError> {
-        let mut tx = self.begin(INCIDENTS_ACTION).await?;
-        let count = write_incidents(&mut tx, incidents).await?;
-        tx.commit(INCIDENTS_ACTION).await?;
-        Ok(count)
+        self.in_transaction(INCIDENTS_ACTION, async |tx| {
+            write_incidents(tx, incidents).await
+        })
+        .await
     }
 
     /// Every incident, ordered by key (bytewise).
     pub async fn incidents(&self) -> Result<Vec<Incident>, StoreError> {
         const ACTION: &str = "reading incidents";
-        with_pool!(self, |pool| {
-            sqlx::query(SELECT_INCIDENTS)
-                .fetch_all(pool)
-                .await
-                .map_err(StoreError::query(ACTION))?
-                .iter()
-                .map(decode_incident)
-                .collect()
-        })
+        select_all!(self, ACTION, SELECT_INCIDENTS, [], decode_incident)
     }
 }
 
@@ -198,20 +188,14 @@ pub(crate) async fn write_incidents(
             .transpose()?;
         unique.insert(incident.key.as_str(), (incident, created, resolved));
     }
-    with_tx!(tx, |conn| {
-        for (incident, created, resolved) in unique.values() {
-            sqlx::query(UPSERT_INCIDENT)
-                .bind(incident.key.as_str())
-                .bind(incident.job.as_deref())
-                .bind(*created)
-                .bind(*resolved)
-                .bind(incident.status.as_deref())
-                .bind(incident.summary.as_str())
-                .execute(&mut *conn)
-                .await
-                .map_err(StoreError::query(INCIDENTS_ACTION))?;
-        }
-    });
+    execute!(tx, INCIDENTS_ACTION, UPSERT_INCIDENT, for (incident, created, resolved) in unique.values() => [
+        incident.key.as_str(),
+        incident.job.as_deref(),
+        *created,
+        *resolved,
+        incident.status.as_deref(),
+        incident.summary.as_str(),
+    ]);
     Ok(unique.len())
 }
 

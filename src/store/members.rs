@@ -18,39 +18,22 @@ impl Store {
     ) -> Result<usize, StoreError> {
         const ACTION: &str = "writing organisation members";
         let rows = encode(members)?;
-        with_pool!(self, |pool| {
-            let mut tx = pool.begin().await.map_err(StoreError::query(ACTION))?;
-            sqlx::query(DELETE_ORG)
-                .bind(org)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::query(ACTION))?;
-            for (login, data) in &rows {
-                sqlx::query(INSERT)
-                    .bind(org)
-                    .bind(login.as_str())
-                    .bind(data.as_str())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(StoreError::query(ACTION))?;
-            }
-            tx.commit().await.map_err(StoreError::query(ACTION))?;
-        });
-        Ok(rows.len())
+        self.in_transaction(ACTION, async |tx| {
+            execute!(tx, ACTION, DELETE_ORG, [org]);
+            execute!(tx, ACTION, INSERT, for (login, data) in &rows => [
+                org,
+                login.as_str(),
+                data.as_str(),
+            ]);
+            Ok(rows.len())
+        })
+        .await
     }
 
     /// Every member of every organisation, ordered by organisation and login.
     pub async fn org_members(&self) -> Result<Vec<OrgMember>, StoreError> {
         const ACTION: &str = "reading organisation members";
-        with_pool!(self, |pool| {
-            sqlx::query(SELECT_ALL)
-                .fetch_all(pool)
-                .await
-                .map_err(StoreError::query(ACTION))?
-                .iter()
-                .map(decode)
-                .collect()
-        })
+        select_all!(self, ACTION, SELECT_ALL, [], decode)
     }
 }
 

@@ -52,6 +52,48 @@ macro_rules! with_tx {
     };
 }
 
+/// Reads every row `$sql` selects (with `$bind`s, in order) from the store's pool and decodes
+/// each with `$decode` (a function over `row::Columns`, instantiated per backend): the
+/// "select / decode" of every reader, giving `Result<Vec<_>, StoreError>`.
+macro_rules! select_all {
+    ($store:expr, $action:expr, $sql:expr, [$($bind:expr),* $(,)?], $decode:expr) => {
+        with_pool!($store, |pool| {
+            sqlx::query($sql)
+                $(.bind($bind))*
+                .fetch_all(pool)
+                .await
+                .map_err($crate::store::StoreError::query($action))
+                .and_then(|rows| rows.iter().map($decode).collect())
+        })
+    };
+}
+
+/// Runs `$sql` in the write transaction `$tx` with `$bind`s: once, or once per item of `$rows`
+/// (`for PATTERN in ROWS => [binds]`). The "bind rows" of every writer; the transaction
+/// around it is [`Store::in_transaction`]'s.
+macro_rules! execute {
+    ($tx:expr, $action:expr, $sql:expr, for $row:pat in $rows:expr => [$($bind:expr),* $(,)?]) => {
+        with_tx!($tx, |conn| {
+            for $row in $rows {
+                sqlx::query($sql)
+                    $(.bind($bind))*
+                    .execute(&mut *conn)
+                    .await
+                    .map_err($crate::store::StoreError::query($action))?;
+            }
+        })
+    };
+    ($tx:expr, $action:expr, $sql:expr, [$($bind:expr),* $(,)?]) => {
+        with_tx!($tx, |conn| {
+            sqlx::query($sql)
+                $(.bind($bind))*
+                .execute(&mut *conn)
+                .await
+                .map_err($crate::store::StoreError::query($action))?;
+        })
+    };
+}
+
 mod access;
 mod batch;
 mod commits;
@@ -159,6 +201,19 @@ impl Store {
                 Tx::Postgres(pool.begin().await.map_err(StoreError::query(action))?)
             }
         })
+    }
+
+    /// Runs `write` in one write transaction ([`Store::begin`]) and commits it: everything
+    /// `write` wrote lands, or nothing does (an error drops the transaction).
+    pub(crate) async fn in_transaction<T>(
+        &self,
+        action: &'static str,
+        write: impl AsyncFnOnce(&mut Tx) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut tx = self.begin(action).await?;
+        let written = write(&mut tx).await?;
+        tx.commit(action).await?;
+        Ok(written)
     }
 
     /// Closes every connection, waiting for those in use to be returned. For SQLite this also

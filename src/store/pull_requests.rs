@@ -37,10 +37,8 @@ impl Store {
     /// repo, a merge time with a fractional second). When the same repo and number appear more
     /// than once, the last one wins.
     pub async fn upsert_pull_requests(&self, prs: &[PullRequest]) -> Result<usize, StoreError> {
-        let mut tx = self.begin(WRITE_ACTION).await?;
-        let count = write_pull_requests(&mut tx, prs).await?;
-        tx.commit(WRITE_ACTION).await?;
-        Ok(count)
+        self.in_transaction(WRITE_ACTION, async |tx| write_pull_requests(tx, prs).await)
+            .await
     }
 
     /// The pull requests of `repo` merged in `[from, to)` (`from` inclusive, `to` exclusive,
@@ -52,18 +50,13 @@ impl Store {
         to: Timestamp,
     ) -> Result<Vec<PullRequest>, StoreError> {
         const ACTION: &str = "reading pull requests";
-        with_pool!(self, |pool| {
-            sqlx::query(SELECT_PERIOD)
-                .bind(repo)
-                .bind(ceil_seconds(from))
-                .bind(ceil_seconds(to))
-                .fetch_all(pool)
-                .await
-                .map_err(StoreError::query(ACTION))?
-                .iter()
-                .map(decode)
-                .collect()
-        })
+        select_all!(
+            self,
+            ACTION,
+            SELECT_PERIOD,
+            [repo, ceil_seconds(from), ceil_seconds(to)],
+            decode
+        )
     }
 
     /// How many pull requests of `repo` the store holds, whenever they merged.
@@ -86,20 +79,14 @@ pub(crate) async fn write_pull_requests(
     prs: &[PullRequest],
 ) -> Result<usize, StoreError> {
     let rows = encode(prs)?;
-    with_tx!(tx, |conn| {
-        for row in &rows {
-            sqlx::query(UPSERT)
-                .bind(row.pr.repo.as_str())
-                .bind(row.number)
-                .bind(row.merged_at)
-                .bind(row.pr.merge_commit.as_deref())
-                .bind(row.pr.head_oid.as_deref())
-                .bind(row.data.as_str())
-                .execute(&mut *conn)
-                .await
-                .map_err(StoreError::query(WRITE_ACTION))?;
-        }
-    });
+    execute!(tx, WRITE_ACTION, UPSERT, for row in &rows => [
+        row.pr.repo.as_str(),
+        row.number,
+        row.merged_at,
+        row.pr.merge_commit.as_deref(),
+        row.pr.head_oid.as_deref(),
+        row.data.as_str(),
+    ]);
     Ok(rows.len())
 }
 

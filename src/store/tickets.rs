@@ -30,42 +30,26 @@ impl Store {
     /// distinct tickets were written. Nothing is written if any is invalid (an empty key, a
     /// creation time with a fractional second). Of duplicate keys, the last one wins.
     pub async fn upsert_tickets(&self, tickets: &[Ticket]) -> Result<usize, StoreError> {
-        let mut tx = self.begin(WRITE_ACTION).await?;
-        let count = write_tickets(&mut tx, tickets).await?;
-        tx.commit(WRITE_ACTION).await?;
-        Ok(count)
+        self.in_transaction(WRITE_ACTION, async |tx| write_tickets(tx, tickets).await)
+            .await
     }
 
     /// Every ticket, ordered by key (bytewise).
     pub async fn tickets(&self) -> Result<Vec<Ticket>, StoreError> {
         const ACTION: &str = "reading tickets";
-        with_pool!(self, |pool| {
-            sqlx::query(SELECT_ALL)
-                .fetch_all(pool)
-                .await
-                .map_err(StoreError::query(ACTION))?
-                .iter()
-                .map(decode)
-                .collect()
-        })
+        select_all!(self, ACTION, SELECT_ALL, [], decode)
     }
 }
 
 /// Writes `tickets` in `tx` (see [`Store::upsert_tickets`]).
 pub(crate) async fn write_tickets(tx: &mut Tx, tickets: &[Ticket]) -> Result<usize, StoreError> {
     let rows = encode(tickets)?;
-    with_tx!(tx, |conn| {
-        for row in &rows {
-            sqlx::query(UPSERT)
-                .bind(row.ticket.key.as_str())
-                .bind(row.ticket.status.as_str())
-                .bind(row.created_at)
-                .bind(row.data.as_str())
-                .execute(&mut *conn)
-                .await
-                .map_err(StoreError::query(WRITE_ACTION))?;
-        }
-    });
+    execute!(tx, WRITE_ACTION, UPSERT, for row in &rows => [
+        row.ticket.key.as_str(),
+        row.ticket.status.as_str(),
+        row.created_at,
+        row.data.as_str(),
+    ]);
     Ok(rows.len())
 }
 

@@ -35,7 +35,7 @@ pub fn read_list(
     sha256: &str,
 ) -> Result<ListSnapshot, AccessError> {
     let Some(ListSource::File { format, columns }) = list.source() else {
-        return Err(AccessError::Encoding {
+        return Err(AccessError::File {
             file: file.to_string(),
             problem: format!(
                 "access list {system}/{} has no `format:` and `columns:` in policy to read a file with{}",

@@ -21,46 +21,14 @@ pub use roster::read_roster;
 
 use jiff::Timestamp;
 
-#[derive(Debug, thiserror::Error)]
-pub enum AccessError {
-    #[error(transparent)]
-    Read(#[from] super::bounded::ReadError),
-
-    #[error("{file}: {problem}")]
-    Encoding { file: String, problem: String },
-
-    #[error("{file}: {at}: {problem}")]
-    Row {
-        file: String,
-        at: String,
-        problem: String,
-    },
-
-    #[error("{file}: {at}, {column}: {problem}")]
-    Invalid {
-        file: String,
-        at: String,
-        column: String,
-        problem: String,
-    },
-
-    #[error("{file}: line 1: no {what} column (a header named {wanted}); the export has: {found}")]
-    MissingColumn {
-        file: String,
-        what: String,
-        wanted: String,
-        found: String,
-    },
-
-    #[error("{file}: {problem}")]
-    AsOf { file: String, problem: String },
-}
+/// The shared table reader's error, under the name the access readers use.
+pub use super::table::TableError as AccessError;
 
 /// The instant an export is true as of: `--as-of`, else the export's own `as_of` (a column
 /// that must hold one value, or a top-level JSON field); both given must agree.
 fn as_of(table: &table::Table, given: Option<Timestamp>) -> Result<Timestamp, AccessError> {
     let from_file = file_as_of(table)?;
-    let problem = |p: String| AccessError::AsOf {
+    let problem = |p: String| AccessError::File {
         file: table.file.clone(),
         problem: p,
     };
@@ -80,7 +48,7 @@ fn as_of(table: &table::Table, given: Option<Timestamp>) -> Result<Timestamp, Ac
 fn file_as_of(table: &table::Table) -> Result<Option<Timestamp>, AccessError> {
     if let Some(value) = table.meta.get("as_of") {
         let text = value.as_str().unwrap_or_default();
-        return table::timestamp(text).map_err(|p| AccessError::AsOf {
+        return table::timestamp(text).map_err(|p| AccessError::File {
             file: table.file.clone(),
             problem: format!("as_of: {p}"),
         });

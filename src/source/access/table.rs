@@ -4,12 +4,13 @@
 
 use std::collections::BTreeMap;
 
-use jiff::civil::{Date, DateTime};
+use jiff::civil::Date;
 use jiff::{Timestamp, tz::TimeZone};
 use serde_json::Value;
 
 use super::AccessError;
 use crate::source::strict_csv;
+use crate::source::table as shared;
 
 /// A parsed export: the column names and the rows, cells aligned with the names.
 pub struct Table {
@@ -54,10 +55,11 @@ impl Table {
         json: bool,
         multi_line: &dyn Fn(&str) -> bool,
     ) -> Result<Table, AccessError> {
-        let bytes = text_bytes(file, bytes)?;
+        refuse_utf16(file, bytes)?;
         if json {
-            json_table(file, bytes)
+            json_table(file, shared::strip_bom(bytes))
         } else {
+            // The shared reader drops the byte order mark itself.
             csv_table(file, bytes, multi_line)
         }
     }
@@ -78,7 +80,7 @@ impl Table {
 
     /// An error about `row`'s cell in `column`.
     pub fn invalid(&self, row: &Row, column: usize, problem: impl Into<String>) -> AccessError {
-        AccessError::Invalid {
+        AccessError::Cell {
             file: self.file.clone(),
             at: self.place(row),
             column: self.column_name(column),
@@ -88,11 +90,7 @@ impl Table {
 
     /// An error about `row` as a whole.
     pub fn row_error(&self, row: &Row, problem: impl Into<String>) -> AccessError {
-        AccessError::Row {
-            file: self.file.clone(),
-            at: self.place(row),
-            problem: problem.into(),
-        }
+        AccessError::at(&self.file, self.place(row), problem)
     }
 
     pub fn place(&self, row: &Row) -> String {
@@ -107,7 +105,7 @@ impl Table {
         if self.json {
             format!("key `{name}`")
         } else {
-            format!("column {} ({name})", column + 1)
+            shared::column_place(column, &name)
         }
     }
 
@@ -116,8 +114,9 @@ impl Table {
         let found: Vec<String> = self.headers.iter().map(|h| format!("`{h}`")).collect();
         AccessError::MissingColumn {
             file: self.file.clone(),
-            what: what.to_string(),
-            wanted: wanted.to_string(),
+            field: what.to_string(),
+            accepted: wanted.to_string(),
+            listed: "export",
             found: if found.is_empty() {
                 "nothing".to_string()
             } else {
@@ -151,18 +150,17 @@ impl Row {
     }
 }
 
-/// Refuses encodings other than UTF-8 up front (with the fix), and drops a UTF-8 byte order
-/// mark, which spreadsheet programs write and which is not part of the first header.
-fn text_bytes<'b>(file: &str, bytes: &'b [u8]) -> Result<&'b [u8], AccessError> {
+/// Refuses encodings other than UTF-8 up front, with the fix.
+fn refuse_utf16(file: &str, bytes: &[u8]) -> Result<(), AccessError> {
     if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
-        return Err(AccessError::Encoding {
+        return Err(AccessError::File {
             file: file.to_string(),
             problem: "the file is UTF-16 (it starts with a UTF-16 byte order mark); \
                       export or save it as UTF-8"
                 .to_string(),
         });
     }
-    Ok(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
+    Ok(())
 }
 
 fn csv_table(
@@ -170,15 +168,10 @@ fn csv_table(
     bytes: &[u8],
     multi_line: &dyn Fn(&str) -> bool,
 ) -> Result<Table, AccessError> {
-    let csv = strict_csv::read(bytes, multi_line).map_err(|p| problem(file, &p))?;
+    let csv = shared::read_csv(file, bytes, multi_line)?;
     let headers: Vec<String> = csv.headers.iter().map(|h| h.trim().to_string()).collect();
-    if let Some(dup) = duplicate_header(&headers) {
-        return Err(AccessError::Row {
-            file: file.to_string(),
-            at: "line 1".to_string(),
-            problem: format!("the header names column `{dup}` twice; keep one"),
-        });
-    }
+    // Columns are looked up by name (policy maps them), so a repeated name is ambiguous.
+    shared::refuse_duplicate_headers(file, &headers)?;
     let rows = csv
         .records
         .into_iter()
@@ -197,28 +190,10 @@ fn csv_table(
     })
 }
 
-fn duplicate_header(headers: &[String]) -> Option<&str> {
-    let mut seen = std::collections::BTreeSet::new();
-    headers
-        .iter()
-        .find(|h| !h.is_empty() && !seen.insert(h.to_lowercase()))
-        .map(String::as_str)
-}
-
-/// A problem of the shared CSV reader, placed at its line (and column).
-fn problem(file: &str, p: &strict_csv::CsvProblem) -> AccessError {
-    AccessError::Row {
-        file: file.to_string(),
-        at: p.place(),
-        problem: p.problem.clone(),
-    }
-}
-
 fn json_table(file: &str, bytes: &[u8]) -> Result<Table, AccessError> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| AccessError::Row {
-        file: file.to_string(),
-        at: format!("line {}, column {}", e.line(), e.column()),
-        problem: format!("not valid JSON: {e}"),
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+        let at = format!("line {}, column {}", e.line(), e.column());
+        AccessError::at(file, at, format!("not valid JSON: {e}"))
     })?;
     let mut meta = BTreeMap::new();
     let records: Vec<(String, Value)> = match value {
@@ -245,11 +220,11 @@ fn json_table(file: &str, bytes: &[u8]) -> Result<Table, AccessError> {
             records
         }
         _ => {
-            return Err(AccessError::Row {
-                file: file.to_string(),
-                at: "line 1".to_string(),
-                problem: "expected an array of records or an object of arrays".to_string(),
-            });
+            return Err(AccessError::at(
+                file,
+                "line 1",
+                "expected an array of records or an object of arrays",
+            ));
         }
     };
     let mut headers: Vec<String> = Vec::new();
@@ -257,11 +232,8 @@ fn json_table(file: &str, bytes: &[u8]) -> Result<Table, AccessError> {
     let mut rows = Vec::with_capacity(records.len());
     for (n, (path, record)) in records.into_iter().enumerate() {
         let Value::Object(fields) = record else {
-            return Err(AccessError::Row {
-                file: file.to_string(),
-                at: format!("record {} ({path})", n + 1),
-                problem: "a record must be a JSON object".to_string(),
-            });
+            let at = format!("record {} ({path})", n + 1);
+            return Err(AccessError::at(file, at, "a record must be a JSON object"));
         };
         let mut cells = vec![None; headers.len()];
         for (key, v) in fields {
@@ -306,25 +278,7 @@ pub fn timestamp(text: &str) -> Result<Option<Timestamp>, String> {
     if NO_TIME.contains(&text.to_lowercase().as_str()) {
         return Ok(None);
     }
-    text.parse::<Timestamp>()
-        .ok()
-        .or_else(|| utc_civil(text))
-        .map(Some)
-        .ok_or_else(|| {
-            format!(
-                "`{}` is not a time: expected RFC 3339 (2026-08-22T01:12:00Z), \
-                 `YYYY-MM-DD HH:MM` or `YYYY-MM-DD` (both UTC)",
-                text.escape_debug()
-            )
-        })
-}
-
-fn utc_civil(text: &str) -> Option<Timestamp> {
-    let datetime = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
-        .iter()
-        .find_map(|format| DateTime::strptime(format, text).ok())
-        .or_else(|| Some(date(text).ok()?.at(0, 0, 0, 0)));
-    TimeZone::UTC.to_timestamp(datetime?).ok()
+    shared::utc_timestamp(text).map(Some)
 }
 
 /// A calendar date, `YYYY-MM-DD` (or an RFC 3339 instant, whose UTC date is taken).

@@ -92,6 +92,33 @@ fn a_missing_mapped_column_names_the_mapping_and_what_the_export_has() {
     );
 }
 
+/// The policy maps columns by name: found in any case and spacing; a header that names a
+/// column twice, or a file in UTF-16, is refused before any row is read.
+#[test]
+fn mapped_headers_match_any_case_and_ambiguous_or_utf16_headers_are_refused() {
+    let upper = "USER, Groups ,User_Creation_Time,password_last_used,STATUS,as_of\n\
+                 alice,Admins,2024-01-02,,ACTIVE,2026-10-01\n";
+    let list = read(upper.as_bytes()).unwrap();
+    assert_eq!(list.accounts[0].user_id, "alice");
+    assert_eq!(list.accounts[0].roles, ["Admins"]);
+    let twice = "user,groups,user_creation_time,password_last_used,status,User,as_of\n";
+    assert_eq!(
+        read(twice.as_bytes()).unwrap_err().to_string(),
+        "iam.csv: line 1: the header names column `User` twice; keep one"
+    );
+    assert_eq!(
+        read(b"\xFF\xFEu\x00").unwrap_err().to_string(),
+        "iam.csv: the file is UTF-16 (it starts with a UTF-16 byte order mark); export or save \
+         it as UTF-8"
+    );
+    let ragged = format!("{HEAD}alice,Admins\n");
+    assert_eq!(
+        read(ragged.as_bytes()).unwrap_err().to_string(),
+        "iam.csv: line 2: the row has 2 fields but the header has 7 (an unquoted comma, or a \
+         missing or stray `\"`?)"
+    );
+}
+
 #[test]
 fn duplicate_accounts_bad_dates_and_bad_statuses_name_row_and_column() {
     let dup = format!(

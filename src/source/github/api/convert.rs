@@ -9,6 +9,7 @@ use super::wire;
 use crate::facts::{
     Actor, Check, CheckConclusion, PrCommit, PrEvent, PullRequest, Review, ReviewState,
 };
+use crate::hex::short;
 use crate::source::github::normalise_login;
 
 /// GitHub's placeholder for a deleted account, as the web UI and REST show it.
@@ -334,8 +335,4 @@ fn git_actor(g: wire::GitActor) -> Actor {
         name: non_empty(g.name),
         email: non_empty(g.email),
     }
-}
-
-fn short(oid: &str) -> &str {
-    oid.get(..7).unwrap_or(oid)
 }
