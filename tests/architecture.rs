@@ -41,11 +41,39 @@ fn naming(dir: &str, needle: &str) -> Vec<String> {
 /// Each stage of the flow and the stages it must never name: everything to its right.
 /// (evidence and report sit side by side: neither names the other.)
 const DOWNSTREAM: &[(&str, &[&str])] = &[
-    ("src/source", &["store", "population", "evaluate", "evidence", "report", "run", "cli"]),
-    ("src/store", &["population", "evaluate", "evidence", "report", "run", "cli"]),
-    ("src/population", &["evaluate", "evidence", "report", "run", "cli"]),
+    (
+        "src/source",
+        &[
+            "store",
+            "population",
+            "evaluate",
+            "evidence",
+            "report",
+            "run",
+            "cli",
+        ],
+    ),
+    (
+        "src/store",
+        &["population", "evaluate", "evidence", "report", "run", "cli"],
+    ),
+    (
+        "src/population",
+        &["evaluate", "evidence", "report", "run", "cli"],
+    ),
     ("src/evaluate", &["evidence", "report", "run", "cli"]),
-    ("src/evidence", &["source", "store", "population", "evaluate", "report", "run", "cli"]),
+    (
+        "src/evidence",
+        &[
+            "source",
+            "store",
+            "population",
+            "evaluate",
+            "report",
+            "run",
+            "cli",
+        ],
+    ),
     ("src/report", &["source", "store", "evidence", "run", "cli"]),
     ("src/run", &["cli"]),
 ];
@@ -72,7 +100,16 @@ fn no_stage_names_a_stage_downstream_of_it() {
 #[test]
 fn git_is_read_by_sources_not_by_the_pipeline_or_the_cli() {
     let mut found = Vec::new();
-    for dir in ["src/cli", "src/run", "src/population", "src/evaluate", "src/evidence", "src/report", "src/store", "src/model"] {
+    for dir in [
+        "src/cli",
+        "src/run",
+        "src/population",
+        "src/evaluate",
+        "src/evidence",
+        "src/report",
+        "src/store",
+        "src/model",
+    ] {
         found.extend(naming(dir, "git2::"));
     }
     assert!(
