@@ -45,6 +45,21 @@ pub struct Control {
     pub evidence: Vec<EvidenceKind>,
 }
 
+impl Control {
+    /// The change controls this control's `job-changes-approved` rules name, in rule order
+    /// (a job's definition changes are judged by them).
+    pub fn linked_change_controls(&self) -> impl Iterator<Item = &str> {
+        self.rules
+            .iter()
+            .filter_map(|r| match r {
+                Rule::JobChangesApproved { controls } => Some(controls),
+                _ => None,
+            })
+            .flatten()
+            .map(String::as_str)
+    }
+}
+
 /// The ITGC domain a control belongs to.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,

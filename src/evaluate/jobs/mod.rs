@@ -29,13 +29,7 @@ use crate::population::jobs::{DefinitionChange, Effect, Job, JobSnapshot, RunLog
 pub(super) fn linked_controls<'c>(catalog: &'c Catalog, selected: &[&Control]) -> Vec<&'c Control> {
     let wanted: BTreeSet<&str> = selected
         .iter()
-        .flat_map(|c| &c.rules)
-        .filter_map(|r| match r {
-            Rule::JobChangesApproved { controls } => Some(controls),
-            _ => None,
-        })
-        .flatten()
-        .map(String::as_str)
+        .flat_map(|c| c.linked_change_controls())
         .collect();
     catalog
         .controls
@@ -213,16 +207,7 @@ impl<'r, 'a> Ctx<'r, 'a> {
     /// The population guard: how the job left or changed shape in the period, by which
     /// change, and whether that change passed the controls this one links to.
     fn guard(&self, control: &Control, job: &Job) -> Vec<Check> {
-        let linked: Vec<&str> = control
-            .rules
-            .iter()
-            .filter_map(|r| match r {
-                Rule::JobChangesApproved { controls } => Some(controls),
-                _ => None,
-            })
-            .flatten()
-            .map(String::as_str)
-            .collect();
+        let linked: Vec<&str> = control.linked_change_controls().collect();
         let mut notes = Vec::new();
         for id in change_ids(job) {
             let Some(change) = self.changes.get(id.as_str()) else {
