@@ -11,7 +11,6 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use serde::Serialize;
 
 use super::{Config, Failure, Ui};
 use crate::exit::Exit;
@@ -98,8 +97,8 @@ fn human(s: &Sample) -> String {
         s.size.planned,
         s.size.min,
         s.size.max,
-        plain(&s.frequency),
-        plain(&s.severity)
+        s.frequency.as_str(),
+        s.severity.as_str()
     );
     let source = match s.seed.source {
         SeedSource::PacketResults => "the packet's results root",
@@ -138,12 +137,4 @@ fn human(s: &Sample) -> String {
         }
     }
     out
-}
-
-/// A unit enum's serde name (`per-event`, `high`).
-fn plain<T: Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }

@@ -89,7 +89,7 @@ impl<'c, 'h> Collector<'c, 'h> {
         ControlResult {
             control: control.id.clone(),
             title: control.title.clone(),
-            severity: serde_plain(&control.severity),
+            severity: control.severity.as_str().to_string(),
             owner: control.owner.clone(),
             population,
             items: self.kept,
@@ -97,12 +97,4 @@ impl<'c, 'h> Collector<'c, 'h> {
             elided: self.elided,
         }
     }
-}
-
-/// A unit enum's serde name (`high`, `per-event`).
-fn serde_plain<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }

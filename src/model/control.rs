@@ -134,6 +134,32 @@ pub enum Severity {
     Critical,
 }
 
+impl Frequency {
+    /// The name a control file writes (its serde name), as reports print it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Frequency::PerEvent => "per-event",
+            Frequency::Daily => "daily",
+            Frequency::Weekly => "weekly",
+            Frequency::Monthly => "monthly",
+            Frequency::Quarterly => "quarterly",
+            Frequency::Annual => "annual",
+        }
+    }
+}
+
+impl Severity {
+    /// The name a control file writes (its serde name), as results record it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
 /// Which items the control tests. Empty selectors mean "everything in scope of that kind".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -236,4 +262,31 @@ pub enum EvidenceKind {
     JobDefinition,
     RunLog,
     Incident,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Frequency, Severity};
+
+    /// Reports print these names and results record them; they must be what a control file
+    /// writes, for every variant.
+    #[test]
+    fn frequency_and_severity_read_as_their_serde_names() {
+        use Frequency::*;
+        for f in [PerEvent, Daily, Weekly, Monthly, Quarterly, Annual] {
+            assert_eq!(
+                serde_json::to_value(f).ok(),
+                Some(f.as_str().into()),
+                "{f:?}"
+            );
+        }
+        use Severity::*;
+        for s in [Low, Medium, High, Critical] {
+            assert_eq!(
+                serde_json::to_value(s).ok(),
+                Some(s.as_str().into()),
+                "{s:?}"
+            );
+        }
+    }
 }
