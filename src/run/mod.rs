@@ -11,6 +11,7 @@ pub mod drift;
 pub mod gate;
 pub mod packet;
 pub mod sample;
+pub mod sync;
 
 use std::path::Path;
 
