@@ -9,6 +9,7 @@ pub mod config;
 pub mod diff;
 pub mod drift;
 pub mod gate;
+pub mod import;
 pub mod packet;
 pub mod sample;
 pub mod sync;
