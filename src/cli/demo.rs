@@ -6,13 +6,11 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::{Config, Failure, Ui, import, now};
+use super::{Config, Failure, Ui, now};
 use crate::exit::Exit;
 use crate::model::builtin;
-use crate::population::load;
+use crate::run::import::{DemoHooks, load_demo, record_demo_run};
 use crate::run::{self, PacketRequest, Request, Scope, sample::Sampling};
-use crate::source::{files, git};
-use crate::store::{NewRun, Store};
 
 /// Left in a demo directory so a later run knows it may replace it.
 const MARKER: &str = ".itgc-demo";
@@ -64,7 +62,12 @@ fn demo(args: &DemoArgs, config: &Config, ui: &Ui) -> Result<(), Failure> {
     let keys = signing_key(out)?;
     let started = now();
     let runtime = super::runtime()?;
-    runtime.block_on(load(&org, &inputs.catalog, &project, ui))?;
+    let say = |line: &str| ui.say(line);
+    let hooks = DemoHooks {
+        say: &say,
+        now: &now,
+    };
+    runtime.block_on(load_demo(&org, &inputs.catalog, &project, &hooks))?;
     let check = Request {
         scope: Scope::Period {
             period: crate::demo::PERIOD.to_string(),
@@ -83,7 +86,7 @@ fn demo(args: &DemoArgs, config: &Config, ui: &Ui) -> Result<(), Failure> {
     };
     let results = super::check::pipeline(&project, &inputs, &check, ui)?.results;
     let exit = run::exit_for(&results);
-    runtime.block_on(record_run(&project.database_url, started, exit))?;
+    runtime.block_on(record_demo_run(&project.database_url, started, exit, &now))?;
     verify(out, &keys, ui)?;
     report(out, &results, ui)
 }
@@ -233,156 +236,4 @@ fn write_catalogue(out: &Path) -> Result<(), Failure> {
             .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))?;
     }
     Ok(())
-}
-
-/// Loads the demo organisation into the store as `sync` and `import` would: the walk of each
-/// repository over the period, and every export. Testing it is the check pipeline's job.
-async fn load(
-    org: &crate::demo::DemoOrg,
-    catalog: &crate::model::Catalog,
-    project: &Config,
-    ui: &Ui,
-) -> Result<(), Failure> {
-    let store_err = |e: crate::store::StoreError| Failure::usage(format!("store: {e}"));
-    let store = Store::open(&project.database_url)
-        .await
-        .map_err(store_err)?;
-    let period = run::parse_period(crate::demo::PERIOD, catalog, project)?;
-    for repo in &org.repos {
-        let commits = git::walk_first_parent(
-            &repo.path,
-            &repo.name,
-            &repo.branch,
-            period.start(),
-            period.end(),
-        )
-        .map_err(|e| Failure::usage(e.to_string()))?;
-        let window = (period.start(), period.end());
-        load::record_walk(&store, &repo.name, &repo.branch, window, &commits, now())
-            .await
-            .map_err(store_err)?;
-        ui.say(format!(
-            "loaded {} first-parent commits of {}@{} in {period}",
-            commits.len(),
-            repo.name,
-            repo.branch
-        ));
-    }
-    for export in &org.exports {
-        let mut import = files::fingerprint(export.kind, export.scope.as_deref(), &export.path)
-            .map_err(|e| Failure::usage(e.to_string()))?;
-        // The export says what date its data is true as of; that, not the import time, is
-        // what an auditor compares against the period.
-        import.as_of = Some(export.as_of);
-        store.record_import(&import).await.map_err(store_err)?;
-        ui.say(format!(
-            "recorded {} export {} ({} records, sha256 {})",
-            import.kind,
-            import.file_name,
-            import.rows,
-            &import.sha256[..12]
-        ));
-    }
-    import_exports(&store, catalog, org, ui).await?;
-    ui.say(format!(
-        "store: {} ({} backend)",
-        project.database_url,
-        store.backend()
-    ));
-    store.close().await;
-    Ok(())
-}
-
-/// Records the demo as a run in the store, with the exit status its check concluded.
-async fn record_run(url: &str, started_at: jiff::Timestamp, exit: Exit) -> Result<(), Failure> {
-    let store_err = |e: crate::store::StoreError| Failure::usage(format!("store: {e}"));
-    let store = Store::open(url).await.map_err(store_err)?;
-    let new_run = NewRun {
-        command: "demo".into(),
-        period: crate::demo::PERIOD.into(),
-        tool_version: env!("CARGO_PKG_VERSION").into(),
-        started_at,
-    };
-    let run = store.begin_run(&new_run).await.map_err(store_err)?;
-    store
-        .finish_run(run, now(), i32::from(exit.code()))
-        .await
-        .map_err(store_err)?;
-    store.close().await;
-    Ok(())
-}
-
-/// Imports the pull requests and tickets as `itgc import` does, so that a check can run on the
-/// demo straight away.
-async fn import_exports(
-    store: &Store,
-    catalog: &crate::model::Catalog,
-    org: &crate::demo::DemoOrg,
-    ui: &Ui,
-) -> Result<(), Failure> {
-    for export in &org.exports {
-        let parsed = match export.kind {
-            "github-prs" => import::read_pull_requests(crate::demo::REPO_NAME, &export.path)?,
-            "tickets" => import::read_tickets(&export.path)?,
-            "job-runs" => {
-                let log = import::runs::open(&export.path)?;
-                ui.say(import::runs::import(store, log, &export.path).await?);
-                continue;
-            }
-            "access-list" => {
-                if export.scope.as_deref() == Some("github") {
-                    import_org(store, &export.path, ui).await?;
-                }
-                access_list(catalog, export)?
-            }
-            "hr-roster" => import::access::read_roster(&export.path, None)?,
-            "access-review" => import::access::read_reviews(&export.path)?,
-            _ => continue,
-        };
-        let line = import::write(store, &parsed)
-            .await
-            .map_err(|e| Failure::usage(format!("store: {e}")))?;
-        ui.say(line);
-    }
-    Ok(())
-}
-
-/// The GitHub organisation's members and teams, which CODEOWNERS team entries resolve to.
-async fn import_org(store: &Store, path: &Path, ui: &Ui) -> Result<(), Failure> {
-    let org = crate::source::github::org::read(path).map_err(|e| Failure::usage(e.to_string()))?;
-    let n = store
-        .replace_org_members(&org.org, &org.members)
-        .await
-        .map_err(|e| Failure::usage(format!("store: {e}")))?;
-    ui.say(format!(
-        "imported {n} members of GitHub organisation {}",
-        org.org
-    ));
-    Ok(())
-}
-
-/// Reads an access-list export with the mapping its system declares in the demo policies.
-fn access_list(
-    catalog: &crate::model::Catalog,
-    export: &crate::demo::DemoExport,
-) -> Result<import::Parsed, Failure> {
-    let system = export.scope.as_deref().unwrap_or_default();
-    let stem = export
-        .path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let list = catalog
-        .policies
-        .iter()
-        .flat_map(|p| &p.value.systems)
-        .filter(|s| s.id == system)
-        .flat_map(|s| &s.access_lists)
-        .find(|l| l.id == stem)
-        .ok_or_else(|| {
-            Failure::usage(format!(
-                "no access list {stem} of {system} in the demo policies"
-            ))
-        })?;
-    import::access::read_list_file(&export.path, system, list, None)
 }

@@ -10,21 +10,13 @@
 //! so it changes nothing. Another writer on the store is waited for (SQLite: up to its busy
 //! timeout); past that the import fails with "the store is busy" and writes nothing.
 
-use std::path::Path;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
 use super::{Config, Failure, Ui};
 use crate::exit::Exit;
-use crate::facts::{Import, PullRequest, Ticket};
-use crate::model::Catalog;
-use crate::source::github::export;
-use crate::source::{files, tickets};
-use crate::store::{ImportFacts, ImportOutcome, Store, StoreError};
-
-pub(crate) mod access;
-pub(crate) mod runs;
+use crate::run::import;
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -93,23 +85,6 @@ pub enum ImportKind {
     Incidents,
 }
 
-/// An export read and checked, with its import record; nothing has touched the store yet.
-pub(crate) struct Parsed {
-    facts: Facts,
-    import: Import,
-    /// The path as the user gave it.
-    shown: String,
-}
-
-enum Facts {
-    PullRequests(Vec<PullRequest>),
-    Tickets(Vec<Ticket>),
-    AccessList(crate::population::access::ListSnapshot),
-    Roster(crate::population::access::Roster),
-    Reviews(Vec<crate::population::access::ReviewDecision>),
-    Incidents(Vec<crate::facts::Incident>),
-}
-
 pub fn run(args: &ImportArgs, config: &Config, ui: &Ui) -> Exit {
     match import(args, config, ui) {
         Ok(()) => Exit::Pass,
@@ -118,205 +93,58 @@ pub fn run(args: &ImportArgs, config: &Config, ui: &Ui) -> Exit {
 }
 
 fn import(args: &ImportArgs, config: &Config, ui: &Ui) -> Result<(), Failure> {
-    access::check_flags(args)?;
+    check_flags(args)?;
+    let path = &args.path;
     let parsed = match (args.kind, args.repo.as_deref()) {
         (ImportKind::AccessList | ImportKind::HrRoster | ImportKind::AccessReview, Some(_)) => {
             return Err(Failure::usage("--repo applies to github-prs only"));
         }
-        (ImportKind::AccessList, None) => access::read_list(args, config, ui)?,
-        (ImportKind::HrRoster, None) => access::read_roster(&args.path, args.as_of.as_deref())?,
-        (ImportKind::AccessReview, None) => access::read_reviews(&args.path)?,
+        (ImportKind::AccessList, None) => {
+            let system = args.system.as_deref().unwrap_or_default();
+            let catalog = super::validate::load_catalog(config, ui)?.catalog;
+            let (list, as_of) = (args.list.as_deref(), args.as_of.as_deref());
+            import::access::read_list(&catalog, system, list, as_of, path)?
+        }
+        (ImportKind::HrRoster, None) => import::access::read_roster(path, args.as_of.as_deref())?,
+        (ImportKind::AccessReview, None) => import::access::read_reviews(path)?,
         (ImportKind::GithubPrs, Some(repo)) => {
-            check_repo(repo, config, ui)?;
-            read_pull_requests(repo, &args.path)?
+            // The repo must be one the policies declare.
+            let catalog = super::validate::load_catalog(config, ui)?.catalog;
+            import::check_repo(repo, &catalog)?;
+            import::read_pull_requests(repo, path)?
         }
         (ImportKind::GithubPrs, None) => {
             return Err(Failure::usage("github-prs needs --repo NAME"));
         }
-        (ImportKind::Tickets, None) => read_tickets(&args.path)?,
-        (ImportKind::JobRuns, None) => return import_job_runs(&args.path, config, ui),
-        (ImportKind::Incidents, None) => read_incidents(&args.path)?,
+        (ImportKind::Tickets, None) => import::read_tickets(path)?,
+        (ImportKind::JobRuns, None) => {
+            ui.say(import::job_runs(path, config)?);
+            return Ok(());
+        }
+        (ImportKind::Incidents, None) => import::read_incidents(path)?,
         (ImportKind::Tickets | ImportKind::JobRuns | ImportKind::Incidents, Some(_)) => {
             return Err(Failure::usage(
                 "--repo applies to github-prs only; tickets, job runs and incidents belong to no repo",
             ));
         }
     };
-    let runtime = super::runtime()?;
-    let line = runtime.block_on(async {
-        let store = Store::open(&config.database_url).await?;
-        let line = write(&store, &parsed).await;
-        store.close().await;
-        line
-    });
-    ui.say(line.map_err(|e| Failure::usage(format!("store: {e}")))?);
+    ui.say(import::store(config, &parsed)?);
     Ok(())
 }
 
-/// The repo must be one the policies declare: pull requests filed under a misspelt name would
-/// never be linked to the repository's commits.
-fn check_repo(repo: &str, config: &Config, ui: &Ui) -> Result<(), Failure> {
-    let catalog = super::validate::load_catalog(config, ui)?.catalog;
-    let declared = declared_repos(&catalog);
-    if declared.contains(&repo) {
-        return Ok(());
+/// Flags that belong to other kinds are refused rather than ignored.
+fn check_flags(args: &ImportArgs) -> Result<(), Failure> {
+    let list_kind = args.kind == ImportKind::AccessList;
+    if !list_kind && (args.system.is_some() || args.list.is_some()) {
+        return Err(Failure::usage(
+            "--system and --list apply to access-list only",
+        ));
     }
-    let hint = match crate::diagnostics::did_you_mean(repo, declared.iter().copied()) {
-        Some(name) => format!("; did you mean `{name}`?"),
-        None if declared.is_empty() => "; the policies declare no repos".to_string(),
-        None => format!("; declared: {}", declared.join(", ")),
-    };
-    Err(Failure::usage(format!(
-        "--repo {repo}: no repo of that name in the policies{hint}"
-    )))
-}
-
-fn declared_repos(catalog: &Catalog) -> Vec<&str> {
-    let systems = catalog.policies.iter().flat_map(|p| &p.value.systems);
-    let mut repos: Vec<&str> = systems
-        .flat_map(|s| &s.repos)
-        .map(|r| r.name.as_str())
-        .collect();
-    repos.sort_unstable();
-    repos.dedup();
-    repos
-}
-
-/// Reads a pull-request export of `repo` (a `gh` file or a REST directory) and its import
-/// record. A directory is fingerprinted by its listing (see `export::rest`): its `file_name`
-/// is the directory's name and its `rows` the entries of `pulls.json`.
-pub(crate) fn read_pull_requests(repo: &str, path: &Path) -> Result<Parsed, Failure> {
-    let export = export::read_export(repo, path).map_err(|e| Failure::usage(e.to_string()))?;
-    let import = if export.directory {
-        Import {
-            kind: "github-prs".into(),
-            scope: Some(repo.to_string()),
-            file_name: file_name(path),
-            sha256: export.digest.sha256.clone(),
-            bytes: export.digest.bytes,
-            rows: export.entries,
-            as_of: None,
-        }
-    } else {
-        fingerprint("github-prs", Some(repo), path, &export.digest.sha256)?
-    };
-    Ok(Parsed {
-        facts: Facts::PullRequests(export.pull_requests),
-        import,
-        shown: path.display().to_string(),
-    })
-}
-
-/// Reads a ticket export and its import record.
-pub(crate) fn read_tickets(path: &Path) -> Result<Parsed, Failure> {
-    let (tickets, digest) =
-        tickets::read_with_digest(path).map_err(|e| Failure::usage(e.to_string()))?;
-    let import = fingerprint("tickets", None, path, &digest.sha256)?;
-    Ok(Parsed {
-        facts: Facts::Tickets(tickets),
-        import,
-        shown: path.display().to_string(),
-    })
-}
-
-/// Streams a job run log into the store (see `runs`).
-fn import_job_runs(path: &Path, config: &Config, ui: &Ui) -> Result<(), Failure> {
-    let log = runs::open(path)?;
-    let runtime = super::runtime()?;
-    let line = runtime.block_on(async {
-        let store = Store::open(&config.database_url)
-            .await
-            .map_err(|e| Failure::usage(format!("store: {e}")))?;
-        let line = runs::import(&store, log, path).await;
-        store.close().await;
-        line
-    })?;
-    ui.say(line);
+    let dated = matches!(args.kind, ImportKind::AccessList | ImportKind::HrRoster);
+    if !dated && args.as_of.is_some() {
+        return Err(Failure::usage(
+            "--as-of applies to access-list and hr-roster only",
+        ));
+    }
     Ok(())
-}
-
-/// Reads an incident export and its import record.
-pub(crate) fn read_incidents(path: &Path) -> Result<Parsed, Failure> {
-    let (incidents, digest) =
-        crate::source::job_runs::read_incidents(path).map_err(|e| Failure::usage(e.to_string()))?;
-    let rows = incidents.len() as u64;
-    Ok(Parsed {
-        facts: Facts::Incidents(incidents),
-        import: parsed_import("incidents", path, &digest, rows),
-        shown: path.display().to_string(),
-    })
-}
-
-/// The import record of bytes already read and parsed: no second read, so it vouches for
-/// exactly what is stored.
-fn parsed_import(
-    kind: &str,
-    path: &Path,
-    digest: &crate::source::bounded::Digest,
-    rows: u64,
-) -> Import {
-    Import {
-        kind: kind.into(),
-        scope: None,
-        file_name: file_name(path),
-        sha256: digest.sha256.clone(),
-        bytes: digest.bytes,
-        rows,
-        as_of: None,
-    }
-}
-
-/// The import record of a file. The file is read again to fingerprint it, so the result must
-/// match the bytes that were parsed: if the file changed in between, the record would vouch
-/// for data that was never stored.
-fn fingerprint(
-    kind: &str,
-    scope: Option<&str>,
-    path: &Path,
-    parsed_sha256: &str,
-) -> Result<Import, Failure> {
-    let import =
-        files::fingerprint(kind, scope, path).map_err(|e| Failure::usage(e.to_string()))?;
-    if import.sha256 != parsed_sha256 {
-        return Err(Failure::usage(format!(
-            "{} changed while it was being imported; import it again once it is complete",
-            path.display()
-        )));
-    }
-    Ok(import)
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name().map_or_else(
-        || path.display().to_string(),
-        |name| name.to_string_lossy().into_owned(),
-    )
-}
-
-/// Writes the facts and the import record in one transaction; returns the line to print.
-pub(crate) async fn write(store: &Store, parsed: &Parsed) -> Result<String, StoreError> {
-    let (facts, what) = match &parsed.facts {
-        Facts::PullRequests(prs) => (ImportFacts::PullRequests(prs), "merged pull requests"),
-        Facts::Tickets(tickets) => (ImportFacts::Tickets(tickets), "tickets"),
-        Facts::AccessList(list) => (ImportFacts::AccessList(list), "accounts"),
-        Facts::Roster(roster) => (ImportFacts::Roster(roster), "people"),
-        Facts::Reviews(reviews) => (ImportFacts::Reviews(reviews), "review decisions"),
-        Facts::Incidents(incidents) => (ImportFacts::Incidents(incidents), "incidents"),
-    };
-    let import = &parsed.import;
-    let (count, outcome) = store.import(facts, import, None).await?;
-    let of = import
-        .scope
-        .as_deref()
-        .map(|s| format!(" of {s}"))
-        .unwrap_or_default();
-    let sha = import.sha256.get(..12).unwrap_or(&import.sha256);
-    let again = match outcome {
-        ImportOutcome::Inserted(_) => String::new(),
-        ImportOutcome::AlreadyPresent(id) => format!(", the same bytes as import {id}"),
-    };
-    Ok(format!(
-        "imported {count} {what}{of} from {} (sha256 {sha}{again})",
-        parsed.shown
-    ))
 }

@@ -9,8 +9,10 @@ pub mod config;
 pub mod diff;
 pub mod drift;
 pub mod gate;
+pub mod import;
 pub mod packet;
 pub mod sample;
+pub mod sync;
 
 use std::path::Path;
 

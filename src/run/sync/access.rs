@@ -1,4 +1,4 @@
-//! `itgc sync`: access lists read from GitHub (policy `github: ORG`). Each list is read whole
+//! The sync job: access lists read from GitHub (policy `github: ORG`). Each list is read whole
 //! (members, outside collaborators, teams, named repositories' collaborators), proven complete
 //! against GitHub's counts, and only then stored as one snapshot with its import record; a list
 //! that is short or refused is named ("not evaluated: github access ORG: …") and nothing of it
@@ -7,7 +7,7 @@
 
 use serde_json::json;
 
-use super::{Failure, Job, now};
+use super::{Error, Job};
 use crate::model::Catalog;
 use crate::model::policy::{AccessList, ListSource};
 use crate::population::provenance::github_access_cursor;
@@ -47,7 +47,7 @@ impl Job<'_> {
         client: Option<&Client>,
         target: &GitHubList,
         gaps: &mut Vec<String>,
-    ) -> Result<(), Failure> {
+    ) -> Result<(), Error> {
         let Some(ListSource::GitHub { org, repos }) = target.list.source() else {
             return Ok(());
         };
@@ -58,8 +58,8 @@ impl Job<'_> {
                 return Ok(());
             }
         };
-        let accounts = keep(batch, target, &synced);
-        self.ui.say(format!(
+        let accounts = keep(batch, target, &synced, self.now());
+        self.say(format!(
             "github: {} accounts of {org} as access list {}/{} ({} API request{})",
             accounts,
             target.system,
@@ -96,8 +96,12 @@ async fn read(
 /// Adds to `batch` a proven read as the list's snapshot as of now (the sync time, whole
 /// seconds as the store keeps them), its import record, and its proof for the packet manifest;
 /// returns how many accounts it holds.
-fn keep(batch: &mut Batch, target: &GitHubList, synced: &AccessSync) -> usize {
-    let as_of = now();
+fn keep(
+    batch: &mut Batch,
+    target: &GitHubList,
+    synced: &AccessSync,
+    as_of: jiff::Timestamp,
+) -> usize {
     let (snapshot, record) = access::stored(&synced.access, &target.system, &target.list, as_of);
     let proof = json!({
         "org": synced.access.org,

@@ -1,4 +1,4 @@
-//! `itgc import access-list|hr-roster|access-review`: the logical-access exports. An access
+//! The logical-access exports (`itgc import access-list|hr-roster|access-review`). An access
 //! list is read with the column mapping its system declares in policy, so the system (and,
 //! when it has several, the list) must be one the policies declare.
 
@@ -6,53 +6,44 @@ use std::path::Path;
 
 use jiff::Timestamp;
 
-use super::{Config, Facts, Failure, ImportArgs, ImportKind, Parsed, Ui, fingerprint};
+use super::{Error, Facts, Parsed, fingerprint};
+use crate::model::Catalog;
 use crate::model::policy::{AccessList, System};
 use crate::source::{access, bounded};
 
-/// Flags that belong to other kinds are refused rather than ignored.
-pub(super) fn check_flags(args: &ImportArgs) -> Result<(), Failure> {
-    let list_kind = args.kind == ImportKind::AccessList;
-    if !list_kind && (args.system.is_some() || args.list.is_some()) {
-        return Err(Failure::usage(
-            "--system and --list apply to access-list only",
-        ));
-    }
-    let dated = matches!(args.kind, ImportKind::AccessList | ImportKind::HrRoster);
-    if !dated && args.as_of.is_some() {
-        return Err(Failure::usage(
-            "--as-of applies to access-list and hr-roster only",
-        ));
-    }
-    Ok(())
-}
-
-pub(super) fn read_list(args: &ImportArgs, config: &Config, ui: &Ui) -> Result<Parsed, Failure> {
-    let system_id = args.system.as_deref().unwrap_or_default();
-    let catalog = crate::cli::validate::load_catalog(config, ui)?.catalog;
+/// Reads the access-list export at `path` of system `system_id` (its only list, or `list_id`)
+/// with the mapping the catalogue's policies declare, true as of `as_of` when the file does
+/// not say so itself.
+pub fn read_list(
+    catalog: &Catalog,
+    system_id: &str,
+    list_id: Option<&str>,
+    as_of: Option<&str>,
+    path: &Path,
+) -> Result<Parsed, Error> {
     let systems: Vec<&System> = catalog
         .policies
         .iter()
         .flat_map(|p| &p.value.systems)
         .collect();
     let system = find_system(&systems, system_id)?;
-    let list = find_list(system, args.list.as_deref())?;
-    let as_of = parse_as_of(args.as_of.as_deref())?;
-    read_list_file(&args.path, &system.id, list, as_of)
+    let list = find_list(system, list_id)?;
+    let as_of = parse_as_of(as_of)?;
+    read_list_file(path, &system.id, list, as_of)
 }
 
 /// Reads one access-list file of `system` with `list`'s mapping (also used by the demo).
-pub(crate) fn read_list_file(
+pub fn read_list_file(
     path: &Path,
     system: &str,
     list: &AccessList,
     as_of: Option<Timestamp>,
-) -> Result<Parsed, Failure> {
+) -> Result<Parsed, Error> {
     let shown = path.display().to_string();
-    let bytes = bounded::read(path).map_err(|e| Failure::usage(e.to_string()))?;
+    let bytes = bounded::read(path).map_err(|e| Error::usage(e.to_string()))?;
     let digest = bounded::Digest::of(&bytes);
     let snapshot = access::read_list(&shown, &bytes, system, list, as_of, &digest.sha256)
-        .map_err(|e| Failure::usage(e.to_string()))?;
+        .map_err(|e| Error::usage(e.to_string()))?;
     let mut import = fingerprint("access-list", Some(system), path, &digest.sha256)?;
     import.as_of = Some(snapshot.as_of);
     Ok(Parsed {
@@ -62,7 +53,7 @@ pub(crate) fn read_list_file(
     })
 }
 
-fn find_system<'a>(systems: &[&'a System], id: &str) -> Result<&'a System, Failure> {
+fn find_system<'a>(systems: &[&'a System], id: &str) -> Result<&'a System, Error> {
     if let Some(system) = systems.iter().find(|s| s.id == id) {
         return Ok(system);
     }
@@ -70,26 +61,26 @@ fn find_system<'a>(systems: &[&'a System], id: &str) -> Result<&'a System, Failu
     let hint = crate::diagnostics::did_you_mean(id, ids)
         .map(|s| format!("; did you mean `{s}`?"))
         .unwrap_or_default();
-    Err(Failure::usage(format!(
+    Err(Error::usage(format!(
         "--system {id}: no system of that name in the policies{hint}"
     )))
 }
 
-fn find_list<'a>(system: &'a System, id: Option<&str>) -> Result<&'a AccessList, Failure> {
+fn find_list<'a>(system: &'a System, id: Option<&str>) -> Result<&'a AccessList, Error> {
     let ids: Vec<&str> = system.access_lists.iter().map(|l| l.id.as_str()).collect();
     match (id, system.access_lists.as_slice()) {
-        (_, []) => Err(Failure::usage(format!(
+        (_, []) => Err(Error::usage(format!(
             "system {} declares no access list in the policies (`access_lists:`)",
             system.id
         ))),
         (None, [only]) => Ok(only),
-        (None, _) => Err(Failure::usage(format!(
+        (None, _) => Err(Error::usage(format!(
             "system {} has several access lists ({}); choose one with --list",
             system.id,
             ids.join(", ")
         ))),
         (Some(id), lists) => lists.iter().find(|l| l.id == id).ok_or_else(|| {
-            Failure::usage(format!(
+            Error::usage(format!(
                 "--list {id}: system {} has no such access list; it has {}",
                 system.id,
                 ids.join(", ")
@@ -98,24 +89,24 @@ fn find_list<'a>(system: &'a System, id: Option<&str>) -> Result<&'a AccessList,
     }
 }
 
-fn parse_as_of(text: Option<&str>) -> Result<Option<Timestamp>, Failure> {
+fn parse_as_of(text: Option<&str>) -> Result<Option<Timestamp>, Error> {
     let Some(text) = text else { return Ok(None) };
     match access::table::timestamp(text) {
         Ok(Some(at)) if at.subsec_nanosecond() == 0 => Ok(Some(at)),
-        Ok(_) => Err(Failure::usage(format!(
+        Ok(_) => Err(Error::usage(format!(
             "--as-of {text}: give a date or a whole-second time"
         ))),
-        Err(problem) => Err(Failure::usage(format!("--as-of: {problem}"))),
+        Err(problem) => Err(Error::usage(format!("--as-of: {problem}"))),
     }
 }
 
-pub(crate) fn read_roster(path: &Path, as_of: Option<&str>) -> Result<Parsed, Failure> {
+pub fn read_roster(path: &Path, as_of: Option<&str>) -> Result<Parsed, Error> {
     let as_of = parse_as_of(as_of)?;
     let shown = path.display().to_string();
-    let bytes = bounded::read(path).map_err(|e| Failure::usage(e.to_string()))?;
+    let bytes = bounded::read(path).map_err(|e| Error::usage(e.to_string()))?;
     let digest = bounded::Digest::of(&bytes);
     let roster = access::read_roster(&shown, &bytes, access::is_json(path), as_of, &digest.sha256)
-        .map_err(|e| Failure::usage(e.to_string()))?;
+        .map_err(|e| Error::usage(e.to_string()))?;
     let mut import = fingerprint("hr-roster", None, path, &digest.sha256)?;
     import.as_of = Some(roster.as_of);
     Ok(Parsed {
@@ -125,12 +116,12 @@ pub(crate) fn read_roster(path: &Path, as_of: Option<&str>) -> Result<Parsed, Fa
     })
 }
 
-pub(crate) fn read_reviews(path: &Path) -> Result<Parsed, Failure> {
+pub fn read_reviews(path: &Path) -> Result<Parsed, Error> {
     let shown = path.display().to_string();
-    let bytes = bounded::read(path).map_err(|e| Failure::usage(e.to_string()))?;
+    let bytes = bounded::read(path).map_err(|e| Error::usage(e.to_string()))?;
     let digest = bounded::Digest::of(&bytes);
     let reviews = access::read_reviews(&shown, &bytes, access::is_json(path))
-        .map_err(|e| Failure::usage(e.to_string()))?;
+        .map_err(|e| Error::usage(e.to_string()))?;
     let import = fingerprint("access-review", None, path, &digest.sha256)?;
     Ok(Parsed {
         facts: Facts::Reviews(reviews),
