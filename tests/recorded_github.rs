@@ -13,6 +13,21 @@ use itgc::population::change::{BranchScope, Change, Via, link};
 use itgc::source::github::export::{ExportError, read_export};
 use jiff::Timestamp;
 
+/// What a refusal names: the entry, the pull request, the field and the problem. Any other
+/// error fails the test.
+fn refusal(err: &ExportError) -> (Option<usize>, Option<u64>, &str, &str) {
+    match err {
+        ExportError::Invalid {
+            entry,
+            number,
+            field,
+            problem,
+            ..
+        } => (*entry, *number, field, problem),
+        other => panic!("expected a refusal naming the field, got {other}"),
+    }
+}
+
 fn recorded(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/github/recorded")
@@ -26,19 +41,9 @@ fn recorded(name: &str) -> std::path::PathBuf {
 #[test]
 fn a_recorded_pull_list_without_labels_is_refused_not_read_as_unlabelled() {
     let err = read_export("octokit.rb", &recorded("octokit.rb-closed-pulls")).unwrap_err();
-    match &err {
-        ExportError::Invalid {
-            entry,
-            number,
-            field,
-            problem,
-            ..
-        } => {
-            assert_eq!((*entry, *number), (Some(0), Some(411)), "{err}");
-            assert!(field == "labels" || problem.contains("`labels`"), "{err}");
-        }
-        other => panic!("expected a refusal naming the field, got {other}"),
-    }
+    let (entry, number, field, problem) = refusal(&err);
+    assert_eq!((entry, number), (Some(0), Some(411)), "{err}");
+    assert!(field == "labels" || problem.contains("`labels`"), "{err}");
 }
 
 // ---- PyGithub's recordings ------------------------------------------------------------------
@@ -409,20 +414,10 @@ fn pygithub_31_a_2012_merge_commit_merged_by_its_author() {
 #[test]
 fn a_2012_pull_list_without_labels_or_merge_commit_is_refused() {
     let err = read_export(PYGITHUB, &recorded("pygithub-closed-pulls-2012")).unwrap_err();
-    match &err {
-        ExportError::Invalid {
-            entry,
-            number,
-            field,
-            problem,
-            ..
-        } => {
-            assert_eq!((*entry, *number), (Some(0), Some(39)), "{err}");
-            let names = |f: &str| field == f || problem.contains(&format!("`{f}`"));
-            assert!(names("labels") || names("merge_commit_sha"), "{err}");
-        }
-        other => panic!("expected a refusal naming the field, got {other}"),
-    }
+    let (entry, number, field, problem) = refusal(&err);
+    assert_eq!((entry, number), (Some(0), Some(39)), "{err}");
+    let names = |f: &str| field == f || problem.contains(&format!("`{f}`"));
+    assert!(names("labels") || names("merge_commit_sha"), "{err}");
 }
 
 /// #538's recorded pull request with the recorded check runs of `name` saved as its
@@ -447,22 +442,9 @@ fn pr_538_with_check_runs(name: &str) -> tempfile::TempDir {
 fn one_recorded_page_of_check_runs_is_refused_as_incomplete() {
     let dir = pr_538_with_check_runs("page-1-of-4.json");
     let err = read_export(PYGITHUB, dir.path()).unwrap_err();
-    match &err {
-        ExportError::Invalid {
-            number,
-            field,
-            problem,
-            ..
-        } => {
-            assert_eq!(
-                (*number, field.as_str()),
-                (Some(538), "total_count"),
-                "{err}"
-            );
-            assert!(problem.contains("lists 1 of 4 check runs"), "{err}");
-        }
-        other => panic!("expected a refusal of the page, got {other}"),
-    }
+    let (_, number, field, problem) = refusal(&err);
+    assert_eq!((number, field), (Some(538), "total_count"), "{err}");
+    assert!(problem.contains("lists 1 of 4 check runs"), "{err}");
 }
 
 /// All four recorded check runs are of commit 10a7135, not of #538's head b6b127d: saved as
@@ -471,25 +453,15 @@ fn one_recorded_page_of_check_runs_is_refused_as_incomplete() {
 fn recorded_check_runs_of_another_commit_are_refused() {
     let dir = pr_538_with_check_runs("all.json");
     let err = read_export(PYGITHUB, dir.path()).unwrap_err();
-    match &err {
-        ExportError::Invalid {
-            number,
-            field,
-            problem,
-            ..
-        } => {
-            assert_eq!(
-                (*number, field.as_str()),
-                (Some(538), "check_runs[0].head_sha"),
-                "{err}"
-            );
-            assert!(
-                problem.contains(
-                    "`test (Python 3.8)` ran on 10a7135a04f71e6101f8b013aded8a662d08fd1f"
-                ) && problem.contains(HEAD_538),
-                "{err}"
-            );
-        }
-        other => panic!("expected a refusal naming head_sha, got {other}"),
-    }
+    let (_, number, field, problem) = refusal(&err);
+    assert_eq!(
+        (number, field),
+        (Some(538), "check_runs[0].head_sha"),
+        "{err}"
+    );
+    assert!(
+        problem.contains("`test (Python 3.8)` ran on 10a7135a04f71e6101f8b013aded8a662d08fd1f")
+            && problem.contains(HEAD_538),
+        "{err}"
+    );
 }
