@@ -11,6 +11,7 @@ pub mod evaluate;
 pub mod evidence;
 pub mod exit;
 pub mod facts;
+pub mod findings;
 pub mod hex;
 pub mod model;
 pub mod period;

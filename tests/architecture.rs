@@ -47,6 +47,7 @@ const DOWNSTREAM: &[(&str, &[&str])] = &[
             "store",
             "population",
             "evaluate",
+            "findings",
             "evidence",
             "report",
             "run",
@@ -55,13 +56,29 @@ const DOWNSTREAM: &[(&str, &[&str])] = &[
     ),
     (
         "src/store",
-        &["population", "evaluate", "evidence", "report", "run", "cli"],
+        &[
+            "population",
+            "evaluate",
+            "findings",
+            "evidence",
+            "report",
+            "run",
+            "cli",
+        ],
     ),
     (
         "src/population",
-        &["evaluate", "evidence", "report", "run", "cli"],
+        &["evaluate", "findings", "evidence", "report", "run", "cli"],
     ),
-    ("src/evaluate", &["evidence", "report", "run", "cli"]),
+    (
+        "src/evaluate",
+        &["findings", "evidence", "report", "run", "cli"],
+    ),
+    // Findings follow results across runs: pure, like evaluation; run/ loads and saves them.
+    (
+        "src/findings",
+        &["source", "store", "evidence", "report", "run", "cli"],
+    ),
     (
         "src/evidence",
         &[
@@ -69,6 +86,7 @@ const DOWNSTREAM: &[(&str, &[&str])] = &[
             "store",
             "population",
             "evaluate",
+            "findings",
             "report",
             "run",
             "cli",
