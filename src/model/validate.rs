@@ -241,6 +241,7 @@ pub fn check(catalog: &Catalog, today: Date) -> Vec<Diagnostic> {
     }
     for p in &catalog.policies {
         check_policy(p, &ix, today, &mut out);
+        super::placeholder::check(&p.doc, &mut out);
     }
     check_single_organisation(catalog, &mut out);
     out
