@@ -13,6 +13,7 @@ pub mod import;
 pub mod init;
 pub mod packet;
 pub mod sample;
+pub mod status;
 pub mod sync;
 
 use std::path::Path;
