@@ -68,7 +68,8 @@ pub enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scaffold controls/, policies/ and .itgc/ with the built-in catalogue.
+    /// Scaffold the built-in catalogue, a policy skeleton (CHANGE-ME placeholders) and .itgc/;
+    /// `--repo PATH` declares local repositories as systems.
     Init(init::InitArgs),
     /// Check controls and policies: schema, references, expressions; report every problem.
     Validate(validate::ValidateArgs),
