@@ -664,3 +664,70 @@ fn activity_columns_are_mapped_once() {
         "systems[0].access_lists[0].columns.activity[1]: column `password_last_used` is listed twice",
     );
 }
+
+#[test]
+fn selectors_by_what_the_policy_declares_are_checked() {
+    // `records` selects access lists: a changes population has none.
+    let out = with_change(
+        "control",
+        "  systems: [payments]\n",
+        "  records: [last-use]\n",
+    );
+    assert_reports(
+        &out,
+        "controls/CM-01.yaml:13:12: population.records: `records` selects access lists, but a `changes` population reads none",
+    );
+    // A fact no mapping can record, and a tag that is not kebab-case, are schema errors.
+    let out = with_change("control", "  systems: [payments]\n", "  records: [mfa]\n");
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("population.records[0]"),
+        "{}",
+        out.stderr
+    );
+    let out = with_change(
+        "policy",
+        "    in_scope: [sox]\n",
+        "    in_scope: [sox]\n    tags: [Prod]\n",
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("systems[0].tags[0]"), "{}", out.stderr);
+    // Scope and tags that select the system validate cleanly.
+    let out = with_change(
+        "control",
+        "  systems: [payments]\n",
+        "  scope: sox\n  tags: [production]\n",
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("0 error(s), 0 warning(s)"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn placeholders_left_are_warnings_naming_file_line_and_key() {
+    let out = with_change(
+        "policy",
+        "    name: Platform\n",
+        "    name: Platform\n    contact: CHANGE-ME platform's channel\n",
+    );
+    assert_eq!(
+        out.code, 0,
+        "warnings do not fail validation: {}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(
+            "warning[placeholder]: policies/org.yaml:6:14: teams[0].contact: still holds the scaffold's placeholder (CHANGE-ME)"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stdout.contains("0 error(s), 1 warning(s)"),
+        "{}",
+        out.stdout
+    );
+}

@@ -19,6 +19,7 @@ mod import;
 mod init;
 mod report;
 mod sample;
+mod status;
 mod sync;
 mod validate;
 
@@ -67,7 +68,8 @@ pub enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scaffold controls/, policies/ and .itgc/ with the built-in catalogue.
+    /// Scaffold the built-in catalogue, a policy skeleton (CHANGE-ME placeholders) and .itgc/;
+    /// `--repo PATH` declares local repositories as systems.
     Init(init::InitArgs),
     /// Check controls and policies: schema, references, expressions; report every problem.
     Validate(validate::ValidateArgs),
@@ -78,6 +80,9 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Test controls for a period against the store; exit 0 effective, 1 deviations, 3 incomplete.
     Check(check::CheckArgs),
+    /// What the store holds of each source the catalogue needs for a period, what is missing
+    /// and the command that supplies it; exit 0 when nothing is missing, 3 otherwise.
+    Status(status::StatusArgs),
     /// CI: test the changes being deployed against the change-management controls.
     Gate(gate::GateArgs),
     /// Compare controls and policies at a git revision with the current ones on the same stored
@@ -175,6 +180,7 @@ fn run(command: Command, config: &Config, ui: &Ui) -> Exit {
         Command::Evidence(args) => evidence::run(&args, ui),
         Command::Report(args) => report::run(&args, ui),
         Command::Check(args) => check::run(&args, config, ui),
+        Command::Status(args) => status::run(&args, config, ui),
         Command::Gate(args) => gate::run(&args, config, ui),
         Command::Diff(args) => diff::run(&args, config, ui),
         Command::Sample(args) => sample::run(&args, config, ui),

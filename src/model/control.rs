@@ -10,6 +10,7 @@ pub const COMPLETENESS_CONTROL: &str = "POP-00";
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::policy::{AccessList, ScopeFramework, System};
 use super::rule::Rule;
 
 /// One control definition (`controls/*.yaml`).
@@ -161,6 +162,10 @@ impl Severity {
 }
 
 /// Which items the control tests. Empty selectors mean "everything in scope of that kind".
+///
+/// A catalogue meant for any organisation selects systems by what the policy says about them
+/// (`scope`, `tags`, and for accounts what their lists `record`), never by their ids: `systems`
+/// is for an organisation's own controls.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PopulationSpec {
@@ -168,6 +173,17 @@ pub struct PopulationSpec {
     /// Systems (policy ids) whose items are in the population; empty = every in-scope system.
     #[serde(default)]
     pub systems: Vec<String>,
+    /// Only systems in scope of this framework (their `in_scope` lists it), e.g. `sox`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<ScopeFramework>,
+    /// Only systems whose `tags` hold every one of these, e.g. `[production]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// `accounts` only: only access lists whose policy mapping records every one of these
+    /// facts, e.g. `[last-use]` for a rule that needs each account's last use; the policy's
+    /// other lists are outside this control.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub records: Vec<Recorded>,
     /// Repositories (policy repo names); empty = every repo of the selected systems.
     #[serde(default)]
     pub repos: Vec<String>,
@@ -194,6 +210,73 @@ impl PopulationSpec {
     /// The population's grain: `job` unless `per:` says otherwise.
     pub fn grain(&self) -> Grain {
         self.per.unwrap_or(Grain::Job)
+    }
+
+    /// Whether the spec selects every system (no `systems`, `scope` or `tags`).
+    pub fn every_system(&self) -> bool {
+        self.systems.is_empty() && self.scope.is_none() && self.tags.is_empty()
+    }
+
+    /// Whether the system `id` (as the policy declares it, `None` when it declares no such
+    /// system) is selected by `systems`, `scope` and `tags`. A system the policy does not
+    /// declare is selected only when nothing narrows the selection but `systems`.
+    pub fn selects_system(&self, id: &str, declared: Option<&System>) -> bool {
+        let listed = self.systems.is_empty() || self.systems.iter().any(|s| s == id);
+        let scoped = match (self.scope, declared) {
+            (None, _) => true,
+            (Some(scope), Some(system)) => system.in_scope.contains(&scope),
+            (Some(_), None) => false,
+        };
+        let tagged = match declared {
+            _ if self.tags.is_empty() => true,
+            Some(system) => self
+                .tags
+                .iter()
+                .all(|t| system.tags.iter().any(|s| s.0 == *t)),
+            None => false,
+        };
+        listed && scoped && tagged
+    }
+
+    /// Whether an access list (as the policy declares it, `None` when it does not) records
+    /// what `records` asks for. An undeclared list is selected only when nothing is asked.
+    pub fn selects_list(&self, declared: Option<&AccessList>) -> bool {
+        match declared {
+            _ if self.records.is_empty() => true,
+            Some(list) => self.records.iter().all(|r| r.recorded_by(list)),
+            None => false,
+        }
+    }
+}
+
+/// A fact an access list's policy mapping may record about each account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Recorded {
+    /// The last use: a `last_login` column or `activity` columns (a GitHub list has none).
+    LastUse,
+    /// When the account was created: a `created` column.
+    Created,
+    /// Whether the account is disabled: a `disabled` column.
+    Disabled,
+    /// The account's roles: a `role`, `groups` or `privileged` column, or a GitHub list.
+    Roles,
+}
+
+impl Recorded {
+    /// Whether `list`'s mapping records this fact.
+    pub fn recorded_by(self, list: &AccessList) -> bool {
+        let Some(columns) = &list.columns else {
+            return matches!(self, Recorded::Roles) && list.github.is_some();
+        };
+        match self {
+            Recorded::LastUse => !columns.activity_columns().is_empty(),
+            Recorded::Created => columns.created.is_some(),
+            Recorded::Disabled => columns.disabled.is_some(),
+            Recorded::Roles => {
+                columns.role.is_some() || columns.groups.is_some() || columns.privileged.is_some()
+            }
+        }
     }
 }
 
@@ -266,7 +349,64 @@ pub enum EvidenceKind {
 
 #[cfg(test)]
 mod tests {
-    use super::{Frequency, Severity};
+    use super::{Frequency, PopulationSpec, Recorded, Severity};
+    use crate::model::policy::{AccessList, System};
+
+    fn spec(yaml: &str) -> PopulationSpec {
+        serde_saphyr::from_str(yaml).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn system(yaml: &str) -> System {
+        serde_saphyr::from_str(yaml).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn scope_and_tags_select_by_what_the_policy_declares_never_by_id() {
+        let erp = system("{id: erp, name: ERP, owner: f, in_scope: [sox]}");
+        let cloud =
+            system("{id: aws, name: AWS, owner: p, in_scope: [soc2], tags: [production, cloud]}");
+        let sox = spec("{kind: accounts, scope: sox}");
+        assert!(sox.selects_system("erp", Some(&erp)));
+        assert!(!sox.selects_system("aws", Some(&cloud)));
+        let production = spec("{kind: accounts, tags: [production]}");
+        assert!(production.selects_system("aws", Some(&cloud)));
+        assert!(!production.selects_system("erp", Some(&erp)));
+        let both = spec("{kind: accounts, tags: [production, cloud], scope: soc2}");
+        assert!(both.selects_system("aws", Some(&cloud)));
+        assert!(
+            !spec("{kind: accounts, tags: [production, eu]}").selects_system("aws", Some(&cloud))
+        );
+        // A system the policy does not declare is selected only when nothing narrows by what
+        // the policy says: its data still reaches the unnarrowed controls (as a gap).
+        assert!(spec("{kind: accounts}").selects_system("gone", None));
+        assert!(!sox.selects_system("gone", None));
+        assert!(!production.selects_system("gone", None));
+        assert!(spec("{kind: accounts}").every_system());
+        assert!(!sox.every_system() && !production.every_system());
+    }
+
+    #[test]
+    fn records_selects_the_lists_whose_mapping_records_the_fact() {
+        let list = |yaml: &str| -> AccessList {
+            serde_saphyr::from_str(yaml).unwrap_or_else(|e| panic!("{e}"))
+        };
+        let okta = list(
+            "{id: okta, format: csv, columns: {user_id: id, last_login: l, disabled: s, role: g}}",
+        );
+        let aws =
+            list("{id: aws, format: csv, columns: {user_id: u, activity: [a, b], created: c}}");
+        let bare = list("{id: bare, format: csv, columns: {user_id: u}}");
+        let github = list("{id: gh, github: acme}");
+        let last_use = spec("{kind: accounts, records: [last-use]}");
+        assert!(last_use.selects_list(Some(&okta)) && last_use.selects_list(Some(&aws)));
+        assert!(!last_use.selects_list(Some(&bare)) && !last_use.selects_list(Some(&github)));
+        assert!(!last_use.selects_list(None));
+        assert!(spec("{kind: accounts}").selects_list(Some(&bare)));
+        assert!(Recorded::Roles.recorded_by(&github) && Recorded::Roles.recorded_by(&okta));
+        assert!(!Recorded::Roles.recorded_by(&aws));
+        assert!(Recorded::Created.recorded_by(&aws) && !Recorded::Created.recorded_by(&okta));
+        assert!(Recorded::Disabled.recorded_by(&okta) && !Recorded::Disabled.recorded_by(&github));
+    }
 
     /// Reports print these names and results record them; they must be what a control file
     /// writes, for every variant.

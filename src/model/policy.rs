@@ -93,6 +93,11 @@ pub struct System {
     /// Frameworks the system is in scope for.
     #[schemars(length(min = 1))]
     pub in_scope: Vec<ScopeFramework>,
+    /// What the system is, in the organisation's words, for controls that select by tag: the
+    /// built-in LA-05 and LA-09 test the systems tagged `production` (cloud accounts,
+    /// source-code hosting: where changes are made, approved or deployed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
     #[serde(default)]
     pub repos: Vec<Repo>,
     #[serde(default)]
@@ -121,6 +126,11 @@ pub struct DeclaredJob {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert_route: Option<String>,
 }
+
+/// A system tag: lower case, digits and dashes, e.g. `production`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(transparent)]
+pub struct Tag(#[schemars(regex(pattern = r"^[a-z][a-z0-9-]*$"))] pub String);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]

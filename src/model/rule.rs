@@ -222,6 +222,17 @@ impl Rule {
         })
     }
 
+    /// Whether the rule reads the HR roster: a control with such a rule is incomplete
+    /// without one.
+    pub fn reads_roster(&self) -> bool {
+        matches!(
+            self,
+            Rule::TerminatedAccessRemoved { .. }
+                | Rule::OrphanAccounts {}
+                | Rule::ReviewComplete { .. }
+        )
+    }
+
     /// Whether the rule reads access-review decisions: loading fetches them only then, and
     /// a control with such a rule is incomplete without a review campaign.
     pub fn reads_reviews(&self) -> bool {

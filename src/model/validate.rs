@@ -241,6 +241,7 @@ pub fn check(catalog: &Catalog, today: Date) -> Vec<Diagnostic> {
     }
     for p in &catalog.policies {
         check_policy(p, &ix, today, &mut out);
+        super::placeholder::check(&p.doc, &mut out);
     }
     check_single_organisation(catalog, &mut out);
     out
@@ -286,6 +287,19 @@ fn check_control(c: &Loaded<Control>, ix: &Index, out: &mut Vec<Diagnostic>) {
     }
     for (i, r) in pop.repos.iter().enumerate() {
         ix.require(Kind::Repo, r, doc, &format!("/population/repos/{i}"), out);
+    }
+    if !pop.records.is_empty() && pop.kind != PopulationKind::Accounts {
+        out.push(
+            doc.error_at(
+                "records-without-accounts",
+                "/population/records",
+                format!(
+                    "`records` selects access lists, but a `{}` population reads none",
+                    pop.kind.as_str()
+                ),
+            )
+            .help("remove `records:` or make the population `kind: accounts`"),
+        );
     }
     for (i, g) in pop.paths.iter().enumerate() {
         check_glob(g, doc, &format!("/population/paths/{i}"), out);

@@ -253,8 +253,8 @@ fn unlinked(scope: &BranchScope<'_>, commit: &Commit, pull_requests: &[PullReque
     if !scope.has_pr_data {
         return Via::Unknown {
             why: format!(
-                "no pull-request data was imported or synced for {} (run `itgc sync` or `itgc import github-prs`)",
-                scope.repo
+                "no pull-request data was imported or synced for {repo} (run `itgc import github-prs FILE --repo {repo}`, or `itgc sync` once the repo names its GitHub repository with `github: OWNER/NAME`)",
+                repo = scope.repo
             ),
         };
     }
@@ -414,8 +414,17 @@ mod tests {
     fn without_pr_data_nothing_is_called_a_direct_push() {
         let commits = [commit("a", &["p"], "hotfix", 1)];
         let changes = link(&scope(false), &commits, &[]);
-        assert!(matches!(changes[0].via, Via::Unknown { .. }));
         assert_eq!(changes[0].id, "api@a");
+        // The reason names the commands that would supply the data, for this repo.
+        match &changes[0].via {
+            Via::Unknown { why } => assert!(
+                why.contains("no pull-request data")
+                    && why.contains("`itgc import github-prs FILE --repo api`")
+                    && why.contains("`itgc sync`"),
+                "{why}"
+            ),
+            other => panic!("expected unknown, got {other:?}"),
+        }
     }
 
     #[test]

@@ -3,6 +3,8 @@
 
 mod access;
 
+pub use access::AS_OF_MARGIN;
+
 use std::path::{Path, PathBuf};
 
 use jiff::{SignedDuration, Timestamp};

@@ -10,8 +10,10 @@ pub mod diff;
 pub mod drift;
 pub mod gate;
 pub mod import;
+pub mod init;
 pub mod packet;
 pub mod sample;
+pub mod status;
 pub mod sync;
 
 use std::path::Path;

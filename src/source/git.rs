@@ -8,6 +8,7 @@
 //! same chain, which is why it is the population and not the pull-request list.
 
 pub mod at_commit;
+mod describe;
 mod history;
 mod repository;
 mod tree_diff;
@@ -20,6 +21,7 @@ use git2::{ErrorCode, Mailmap, Odb, Oid, Repository, Revwalk, Sort, Tree};
 use jiff::Timestamp;
 
 use crate::facts::{Commit, Signature};
+pub use describe::{Described, describe};
 pub use history::{Branch, BranchReader, MAX_BRANCH_COMMITS};
 pub use repository::work_tree;
 use tree_diff::TreeDiff;
@@ -59,6 +61,9 @@ pub enum GitError {
         #[source]
         source: git2::Error,
     },
+
+    #[error("`{}` has a detached HEAD, so it names no default branch; check out the branch that reaches production", path.display())]
+    DetachedHead { path: PathBuf },
 
     #[error("`{revision}` is not a commit in `{}`", path.display())]
     UnknownRevision { path: PathBuf, revision: String },

@@ -292,10 +292,13 @@ impl<'s> Scope<'s> {
         shared: &'s Shared<'s>,
     ) -> Scope<'s> {
         let spec = &control.population;
-        let selected =
-            |system: &str| spec.systems.is_empty() || spec.systems.iter().any(|s| s == system);
+        let systems = &run.facts.policy.systems;
+        let selected = |system: &str, list: &str| {
+            spec.selects_system(system, systems.get(system).copied())
+                && spec.selects_list(declared(run, system, list))
+        };
         let mut views: Vec<ListView<'s>> = Vec::new();
-        for snap in access.lists.iter().filter(|l| selected(&l.system)) {
+        for snap in access.lists.iter().filter(|l| selected(&l.system, &l.list)) {
             let same = views
                 .last_mut()
                 .filter(|v| v.system == snap.system && v.list == snap.list);
@@ -347,7 +350,7 @@ impl<'s> Scope<'s> {
             .gaps
             .iter()
             .filter(|g| match g.scope.strip_prefix("system:") {
-                Some(id) => spec.systems.is_empty() || spec.systems.iter().any(|s| s == id),
+                Some(id) => spec.selects_system(id, run.facts.policy.systems.get(id).copied()),
                 None => true,
             })
             .map(|g| format!("{}: {}", g.scope, g.why))

@@ -55,12 +55,7 @@ impl Ctx<'_> {
 }
 
 pub fn needs_roster(rule: &Rule) -> bool {
-    matches!(
-        rule,
-        Rule::TerminatedAccessRemoved { .. }
-            | Rule::OrphanAccounts {}
-            | Rule::ReviewComplete { .. }
-    )
+    rule.reads_roster()
 }
 
 fn day(at: Timestamp) -> Date {

@@ -19,6 +19,7 @@ use super::policy::OwnerTarget;
 use super::{Check, Facts, ItemResult, Run, item_result};
 use crate::model::catalog::Catalog;
 use crate::model::control::Control;
+use crate::model::policy::System;
 use crate::model::rule::Rule;
 use crate::population::{Change, Snapshot};
 
@@ -45,7 +46,7 @@ impl<'a> Shared<'a> {
 /// Tests every change a control's population selects, handing each result to `out`; returns
 /// the gaps that make the population incomplete.
 pub(super) fn items(run: &Run, control: &Control, out: &mut Collector) -> Vec<String> {
-    let selector = Selector::new(control);
+    let selector = Selector::new(control, &run.facts.policy.systems);
     let exprs = Exprs::new(control);
     for view in run
         .change
@@ -183,11 +184,13 @@ fn pattern_of(pattern: &str) -> Result<Regex, regex::Error> {
 /// Which changes a control's population spec selects.
 struct Selector<'c> {
     control: &'c Control,
+    /// The policy's systems, for the spec's `scope` and `tags`.
+    systems: &'c BTreeMap<&'c str, &'c System>,
     paths: Option<GlobSet>,
 }
 
 impl<'c> Selector<'c> {
-    fn new(control: &'c Control) -> Selector<'c> {
+    fn new(control: &'c Control, systems: &'c BTreeMap<&'c str, &'c System>) -> Selector<'c> {
         let spec = &control.population;
         let paths = (!spec.paths.is_empty()).then(|| {
             let mut set = GlobSetBuilder::new();
@@ -198,14 +201,18 @@ impl<'c> Selector<'c> {
             }
             set.build().unwrap_or_else(|_| GlobSet::empty())
         });
-        Selector { control, paths }
+        Selector {
+            control,
+            systems,
+            paths,
+        }
     }
 
     fn selects(&self, change: &Change) -> bool {
         let spec = &self.control.population;
         let listed =
             |list: &[String], value: &str| list.is_empty() || list.iter().any(|v| v == value);
-        listed(&spec.systems, &change.system)
+        self.selects_system(&change.system)
             && listed(&spec.repos, &change.repo)
             && listed(&spec.branches, &change.branch)
             && self
@@ -219,9 +226,14 @@ impl<'c> Selector<'c> {
         let spec = &self.control.population;
         match scope.split_once(':') {
             Some(("repo", name)) => spec.repos.is_empty() || spec.repos.iter().any(|r| r == name),
-            Some(("system", id)) => spec.systems.is_empty() || spec.systems.iter().any(|s| s == id),
+            Some(("system", id)) => self.selects_system(id),
             _ => true,
         }
+    }
+
+    fn selects_system(&self, id: &str) -> bool {
+        let declared = self.systems.get(id).copied();
+        self.control.population.selects_system(id, declared)
     }
 }
 

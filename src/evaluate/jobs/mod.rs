@@ -57,14 +57,16 @@ pub(super) fn items(run: &Run, control: &Control, out: &mut Collector) -> Vec<St
     let listed = |list: &[String], value: Option<&str>| {
         list.is_empty() || value.is_some_and(|v| list.iter().any(|l| l == v))
     };
+    let systems = &run.facts.policy.systems;
     let jobs: Vec<&Job> = snap
         .jobs
         .iter()
         .filter(|j| {
-            listed(&spec.systems, Some(&j.system)) && listed(&spec.repos, j.repo.as_deref())
+            spec.selects_system(&j.system, systems.get(j.system.as_str()).copied())
+                && listed(&spec.repos, j.repo.as_deref())
         })
         .collect();
-    let whole = spec.systems.is_empty() && spec.repos.is_empty();
+    let whole = spec.every_system() && spec.repos.is_empty();
     let mut gaps = Vec::new();
     match (spec.kind, spec.grain()) {
         (PopulationKind::JobRuns, Grain::Run) => {

@@ -13,7 +13,7 @@ use crate::store::{Store, StoreError};
 
 /// Exports are taken after the period closes (the morning after, or at the next month's
 /// start); a snapshot this long after the end still describes the period.
-const AS_OF_MARGIN: SignedDuration = SignedDuration::from_hours(31 * 24);
+pub const AS_OF_MARGIN: SignedDuration = SignedDuration::from_hours(31 * 24);
 
 /// Reads the in-scope lists' snapshots, the roster and, when `reviews`, the review campaigns
 /// (left out otherwise: no selected rule reads them, and they can hold millions of decisions).
