@@ -1,8 +1,9 @@
 //! The built-in catalogue, embedded in the binary so `itgc demo` and `itgc init` work with no
-//! files on disk: the controls in `controls/` and the demo organisation's policies in
-//! `policies/`, byte for byte.
+//! files on disk: the controls in `controls/` (both write them) and the demo organisation's
+//! policies in `policies/` (only `demo` writes them; `init` writes a skeleton instead, see
+//! `run::init`), byte for byte.
 //!
-//! The names are the paths relative to a project directory, which is where `init` writes them
+//! The names are the paths relative to a project directory, which is where they are written
 //! and what diagnostics show. A test keeps these lists equal to the directories.
 
 use super::SourceFile;
