@@ -10,6 +10,7 @@ pub mod diff;
 pub mod drift;
 pub mod gate;
 pub mod import;
+pub mod org_draft;
 pub mod packet;
 pub mod sample;
 pub mod sync;
