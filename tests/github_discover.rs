@@ -47,7 +47,9 @@ impl Respond for Paged {
             .map_or(1, |(_, v)| v.parse().unwrap());
         let start = ((number - 1) * self.size).min(self.items.len());
         let end = (start + self.size).min(self.items.len());
-        let mut answer = ResponseTemplate::new(200).set_body_json(&self.items[start..end]);
+        let mut answer = ResponseTemplate::new(200)
+            .set_body_json(&self.items[start..end])
+            .insert_header("x-ratelimit-remaining", "4321");
         if end < self.items.len() {
             let next = format!(
                 "{}{}?per_page=100&page={}",
@@ -158,10 +160,18 @@ fn slugs(teams: &Option<Vec<TeamAccess>>) -> Option<Vec<(&str, &str)>> {
     })
 }
 
+/// What the client's progress hook was told: (requests so far, budget left).
+type Told = Arc<Mutex<Vec<(u64, Option<u64>)>>>;
+
 #[tokio::test]
 async fn discovers_repositories_and_writing_teams_over_pages_with_a_refusal() {
     let (server, clock) = organisation().await;
-    let client = mock_github::client(server.uri(), clock.clone());
+    let told: Told = Arc::default();
+    let record = told.clone();
+    let client =
+        mock_github::client(server.uri(), clock.clone()).with_pages(Arc::new(move |n, left| {
+            record.lock().unwrap().push((n, left))
+        }));
     let found: Discovery = discover_org(&client, ORG).await.unwrap();
 
     let names: Vec<&str> = found.repos.iter().map(|r| r.name.as_str()).collect();
@@ -204,6 +214,20 @@ async fn discovers_repositories_and_writing_teams_over_pages_with_a_refusal() {
     // 3 repo pages, 1 + 1 + 3 (+1 retry) team pages.
     assert_eq!(found.requests, 3 + 1 + 1 + 1 + 3 + 1);
     assert!(!leaks_token(format!("{found:?}").as_bytes()));
+
+    // Progress hears of every answer: requests so far and the budget GitHub says is left.
+    let told = told.lock().unwrap().clone();
+    assert_eq!(told.len() as u64, found.requests);
+    assert_eq!(told.first(), Some(&(1, Some(4321))));
+    assert!(
+        told.contains(&(6, Some(0))),
+        "the rate-limited answer: {told:?}"
+    );
+    assert!(
+        told.iter().any(|(_, left)| left.is_none()),
+        "the 403 says nothing"
+    );
+    assert_eq!(told.last(), Some(&(found.requests, Some(4321))));
 
     let draft = systems_draft(&found, Grouping::ByTopic("system"));
     assert!(
