@@ -302,6 +302,54 @@ fn gate_passes_a_clean_change_and_stops_a_direct_push() {
     assert!(md.starts_with("## itgc: deviations"), "{md}");
 }
 
+/// `--output` sends the report to a file (SARIF for code scanning) while the runner still
+/// gets one annotation per finding on stdout, and nothing else there.
+#[test]
+fn gate_writes_its_report_to_a_file_and_annotates_stdout() {
+    let push = scenario("direct-push").commit.as_ref().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let sarif = dir.path().join("gate.sarif");
+    let out = itgc(&demo().root)
+        .args(["gate", "--repo", "repos/payments-api", "--commit", push])
+        .args(["--control", "CM-01", "--format", "sarif", "--output"])
+        .arg(&sarif)
+        .env("GITHUB_ACTIONS", "true")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .all(|l| l.starts_with("::error title=CM-01 ")),
+        "{stdout}"
+    );
+    assert!(!stdout.is_empty());
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    assert_eq!(report["version"], "2.1.0");
+    assert_eq!(
+        report["runs"][0]["results"].as_array().unwrap().len(),
+        stdout.lines().count()
+    );
+
+    let missing = dir.path().join("no/such/dir/gate.sarif");
+    let out = itgc(&demo().root)
+        .args([
+            "gate",
+            "--repo",
+            "repos/payments-api",
+            "--commit",
+            push,
+            "--output",
+        ])
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!missing.exists());
+}
+
 #[test]
 fn gate_over_a_range_and_a_bad_range() {
     let root = demo().root.join("repos/payments-api");

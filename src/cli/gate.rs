@@ -34,6 +34,10 @@ pub struct GateArgs {
     pub controls: Vec<String>,
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Write the report here instead of standard output (e.g. `--format sarif --output
+    /// itgc.sarif` for code scanning); under GitHub Actions the annotations still go to stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 pub fn run(args: &GateArgs, config: &Config, ui: &Ui) -> Exit {
@@ -57,14 +61,20 @@ fn gate(args: &GateArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
         now: super::now(),
     };
     let results = run::pipeline(config, &inputs, &request, &mut Vec::new())?.results;
-    let text = report::render(args.format, &results, ui.color);
-    github_actions(&results, &text);
+    let color = ui.color && args.output.is_none();
+    let text = report::render(args.format, &results, color);
+    if let Some(path) = &args.output {
+        super::write_atomically(path, text.as_bytes())
+            .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))?;
+    }
+    let printed = args.output.is_none().then_some(text.as_str());
+    github_actions(&results, printed);
     Ok(run::exit_for(&results))
 }
 
-/// Prints the report; under GitHub Actions also a Markdown summary for the run page and an
-/// annotation per finding.
-fn github_actions(results: &Results, report: &str) {
+/// Prints the report (unless it went to a file); under GitHub Actions also a Markdown summary
+/// for the run page and an annotation per finding.
+fn github_actions(results: &Results, report: Option<&str>) {
     if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") {
         let markdown = report::markdown::render(results);
         let appended = std::fs::OpenOptions::new()
@@ -77,13 +87,15 @@ fn github_actions(results: &Results, report: &str) {
         }
     }
     if !std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
-        print!("{report}");
+        print!("{}", report.unwrap_or_default());
         return;
     }
     for line in annotations(results) {
         println!("{line}");
     }
-    print!("{}", without_commands(report, &stop_token()));
+    if let Some(report) = report {
+        print!("{}", without_commands(report, &stop_token()));
+    }
 }
 
 /// `text` between `::stop-commands::TOKEN` and `::TOKEN::`: the runner treats a log line as a

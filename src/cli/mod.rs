@@ -17,6 +17,7 @@ mod evidence;
 mod gate;
 mod import;
 mod init;
+mod progress;
 mod report;
 mod sample;
 mod status;

@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 
+use super::progress::Progress;
 use super::{Config, Failure, Ui, now};
 use crate::exit::Exit;
 use crate::run::sync::{Hooks, Request};
@@ -82,14 +83,24 @@ fn sync(args: &SyncArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
         api: Token::from_env().map(ApiConfig::from_env),
     };
     let ui = *ui;
+    // On a terminal, a progress line under the output; elsewhere nothing is drawn.
+    let progress = Progress::new(&ui);
     // Before each wait the GitHub client says on stderr what it waits for and until when.
-    let notice: Notice = Arc::new(move |line: &str| ui.note(line));
+    let lifted = progress.clone();
+    let notice: Notice = Arc::new(move |line: &str| lifted.suspend(|| ui.note(line)));
+    let counter = progress.clone();
     let hooks = Hooks {
-        say: &|line| ui.say(line),
+        say: &|line| progress.suspend(|| ui.say(line)),
         notice,
+        step: &|what| progress.step(what),
+        pages: Some(Arc::new(move |requests, left| {
+            counter.github(requests, left)
+        })),
         now: &now,
     };
-    let gaps = crate::run::sync::sync(config, &catalog, request, &hooks)?;
+    let gaps = crate::run::sync::sync(config, &catalog, request, &hooks);
+    progress.finish();
+    let gaps = gaps?;
     if gaps.is_empty() {
         return Ok(Exit::Pass);
     }

@@ -11,6 +11,7 @@ pub mod drift;
 pub mod gate;
 pub mod import;
 pub mod init;
+pub mod org_draft;
 pub mod packet;
 pub mod sample;
 pub mod status;

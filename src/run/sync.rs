@@ -19,7 +19,7 @@ use crate::period::Period;
 use crate::source::git;
 
 use crate::source::github::api::{
-    self, ApiConfig, Client, Notice, RepoRequest, RepoSync, Snapshot, Waits,
+    self, ApiConfig, Client, Notice, Pages, RepoRequest, RepoSync, Snapshot, Waits,
 };
 use crate::store::{Batch, NewRun, Store, StoreError};
 use access::GitHubList;
@@ -47,6 +47,10 @@ pub struct Hooks<'a> {
     pub say: &'a dyn Fn(&str),
     /// Told by the GitHub client before each wait what it waits for and until when.
     pub notice: Notice,
+    /// Told what long step starts now (`walking payments-api@main`), for a progress line.
+    pub step: &'a dyn Fn(&str),
+    /// Told after each GitHub answer: requests so far, rate-limit budget left.
+    pub pages: Option<Pages>,
     /// The wall clock, to whole seconds.
     pub now: &'a dyn Fn() -> jiff::Timestamp,
 }
@@ -79,14 +83,17 @@ pub fn sync(
 fn github_client(
     api: Option<&ApiConfig>,
     waits: Waits,
-    notice: Notice,
+    hooks: &Hooks<'_>,
 ) -> Result<Option<Client>, Error> {
     let Some(api) = api else {
         return Ok(None);
     };
-    Client::new(api.clone())
-        .map(|c| Some(c.with_waits(waits).with_notice(notice)))
-        .map_err(Error::usage)
+    let client = Client::new(api.clone()).map_err(Error::usage)?;
+    let client = client.with_waits(waits).with_notice(hooks.notice.clone());
+    Ok(Some(match hooks.pages.clone() {
+        Some(pages) => client.with_pages(pages),
+        None => client,
+    }))
 }
 
 /// One sync run's settings.
@@ -133,11 +140,7 @@ impl Job<'_> {
         };
         let request = &self.request;
         let client = if request.github || request.github_access {
-            github_client(
-                request.api.as_ref(),
-                request.waits,
-                self.hooks.notice.clone(),
-            )?
+            github_client(request.api.as_ref(), request.waits, self.hooks)?
         } else {
             None
         };
@@ -196,6 +199,7 @@ impl Job<'_> {
         }
         for branch in &repo.branches {
             let (from, to) = (self.period().start(), self.period().end());
+            (self.hooks.step)(&format!("walking {}@{branch}", repo.name));
             match git::walk_first_parent(&location, &repo.name, branch, from, to) {
                 Ok(commits) => {
                     self.say(format!(

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod api;
+pub mod discover;
 pub mod export;
 pub mod org;
 

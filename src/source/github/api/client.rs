@@ -118,6 +118,10 @@ pub struct GqlReply {
 /// Where the client says what it is about to wait for (the CLI prints it to stderr).
 pub type Notice = Arc<dyn Fn(&str) + Send + Sync>;
 
+/// Told after every answer: requests sent so far, and the rate-limit budget GitHub reports
+/// left (`x-ratelimit-remaining`), when it does (the CLI draws a progress line from it).
+pub type Pages = Arc<dyn Fn(u64, Option<u64>) + Send + Sync>;
+
 /// A client for one GitHub instance. Cheap to share by reference; counts requests and the
 /// time spent waiting, which [`Waits`] caps.
 pub struct Client {
@@ -130,6 +134,7 @@ pub struct Client {
     /// Milliseconds slept so far, all requests together.
     waited_ms: AtomicU64,
     notice: Option<Notice>,
+    pages: Option<Pages>,
 }
 
 impl std::fmt::Debug for Client {
@@ -168,6 +173,7 @@ impl Client {
             waits: Waits::default(),
             waited_ms: AtomicU64::new(0),
             notice: None,
+            pages: None,
         })
     }
 
@@ -180,6 +186,13 @@ impl Client {
     /// The same client, telling `notice` before each wait what it waits for and until when.
     pub fn with_notice(mut self, notice: Notice) -> Client {
         self.notice = Some(notice);
+        self
+    }
+
+    /// The same client, telling `pages` after each answer how many requests were sent and
+    /// how much of the rate-limit budget is left.
+    pub fn with_pages(mut self, pages: Pages) -> Client {
+        self.pages = Some(pages);
         self
     }
 
@@ -305,6 +318,9 @@ impl Client {
                     what: what.to_string(),
                     limit: friendly(deadline),
                 })?;
+            if let (Ok(reply), Some(pages)) = (&answer, &self.pages) {
+                pages(self.requests(), reply.meta.remaining);
+            }
             let verdict = match answer {
                 Ok(reply) => match limits::judge(&reply, attempt, self.clock.now()) {
                     Verdict::Final => return Ok(reply),

@@ -1,0 +1,106 @@
+//! Progress on a terminal: one line under the output saying what a long step is doing
+//! (walking a branch; GitHub requests and the rate-limit budget left). Hidden when stderr is
+//! not a terminal or with `-q`, so logs, pipes and tests see exactly the lines they always saw.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::Ui;
+use crate::report::escape::terminal;
+
+/// A spinner line on stderr, or nothing. Clones share the line.
+#[derive(Clone)]
+pub struct Progress {
+    bar: ProgressBar,
+}
+
+impl Progress {
+    /// Shown only on a terminal and unless quiet.
+    pub fn new(ui: &Ui) -> Progress {
+        Progress::shown(wanted(ui.level, std::io::stderr().is_terminal()))
+    }
+
+    fn shown(on: bool) -> Progress {
+        let target = if on {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        let bar = ProgressBar::with_draw_target(None, target);
+        let style = ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        bar.set_style(style);
+        if on {
+            bar.enable_steady_tick(Duration::from_millis(120));
+        }
+        Progress { bar }
+    }
+
+    /// What is being done now; data in it (repo and branch names) shown, never obeyed.
+    pub fn step(&self, what: &str) {
+        self.bar.set_message(terminal(what).into_owned());
+    }
+
+    /// After each GitHub answer.
+    pub fn github(&self, requests: u64, remaining: Option<u64>) {
+        self.bar.set_message(github_line(requests, remaining));
+    }
+
+    /// Runs `print` with the progress line lifted, so printed lines do not mix with it.
+    pub fn suspend<R>(&self, print: impl FnOnce() -> R) -> R {
+        self.bar.suspend(print)
+    }
+
+    /// Removes the line.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// Only for a person watching: stderr is a terminal and `-q` was not given.
+fn wanted(level: i8, terminal: bool) -> bool {
+    terminal && level >= 0
+}
+
+fn github_line(requests: u64, remaining: Option<u64>) -> String {
+    let noun = if requests == 1 { "request" } else { "requests" };
+    match remaining {
+        Some(left) => format!("GitHub: {requests} {noun}, {left} left in the rate-limit budget"),
+        None => format!("GitHub: {requests} {noun}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hidden_off_a_terminal_and_when_quiet() {
+        assert!(Progress::shown(false).bar.is_hidden());
+        // Test runs capture stderr: never a terminal here, whatever the level.
+        for level in [-2, -1, 0, 1] {
+            let ui = Ui {
+                color: false,
+                level,
+            };
+            assert!(Progress::new(&ui).bar.is_hidden(), "level {level}");
+        }
+        assert!(wanted(0, true) && wanted(2, true));
+        assert!(!wanted(-1, true), "-q hides it on a terminal");
+        assert!(!wanted(0, false));
+    }
+
+    #[test]
+    fn says_requests_and_the_budget_left() {
+        assert_eq!(
+            github_line(12, Some(4_988)),
+            "GitHub: 12 requests, 4988 left in the rate-limit budget"
+        );
+        assert_eq!(github_line(1, None), "GitHub: 1 request");
+        let p = Progress::shown(false);
+        p.step("walking pay\u{1b}[2Jments@main");
+        assert_eq!(p.bar.message(), "walking pay\\u{1b}[2Jments@main");
+    }
+}

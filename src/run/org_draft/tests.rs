@@ -1,0 +1,161 @@
+use super::*;
+use crate::model::{SourceFile, load};
+use crate::source::github::discover::{DiscoveredRepo, Discovery, TeamAccess};
+
+fn team(slug: &str, permission: &str) -> TeamAccess {
+    TeamAccess {
+        slug: slug.into(),
+        permission: permission.into(),
+    }
+}
+
+fn repo(name: &str, topics: &[&str], teams: Option<Vec<TeamAccess>>) -> DiscoveredRepo {
+    DiscoveredRepo {
+        name: name.into(),
+        default_branch: Some("main".into()),
+        topics: topics.iter().map(|t| t.to_string()).collect(),
+        teams,
+        warnings: Vec::new(),
+    }
+}
+
+fn discovery() -> Discovery {
+    let mut forbidden = repo("ledger", &["system-payments"], None);
+    forbidden
+        .warnings
+        .push("teams unknown: GitHub answered 403: Must have admin rights\n- id: injected".into());
+    let mut empty = repo("scratch", &[], Some(vec![]));
+    empty.default_branch = None;
+    Discovery {
+        org: "acme".into(),
+        repos: vec![
+            repo(
+                "payments-api",
+                &["system-payments", "sox"],
+                Some(vec![team("payments", "admin"), team("platform", "push")]),
+            ),
+            forbidden,
+            repo("Web.Site", &[], Some(vec![team("web", "maintain")])),
+            repo("tools", &["sox"], Some(vec![])),
+            empty,
+        ],
+        archived: vec!["old-api".into()],
+        requests: 7,
+    }
+}
+
+/// The draft and an organisation file declaring its owners, through the policy loader.
+fn loaded(draft: &Draft) -> Vec<crate::model::policy::System> {
+    let mut teams = String::from("teams:\n");
+    for owner in &draft.owners {
+        teams.push_str(&format!("  - id: {owner}\n    name: {owner}\n"));
+    }
+    let policies = [
+        SourceFile {
+            name: "policies/organisation.yaml".into(),
+            bytes: format!("organisation:\n  name: Acme\n  time_zone: UTC\n{teams}").into_bytes(),
+        },
+        SourceFile {
+            name: "policies/systems.yaml".into(),
+            bytes: draft.yaml.clone().into_bytes(),
+        },
+    ];
+    let validation = load(&[], &policies, jiff::civil::date(2026, 12, 1));
+    let errors: Vec<String> = validation
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| format!("{d:?}"))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}\n{}", draft.yaml);
+    let catalog = validation.catalog.expect("the draft loads");
+    catalog
+        .policies
+        .iter()
+        .flat_map(|p| p.value.systems.clone())
+        .collect()
+}
+
+#[test]
+fn one_system_per_repository_loads_back_through_the_policy_loader() {
+    let draft = systems_draft(&discovery(), Grouping::PerRepo);
+    let systems = loaded(&draft);
+    let ids: Vec<&str> = systems.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["payments-api", "ledger", "web-site", "tools"]);
+    let payments = &systems[0];
+    assert_eq!(payments.owner, "payments", "admin beats push");
+    assert_eq!(
+        payments.repos[0].github.as_deref(),
+        Some("acme/payments-api")
+    );
+    assert_eq!(payments.repos[0].branches, ["main"]);
+    assert_eq!(payments.repos[0].location, "repos/payments-api");
+    assert_eq!(systems[1].owner, OWNER_PLACEHOLDER, "teams unknown");
+    assert_eq!(systems[2].repos[0].github.as_deref(), Some("acme/Web.Site"));
+    assert_eq!(systems[3].owner, OWNER_PLACEHOLDER, "no team can write");
+    assert_eq!(draft.skipped, ["scratch"]);
+    assert_eq!(draft.owners, [OWNER_PLACEHOLDER, "payments", "web"]);
+    assert!(
+        draft
+            .yaml
+            .contains("# 1 archived repositories are left out.")
+    );
+    assert!(draft.yaml.contains("# scratch is left out"));
+}
+
+#[test]
+fn grouping_by_a_topic_joins_its_repositories() {
+    let draft = systems_draft(&discovery(), Grouping::ByTopic("system"));
+    let systems = loaded(&draft);
+    let ids: Vec<&str> = systems.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["payments", "web-site", "tools"]);
+    let names: Vec<&str> = systems[0].repos.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["payments-api", "ledger"]);
+    assert_eq!(systems[0].owner, "payments", "known teams decide");
+
+    let draft = systems_draft(&discovery(), Grouping::ByTopic("sox"));
+    let ids: Vec<String> = loaded(&draft).into_iter().map(|s| s.id).collect();
+    assert_eq!(ids, ["sox", "ledger", "web-site"]);
+}
+
+/// GitHub's text cannot leave its comment or its scalar: a warning with a line break, a
+/// repository name and a topic shaped like YAML.
+#[test]
+fn data_from_github_stays_data() {
+    let mut d = discovery();
+    d.repos.push(repo(
+        "x\"\n- id: evil",
+        &["system-a: b\n  owner: root"],
+        Some(vec![team("ops\n#", "admin")]),
+    ));
+    for grouping in [Grouping::PerRepo, Grouping::ByTopic("system")] {
+        let draft = systems_draft(&d, grouping);
+        assert!(!draft.yaml.contains("\n- id: injected"), "{}", draft.yaml);
+        assert!(!draft.yaml.contains("\n- id: evil"), "{}", draft.yaml);
+        let parsed: serde_json::Value = serde_saphyr::from_str(&draft.yaml).unwrap();
+        let systems = parsed["systems"].as_array().unwrap();
+        assert!(systems.iter().all(|s| s.as_object().unwrap().len() == 5));
+        let names: Vec<&str> = systems
+            .iter()
+            .flat_map(|s| s["repos"].as_array().unwrap())
+            .filter_map(|r| r["name"].as_str())
+            .collect();
+        assert!(names.contains(&"x\"\n- id: evil"), "{names:?}");
+    }
+}
+
+#[test]
+fn ids_follow_the_policy_pattern_and_stay_unique() {
+    assert_eq!(slug("Web.Site"), "web-site");
+    assert_eq!(slug("9lives"), "repo-9lives");
+    assert_eq!(slug("--"), "repo");
+    assert_eq!(slug("a__b--c"), "a-b-c");
+    let mut taken = BTreeSet::new();
+    assert_eq!(unique("a".into(), &mut taken), "a");
+    assert_eq!(unique("a".into(), &mut taken), "a-2");
+    assert_eq!(unique("a".into(), &mut taken), "a-3");
+    assert_eq!(path_segment(".."), "repo");
+    assert_eq!(path_segment("a/b"), "a-b");
+    assert_eq!(path_segment("Web.Site"), "Web.Site");
+    assert_eq!(comment("a\nb\u{2028}c\u{85}d"), "a b c d");
+}
