@@ -5,7 +5,8 @@
 
 use std::sync::{Arc, Mutex};
 
-use itgc::run::org_draft::{Grouping, systems_draft};
+use assert_cmd::Command;
+use itgc::run::init::github_org::{Grouping, declare};
 use itgc::source::github::api::ApiError;
 use itgc::source::github::discover::{Discovery, TeamAccess, discover_org};
 use serde_json::{Value, json};
@@ -94,6 +95,12 @@ fn rate_limited() -> ResponseTemplate {
 
 /// The organisation: five repositories on three pages (one archived), teams per repo.
 async fn organisation() -> (MockServer, Arc<FakeClock>) {
+    organisation_with(true).await
+}
+
+/// The organisation, with or without a rate-limited answer first on one repo's teams (the
+/// binary waits the real clock, so its test goes without).
+async fn organisation_with(limited: bool) -> (MockServer, Arc<FakeClock>) {
     let server = MockServer::start().await;
     let repos = vec![
         repo("payments-api", "main", &["system-payments", "sox"], false),
@@ -129,7 +136,11 @@ async fn organisation() -> (MockServer, Arc<FakeClock>) {
         "/repos/acme/web/teams",
         web,
         2,
-        vec![rate_limited()],
+        if limited {
+            vec![rate_limited()]
+        } else {
+            vec![]
+        },
     )
     .await;
     serve(&server, "/repos/acme/tools/teams", vec![], 100, vec![]).await;
@@ -229,18 +240,72 @@ async fn discovers_repositories_and_writing_teams_over_pages_with_a_refusal() {
     );
     assert_eq!(told.last(), Some(&(found.requests, Some(4321))));
 
-    let draft = systems_draft(&found, Grouping::ByTopic("system"));
+    let declared = declare(&found, Grouping::ByTopic("system"));
+    let owners: Vec<&str> = declared.systems.iter().map(|s| s.owner.as_str()).collect();
+    assert_eq!(owners, ["payments", "engineering", "web-3"]);
+    let teams: Vec<&str> = declared.teams.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(teams, ["payments", "web-3"]);
+}
+
+/// The user's path: `itgc init --github-org` against the loopback GitHub writes a project
+/// that validates, declares every live repository with `github:`, keeps the 403 as a note,
+/// and never prints the token.
+#[tokio::test]
+async fn init_github_org_writes_a_project_that_validates() {
+    let (server, _clock) = organisation_with(false).await;
+    let project = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], token: Option<&str>| {
+        let mut cmd = Command::cargo_bin("itgc").unwrap();
+        cmd.current_dir(project.path())
+            .args(args)
+            .env("GITHUB_API_URL", server.uri())
+            .env_remove("GITHUB_TOKEN");
+        if let Some(token) = token {
+            cmd.env("GITHUB_TOKEN", token);
+        }
+        cmd.output().unwrap()
+    };
+
+    let refused = run(&["init", "--github-org", ORG], None);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("GITHUB_TOKEN"));
     assert!(
-        draft.yaml.contains("github: \"acme/ledger\""),
-        "{}",
-        draft.yaml
+        mock_github::files_under(project.path()).is_empty(),
+        "nothing written"
     );
-    assert!(
-        draft.yaml.contains("ledger: teams unknown: "),
-        "{}",
-        draft.yaml
+
+    let init = run(
+        &["init", "--github-org", ORG, "--group-by-topic", "system"],
+        Some(TOKEN),
     );
-    assert_eq!(draft.owners, ["owner-to-be-named", "payments", "web-3"]);
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&init.stdout),
+        String::from_utf8_lossy(&init.stderr)
+    );
+    assert_eq!(init.status.code(), Some(0), "{said}");
+    assert!(!leaks_token(said.as_bytes()));
+    let systems = std::fs::read_to_string(project.path().join("policies/systems.yaml")).unwrap();
+    for repo in ["payments-api", "ledger", "web", "tools"] {
+        assert!(
+            systems.contains(&format!("github: \"acme/{repo}\"")),
+            "{systems}"
+        );
+    }
+    assert!(!systems.contains("old-billing\""), "archived: {systems}");
+    assert!(systems.contains("# ledger: teams unknown: "), "{systems}");
+    assert!(!leaks_token(systems.as_bytes()));
+
+    let validate = run(&["validate"], None);
+    let report = String::from_utf8_lossy(&validate.stdout).to_string()
+        + &String::from_utf8_lossy(&validate.stderr);
+    assert_eq!(validate.status.code(), Some(0), "{report}");
+    assert!(report.contains(": 0 error(s)"), "{report}");
+    assert_eq!(
+        report.matches("warning[").count(),
+        report.matches("warning[placeholder]").count(),
+        "only placeholders are left to fill in: {report}"
+    );
 }
 
 #[tokio::test]

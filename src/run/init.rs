@@ -2,10 +2,12 @@
 //! whose only gaps are `CHANGE-ME` placeholders, the JSON Schemas, `.itgc/config.yaml`), with
 //! the systems the user asked to declare.
 //!
-//! Declared systems come from sources (today local repositories, [`local_repos`]); each source
+//! Declared systems come from sources (local repositories, [`local_repos`]; a GitHub
+//! organisation, [`github_org`]); each source
 //! returns a [`Declared`], they are merged with [`Declared::extend`], and [`files`] renders the
 //! whole project. [`write`] writes it, refusing to overwrite anything.
 
+pub mod github_org;
 mod render;
 
 use std::path::{Component, Path, PathBuf};
@@ -36,6 +38,8 @@ pub struct Declared {
     pub systems: Vec<System>,
     /// Teams beyond the skeleton's, named by the systems' owners.
     pub teams: Vec<Team>,
+    /// Comment lines for the top of systems.yaml (what a source left out, and why).
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +52,8 @@ pub struct System {
     pub repos: Vec<Repo>,
     /// Where the declaration came from, for the file's comment (`--repo ../payments-api`).
     pub origin: String,
+    /// Further comment lines for the person reviewing it (who can write to its repos).
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,9 +62,19 @@ pub struct Repo {
     /// Where the clone is, relative to the project when it can be.
     pub location: String,
     pub branch: String,
-    /// The GitHub repository (`OWNER/NAME`) the clone's origin names: written commented out,
-    /// since `itgc sync` then needs a token.
-    pub github_hint: Option<String>,
+    pub github: GitHub,
+}
+
+/// What a declared repository says about its GitHub repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GitHub {
+    /// Nothing known: the file says how to supply pull requests.
+    Unknown,
+    /// The repository a clone's origin names: written commented out, since `itgc sync` then
+    /// needs a token the user may not have.
+    Hint(String),
+    /// The repository it was discovered as (`--github-org`): written as `github:`.
+    Named(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +101,7 @@ impl Declared {
                 self.teams.push(team);
             }
         }
+        self.notes.extend(other.notes);
         Ok(())
     }
 }
@@ -122,13 +139,15 @@ pub fn local_repos(project: &Path, paths: &[PathBuf]) -> Result<Declared, Error>
                 name: dir_name,
                 location: relative(&base, &full),
                 branch: found.branch,
-                github_hint: found.github,
+                github: found.github.map_or(GitHub::Unknown, GitHub::Hint),
             }],
             origin: format!("--repo {}", path.display()),
+            notes: Vec::new(),
         };
         declared.extend(Declared {
             systems: vec![system],
             teams: owner_team.into_iter().collect(),
+            notes: Vec::new(),
         })?;
     }
     Ok(declared)

@@ -11,7 +11,6 @@ pub mod drift;
 pub mod gate;
 pub mod import;
 pub mod init;
-pub mod org_draft;
 pub mod packet;
 pub mod sample;
 pub mod status;

@@ -46,9 +46,10 @@ fn system(id: &str, owner: &str, location: &str) -> System {
             name: id.into(),
             location: location.into(),
             branch: "main".into(),
-            github_hint: None,
+            github: GitHub::Unknown,
         }],
         origin: format!("--repo {location}"),
+        notes: Vec::new(),
     }
 }
 
@@ -119,6 +120,7 @@ fn hostile_names_and_paths_stay_data_in_the_yaml() {
     let declared = Declared {
         systems: vec![s.clone()],
         teams: Vec::new(),
+        notes: Vec::new(),
     };
     let files = files(&declared);
     let validation = load(&files);
@@ -142,12 +144,14 @@ fn a_system_id_declared_twice_is_refused_naming_both_origins() {
         .extend(Declared {
             systems: vec![system("api", PLACEHOLDER_TEAM, "a/api")],
             teams: Vec::new(),
+            notes: Vec::new(),
         })
         .unwrap();
     let err = declared
         .extend(Declared {
             systems: vec![system("api", PLACEHOLDER_TEAM, "b/api")],
             teams: Vec::new(),
+            notes: Vec::new(),
         })
         .unwrap_err()
         .to_string();

@@ -12,9 +12,10 @@ fn catalog() -> Catalog {
             name: "payments-api".into(),
             location: "../payments-api".into(),
             branch: "main".into(),
-            github_hint: None,
+            github: init::GitHub::Unknown,
         }],
         origin: "--repo ../payments-api".into(),
+        notes: Vec::new(),
     });
     let files = init::files(&declared);
     let pick = |dir: &str| -> Vec<crate::model::SourceFile> {
