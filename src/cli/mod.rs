@@ -14,6 +14,7 @@ mod completions;
 mod demo;
 mod diff;
 mod evidence;
+mod findings;
 mod gate;
 mod import;
 mod init;
@@ -78,6 +79,9 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Test controls for a period against the store; exit 0 effective, 1 deviations, 3 incomplete.
     Check(check::CheckArgs),
+    /// List the findings `check` follows across runs: new, open, resolved (fixed, or left the
+    /// population: review), accepted by an exception, reopened; with age and history.
+    Findings(findings::FindingsArgs),
     /// CI: test the changes being deployed against the change-management controls.
     Gate(gate::GateArgs),
     /// Compare controls and policies at a git revision with the current ones on the same stored
@@ -175,6 +179,7 @@ fn run(command: Command, config: &Config, ui: &Ui) -> Exit {
         Command::Evidence(args) => evidence::run(&args, ui),
         Command::Report(args) => report::run(&args, ui),
         Command::Check(args) => check::run(&args, config, ui),
+        Command::Findings(args) => findings::run(&args, config, ui),
         Command::Gate(args) => gate::run(&args, config, ui),
         Command::Diff(args) => diff::run(&args, config, ui),
         Command::Sample(args) => sample::run(&args, config, ui),

@@ -11,6 +11,7 @@ pub mod markdown;
 pub mod oscal;
 pub mod owners;
 pub mod sarif;
+pub mod tracking;
 
 use crate::evaluate::{ItemResult, Outcome, Verdict};
 
