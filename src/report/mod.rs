@@ -2,6 +2,7 @@
 //! a self-contained HTML page and OSCAL assessment results.
 //! Each renderer is a pure function from results to text; the CLI decides where text goes.
 
+pub mod ageing;
 pub mod escape;
 pub mod html;
 pub mod human;
