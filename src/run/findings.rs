@@ -8,8 +8,8 @@ use crate::findings::{self, Finding, FindingId, FindingState, Seen, Transition};
 use crate::period::Period;
 use crate::store::{Store, StoreError, StoredFinding, StoredSighting, StoredTransition};
 
-/// How many findings a run recorded, by the state they are in now; only those whose state
-/// or history changed are written.
+/// What a run recorded: how many findings it wrote (only those that changed are) and how
+/// many are open after it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Recorded {
     pub written: usize,
@@ -25,7 +25,7 @@ pub fn seen(period: &Period, at: jiff::Timestamp) -> Seen {
     }
 }
 
-/// Every finding in the store at `url`.
+/// Every finding in `store`, with its history.
 pub async fn load(store: &Store) -> Result<Vec<Finding>, StoreError> {
     store
         .findings()
