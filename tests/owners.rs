@@ -79,6 +79,9 @@ fn check_groups_by_owner_and_report_rolls_owners_up_across_periods() {
         md.contains("| owner | 2026-07 | 2026-08 | 2026-09 | deviations |"),
         "{md}"
     );
+    // Each owner's findings ageing, replayed over the three packets.
+    assert!(md.contains("## itgc: findings ageing by owner"), "{md}");
+    assert!(md.contains(" → "), "an open count per packet: {md}");
     let (code, out, _) = run(
         &root,
         &[
@@ -99,6 +102,16 @@ fn check_groups_by_owner_and_report_rolls_owners_up_across_periods() {
         rollup["periods"],
         serde_json::json!(["2026-07", "2026-08", "2026-09"])
     );
+    let ageing = rollup["ageing"]["owners"].as_array().unwrap();
+    assert!(!ageing.is_empty());
+    for owner in ageing {
+        let trend = owner["trend"].as_array().unwrap();
+        assert_eq!(trend.len(), 3, "{owner}");
+        // A month's changes are not in the next month's population: they stay open.
+        let counts: Vec<u64> = trend.iter().map(|n| n.as_u64().unwrap()).collect();
+        assert!(counts.windows(2).all(|w| w[0] <= w[1]), "{owner}");
+        assert_eq!(owner["open"].as_u64(), Some(counts[2]), "{owner}");
+    }
     let rows = rollup["owners"].as_array().unwrap();
     let first = rows[0]["total"]["deviations"].as_u64().unwrap();
     assert!(

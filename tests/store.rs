@@ -538,6 +538,8 @@ async fn sqlite_creates_file_and_parents_in_wal_mode() {
             "branch_commits",
             "commits",
             "cursors",
+            "finding_transitions",
+            "findings",
             "hr_rosters",
             "imports",
             "incidents",

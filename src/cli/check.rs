@@ -126,6 +126,7 @@ fn print_note(note: &Note, ui: &Ui) {
     match note {
         Note::CredentialRedacted { path, hit } => eprintln!("warning: {path}: {hit}"),
         Note::DriftNotRecorded(e) => warn(&format!("population fingerprints not recorded: {e}")),
+        Note::FindingsNotRecorded(e) => warn(&format!("findings not recorded: {e}")),
         Note::Drift(d) => warn(&format!("drift: {}", d.message())),
         Note::RedactionChanged(changed) => eprintln!(
             "warning: redaction changed conclusions of {}: they matched an identity in the snapshot against an email in policy; the packet and this report use the redacted evaluation",

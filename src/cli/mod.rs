@@ -14,6 +14,7 @@ mod completions;
 mod demo;
 mod diff;
 mod evidence;
+mod findings;
 mod gate;
 mod import;
 mod init;
@@ -84,6 +85,9 @@ pub enum Command {
     /// What the store holds of each source the catalogue needs for a period, what is missing
     /// and the command that supplies it; exit 0 when nothing is missing, 3 otherwise.
     Status(status::StatusArgs),
+    /// List the findings `check` follows across runs: new, open, resolved (fixed, or left the
+    /// population: review), accepted by an exception, reopened; with age and history.
+    Findings(findings::FindingsArgs),
     /// CI: test the changes being deployed against the change-management controls.
     Gate(gate::GateArgs),
     /// Compare controls and policies at a git revision with the current ones on the same stored
@@ -182,6 +186,7 @@ fn run(command: Command, config: &Config, ui: &Ui) -> Exit {
         Command::Report(args) => report::run(&args, ui),
         Command::Check(args) => check::run(&args, config, ui),
         Command::Status(args) => status::run(&args, config, ui),
+        Command::Findings(args) => findings::run(&args, config, ui),
         Command::Gate(args) => gate::run(&args, config, ui),
         Command::Diff(args) => diff::run(&args, config, ui),
         Command::Sample(args) => sample::run(&args, config, ui),

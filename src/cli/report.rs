@@ -80,8 +80,11 @@ fn report(args: &ReportArgs, ui: &Ui) -> Result<(), Failure> {
     let text = match args.format {
         _ if args.owners => owners(packet, args, key)?,
         ReportFormat::Html => {
-            let trend = trend(&args.trend, key)?;
-            html::render(&packet.results, &trend).map_err(|e| Failure::usage(e.to_string()))?
+            let earlier = load_all(&args.trend, key)?;
+            let trend = trend(&earlier)?;
+            let ageing = ageing(&packet, &earlier)?;
+            html::render_with_ageing(&packet.results, &trend, Some(&ageing))
+                .map_err(|e| Failure::usage(e.to_string()))?
         }
         ReportFormat::Markdown => markdown::render(&packet.results),
         ReportFormat::Json => json::render(&packet.results),
@@ -128,34 +131,57 @@ fn mark_unauthenticated(text: String, args: &ReportArgs) -> String {
     }
 }
 
-/// The owner roll-up over the packet and the --trend packets, oldest period first.
+/// The owner roll-up and ageing over the packet and the --trend packets, oldest period first.
 fn owners(packet: Loaded, args: &ReportArgs, key: Option<&PublicKey>) -> Result<String, Failure> {
-    let mut packets = vec![(chronology(&packet)?, packet)];
-    for path in &args.trend {
-        let loaded = load(path, key)?;
-        packets.push((chronology(&loaded)?, loaded));
+    let earlier = load_all(&args.trend, key)?;
+    let ageing = ageing(&packet, &earlier)?;
+    let mut packets = vec![(chronology(&packet)?, &packet)];
+    for loaded in &earlier {
+        packets.push((chronology(loaded)?, loaded));
     }
     packets.sort_by_key(|(when, _)| *when);
     let runs: Vec<&Results> = packets.iter().map(|(_, p)| &p.results).collect();
     let rollup = crate::report::owners::rollup(&runs);
     match args.format {
-        ReportFormat::Markdown => Ok(crate::report::owners::markdown(&rollup)),
-        ReportFormat::Json => Ok(crate::report::owners::json(&rollup)),
+        ReportFormat::Markdown => Ok(
+            crate::report::owners::markdown(&rollup) + &crate::report::ageing::markdown(&ageing)
+        ),
+        ReportFormat::Json => Ok(crate::report::owners::json_with_ageing(&rollup, &ageing)),
         ReportFormat::Html | ReportFormat::Oscal => Err(Failure::usage(
             "--owners renders --format markdown or json".to_string(),
         )),
     }
 }
 
-/// Each earlier packet's totals, oldest period first; each is verified like the main packet.
-fn trend(packets: &[PathBuf], key: Option<&PublicKey>) -> Result<Vec<TrendPoint>, Failure> {
+/// Each packet verified like the main one.
+fn load_all(paths: &[PathBuf], key: Option<&PublicKey>) -> Result<Vec<Loaded>, Failure> {
+    paths.iter().map(|p| Ok(load(p, key)?)).collect()
+}
+
+/// Each earlier packet's totals, oldest period first.
+fn trend(packets: &[Loaded]) -> Result<Vec<TrendPoint>, Failure> {
     let mut points = Vec::new();
-    for packet in packets {
-        let loaded = load(packet, key)?;
-        points.push((chronology(&loaded)?, TrendPoint::of(&loaded.results)));
+    for loaded in packets {
+        points.push((chronology(loaded)?, TrendPoint::of(&loaded.results)));
     }
     points.sort_by_key(|(when, _)| *when);
     Ok(points.into_iter().map(|(_, p)| p).collect())
+}
+
+/// Each owner's findings ageing, replaying the packets oldest first (see `report::ageing`).
+fn ageing(packet: &Loaded, earlier: &[Loaded]) -> Result<crate::report::ageing::Ageing, Failure> {
+    let mut runs = Vec::new();
+    for loaded in std::iter::once(packet).chain(earlier) {
+        let (start, at) = chronology(loaded)?;
+        let seen = crate::findings::Seen {
+            period: loaded.results.period.clone(),
+            period_start: start.unwrap_or(at),
+            at,
+        };
+        runs.push((&loaded.results, seen));
+    }
+    runs.sort_by_key(|(_, s)| (s.period_start, s.at));
+    Ok(crate::report::ageing::ageing(&runs))
 }
 
 /// Where a packet falls in time: by its period's start (packets of several periods are often

@@ -2,6 +2,8 @@
 //! it concludes (and holds the items it examined without listing them), then the run
 //! finishes the control with the domain's gaps.
 
+use std::collections::BTreeSet;
+
 use super::completeness::Held;
 use super::{ControlResult, Elided, ItemResult, Keep, Outcome};
 use crate::model::control::Control;
@@ -21,6 +23,8 @@ pub(super) struct Collector<'c, 'h> {
     ends: Vec<usize>,
     elided: Elided,
     held: Option<&'h mut Held>,
+    /// Items kept whatever their outcome (see [`super::Watch`]).
+    watch: BTreeSet<String>,
 }
 
 impl<'c, 'h> Collector<'c, 'h> {
@@ -33,7 +37,14 @@ impl<'c, 'h> Collector<'c, 'h> {
             ends: Vec::new(),
             elided: Elided::default(),
             held,
+            watch: BTreeSet::new(),
         }
+    }
+
+    /// Also keeps these items, whatever their outcome.
+    pub fn watching(mut self, items: Option<&BTreeSet<String>>) -> Self {
+        self.watch = items.cloned().unwrap_or_default();
+        self
     }
 
     /// The control whose items these are.
@@ -59,7 +70,7 @@ impl<'c, 'h> Collector<'c, 'h> {
                 tested,
             );
         }
-        if self.keep.keeps(item.outcome) {
+        if self.keep.keeps(item.outcome) || self.watch.contains(&item.item) {
             self.kept.push(item);
         } else {
             self.elided.count(&item);

@@ -25,6 +25,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 pub use result::{
     Conclusion, ControlResult, Elided, ItemResult, Keep, Outcome, Reason, Results, Tally, Verdict,
+    Watch,
 };
 
 use self::collector::Collector;
@@ -67,6 +68,19 @@ pub fn evaluate_keeping(
     snapshot: &Snapshot,
     only: &[String],
     keep: Keep,
+) -> Results {
+    evaluate_watching(catalog, snapshot, only, keep, &Watch::new())
+}
+
+/// Evaluates as [`evaluate_keeping`] does, also keeping the items `watch` names whatever
+/// their outcome (so that a finding followed across runs can tell a fixed item from one
+/// that left the population); [`ControlResult::retain`] drops them again afterwards.
+pub fn evaluate_watching(
+    catalog: &Catalog,
+    snapshot: &Snapshot,
+    only: &[String],
+    keep: Keep,
+    watch: &Watch,
 ) -> Results {
     let translated;
     let catalog = if snapshot.identities.is_empty() {
@@ -117,11 +131,14 @@ pub fn evaluate_keeping(
     let mut held = only.is_empty().then(completeness::Held::default);
     let mut results: Vec<ControlResult> = controls
         .into_iter()
-        .map(|c| run.control(Collector::new(c, keep, held.as_mut())))
+        .map(|c| {
+            let out = Collector::new(c, keep, held.as_mut()).watching(watch.get(&c.id));
+            run.control(out)
+        })
         .collect();
     if let Some(held) = held {
         let mut pop = completeness::result(catalog, snapshot, &policy, &held);
-        pop.retain(keep);
+        pop.retain_watching(keep, watch.get(&pop.control));
         results.push(pop);
         results.sort_by(|a, b| a.control.cmp(&b.control));
     }

@@ -3,7 +3,7 @@
 //! A deviation is data, not an error. Renderers (`report`) and the packet (`evidence`) read
 //! these types; JSON output has its own versioned types in `report::json`, so these may change.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -117,6 +117,10 @@ impl Keep {
         self == Keep::Every || !matches!(outcome, Outcome::Pass | Outcome::NotApplicable)
     }
 }
+
+/// Control id → item ids an evaluation keeps whatever their outcome: the items of findings
+/// followed across runs.
+pub type Watch = BTreeMap<String, BTreeSet<String>>;
 
 /// Counts of the items a control concluded but did not keep.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -241,12 +245,18 @@ impl ControlResult {
 
     /// Drops the items `keep` does not retain, counting them in `elided`.
     pub fn retain(&mut self, keep: Keep) {
+        self.retain_watching(keep, None);
+    }
+
+    /// Drops the items `keep` does not retain unless `watched` names them, counting them in
+    /// `elided`.
+    pub fn retain_watching(&mut self, keep: Keep, watched: Option<&BTreeSet<String>>) {
         if keep == Keep::Every {
             return;
         }
         let elided = &mut self.elided;
         self.items.retain(|item| {
-            let kept = keep.keeps(item.outcome);
+            let kept = keep.keeps(item.outcome) || watched.is_some_and(|w| w.contains(&item.item));
             if !kept {
                 elided.count(item);
             }

@@ -1,6 +1,14 @@
 //! Findings: a deviation followed across runs and periods, so it can be tracked until it is
-//! remediated or formally accepted.
+//! remediated or formally accepted. Pure like evaluation: `run/findings.rs` loads the
+//! previous findings from the store, calls [`advance`] and saves what it returns.
 
+mod finding;
 mod id;
+mod lifecycle;
 
+pub use finding::{Finding, FindingState, Resolution, Seen, Transition, days_between};
 pub use id::FindingId;
+pub use lifecycle::{Watch, advance, watch};
+
+#[cfg(test)]
+mod tests;

@@ -46,8 +46,19 @@ const CHARTS: &str = "charts.html.j2";
 /// Renders `results` as one HTML document; `trend` holds earlier periods, oldest first (the
 /// current run is appended to it here).
 pub fn render(results: &Results, trend: &[TrendPoint]) -> Result<String, HtmlError> {
+    render_with_ageing(results, trend, None)
+}
+
+/// Renders as [`render`] does, with each owner's findings ageing across the packets (see
+/// `report::ageing`) when given.
+pub fn render_with_ageing(
+    results: &Results,
+    trend: &[TrendPoint],
+    ageing: Option<&super::ageing::Ageing>,
+) -> Result<String, HtmlError> {
     let env = environment()?;
-    let page = Page::new(results, trend);
+    let mut page = Page::new(results, trend);
+    page.ageing = ageing.cloned();
     let context = minijinja::value::Serde(&page);
     Ok(env.get_template(PAGE)?.render(context)?)
 }
@@ -75,6 +86,7 @@ struct Page {
     trend: TrendChart,
     earlier_periods: usize,
     sections: Vec<Section>,
+    ageing: Option<super::ageing::Ageing>,
 }
 
 impl Page {
@@ -98,6 +110,7 @@ impl Page {
             trend: TrendChart::new(&points),
             earlier_periods: trend.len(),
             sections: results.controls.iter().filter_map(Section::of).collect(),
+            ageing: None,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! a self-contained HTML page and OSCAL assessment results.
 //! Each renderer is a pure function from results to text; the CLI decides where text goes.
 
+pub mod ageing;
 pub mod escape;
 pub mod html;
 pub mod human;
@@ -11,6 +12,7 @@ pub mod markdown;
 pub mod oscal;
 pub mod owners;
 pub mod sarif;
+pub mod tracking;
 
 use crate::evaluate::{ItemResult, Outcome, Verdict};
 

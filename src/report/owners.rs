@@ -158,6 +158,20 @@ pub fn markdown(rollup: &Rollup) -> String {
     out
 }
 
+/// Pretty JSON of the roll-up and each owner's findings ageing (`ageing`), with a trailing
+/// newline.
+pub fn json_with_ageing(rollup: &Rollup, ageing: &super::ageing::Ageing) -> String {
+    #[derive(Serialize)]
+    struct WithAgeing<'a> {
+        #[serde(flatten)]
+        rollup: &'a Rollup,
+        ageing: &'a super::ageing::Ageing,
+    }
+    let mut text = serde_json::to_string_pretty(&WithAgeing { rollup, ageing }).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
 /// Pretty JSON with a trailing newline.
 pub fn json(rollup: &Rollup) -> String {
     let mut text = serde_json::to_string_pretty(rollup).unwrap_or_default();

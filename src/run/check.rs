@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::{Config, Error, Inputs, Note, drift, gate, packet, sample::Sampling};
+use super::{Config, Error, Inputs, Note, drift, findings, gate, packet, sample::Sampling};
 use crate::evaluate::{self, Conclusion, Keep, Results};
 use crate::exit::Exit;
 use crate::model::Catalog;
@@ -87,7 +87,19 @@ pub fn pipeline(
     } else {
         request.keep
     };
-    let mut results = evaluate::evaluate_keeping(catalog, &built.snapshot, &built.only, keep);
+    // A period's check follows its findings: the items they name are kept whatever their
+    // outcome, so that a fixed item is not taken for one that left the population.
+    let previous = built.period.as_ref().and_then(|_| {
+        findings::previous(config)
+            .map_err(|e| notes.push(Note::FindingsNotRecorded(e)))
+            .ok()
+    });
+    let watch = previous
+        .as_deref()
+        .map(crate::findings::watch)
+        .unwrap_or_default();
+    let mut results =
+        evaluate::evaluate_watching(catalog, &built.snapshot, &built.only, keep, &watch);
     let Some((period, provenance)) = &built.period else {
         return Ok(Checked {
             results,
@@ -105,7 +117,7 @@ pub fn pipeline(
         request.now,
         notes,
     );
-    let mut root = None;
+    let mut written = None;
     if let Some((wanted, previous_root)) = packet {
         let input = packet::PacketInput {
             controls: &inputs.controls,
@@ -120,11 +132,27 @@ pub fn pipeline(
             previous_root,
             sample: wanted.sample.clone(),
         };
-        let (written, recorded) = packet::write(&wanted.out, &input, notes)?;
+        let (root, recorded) = packet::write(&wanted.out, &input, notes)?;
         notes.push(redaction_note(&results, &recorded));
-        results = recorded;
-        root = Some(written);
+        written = Some((root, recorded));
     }
+    // After the packet, so a run that fails writing it records nothing; from the unredacted
+    // evaluation, so the store names the real items their owners must fix.
+    if let Some(previous) = previous {
+        let run = findings::seen(period, request.now);
+        if let Err(e) = findings::record(config, previous, &results, &run) {
+            notes.push(Note::FindingsNotRecorded(e));
+        }
+    }
+    let (results, root) = match written {
+        Some((root, recorded)) => (recorded, Some(root)),
+        None => {
+            for control in &mut results.controls {
+                control.retain(keep);
+            }
+            (results, None)
+        }
+    };
     Ok(Checked {
         results,
         drift,

@@ -8,6 +8,7 @@ pub mod check;
 pub mod config;
 pub mod diff;
 pub mod drift;
+pub mod findings;
 pub mod gate;
 pub mod import;
 pub mod init;
@@ -64,6 +65,9 @@ pub enum Note {
     CredentialRedacted { path: String, hit: String },
     /// This run's population fingerprints could not be recorded (a store problem).
     DriftNotRecorded(String),
+    /// This run's findings could not be read or recorded (a store problem): their lifecycle
+    /// did not advance.
+    FindingsNotRecorded(String),
     /// Drift against earlier runs.
     Drift(Drift),
     /// Redaction changed conclusions of these controls (none named: which controls were

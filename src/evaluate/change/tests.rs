@@ -974,3 +974,48 @@ fn unknown_and_misspelt_attributes_never_conclude() {
         assert!(reasons(&items[0]).contains(unknown), "{expr}: {items:?}");
     }
 }
+
+/// A run that keeps findings only still keeps the items a followed finding names, whatever
+/// their outcome (so a fixed item is not taken for one that left); dropping them again gives
+/// exactly the findings-only results.
+#[test]
+fn watched_items_are_kept_and_dropping_them_again_changes_nothing() {
+    use crate::evaluate::{Keep, Watch, evaluate_keeping, evaluate_watching};
+    let catalog = catalog(&[("CM-06", "  - kind: pr-required\n", "")]);
+    let snapshot = Snapshot {
+        period: "2026-Q3".into(),
+        changes: vec![
+            change(commit("aa", "dev", "hotfix", &["a"]), Via::DirectPush),
+            change(commit("cc", "dev", "x (#1)", &["a"]), via(pr(1, "cc"))),
+            change(commit("dd", "dev", "y (#2)", &["a"]), via(pr(2, "dd"))),
+        ],
+        ..Snapshot::default()
+    };
+    let plain = evaluate_keeping(&catalog, &snapshot, &[], Keep::Findings);
+    let passing = plain.controls[0].elided.tally.pass;
+    assert_eq!(passing, 2, "{plain:#?}");
+    let watched_id = {
+        let every = evaluate(&catalog, &snapshot, &[]);
+        let c = &every.controls[0];
+        c.items
+            .iter()
+            .find(|i| i.outcome == Outcome::Pass)
+            .unwrap()
+            .item
+            .clone()
+    };
+    let watch: Watch = [("CM-06".to_string(), [watched_id.clone()].into())].into();
+    let mut watched = evaluate_watching(&catalog, &snapshot, &[], Keep::Findings, &watch);
+    let ids: Vec<&str> = watched.controls[0]
+        .items
+        .iter()
+        .map(|i| i.item.as_str())
+        .collect();
+    assert!(ids.contains(&watched_id.as_str()), "{ids:?}");
+    assert_eq!(ids.len(), 2, "the deviation and the watched pass: {ids:?}");
+    assert_eq!(watched.controls[0].tally(), plain.controls[0].tally());
+    for c in &mut watched.controls {
+        c.retain(Keep::Findings);
+    }
+    assert_eq!(watched, plain);
+}
