@@ -33,11 +33,11 @@ use jiff::Timestamp;
 pub use access::{
     AccessRequest, AccessSync, Grant, Member, OrgAccess, RepoAccess, Team, sync_access,
 };
-pub use client::{API_URL_VAR, ApiConfig, Client, DEFAULT_API_URL, Notice};
+pub use client::{API_URL_VAR, ApiConfig, Client, DEFAULT_API_URL, Notice, RestMethod, segment};
 pub use clock::{Clock, Sleep, SystemClock};
 pub use completeness::{Completeness, Count};
 pub use error::ApiError;
-pub use limits::Waits;
+pub use limits::{Reply, Waits};
 pub use protection::{Protection, Snapshot};
 pub use token::{TOKEN_VAR, Token};
 
