@@ -10,6 +10,7 @@ pub mod diff;
 pub mod drift;
 pub mod gate;
 pub mod import;
+pub mod notify;
 pub mod packet;
 pub mod sample;
 pub mod sync;
