@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use super::document::Document;
 use crate::diagnostics::Diagnostic;
 
-/// An environment variable's name: upper-case letters, digits and `_`.
+/// An environment variable's name: upper-case letters, digits and `_`. Checked here, not in the
+/// schema, so that a secret pasted in its place is reported at its key (a schema error inside
+/// a channel only says that no channel shape matched).
 const ENV_NAME: &str = r"^[A-Z_][A-Z0-9_]*$";
 
 /// One destination of a team's findings.
@@ -49,7 +51,6 @@ pub struct GithubChannel {
     pub labels: Vec<String>,
     /// The environment variable holding the token (`issues: write`). Default `GITHUB_TOKEN`.
     #[serde(default = "github_token_env")]
-    #[schemars(regex(pattern = r"^[A-Z_][A-Z0-9_]*$"))]
     pub token_env: String,
 }
 
@@ -69,12 +70,10 @@ pub struct JiraChannel {
     pub issue_type: String,
     /// The environment variable holding the API token (Cloud) or personal access token (Data
     /// Center).
-    #[schemars(regex(pattern = r"^[A-Z_][A-Z0-9_]*$"))]
     pub token_env: String,
     /// Jira Cloud: the environment variable holding the account email the API token belongs
     /// to (basic authentication). Absent: the token is sent as a bearer token (Data Center).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[A-Z_][A-Z0-9_]*$"))]
     pub user_env: Option<String>,
     /// More fields set on create, by Jira field id: any YAML value, in whose strings
     /// `{finding}`, `{control}`, `{item}`, `{rule}`, `{system}`, `{team}`, `{period}` and
@@ -102,7 +101,6 @@ fn reopen() -> String {
 #[serde(deny_unknown_fields)]
 pub struct SlackChannel {
     /// The environment variable holding the incoming webhook's URL (the URL is the secret).
-    #[schemars(regex(pattern = r"^[A-Z_][A-Z0-9_]*$"))]
     pub webhook_url_env: String,
 }
 
@@ -115,11 +113,9 @@ pub struct WebhookChannel {
     pub url: Option<String>,
     /// The environment variable holding the endpoint's URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[A-Z_][A-Z0-9_]*$"))]
     pub url_env: Option<String>,
     /// The environment variable holding a bearer token sent with each request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[A-Z_][A-Z0-9_]*$"))]
     pub token_env: Option<String>,
 }
 
