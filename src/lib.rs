@@ -14,6 +14,7 @@ pub mod facts;
 pub mod findings;
 pub mod hex;
 pub mod model;
+pub mod notify;
 pub mod period;
 pub mod population;
 pub mod report;

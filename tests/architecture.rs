@@ -93,6 +93,12 @@ const DOWNSTREAM: &[(&str, &[&str])] = &[
         ],
     ),
     ("src/report", &["source", "store", "evidence", "run", "cli"]),
+    // Notifications read findings and the ledger's rows, send through the GitHub client or
+    // their own HTTP client, and never reach back into the evaluation or the pipeline.
+    (
+        "src/notify",
+        &["population", "evaluate", "evidence", "run", "cli"],
+    ),
     ("src/run", &["cli"]),
 ];
 
@@ -145,6 +151,7 @@ fn the_pipeline_and_the_library_never_name_the_cli() {
         "src/evaluate",
         "src/evidence",
         "src/report",
+        "src/notify",
     ] {
         found.extend(naming(dir, "crate::cli"));
     }

@@ -544,6 +544,7 @@ async fn sqlite_creates_file_and_parents_in_wal_mode() {
             "imports",
             "incidents",
             "job_runs",
+            "notifications",
             "org_members",
             "population_fingerprints",
             "population_records",

@@ -731,3 +731,48 @@ fn placeholders_left_are_warnings_naming_file_line_and_key() {
         out.stdout
     );
 }
+
+#[test]
+fn notify_channels_name_secrets_by_variable_and_are_checked_with_their_position() {
+    let team = "  - id: platform\n    name: Platform\n";
+    let good = "  - id: platform\n    name: Platform\n    notify:\n      - github:\n          repo: acme/findings\n      - jira:\n          base_url: https://acme.atlassian.net\n          project: PLAT\n          issue_type: Task\n          token_env: JIRA_TOKEN\n          fields:\n            customfield_1: \"{control} {label}\"\n      - slack:\n          webhook_url_env: SLACK_URL\n      - webhook:\n          url: https://hooks.example.com/itgc\n";
+    let out = with_change("policy", team, good);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+
+    // A token pasted where its variable's name belongs.
+    let pasted = good.replace("token_env: JIRA_TOKEN", "token_env: ghp_abc123");
+    let out = with_change("policy", team, &pasted);
+    assert_reports(
+        &out,
+        "policies/org.yaml:13:22: teams[0].notify[1].jira.token_env: `ghp_abc123` is not an environment variable name",
+    );
+    // A URL that would send the token in clear text, a placeholder that does not exist, a
+    // field itgc sets itself, a webhook with two URLs: all reported at once.
+    let several = good
+        .replace("https://acme.atlassian.net", "http://acme.atlassian.net")
+        .replace("{label}", "{title}")
+        .replace("customfield_1:", "summary:")
+        .replace(
+            "url: https://hooks.example.com/itgc",
+            "url: https://hooks.example.com/itgc\n          url_env: HOOK_URL",
+        );
+    let out = with_change("policy", team, &several);
+    for headline in [
+        "policies/org.yaml:10:21: teams[0].notify[1].jira.base_url: `http://acme.atlassian.net` is not an https URL",
+        "teams[0].notify[1].jira.fields.summary: `summary` is set by itgc itself and cannot be mapped",
+        "teams[0].notify[1].jira.fields.summary: unknown placeholder `{title}`",
+        "teams[0].notify[3].webhook: a webhook needs exactly one of `url` and `url_env`",
+    ] {
+        assert_reports(&out, headline);
+    }
+    // The same destination twice in one team.
+    let twice = good.replace(
+        "      - slack:",
+        "      - github:\n          repo: acme/findings\n      - slack:",
+    );
+    let out = with_change("policy", team, &twice);
+    assert_reports(
+        &out,
+        "teams[0].notify[2]: this channel sends to the same destination as channel 0 of the team",
+    );
+}

@@ -101,9 +101,7 @@ pub fn pipeline(
 ) -> Result<Checked, Failure> {
     let mut notes = Vec::new();
     let checked = run::pipeline(config, inputs, request, &mut notes);
-    for note in &notes {
-        print_note(note, ui);
-    }
+    print_notes(&notes, ui);
     let checked = checked?;
     if let (
         Scope::Period {
@@ -115,6 +113,13 @@ pub fn pipeline(
         ui.note(format!("packet {} written, root {root}", p.out.display()));
     }
     Ok(checked)
+}
+
+/// Prints what a run noted (drift, redaction) as warnings on stderr.
+pub fn print_notes(notes: &[Note], ui: &Ui) {
+    for note in notes {
+        print_note(note, ui);
+    }
 }
 
 fn print_note(note: &Note, ui: &Ui) {

@@ -18,6 +18,7 @@ mod findings;
 mod gate;
 mod import;
 mod init;
+mod notify;
 mod progress;
 mod report;
 mod sample;
@@ -103,6 +104,9 @@ pub enum Command {
     /// Render a verified packet's results as HTML, Markdown, JSON or OSCAL; exit 4 if the
     /// packet does not verify.
     Report(report::ReportArgs),
+    /// Tell each owner team what is new or changed about its findings through the channels its
+    /// policy declares (`notify:`); `--dry-run` prints what would be sent and sends nothing.
+    Notify(notify::NotifyArgs),
     /// Print shell completions.
     Completions(completions::CompletionsArgs),
     /// Print the man page (roff).
@@ -190,6 +194,7 @@ fn run(command: Command, config: &Config, ui: &Ui) -> Exit {
         Command::Gate(args) => gate::run(&args, config, ui),
         Command::Diff(args) => diff::run(&args, config, ui),
         Command::Sample(args) => sample::run(&args, config, ui),
+        Command::Notify(args) => notify::run(&args, config, ui),
         Command::Completions(args) => completions::completions(&args),
         Command::Man => completions::man(),
     }

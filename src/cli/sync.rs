@@ -41,7 +41,7 @@ pub struct SyncArgs {
 }
 
 /// `15m`, `1h 30m`, `90s` or ISO 8601 `PT15M`; not negative.
-fn duration(text: &str) -> Result<std::time::Duration, String> {
+pub(super) fn duration(text: &str) -> Result<std::time::Duration, String> {
     let parsed: jiff::SignedDuration = text
         .parse()
         .map_err(|_| format!("`{text}` is not a duration such as 15m, 1h or 90s"))?;

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod control;
 pub mod document;
 pub mod expression;
+pub mod notify;
 pub mod placeholder;
 pub mod policy;
 pub mod policy_view;

@@ -79,6 +79,9 @@ pub struct Team {
     /// The parent team (pod → department) for roll-ups.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
+    /// Where `itgc notify` sends this team's findings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notify: Vec<super::notify::NotifyChannel>,
 }
 
 /// A system in the inventory.

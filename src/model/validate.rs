@@ -424,6 +424,7 @@ fn check_policy(p: &Loaded<PolicyFile>, ix: &Index, today: Date, out: &mut Vec<D
         if let Some(parent) = &t.parent {
             ix.require(Kind::Team, parent, doc, &format!("/teams/{i}/parent"), out);
         }
+        super::notify::check(&t.notify, doc, &format!("/teams/{i}/notify"), out);
     }
     for (i, s) in f.systems.iter().enumerate() {
         check_system(s, ix, doc, &format!("/systems/{i}"), out);

@@ -17,6 +17,12 @@
 //!   open no code span, link, image, emphasis, table cell or HTML element; on one line.
 //! - [`workflow_data`] / [`workflow_property`]: the message and the properties of a GitHub
 //!   Actions workflow command (`::error title=…::message`).
+//! - [`github_markdown`]: [`markdown`] for a GitHub issue or comment, where `@name` would
+//!   notify a person and `#12` link another issue: a zero-width space follows each `@` and `#`.
+//! - [`slack`]: Slack `mrkdwn`: `&`, `<` and `>` as Slack's entities (so data can open no link,
+//!   mention or `<!channel>`), hostile characters visible.
+//! - [`jira_wiki`]: Jira wiki markup (REST API v2): every markup character backslash-escaped
+//!   (emphasis, links, macros, tables, mentions), hostile characters visible.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -119,6 +125,62 @@ pub fn markdown(text: &str) -> String {
                 out.push(c);
             }
             c if is_hostile(c) => visible(&mut out, c),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Inline Markdown for a GitHub issue or comment: [`markdown`], and a zero-width space (as an
+/// entity) after each `@` and `#`, so that data can neither notify a person or team
+/// (`@name`, `@org/team`) nor reference an issue (`#12`, `GH-12` needs the `#` form too).
+pub fn github_markdown(text: &str) -> String {
+    let mut out = String::new();
+    for c in markdown(text).chars() {
+        out.push(c);
+        if c == '@' || c == '#' {
+            out.push_str("&#8203;");
+        }
+    }
+    out
+}
+
+/// Slack `mrkdwn` text: Slack's three entities (`&amp;`, `&lt;`, `&gt;`), which is all Slack
+/// asks to be escaped: without `<` data can open no link, user mention or `<!channel>`.
+/// Hostile characters are made visible, so data stays on its line.
+pub fn slack(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c if is_hostile(c) => visible(&mut out, c),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Jira wiki markup (REST API v2 descriptions and comments): a backslash before every
+/// character that starts markup (`*bold*`, `_em_`, `-del-`, `+ins+`, `^sup^`, `~sub~`,
+/// `??cite??`, `{macro}`, `[link]`, `[~mention]`, `|table|`, `!image!`, `#list`), hostile
+/// characters visible so data stays on its line.
+pub fn jira_wiki(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\\' | '*' | '_' | '-' | '+' | '^' | '~' | '?' | '{' | '}' | '[' | ']' | '|' | '!'
+            | '#' => {
+                out.push('\\');
+                out.push(c);
+            }
+            // Its visible form (`\u{1b}`) has braces, which open a macro: escaped too.
+            c if is_hostile(c) => {
+                let mut shown = String::new();
+                visible(&mut shown, c);
+                out.push_str(&jira_wiki(&shown));
+            }
             c => out.push(c),
         }
     }
@@ -233,6 +295,55 @@ mod tests {
             let unescaped = m
                 .char_indices()
                 .filter(|(_, c)| matches!(c, '`' | '|' | '['))
+                .any(|(i, _)| !m[..i].ends_with('\\'));
+            assert!(!unescaped, "{m}");
+        }
+    }
+
+    #[test]
+    fn github_issue_text_mentions_and_references_nobody() {
+        assert_eq!(
+            github_markdown("@octocat fixed #12"),
+            "@&#8203;octocat fixed #&#8203;12"
+        );
+        for s in HOSTILE.iter().chain(&["@org/team", "#1", "x@y"]) {
+            let m = github_markdown(s);
+            assert!(!m.contains('<') && !m.contains('\n'), "{m}");
+            // Every `@` and `#` of the data is followed by the zero-width space.
+            let data = s.matches(['@', '#']).count();
+            let guarded = m.matches("@&#8203;").count() + m.matches("#&#8203;").count();
+            assert_eq!(guarded, data, "{m}");
+        }
+    }
+
+    #[test]
+    fn slack_text_opens_no_link_mention_or_broadcast() {
+        assert_eq!(
+            slack("<!channel> & <@U1|x>"),
+            "&lt;!channel&gt; &amp; &lt;@U1|x&gt;"
+        );
+        for s in HOSTILE.iter().chain(&["<!here>", "<https://evil|click>"]) {
+            let m = slack(s);
+            assert!(!m.contains('<') && !m.contains('>'), "{m}");
+            assert!(!m.chars().any(is_hostile), "{m}");
+        }
+    }
+
+    #[test]
+    fn jira_text_opens_no_markup() {
+        assert_eq!(
+            jira_wiki("*b* [~admin] {code}"),
+            "\\*b\\* \\[\\~admin\\] \\{code\\}"
+        );
+        for s in HOSTILE
+            .iter()
+            .chain(&["[x|http://evil]", "{noformat}", "!img.png!", "??c??"])
+        {
+            let m = jira_wiki(s);
+            assert!(!m.chars().any(is_hostile), "{m}");
+            let unescaped = m
+                .char_indices()
+                .filter(|(_, c)| matches!(c, '[' | '{' | '|' | '!' | '*'))
                 .any(|(i, _)| !m[..i].ends_with('\\'));
             assert!(!unescaped, "{m}");
         }

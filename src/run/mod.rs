@@ -12,6 +12,7 @@ pub mod findings;
 pub mod gate;
 pub mod import;
 pub mod init;
+pub mod notify;
 pub mod packet;
 pub mod sample;
 pub mod status;

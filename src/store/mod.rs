@@ -105,6 +105,7 @@ mod fingerprints;
 mod imports;
 mod jobs;
 mod members;
+mod notifications;
 mod pull_requests;
 mod row;
 mod run_import;
@@ -118,6 +119,7 @@ pub use error::StoreError;
 pub use findings::{StoredFinding, StoredSighting, StoredTransition};
 pub use fingerprints::{PopulationRecord, StoredFingerprint};
 pub use imports::{ImportFacts, ImportId, ImportOutcome};
+pub use notifications::SentNotification;
 pub use run_import::{DuplicateRun, RunImport, RunImportError};
 pub use runs::{NewRun, Run, RunId};
 

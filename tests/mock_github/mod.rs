@@ -68,8 +68,22 @@ pub struct Ran {
 /// settings; with `api_url`, against that (mock) API with the fake token. Off the runtime, so
 /// that the mock server keeps serving while the binary talks to it.
 pub async fn run_itgc(dir: &std::path::Path, args: &[&str], api_url: Option<String>) -> Ran {
+    run_itgc_with(dir, args, api_url, &[]).await
+}
+
+/// [`run_itgc`] with more environment variables (other channels' secrets).
+pub async fn run_itgc_with(
+    dir: &std::path::Path,
+    args: &[&str],
+    api_url: Option<String>,
+    env: &[(&str, &str)],
+) -> Ran {
     let dir = dir.to_path_buf();
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     tokio::task::spawn_blocking(move || {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_itgc"));
         cmd.current_dir(&dir)
@@ -81,6 +95,7 @@ pub async fn run_itgc(dir: &std::path::Path, args: &[&str], api_url: Option<Stri
         if let Some(url) = api_url {
             cmd.env("GITHUB_TOKEN", TOKEN).env("GITHUB_API_URL", url);
         }
+        cmd.envs(env);
         let out = cmd.output().unwrap();
         Ran {
             code: out.status.code().unwrap_or(-1),

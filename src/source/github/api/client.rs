@@ -115,6 +115,18 @@ pub struct GqlReply {
     pub meta: Meta,
 }
 
+/// How a request is sent, which decides whether a failed one may be sent again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RestMethod {
+    Get,
+    /// A POST that only reads (GraphQL): retried like a GET.
+    Query,
+    /// A POST that creates something: never retried after a server error or a lost answer.
+    Post,
+    /// Replaces fields with the same values each time: retried.
+    Patch,
+}
+
 /// Where the client says what it is about to wait for (the CLI prints it to stderr).
 pub type Notice = Arc<dyn Fn(&str) + Send + Sync>;
 
@@ -240,6 +252,22 @@ impl Client {
         self.send(what, &path, None).await
     }
 
+    /// Sends a REST request with a JSON body (below `/v3` on Enterprise Server), for writers
+    /// (`itgc notify` filing issues). Rate limits are waited out as for reads; a server error
+    /// or a lost answer to a POST is not retried, because GitHub may have acted on it and a
+    /// retry could file a second issue: the caller finds out by reading back. Non-2xx answers
+    /// are returned, not raised.
+    pub async fn rest_send(
+        &self,
+        what: &str,
+        method: RestMethod,
+        path: &str,
+        body: &Value,
+    ) -> Result<Reply, ApiError> {
+        let path = format!("{}{path}", self.endpoints.rest_prefix);
+        self.send_as(what, method, &path, Some(body)).await
+    }
+
     /// GETs the `rel="next"` URL of a REST answer. GitHub sends it absolute; it must be on
     /// this instance (only there may the token go), else the answer is not valid.
     pub async fn rest_get_next(&self, what: &str, url: &str) -> Result<Reply, ApiError> {
@@ -309,10 +337,25 @@ impl Client {
     /// Sends one request until it gets a final answer or runs out of attempts (or of the
     /// time it may wait). Each attempt, body included, must finish within the deadline.
     async fn send(&self, what: &str, path: &str, body: Option<&Value>) -> Result<Reply, ApiError> {
+        // GraphQL reads are POSTs too, and safe to repeat.
+        let method = match body {
+            Some(_) => RestMethod::Query,
+            None => RestMethod::Get,
+        };
+        self.send_as(what, method, path, body).await
+    }
+
+    async fn send_as(
+        &self,
+        what: &str,
+        method: RestMethod,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Reply, ApiError> {
         let mut last = String::new();
         for attempt in 0..MAX_ATTEMPTS {
             let deadline = self.waits.request_deadline;
-            let answer = tokio::time::timeout(deadline, self.attempt(path, body))
+            let answer = tokio::time::timeout(deadline, self.attempt(method, path, body))
                 .await
                 .map_err(|_| ApiError::Deadline {
                     what: what.to_string(),
@@ -324,8 +367,18 @@ impl Client {
             let verdict = match answer {
                 Ok(reply) => match limits::judge(&reply, attempt, self.clock.now()) {
                     Verdict::Final => return Ok(reply),
+                    Verdict::Retry { .. } if method == RestMethod::Post && reply.status >= 500 => {
+                        return Ok(reply);
+                    }
                     retry => retry,
                 },
+                Err(message) if method == RestMethod::Post => {
+                    return Err(ApiError::Transport {
+                        what: what.to_string(),
+                        attempts: attempt + 1,
+                        message,
+                    });
+                }
                 Err(message) => limits::transport_retry(attempt, &message),
             };
             if let Verdict::Retry { wait, why } = verdict {
@@ -377,11 +430,17 @@ impl Client {
     }
 
     /// One HTTP exchange; `Err` is a transport failure, scrubbed of the token.
-    async fn attempt(&self, path: &str, body: Option<&Value>) -> Result<Reply, String> {
+    async fn attempt(
+        &self,
+        method: RestMethod,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Reply, String> {
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let sent = match body {
-            Some(body) => self.octo._post(path, Some(body)).await,
-            None => self.octo._get(path).await,
+        let sent = match method {
+            RestMethod::Get => self.octo._get(path).await,
+            RestMethod::Query | RestMethod::Post => self.octo._post(path, body).await,
+            RestMethod::Patch => self.octo._patch(path, body).await,
         };
         let response = sent.map_err(|e| self.token.scrub(&e.to_string()))?;
         let status = response.status().as_u16();

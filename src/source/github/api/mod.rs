@@ -33,7 +33,9 @@ use jiff::Timestamp;
 pub use access::{
     AccessRequest, AccessSync, Grant, Member, OrgAccess, RepoAccess, Team, sync_access,
 };
-pub use client::{API_URL_VAR, ApiConfig, Client, DEFAULT_API_URL, Notice, Pages, segment};
+pub use client::{
+    API_URL_VAR, ApiConfig, Client, DEFAULT_API_URL, Notice, Pages, RestMethod, segment,
+};
 pub use clock::{Clock, Sleep, SystemClock};
 pub use completeness::{Completeness, Count};
 pub use error::ApiError;
