@@ -85,19 +85,32 @@ fn crash_repeatedly<S: PartialEq + std::fmt::Debug>(
     assert_ne!(before, after, "the import must change the store");
     let span = (uncut.as_micros() as u64) * 12 / 10;
     let mut rng = Lcg(seed);
-    let (mut landed, mut cut) = (0, 0);
-    for kill in 0..KILLS {
+    // Whether the import killed after `delay` landed whole; a partial one fails the test.
+    let kill_at = |kill: usize, delay: Duration| -> bool {
         stores.reset();
-        let delay = Duration::from_micros(rng.below(span));
         kill_after(&mut itgc(dir, &stores.work_url(), args), delay);
         let now = state(&stores.work_url());
-        if now == after {
-            landed += 1;
-        } else {
+        if now != after {
             assert_eq!(now, before, "kill {kill} after {delay:?}: a partial import");
-            cut += 1;
         }
+        now == after
+    };
+    let mut outcomes: Vec<bool> = (0..KILLS)
+        .map(|kill| kill_at(kill, Duration::from_micros(rng.below(span))))
+        .collect();
+    // On a loaded machine an import can take far longer than the uncut run did, so that every
+    // kill cut it: then a few kills wait ever longer, until one lets it finish.
+    for extra in 0..8 {
+        if outcomes.contains(&true) {
+            break;
+        }
+        outcomes.push(kill_at(
+            KILLS + extra,
+            Duration::from_micros(span << (extra + 1)),
+        ));
     }
+    let landed = outcomes.iter().filter(|w| **w).count();
+    let cut = outcomes.len() - landed;
     // The delays must have cut some imports and let some finish, or the test proved little.
     assert!(cut > 0 && landed > 0, "cut {cut}, landed {landed}");
 }
