@@ -99,10 +99,7 @@ async fn one_issue_per_finding_then_nothing_then_exactly_the_resolved_one_closed
     assert_eq!(fake.log_from(seen), Vec::<String>::new());
 
     // The fixture changes: PAY-1337 is approved, so #51's ticket-linked finding passes.
-    let tickets = org.join("exports/tickets/tickets.csv");
-    let mut csv = std::fs::read_to_string(&tickets).unwrap();
-    csv.push_str("PAY-1337,Story,Done,Medium,Reconcile duplicate lines,marcus.okafor@demo-fintech.example,grace.whitfield@demo-fintech.example,2026-09-01T09:00:00Z,2026-09-02T09:00:00Z,,grace.whitfield@demo-fintech.example,2026-09-01T10:00:00Z\n");
-    std::fs::write(&tickets, csv).unwrap();
+    notify_support::approve_pay_1337(&org);
     let (code, _, err) = binary::run(
         &org,
         &["-q", "import", "tickets", "exports/tickets/tickets.csv"],

@@ -10,6 +10,15 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Value, json};
 use wiremock::{Request, Respond, ResponseTemplate};
 
+/// Changes the demo's ticket export so that PAY-1337 is approved: the `CM-04 ticket-linked`
+/// finding on #51 then passes once the export is imported again.
+pub fn approve_pay_1337(org: &Path) {
+    let tickets = org.join("exports/tickets/tickets.csv");
+    let mut csv = std::fs::read_to_string(&tickets).unwrap();
+    csv.push_str("PAY-1337,Story,Done,Medium,Reconcile duplicate lines,marcus.okafor@demo-fintech.example,grace.whitfield@demo-fintech.example,2026-09-01T09:00:00Z,2026-09-02T09:00:00Z,,grace.whitfield@demo-fintech.example,2026-09-01T10:00:00Z\n");
+    std::fs::write(&tickets, csv).unwrap();
+}
+
 /// Replaces every team's `notify:` in the demo's policy with `channels` (YAML list items,
 /// indented for a team) on `team`.
 pub fn set_notify(org: &Path, team: &str, channels: &str) {
