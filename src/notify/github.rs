@@ -127,11 +127,7 @@ const FOOTER: &str = "_Filed by itgc: it updates this issue when the finding cha
 
 /// A title: one line, control characters visible, at most 200 characters.
 fn title(text: &str) -> String {
-    let line = terminal(text);
-    match line.char_indices().nth(200) {
-        Some((cut, _)) => format!("{}…", &line[..cut]),
-        None => line.into_owned(),
-    }
+    super::clip(&terminal(text), 200)
 }
 
 fn issue_labels(extra: &[String]) -> Vec<String> {

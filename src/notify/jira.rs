@@ -69,11 +69,10 @@ pub fn issue(s: &Subject, channel: &JiraChannel) -> JiraDraft {
         line(&mut d, "Status", &s.status.closing());
     }
     d.push_str("\n_Filed by itgc, which updates and transitions this issue as the finding changes. Keep the label itgc-ID._\n");
-    let summary = terminal(&format!("{} {}: {}", s.control, s.rule, s.label)).into_owned();
-    let summary = match summary.char_indices().nth(250) {
-        Some((cut, _)) => format!("{}…", &summary[..cut]),
-        None => summary,
-    };
+    let summary = super::clip(
+        &terminal(&format!("{} {}: {}", s.control, s.rule, s.label)),
+        250,
+    );
     JiraDraft {
         summary,
         description: d,

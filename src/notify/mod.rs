@@ -78,3 +78,12 @@ fn hash(content: &serde_json::Value) -> String {
     use sha2::{Digest, Sha256};
     crate::hex::hex(&Sha256::digest(content.to_string().as_bytes()))
 }
+
+/// `text` cut to its first `max` characters, with `…` where it was cut: issue titles, Jira
+/// summaries and error snippets have length limits (or should stay readable).
+fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}

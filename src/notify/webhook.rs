@@ -165,11 +165,7 @@ impl WebhookSender {
 
 /// The start of a body, for an error.
 pub(super) fn snippet(body: &str) -> String {
-    let line = body.lines().next().unwrap_or_default();
-    match line.char_indices().nth(200) {
-        Some((cut, _)) => format!("{}…", &line[..cut]),
-        None => line.to_string(),
-    }
+    super::clip(body.lines().next().unwrap_or_default(), 200)
 }
 
 #[cfg(test)]
