@@ -37,8 +37,13 @@ fn violations(validator: &jsonschema::Validator, doc: &Value) -> Vec<String> {
 }
 
 fn workflows() -> Vec<PathBuf> {
-    let dir = root().join("examples/workflows");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+    let mut files = yml_files(&root().join("examples/workflows"));
+    files.extend(yml_files(&root().join(".github/workflows")));
+    files
+}
+
+fn yml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "yml" || e == "yaml"))
@@ -58,8 +63,13 @@ fn the_action_and_every_example_workflow_match_the_published_schemas() {
     let names: Vec<_> = files.iter().map(|p| p.file_name().unwrap()).collect();
     assert_eq!(
         names,
-        ["deploy-gate.yml", "nightly.yml", "policy-pr.yml"],
-        "the README's GitHub Actions section lists these"
+        [
+            "deploy-gate.yml",
+            "nightly.yml",
+            "policy-pr.yml",
+            "release.yml"
+        ],
+        "the README's GitHub Actions section lists the examples; release.yml publishes"
     );
     for file in &files {
         let problems = violations(&schema, &yaml(file));
@@ -88,6 +98,10 @@ fn a_broken_action_or_workflow_is_rejected() {
     let mut nightly = yaml(&root().join("examples/workflows/nightly.yml"));
     nightly["on"]["schedule"] = Value::String("nightly".into());
     assert!(!violations(&schema, &nightly).is_empty(), "schedule");
+
+    let mut release = yaml(&root().join(".github/workflows/release.yml"));
+    release["jobs"]["publish"]["needs"] = Value::Bool(true);
+    assert!(!violations(&schema, &release).is_empty(), "needs");
 
     let mut pr = yaml(&root().join("examples/workflows/policy-pr.yml"));
     pr["permissions"]["pull-requests"] = Value::String("comment".into());
@@ -149,6 +163,8 @@ struct Context {
     steps: BTreeMap<String, BTreeMap<String, String>>,
     /// A workflow's top-level `env:`.
     env: BTreeMap<String, String>,
+    /// Directories put before the runner's PATH (stand-ins for `gh` and `cargo`).
+    path: Vec<PathBuf>,
 }
 
 impl Context {
@@ -163,6 +179,7 @@ impl Context {
             github,
             steps: BTreeMap::new(),
             env: BTreeMap::new(),
+            path: Vec::new(),
         };
         for (name, spec) in action["inputs"].as_object().unwrap() {
             let default = spec["default"].as_str().unwrap_or_default();
@@ -247,6 +264,18 @@ fn run_script(step: &Value, context: &Context, runner: &Path, cwd: &Path) -> Ste
         .arg(&script)
         .current_dir(dir);
     runner_env(&mut cmd, runner, &output);
+    if !context.path.is_empty() {
+        let mut path = std::env::join_paths(&context.path).unwrap();
+        path.push(":");
+        path.push(
+            cmd.get_envs()
+                .find(|(k, _)| *k == "PATH")
+                .unwrap()
+                .1
+                .unwrap(),
+        );
+        cmd.env("PATH", path);
+    }
     for (name, value) in &context.env {
         cmd.env(name, value);
     }
@@ -430,6 +459,236 @@ fn the_action_reports_a_gate_that_could_not_run() {
     assert_eq!(run.verdict.code, 2);
 }
 
+// ---- installing: the release assets `release/package.sh` writes, through the install step ----
+
+/// A release as `gh release download` would fetch it: `release/package.sh` run on `binary`,
+/// served by a stand-in `gh` on PATH that copies the requested patterns from the release
+/// directory into `--dir` (and fails like gh when the release or asset is missing). A
+/// stand-in `cargo` records a source build instead of running one.
+struct Release {
+    dir: tempfile::TempDir,
+}
+
+impl Release {
+    fn packaged(binary: &Path) -> Release {
+        let dir = tempfile::tempdir().unwrap();
+        let assets = dir.path().join("assets");
+        let target = format!("{}-unknown-linux-gnu", std::env::consts::ARCH);
+        let out = Command::new("bash")
+            .arg(root().join("release/package.sh"))
+            .args([binary, Path::new(&target), &assets])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let release = Release { dir };
+        release.stand_ins();
+        release
+    }
+
+    fn stand_ins(&self) {
+        let bin = self.dir.path().join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        let gh = format!(
+            r#"#!/bin/bash
+echo "gh $*" >> '{log}'
+[ "$1 $2" = "release download" ] || exit 1
+shift 2
+dir= patterns=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --dir) dir=$2; shift 2 ;;
+    --pattern) patterns+=("$2"); shift 2 ;;
+    --repo) shift 2 ;;
+    --clobber) shift ;;
+    *) shift ;;
+  esac
+done
+mkdir -p "$dir"
+for p in "${{patterns[@]}}"; do
+  [ -f '{assets}'/"$p" ] || {{ echo "release asset $p not found" >&2; exit 1; }}
+  cp '{assets}'/"$p" "$dir/"
+done
+"#,
+            log = self.log().display(),
+            assets = self.assets().display()
+        );
+        let cargo = format!(
+            r#"#!/bin/bash
+echo "cargo $*" >> '{log}'
+root=
+while [ $# -gt 0 ]; do [ "$1" = --root ] && root=$2; shift; done
+mkdir -p "$root/bin"
+printf '#!/bin/sh\necho "itgc built from source"\n' > "$root/bin/itgc"
+chmod +x "$root/bin/itgc"
+"#,
+            log = self.log().display()
+        );
+        for (name, text) in [("gh", gh), ("cargo", cargo)] {
+            let path = bin.join(name);
+            std::fs::write(&path, text).unwrap();
+            let status = Command::new("chmod").arg("+x").arg(&path).status().unwrap();
+            assert!(status.success());
+        }
+    }
+
+    fn assets(&self) -> PathBuf {
+        self.dir.path().join("assets")
+    }
+
+    fn log(&self) -> PathBuf {
+        self.dir.path().join("calls.log")
+    }
+
+    fn calls(&self) -> String {
+        std::fs::read_to_string(self.log()).unwrap_or_default()
+    }
+
+    fn asset(&self) -> PathBuf {
+        let name = format!("itgc-{}-unknown-linux-gnu.tar.gz", std::env::consts::ARCH);
+        self.assets().join(name)
+    }
+
+    /// The install step with these inputs; the runner's directory lives as long as the run.
+    fn install(&self, given: &[(&str, &str)]) -> (tempfile::TempDir, StepRun) {
+        let action = yaml(&root().join("action.yml"));
+        let runner = tempfile::tempdir().unwrap();
+        std::fs::create_dir(runner.path().join("tmp")).unwrap();
+        let mut context = Context::new(&action, given, "HEAD");
+        context.path.push(self.dir.path().join("bin"));
+        let run = run_step(&action, "install", &context, runner.path(), runner.path());
+        (runner, run)
+    }
+}
+
+fn installed(runner: &Path) -> PathBuf {
+    runner.join("tmp/itgc/bin/itgc")
+}
+
+#[test]
+fn the_action_installs_the_packaged_release_binary_after_checking_its_digest() {
+    let itgc = Path::new(env!("CARGO_BIN_EXE_itgc"));
+    let release = Release::packaged(itgc);
+    let digest = std::fs::read_to_string(release.asset().with_extension("gz.sha256")).unwrap();
+    let name = release
+        .asset()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert!(digest.ends_with(&format!("  {name}\n")), "{digest}");
+
+    let given = [
+        ("release-repository", "itgc-dev/itgc"),
+        ("version", "v0.1.0"),
+    ];
+    let (runner, run) = release.install(&given);
+    assert_eq!(run.code, 0, "{}", run.log);
+    assert_eq!(run.outputs["installed"], "release", "{}", run.log);
+    assert_eq!(
+        std::fs::read(installed(runner.path())).unwrap(),
+        std::fs::read(itgc).unwrap(),
+        "the binary that was packed"
+    );
+    assert!(run.log.contains("itgc 0.1.0"), "{}", run.log);
+    let path = std::fs::read_to_string(runner.path().join("path")).unwrap();
+    assert_eq!(
+        path.trim(),
+        runner.path().join("tmp/itgc/bin").to_str().unwrap()
+    );
+    let calls = release.calls();
+    assert!(
+        calls.starts_with("gh release download v0.1.0 --repo itgc-dev/itgc "),
+        "{calls}"
+    );
+    assert!(!calls.contains("cargo"), "{calls}");
+}
+
+#[test]
+fn a_release_asset_that_does_not_match_its_digest_is_never_installed() {
+    let fake = tempfile::tempdir().unwrap();
+    let binary = fake.path().join("itgc");
+    std::fs::write(&binary, "#!/bin/sh\necho itgc 0.1.0\n").unwrap();
+    assert!(
+        Command::new("chmod")
+            .arg("+x")
+            .arg(&binary)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let release = Release::packaged(&binary);
+
+    // A well-formed archive of another binary, swapped in after the digest was written (a
+    // tampered mirror): only the digest can tell.
+    let other = fake.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    let evil = other.join("itgc");
+    std::fs::write(&evil, "#!/bin/sh\necho itgc 6.6.6\n").unwrap();
+    assert!(
+        Command::new("chmod")
+            .arg("+x")
+            .arg(&evil)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let swapped = Release::packaged(&evil);
+    std::fs::copy(swapped.asset(), release.asset()).unwrap();
+
+    let given = [("release-repository", "itgc-dev/itgc")];
+    let (runner, run) = release.install(&given);
+    assert_ne!(run.code, 0, "{}", run.log);
+    assert!(run.log.contains("FAILED"), "{}", run.log);
+    assert!(!installed(runner.path()).exists(), "nothing extracted");
+    assert!(!run.outputs.contains_key("installed"));
+    assert!(!runner.path().join("path").exists(), "PATH not extended");
+    assert!(
+        !release.calls().contains("cargo"),
+        "no fallback past a bad digest"
+    );
+
+    // A digest file naming another file does not count either (`--strict` on the name).
+    let packed = Release::packaged(&binary);
+    let sha = packed.asset().with_extension("gz.sha256");
+    let text = std::fs::read_to_string(&sha).unwrap();
+    std::fs::write(&sha, text.replace("itgc-", "other-")).unwrap();
+    let (runner, run) = packed.install(&given);
+    assert_ne!(run.code, 0, "{}", run.log);
+    assert!(!installed(runner.path()).exists());
+}
+
+#[test]
+fn without_a_release_asset_the_action_builds_its_own_source() {
+    let fake = tempfile::tempdir().unwrap();
+    let binary = fake.path().join("itgc");
+    std::fs::write(&binary, "#!/bin/sh\necho itgc 0.1.0\n").unwrap();
+    assert!(
+        Command::new("chmod")
+            .arg("+x")
+            .arg(&binary)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let release = Release::packaged(&binary);
+    std::fs::remove_file(release.asset()).unwrap();
+
+    let (runner, run) = release.install(&[("release-repository", "itgc-dev/itgc")]);
+    assert_eq!(run.code, 0, "{}", run.log);
+    assert_eq!(run.outputs["installed"], "source", "{}", run.log);
+    assert!(run.log.contains("building from source"), "{}", run.log);
+    assert!(run.log.contains("itgc built from source"), "{}", run.log);
+    let calls = release.calls();
+    let root = root();
+    let expected = format!("cargo install --locked --path {} --root ", root.display());
+    assert!(calls.contains(&expected), "{calls}");
+    assert!(installed(runner.path()).exists());
+
+    // `version: source` asks for no release at all.
+    let (_, run) = release.install(&[("release-repository", "x/y"), ("version", "source")]);
+    assert_eq!(run.outputs["installed"], "source", "{}", run.log);
+}
+
 // ---- the nightly workflow's decision, run locally ----
 
 fn nightly() -> Value {
@@ -449,6 +708,7 @@ fn workflow_context(workflow: &Value, steps: &[(&str, &[(&str, &str)])]) -> Cont
         github: BTreeMap::new(),
         steps: steps.collect(),
         env: env.collect(),
+        path: Vec::new(),
     }
 }
 
