@@ -259,6 +259,7 @@ fn github_list(privileged: &[&str]) -> AccessList {
         github: Some(ORG.into()),
         repos: vec!["payments-api".into()],
         privileged_roles: privileged.iter().map(|r| r.to_string()).collect(),
+        never_disabled: false,
     }
 }
 

@@ -25,6 +25,8 @@ fn account(id: &str) -> Account {
         last_login: None,
         uses: Vec::new(),
         disabled: true,
+        mfa: Some(true),
+        password: Some(false),
         attributes: [("mfa".to_string(), serde_json::json!(false))]
             .into_iter()
             .collect(),
@@ -42,6 +44,8 @@ fn list(system: &str, as_of: i64, ids: &[&str]) -> ListSnapshot {
             last_login: true,
             disabled: false,
             roles: false,
+            mfa: true,
+            password: true,
         },
         activity: Vec::new(),
         accounts: ids.iter().map(|id| account(id)).collect(),

@@ -665,6 +665,44 @@ fn activity_columns_are_mapped_once() {
     );
 }
 
+/// `never_disabled` and a `disabled` column contradict each other; each alone is fine, and
+/// `conflicting_roles` takes role pairs (none is `[]`).
+#[test]
+fn never_disabled_excludes_a_disabled_column_and_conflicting_roles_are_pairs() {
+    let list = |columns: &str, extra: &str| {
+        format!(
+            "    access_lists:\n      - id: aws-iam\n        format: csv\n        columns: {{user_id: user, {columns}}}\n{extra}    declared_jobs:"
+        )
+    };
+    let never = "        never_disabled: true\n";
+    let ok = list("mfa: mfa_active, password: password_enabled", never);
+    let out = with_change("policy", "    declared_jobs:", &ok);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let both = list("disabled: status", never);
+    let out = with_change("policy", "    declared_jobs:", &both);
+    assert_reports(
+        &out,
+        "systems[0].access_lists[0].never_disabled: access list `aws-iam` says `never_disabled: true` but maps the `disabled` column `status`",
+    );
+
+    let pairs = |value: &str| format!("    conflicting_roles: {value}\n    declared_jobs:");
+    let out = with_change("policy", "    declared_jobs:", &pairs("[]"));
+    assert_eq!(out.code, 0, "none declared is fine: {}", out.stderr);
+    let out = with_change(
+        "policy",
+        "    declared_jobs:",
+        &pairs("[{a: Admins, b: Developers, reason: deploys}]"),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = with_change(
+        "policy",
+        "    declared_jobs:",
+        &pairs("[{a: Admins, reason: deploys}]"),
+    );
+    assert_eq!(out.code, 2, "a pair needs both roles: {}", out.stderr);
+    assert!(out.stderr.contains("conflicting_roles"), "{}", out.stderr);
+}
+
 #[test]
 fn selectors_by_what_the_policy_declares_are_checked() {
     // `records` selects access lists: a changes population has none.

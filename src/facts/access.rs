@@ -40,6 +40,13 @@ pub struct Has {
     /// stored before this was recorded read as `true`, as they were evaluated then.
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub roles: bool,
+    /// Whether the mapping names an `mfa` column (multi-factor authentication enabled).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub mfa: bool,
+    /// Whether the mapping names a `password` column (the account can sign in with a
+    /// password). Without one every account is taken to sign in with a password.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub password: bool,
 }
 
 /// Nothing optional, except the roles every list has had so far (see [`Has::roles`]).
@@ -50,6 +57,8 @@ impl Default for Has {
             last_login: false,
             disabled: false,
             roles: true,
+            mfa: false,
+            password: false,
         }
     }
 }
@@ -91,6 +100,13 @@ pub struct Account {
     pub uses: Vec<Use>,
     #[serde(default, skip_serializing_if = "is_false")]
     pub disabled: bool,
+    /// The `mfa` column: multi-factor authentication enabled. `None`: no such column, or
+    /// the cell is empty or says the export does not know (`not_supported`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa: Option<bool>,
+    /// The `password` column: the account can sign in with a password. `None` as for `mfa`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<bool>,
     /// The export's other columns, by header, as exported (CSV cells are strings).
     #[serde(
         default,

@@ -4,6 +4,7 @@
 //! An organisation may split its policy across files (one per business unit, say); every
 //! section is a list so files merge by concatenation, and duplicates across files are errors.
 
+use super::rule::RoleConflict;
 use jiff::civil::Date;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -111,6 +112,11 @@ pub struct System {
     /// here with their schedule because there is no definition file to read.
     #[serde(default)]
     pub declared_jobs: Vec<DeclaredJob>,
+    /// Pairs of roles nobody may hold together on this system, read by a
+    /// `segregation-of-duties` rule that names no `conflicts` of its own. `[]` declares that
+    /// the system has none; left out, such a rule leaves the system's accounts not evaluated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conflicting_roles: Option<Vec<RoleConflict>>,
 }
 
 /// A scheduled job declared in policy rather than read from a repo.
@@ -189,6 +195,11 @@ pub struct AccessList {
     /// names. A GitHub list also counts `org:admin` and `repo:<name>:admin` as privileged.
     #[serde(default)]
     pub privileged_roles: Vec<String>,
+    /// The system has no disabled state, so every listed account is enabled: e.g. an AWS IAM
+    /// user, which is never disabled (only its password and keys are). Without it and without
+    /// a `disabled` column, whether an account is disabled is unknown.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub never_disabled: bool,
 }
 
 /// Where an access list's accounts come from, once validation has checked the list says so
@@ -263,6 +274,15 @@ pub struct AccessColumns {
     pub activity: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disabled: Option<String>,
+    /// Whether the account has multi-factor authentication enabled: a yes/no value (AWS
+    /// `mfa_active`, GitHub `two_factor_enabled`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa: Option<String>,
+    /// Whether the account can sign in with a password: a yes/no value (AWS
+    /// `password_enabled`; `not_supported` reads as unknown). Without this column every
+    /// account is taken to sign in with a password, so a multi-factor control asks it of all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
 }
 
 impl AccessColumns {

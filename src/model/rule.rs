@@ -83,9 +83,13 @@ pub enum Rule {
         allow_ticket: bool,
     },
     /// Nobody holds both roles of a conflicting pair on the same system.
+    ///
+    /// `conflicts` are tested on every system of the population; left out, each system's own
+    /// `conflicting_roles` (policy) are, and a system that declares none is not evaluated.
     SegregationOfDuties {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schemars(length(min = 1))]
-        conflicts: Vec<RoleConflict>,
+        conflicts: Option<Vec<RoleConflict>>,
     },
     /// Every in-scope account at campaign start was reviewed within the campaign window.
     ReviewComplete {
@@ -455,7 +459,7 @@ mod tests {
                 },
                 accounts,
             ),
-            (Rule::SegregationOfDuties { conflicts: vec![] }, accounts),
+            (Rule::SegregationOfDuties { conflicts: None }, accounts),
             (
                 Rule::ReviewComplete {
                     reviewer_not_report: false,

@@ -668,6 +668,31 @@ fn check_access_list(
     if let Some(columns) = &list.columns {
         check_activity(list, columns, doc, at, out);
     }
+    check_never_disabled(list, doc, at, out);
+}
+
+/// `never_disabled` says the system has no disabled state; a `disabled` column says it has
+/// one. Both at once leave a reader guessing which is true.
+fn check_never_disabled(
+    list: &AccessList,
+    doc: &super::document::Document,
+    at: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    let column = list.columns.as_ref().and_then(|c| c.disabled.as_ref());
+    if let (true, Some(column)) = (list.never_disabled, column) {
+        out.push(
+            doc.error_at_key(
+                "invalid-access-list-source",
+                &format!("{at}/never_disabled"),
+                format!(
+                    "access list `{}` says `never_disabled: true` but maps the `disabled` column `{column}`",
+                    list.id
+                ),
+            )
+            .help("keep `never_disabled: true` only for a system whose accounts cannot be disabled; otherwise remove it and keep `columns.disabled`"),
+        );
+    }
 }
 
 /// Activity is mapped one way: `last_login` (one column) or `activity` (several), each column

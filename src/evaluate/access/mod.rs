@@ -472,7 +472,9 @@ impl<'s> Scope<'s> {
                 approved_group,
                 allow_ticket,
             } => rules::privileged(ctx, approved_group.as_deref(), *allow_ticket),
-            Rule::SegregationOfDuties { conflicts } => rules::segregation(ctx, conflicts),
+            Rule::SegregationOfDuties { conflicts } => {
+                rules::segregation(ctx, conflicts.as_deref())
+            }
             Rule::ReviewComplete {
                 reviewer_not_report,
             } => rules::review_complete(ctx, *reviewer_not_report),

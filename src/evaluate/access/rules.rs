@@ -394,13 +394,21 @@ fn request<'t>(
     })
 }
 
-pub fn segregation(ctx: &Ctx, conflicts: &[RoleConflict]) -> Check {
+/// `conflicts`: the control's own pairs, or `None` for the system's `conflicting_roles`.
+pub fn segregation(ctx: &Ctx, conflicts: Option<&[RoleConflict]>) -> Check {
     if !ctx.item.present {
         return Check::NotApplicable("no longer on the access list".into());
     }
     if let Some(missing) = roles_unknown(ctx) {
         return missing;
     }
+    let system = ctx.item.view.system;
+    let declared = || ctx.policy.systems.get(system)?.conflicting_roles.as_deref();
+    let Some(conflicts) = conflicts.or_else(declared) else {
+        return Check::Missing(format!(
+            "policy declares no `conflicting_roles` for system {system}, so which of its roles conflict is unknown"
+        ));
+    };
     let key = super::holder_key(ctx.person, ctx.item.view.list, ctx.account());
     let empty = BTreeSet::new();
     let held = ctx

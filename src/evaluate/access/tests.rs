@@ -54,6 +54,10 @@ exceptions:
 "#;
 
 fn catalog(kind: &str, rules: &str, extra: &str) -> Catalog {
+    catalog_with(POLICY, kind, rules, extra)
+}
+
+fn catalog_with(policy: &str, kind: &str, rules: &str, extra: &str) -> Catalog {
     let control = format!(
         "id: LA-02\ntitle: Test access control\nobjective: Objective of the test control.\nrisk: Risk the test control addresses.\ndomain: logical-access\nframeworks: {{ sox: [access-to-programs-and-data] }}\nowner: sec\nfrequency: quarterly\nseverity: high\npopulation:\n  kind: {kind}\n{extra}rules:\n{rules}"
     );
@@ -63,7 +67,7 @@ fn catalog(kind: &str, rules: &str, extra: &str) -> Catalog {
     }];
     let policies = [SourceFile {
         name: "policy.yaml".into(),
-        bytes: POLICY.as_bytes().to_vec(),
+        bytes: policy.as_bytes().to_vec(),
     }];
     let v = crate::model::load(&files, &policies, date(2026, 11, 1));
     assert_eq!(v.errors(), 0, "{:#?}", v.diagnostics);
@@ -87,6 +91,8 @@ fn account(user: &str, email: Option<&str>, roles: &[&str]) -> Account {
         last_login: Some(at(date(2026, 9, 20))),
         uses: Vec::new(),
         disabled: false,
+        mfa: None,
+        password: None,
         attributes: Default::default(),
     }
 }
@@ -104,6 +110,8 @@ fn list(as_of: Date, accounts: Vec<Account>) -> ListSnapshot {
             last_login: true,
             disabled: true,
             roles: true,
+            mfa: false,
+            password: false,
         },
         activity: Vec::new(),
         accounts,
@@ -371,6 +379,137 @@ fn conflicting_roles_held_by_one_person_across_accounts_are_found() {
     no_roles.access.as_mut().unwrap().lists[0].has.roles = false;
     let (items, _) = run(&c, &no_roles);
     assert_eq!(outcome(&items, "aws-iam:cy"), Outcome::NotEvaluated);
+}
+
+/// POLICY with `conflicting_roles` on the aws system.
+fn policy_with_conflicts(conflicts: &str) -> String {
+    let policy = POLICY.replacen(
+        "    in_scope: [sox]\n",
+        &format!("    in_scope: [sox]\n    conflicting_roles: {conflicts}\n"),
+        1,
+    );
+    assert_ne!(policy, POLICY);
+    policy
+}
+
+#[test]
+fn a_rule_without_pairs_tests_each_systems_declared_conflicting_roles() {
+    let rules = "  - kind: segregation-of-duties\n";
+    let accounts = || {
+        vec![
+            account("al-admin", Some("al@x.example"), &["Admins"]),
+            account("al-dev", Some("al@x.example"), &["developers"]),
+            account("cy", Some("cy@x.example"), &["Developers", "Readers"]),
+        ]
+    };
+    let snap = snapshot(vec![list(date(2026, 10, 1), accounts())]);
+
+    let pairs = "[{ a: Admins, b: Developers, reason: deploys own code }]";
+    let c = catalog_with(&policy_with_conflicts(pairs), "accounts", rules, "");
+    let (items, _) = run(&c, &snap);
+    assert_eq!(outcome(&items, "aws-iam:al-admin"), Outcome::Deviation);
+    assert_eq!(outcome(&items, "aws-iam:al-dev"), Outcome::Deviation);
+    assert!(
+        items["aws-iam:al-dev"]
+            .1
+            .contains("Admins and Developers on aws: deploys own code")
+    );
+    assert_eq!(outcome(&items, "aws-iam:cy"), Outcome::Pass);
+
+    // Declared as none: nothing conflicts, and that is known.
+    let c = catalog_with(&policy_with_conflicts("[]"), "accounts", rules, "");
+    let (items, _) = run(&c, &snap);
+    for id in ["aws-iam:al-admin", "aws-iam:al-dev", "aws-iam:cy"] {
+        assert_eq!(outcome(&items, id), Outcome::Pass, "{items:?}");
+    }
+
+    // Not declared at all: unknown, not "no conflicts".
+    let c = catalog("accounts", rules, "");
+    let (items, _) = run(&c, &snap);
+    for id in ["aws-iam:al-admin", "aws-iam:al-dev", "aws-iam:cy"] {
+        assert_eq!(outcome(&items, id), Outcome::NotEvaluated, "{items:?}");
+    }
+    let why = &items["aws-iam:cy"].1;
+    assert!(
+        why.contains("policy declares no `conflicting_roles` for system aws"),
+        "{why}"
+    );
+
+    // A control's own pairs still apply, whatever the system declares.
+    let own = "  - kind: segregation-of-duties\n    conflicts:\n      - { a: Developers, b: Readers, reason: reads what they write }\n";
+    let c = catalog_with(&policy_with_conflicts(pairs), "accounts", own, "");
+    let (items, _) = run(&c, &snap);
+    assert_eq!(outcome(&items, "aws-iam:cy"), Outcome::Deviation);
+    assert_eq!(outcome(&items, "aws-iam:al-admin"), Outcome::Pass);
+}
+
+/// An account with its `mfa` and `password` columns as mapped.
+fn signer(user: &str, password: Option<bool>, mfa: Option<bool>) -> Account {
+    let mut a = account(user, None, &[]);
+    a.password = password;
+    a.mfa = mfa;
+    a
+}
+
+#[test]
+fn mfa_and_password_columns_are_known_only_where_mapped_and_filled() {
+    let c = catalog(
+        "accounts",
+        "  - kind: expr\n    expr: account.mfa or not account.password_enabled\n    message: no MFA\n",
+        "",
+    );
+    let accounts = vec![
+        signer("pw-no-mfa", Some(true), Some(false)),
+        signer("pw-mfa", Some(true), Some(true)),
+        signer("api-only", Some(false), Some(false)),
+        signer("mfa-blank", Some(false), None),
+        signer("pw-unknown", None, Some(false)),
+        signer("root", None, Some(true)),
+    ];
+    let mut snap = snapshot(vec![list(date(2026, 10, 1), accounts)]);
+    let has = &mut snap.access.as_mut().unwrap().lists[0].has;
+    has.mfa = true;
+    has.password = true;
+    let (items, _) = run(&c, &snap);
+    assert_eq!(outcome(&items, "aws-iam:pw-no-mfa"), Outcome::Deviation);
+    assert_eq!(outcome(&items, "aws-iam:pw-mfa"), Outcome::Pass);
+    assert_eq!(outcome(&items, "aws-iam:api-only"), Outcome::Pass);
+    assert_eq!(
+        outcome(&items, "aws-iam:root"),
+        Outcome::Pass,
+        "MFA decides alone"
+    );
+    for id in ["aws-iam:mfa-blank", "aws-iam:pw-unknown"] {
+        assert_eq!(outcome(&items, id), Outcome::NotEvaluated, "{items:?}");
+    }
+    assert!(
+        items["aws-iam:mfa-blank"]
+            .1
+            .contains("the mfa column of access list aws-iam is empty")
+    );
+    assert!(
+        items["aws-iam:pw-unknown"]
+            .1
+            .contains("`account.password_enabled` is unknown")
+    );
+
+    // No password column: every account is taken to sign in with a password.
+    snap.access.as_mut().unwrap().lists[0].has.password = false;
+    let (items, _) = run(&c, &snap);
+    assert_eq!(outcome(&items, "aws-iam:api-only"), Outcome::Deviation);
+    assert_eq!(outcome(&items, "aws-iam:pw-unknown"), Outcome::Deviation);
+
+    // No mfa column: unknown for every account, never "no MFA".
+    snap.access.as_mut().unwrap().lists[0].has.mfa = false;
+    let (items, _) = run(&c, &snap);
+    for id in ["aws-iam:pw-mfa", "aws-iam:api-only", "aws-iam:root"] {
+        assert_eq!(outcome(&items, id), Outcome::NotEvaluated, "{items:?}");
+    }
+    assert!(
+        items["aws-iam:root"]
+            .1
+            .contains("access list aws-iam has no mfa column mapped in policy")
+    );
 }
 
 fn decision(
@@ -754,6 +893,8 @@ fn dormancy_reads_every_activity_column_of_a_credential_report() {
         .map(String::from)
         .to_vec(),
         disabled: None,
+        mfa: None,
+        password: None,
     };
     let list = AccessList {
         id: "aws-iam".into(),
@@ -762,6 +903,7 @@ fn dormancy_reads_every_activity_column_of_a_credential_report() {
         github: None,
         repos: Vec::new(),
         privileged_roles: Vec::new(),
+        never_disabled: false,
     };
     let bytes = include_bytes!("../../../tests/fixtures/aws/credential-report.csv");
     let as_of = Some(at(date(2026, 10, 1)));

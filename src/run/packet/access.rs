@@ -113,6 +113,8 @@ mod tests {
             last_login: None,
             uses: Vec::new(),
             disabled: false,
+            mfa: None,
+            password: None,
             attributes: Default::default(),
         };
         AccessSnapshot {

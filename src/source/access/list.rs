@@ -22,6 +22,8 @@ struct Mapped {
     /// The activity columns (policy `activity`, or `last_login`): name and index.
     activity: Vec<(String, usize)>,
     disabled: Option<usize>,
+    mfa: Option<usize>,
+    password: Option<usize>,
 }
 
 /// Reads an access list export of `system` with `list`'s mapping. `sha256` is the digest of
@@ -75,8 +77,10 @@ pub fn read_list(
         has: Has {
             created: mapped.created.is_some(),
             last_login: !mapped.activity.is_empty(),
-            disabled: mapped.disabled.is_some(),
+            disabled: mapped.disabled.is_some() || list.never_disabled,
             roles: mapped.role.is_some() || mapped.groups.is_some() || mapped.privileged.is_some(),
+            mfa: mapped.mfa.is_some(),
+            password: mapped.password.is_some(),
         },
         activity: mapped.activity.into_iter().map(|(name, _)| name).collect(),
         accounts,
@@ -111,6 +115,8 @@ fn resolve(
         created: find("created", &c.created)?,
         activity: activity_columns(c, &find)?,
         disabled: find("disabled", &c.disabled)?,
+        mfa: find("mfa", &c.mfa)?,
+        password: find("password", &c.password)?,
     })
 }
 
@@ -150,6 +156,8 @@ fn account(table: &Table, m: &Mapped, row: &Row) -> Result<Account, AccessError>
         last_login: super::activity::latest(&uses).map(|(_, at)| at),
         uses,
         disabled: disabled(table, row, m.disabled)?,
+        mfa: flag(table, row, m.mfa)?,
+        password: flag(table, row, m.password)?,
         attributes: attributes(table, m, row),
         roles,
         user_id,
@@ -220,6 +228,30 @@ fn disabled(table: &Table, row: &Row, column: Option<usize>) -> Result<bool, Acc
     }
 }
 
+/// A yes/no column (`mfa`, `password`). An empty cell or the export's own "cannot say"
+/// (AWS `not_supported`, `N/A`) is `None`: unknown, never a no.
+fn flag(table: &Table, row: &Row, column: Option<usize>) -> Result<Option<bool>, AccessError> {
+    let (Some(c), Some(text)) = (column, row.text(column)) else {
+        return Ok(None);
+    };
+    if let Some(flag) = table::boolean(&text) {
+        return Ok(Some(flag));
+    }
+    match text.to_lowercase().as_str() {
+        "enabled" | "active" => Ok(Some(true)),
+        "disabled" | "inactive" => Ok(Some(false)),
+        "not_supported" | "n/a" | "unknown" => Ok(None),
+        _ => Err(table.invalid(
+            row,
+            c,
+            format!(
+                "`{text}` is not a yes/no value (true, false, yes, no, enabled, disabled; \
+                 not_supported or N/A when the export cannot say)"
+            ),
+        )),
+    }
+}
+
 /// The columns the mapping does not name (nor `as_of`), as exported.
 fn attributes(table: &Table, m: &Mapped, row: &Row) -> Attributes {
     let mapped = [
@@ -231,6 +263,8 @@ fn attributes(table: &Table, m: &Mapped, row: &Row) -> Attributes {
         m.privileged,
         m.created,
         m.disabled,
+        m.mfa,
+        m.password,
     ];
     let activity = |i: usize| m.activity.iter().any(|(_, c)| *c == i);
     let mut out = Attributes::new();

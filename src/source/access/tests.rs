@@ -16,10 +16,13 @@ fn aws() -> AccessList {
             last_login: Some("password_last_used".into()),
             activity: Vec::new(),
             disabled: Some("status".into()),
+            mfa: None,
+            password: None,
         }),
         github: None,
         repos: Vec::new(),
         privileged_roles: vec!["Admins".into()],
+        never_disabled: false,
     }
 }
 
@@ -209,10 +212,13 @@ fn json_exports_with_member_and_collaborator_arrays_and_teams_as_roles() {
             last_login: None,
             activity: Vec::new(),
             disabled: None,
+            mfa: None,
+            password: None,
         }),
         github: None,
         repos: Vec::new(),
         privileged_roles: vec!["admin".into()],
+        never_disabled: false,
     };
     let text = br#"{"org":"o","as_of":"2026-10-01T08:00:00Z",
         "members":[{"login":"sam","email":"Sam@x.example","role":"admin","teams":["platform"],"two_factor_enabled":true}],
@@ -436,4 +442,126 @@ fn an_activity_column_missing_from_the_export_is_refused_naming_the_policy_key()
         ),
         "{err}"
     );
+}
+
+/// An AWS IAM credential report mapped with `mfa` and `password`, and `never_disabled`.
+fn iam_with_factors() -> AccessList {
+    let mut list = aws();
+    let columns = list.columns.as_mut().unwrap();
+    columns.disabled = None;
+    columns.role = None;
+    columns.mfa = Some("mfa_active".into());
+    columns.password = Some("password_enabled".into());
+    list.never_disabled = true;
+    list
+}
+
+const FACTORS: &str =
+    "user,user_creation_time,password_last_used,password_enabled,mfa_active,as_of\n";
+
+#[test]
+fn mfa_and_password_columns_read_as_yes_no_and_unknown_where_the_export_cannot_tell() {
+    let text = format!(
+        "{FACTORS}<root_account>,2019-03-04T10:00:00+00:00,N/A,not_supported,true,2026-10-01\n\
+         ana,2024-01-02,N/A,TRUE,false,2026-10-01\n\
+         bot,2024-01-02,N/A,false,,2026-10-01\n\
+         cy,2024-01-02,N/A,Enabled,N/A,2026-10-01\n"
+    );
+    let list = read_list(
+        "iam.csv",
+        text.as_bytes(),
+        "aws",
+        &iam_with_factors(),
+        None,
+        "00",
+    )
+    .unwrap();
+    let by = |id: &str| list.accounts.iter().find(|a| a.user_id == id).unwrap();
+    assert!(list.has.mfa && list.has.password);
+    assert!(list.has.disabled, "never_disabled: known, and false");
+    assert_eq!(
+        (by("<root_account>").password, by("<root_account>").mfa),
+        (None, Some(true))
+    );
+    assert_eq!(
+        (by("ana").password, by("ana").mfa),
+        (Some(true), Some(false))
+    );
+    assert_eq!(
+        (by("bot").password, by("bot").mfa),
+        (Some(false), None),
+        "blank is unknown"
+    );
+    assert_eq!((by("cy").password, by("cy").mfa), (Some(true), None));
+    assert!(list.accounts.iter().all(|a| !a.disabled));
+    let ana = by("ana");
+    assert!(
+        !ana.attributes.contains_key("mfa_active"),
+        "mapped, so not an attribute"
+    );
+    assert!(!ana.attributes.contains_key("password_enabled"));
+
+    // Without the mapping the columns stay attributes and nothing is known.
+    let plain = read_list("iam.csv", text.as_bytes(), "aws", &aws_plain(), None, "00").unwrap();
+    assert!(!plain.has.mfa && !plain.has.password && !plain.has.disabled);
+    assert!(
+        plain
+            .accounts
+            .iter()
+            .all(|a| a.mfa.is_none() && a.password.is_none())
+    );
+}
+
+fn aws_plain() -> AccessList {
+    let mut list = iam_with_factors();
+    let columns = list.columns.as_mut().unwrap();
+    columns.mfa = None;
+    columns.password = None;
+    list.never_disabled = false;
+    list
+}
+
+#[test]
+fn an_mfa_cell_that_is_no_yes_no_value_is_refused_at_its_line_and_column() {
+    for (cell, column) in [("sometimes", "mfa_active"), ("2", "mfa_active")] {
+        let text = format!("{FACTORS}ana,2024-01-02,N/A,true,{cell},2026-10-01\n");
+        let err = read_list(
+            "iam.csv",
+            text.as_bytes(),
+            "aws",
+            &iam_with_factors(),
+            None,
+            "00",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("iam.csv") && err.contains("line 2"), "{err}");
+        assert!(err.contains(column) || err.contains("column 5"), "{err}");
+        assert!(err.contains("is not a yes/no value"), "{err}");
+    }
+    let text = format!("{FACTORS}ana,2024-01-02,N/A,maybe,true,2026-10-01\n");
+    let err = read_list(
+        "iam.csv",
+        text.as_bytes(),
+        "aws",
+        &iam_with_factors(),
+        None,
+        "00",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("`maybe` is not a yes/no value"), "{err}");
+    // A mapped column the export lacks names the policy key.
+    let text = "user,user_creation_time,password_last_used,password_enabled,as_of\nana,2024-01-02,N/A,true,2026-10-01\n";
+    let err = read_list(
+        "iam.csv",
+        text.as_bytes(),
+        "aws",
+        &iam_with_factors(),
+        None,
+        "00",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("columns.mfa"), "{err}");
 }

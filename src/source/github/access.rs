@@ -135,6 +135,8 @@ impl Holder {
             last_login: None,
             uses: Vec::new(),
             disabled: false,
+            mfa: None,
+            password: None,
             attributes: Default::default(),
         }
     }
@@ -162,6 +164,7 @@ mod tests {
             github: Some("acme".into()),
             repos: vec!["api".into()],
             privileged_roles: privileged.iter().map(|r| r.to_string()).collect(),
+            never_disabled: false,
         }
     }
 
