@@ -209,6 +209,15 @@ fn fill_paths(
     Ok(commits)
 }
 
+/// The commit `branch` points to now, as [`walk_first_parent`] would start from it: a sync
+/// compares it with the tip of its last walk to tell an unchanged branch without walking it.
+/// A shallow or grafted clone is refused here too.
+pub fn branch_tip(repo_path: &Path, branch: &str) -> Result<String, GitError> {
+    let repo = open(repo_path)?;
+    refuse_cut_history(&repo, repo_path)?;
+    Ok(resolve_branch(&repo, repo_path, branch)?.to_string())
+}
+
 /// Turns off libgit2's object cache, for the whole process. libgit2 keeps every commit and
 /// tree it reads, up to 256 MiB; a walk reads each commit once and keeps the trees it needs
 /// again itself (see `TreeDiff`), so the cache only cost time (a seventh of a walk) and
