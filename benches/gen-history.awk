@@ -10,22 +10,28 @@
 #   - a few empty commits, a few co-authored messages, some non-ASCII author names.
 # Deterministic: a fixed seed and fixed dates, so every machine builds the same repository.
 #
-# Variables (awk -v): MAIN (default 50000), NFILES (default 3000).
+# Variables (awk -v): MAIN (default 50000), NFILES (default 3000), MERGE_EVERY (every how
+# many main commits one is a merge; default 10), START (the root's time, seconds since 1970;
+# default 1600000000), GAP (at most this many seconds plus a minute between commits; default
+# 600), PRS (name merges "Merge pull request #N" from 1 up instead of by mark).
 # Run with LC_ALL=C so length() counts bytes, which `data <n>` requires.
 
 BEGIN {
     if (MAIN == "") MAIN = 50000
     if (NFILES == "") NFILES = 3000
+    if (MERGE_EVERY == "") MERGE_EVERY = 10
+    if (START == "") START = 1600000000
+    if (GAP == "") GAP = 600
     srand(20260701)
     split("api core billing auth infra ops web mobile data ml docs tools", AREA, " ")
     split("Ada Lovelace|Grace Hopper|Zoë Ünal|Linus Øster|Mária Kovács|Jürgen Weiß|Nadia Ali|Kenji Sato|Priya Raman|Tomás Ruiz|Wei Chen|Olu Ade", NAME, "|")
     NNAMES = 12
-    t = 1600000000
+    t = START
     mark = 0
     root()
     tip = mark
     for (m = 1; m <= MAIN; m++) {
-        if (m % 10 == 0) merge_commit()
+        if (m % MERGE_EVERY == 0) merge_commit()
         else main_commit(m)
     }
 }
@@ -47,7 +53,7 @@ function person(    n) {
 
 function header(ref, message,    p) {
     mark++
-    t += 60 + int(rand() * 600)
+    t += 60 + int(rand() * GAP)
     p = person()
     print "commit " ref
     print "mark :" mark

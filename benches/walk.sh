@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# Times the library's first-parent walk (src/source/git.rs) against `git log` on a generated
-# repository of 50k first-parent commits (~65k in all), and prints the ratios.
+# Times the library's first-parent walk (src/source/git.rs) against `git log` and prints the
+# ratios and both tools' peak RSS (/usr/bin/time -v).
 #
-#   benches/walk.sh [RUNS]        RUNS timed runs of each command (default 7), alternating
+#   benches/walk.sh [RUNS] [SHAPE|REPO [BRANCH]]
+#     RUNS    timed runs of each command (default 7), alternating
+#     linear  (default) a generated repository of 50k first-parent commits (~65k in all),
+#             3,000 files, a merge every 10th commit
+#     merges  a generated repository of 20k first-parent commits, every 2nd a merge of a
+#             2-4 commit side branch, 40,000 files (large trees)
+#     REPO    any other argument: the path of a real repository (BRANCH default: main)
 #
 # What is compared, and why it is fair but honest:
 #   The walk reads, per first-parent commit, the oid, parents, author and committer (with
@@ -19,10 +25,9 @@
 #   binary builds the same data in memory as `Vec<Commit>` and prints one count). Both read the
 #   same repository after `git gc`, which writes a commit-graph as a real repository would have
 #   (git log lists commits from it; the walk reads every commit anyway and does not use it).
-#   INFO, not a target: the walk with libgit2's object re-hashing turned off. libgit2 re-hashes
-#   every object it reads and git does not, so this is the walk doing exactly git's work; the
-#   walk itself keeps verification on (a tampered pack must not change a population).
-#   Both run on one thread.
+#   The walk keeps libgit2's object re-hashing on (git does not re-hash on read; a tampered
+#   pack must not change a population) and diffs on one worker per core, as `itgc sync` does;
+#   git log runs on one thread. INFO, not a target: the walk on one thread (`--serial`).
 #   Each command runs once untimed to warm the page cache, then RUNS times, alternating, so
 #   noise from other processes lands on both. Medians are reported. hyperfine is used instead
 #   when installed (it runs each command's repetitions back to back; NO_HYPERFINE=1 forces
@@ -33,11 +38,17 @@
 set -euo pipefail
 
 RUNS=${1:-7}
+SHAPE=${2:-linear}
+BRANCH=${3:-main}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DATA="${BENCH_DATA:-$ROOT/target/bench-data}"
-REPO="$DATA/walk-50k.git"
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/walk_bench"
 FORMAT='%H%x00%an%x00%ae%x00%at%x00%s'
+case $SHAPE in
+linear) REPO="$DATA/walk-50k.git" SHAPE_VARS=() ;;
+merges) REPO="$DATA/walk-merges-20k.git" SHAPE_VARS=(-v MAIN=20000 -v NFILES=40000 -v MERGE_EVERY=2) ;;
+*) REPO=$(cd "$SHAPE" && pwd) SHAPE=real ;;
+esac
 
 generate() {
     [ -d "$REPO" ] && return
@@ -46,7 +57,8 @@ generate() {
     local tmp="$REPO.tmp"
     rm -rf "$tmp"
     git init --quiet --bare "$tmp"
-    LC_ALL=C awk -f "$ROOT/benches/gen-history.awk" | git -C "$tmp" fast-import --quiet
+    LC_ALL=C awk "${SHAPE_VARS[@]}" -f "$ROOT/benches/gen-history.awk" |
+        git -C "$tmp" fast-import --quiet
     git -C "$tmp" update-ref -d refs/heads/side
     git -C "$tmp" gc --quiet
     # Renamed into place only when complete, so an interrupted run regenerates.
@@ -58,12 +70,20 @@ build() {
     (cd "$ROOT" && cargo build --quiet --release --example walk_bench)
 }
 
-walk() { "$BIN" "$REPO" main >"$DATA/walk.out"; }
-walk_no_verify() { "$BIN" "$REPO" main --no-verify >/dev/null; }
-git_log() { git -C "$REPO" log --first-parent --format="$FORMAT" main >"$DATA/log.out"; }
+walk() { "$BIN" "$REPO" "$BRANCH" >"$DATA/walk.out"; }
+walk_serial() { "$BIN" "$REPO" "$BRANCH" --serial >/dev/null; }
+git_log() { git -C "$REPO" log --first-parent --format="$FORMAT" "$BRANCH" >"$DATA/log.out"; }
 git_log_paths() {
-    git -C "$REPO" log --first-parent --no-renames --name-only --format="$FORMAT" main \
+    git -C "$REPO" log --first-parent --no-renames --name-only --format="$FORMAT" "$BRANCH" \
         >"$DATA/log-paths.out"
+}
+
+# Peak resident set size in MB of one run of the function named $1.
+peak_mb() {
+    local kb
+    kb=$( (/usr/bin/time -v bash -c "$(declare -f "$1"); $(declare -p BIN REPO BRANCH DATA FORMAT); $1" >/dev/null) 2>&1 |
+        awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }')
+    echo $((kb / 1024))
 }
 
 # Seconds taken by one run of the function named $1.
@@ -81,13 +101,13 @@ median() { sort -g | awk '{ v[NR] = $1 } END { m = int((NR + 1) / 2); if (NR % 2
 # compares different work: the walk's paths are checked line for line against git's.
 sanity() {
     local want got
-    want=$(git -C "$REPO" rev-list --first-parent --count main)
+    want=$(git -C "$REPO" rev-list --first-parent --count "$BRANCH")
     walk
     got=$(awk '{ print $1; exit }' "$DATA/walk.out")
     [ "$want" = "$got" ] || { echo "walk saw $got commits, git $want" >&2; exit 1; }
-    "$BIN" "$REPO" main --dump | LC_ALL=C sort >"$DATA/walk-paths.txt"
+    "$BIN" "$REPO" "$BRANCH" --dump | LC_ALL=C sort >"$DATA/walk-paths.txt"
     git -C "$REPO" -c core.quotePath=false log --first-parent --no-renames --name-only \
-        --format=%x01%H main |
+        --format=%x01%H "$BRANCH" |
         awk '/^\001/ { oid = substr($0, 2); next } NF { print oid "\t" $0 }' |
         LC_ALL=C sort >"$DATA/git-paths.txt"
     cmp -s "$DATA/walk-paths.txt" "$DATA/git-paths.txt" || {
@@ -95,13 +115,13 @@ sanity() {
         diff "$DATA/walk-paths.txt" "$DATA/git-paths.txt" | head >&2
         exit 1
     }
-    echo "repository: $(git -C "$REPO" rev-list --count main) commits, $want first-parent," \
-        "$(git -C "$REPO" ls-tree -r main | wc -l) files at the tip" >&2
+    echo "repository ($SHAPE): $(git -C "$REPO" rev-list --count "$BRANCH") commits," \
+        "$want first-parent, $(git -C "$REPO" ls-tree -r "$BRANCH" | wc -l) files at the tip" >&2
     echo "walk: $(cat "$DATA/walk.out"), identical to git log --name-only" >&2
 }
 
 run_loop() {
-    local names=(walk git_log git_log_paths walk_no_verify) name i
+    local names=(walk git_log git_log_paths walk_serial) name i
     for name in "${names[@]}"; do "$name"; done # warm the page cache
     for ((i = 1; i <= RUNS; i++)); do
         for name in "${names[@]}"; do time_once "$name" >>"$DATA/times.$name"; done
@@ -112,13 +132,13 @@ run_loop() {
 run_hyperfine() {
     local csv="$DATA/hyperfine.csv"
     hyperfine --style basic --warmup 1 --runs "$RUNS" --export-csv "$csv" \
-        -n walk "$BIN $REPO main" \
-        -n git_log "git -C $REPO log --first-parent --format='$FORMAT' main" \
-        -n git_log_paths "git -C $REPO log --first-parent --no-renames --name-only --format='$FORMAT' main" \
-        -n walk_no_verify "$BIN $REPO main --no-verify" \
+        -n walk "$BIN $REPO $BRANCH" \
+        -n git_log "git -C $REPO log --first-parent --format='$FORMAT' $BRANCH" \
+        -n git_log_paths "git -C $REPO log --first-parent --no-renames --name-only --format='$FORMAT' $BRANCH" \
+        -n walk_serial "$BIN $REPO $BRANCH --serial" \
         >&2
     local name
-    for name in walk git_log git_log_paths walk_no_verify; do
+    for name in walk git_log git_log_paths walk_serial; do
         awk -F, -v n="$name" '$1 == n { print $4 }' "$csv" >"$DATA/times.$name"
     done
 }
@@ -128,18 +148,19 @@ report() {
     walk=$(median <"$DATA/times.walk")
     log=$(median <"$DATA/times.git_log")
     paths=$(median <"$DATA/times.git_log_paths")
-    fast=$(median <"$DATA/times.walk_no_verify")
+    fast=$(median <"$DATA/times.walk_serial")
     printf 'medians over %s runs (s): walk %.3f  git log --name-only %.3f  git log %.3f\n' \
         "$RUNS" "$walk" "$paths" "$log"
     printf 'PRIMARY   walk / git log --first-parent --no-renames --name-only: %.2f\n' \
         "$(echo "$walk / $paths" | bc -l)"
     printf 'SECONDARY walk / git log --first-parent (no diff):               %.2f\n' \
         "$(echo "$walk / $log" | bc -l)"
-    printf 'INFO      walk --no-verify / git log --name-only:                %.2f  (%.3f s)\n' \
+    printf 'INFO      walk on one thread / git log --name-only:              %.2f  (%.3f s)\n' \
         "$(echo "$fast / $paths" | bc -l)" "$fast"
+    printf 'peak RSS (MB): walk %s  git log --name-only %s\n' "$(peak_mb walk)" "$(peak_mb git_log_paths)"
 }
 
-generate
+[ "$SHAPE" = real ] || generate
 build
 sanity
 rm -f "$DATA"/times.*

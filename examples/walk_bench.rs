@@ -1,18 +1,19 @@
 //! Walks a branch's whole first-parent history with the library and prints how many commits
 //! and changed paths it read; `benches/walk.sh` times it against `git log`.
 //!
-//! Usage: walk_bench REPO [BRANCH] [--dump] [--no-verify]
+//! Usage: walk_bench REPO [BRANCH] [--dump] [--no-verify] [--serial]
 //! `--dump` prints `oid<TAB>path` for every changed path instead, so the script can check that
 //! the walk and `git log --name-only` found exactly the same changes.
 //! `--no-verify` turns off libgit2's re-hashing of every object it reads (git does not
 //! re-hash on read either). For measurement only: `itgc` keeps it on.
+//! `--serial` diffs on the walking thread instead of one worker per core.
 
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use itgc::facts::Commit;
-use itgc::source::git::walk_first_parent;
+use itgc::source::git::{Threads, WalkOptions, walk_first_parent_with};
 use jiff::Timestamp;
 
 fn main() -> ExitCode {
@@ -24,12 +25,21 @@ fn main() -> ExitCode {
     }
     let mut positional = args.iter().filter(|a| !a.starts_with("--"));
     let Some(repo) = positional.next().map(PathBuf::from) else {
-        eprintln!("usage: walk_bench REPO [BRANCH] [--dump] [--no-verify]");
+        eprintln!("usage: walk_bench REPO [BRANCH] [--dump] [--no-verify] [--serial]");
         return ExitCode::from(2);
     };
     let branch = positional.next().map_or("main", String::as_str);
+    let options = WalkOptions {
+        threads: if flag("--serial") {
+            Threads::SERIAL
+        } else {
+            Threads::all_cores()
+        },
+        walked: None,
+    };
     // The widest period: every commit on the chain is read and diffed.
-    match walk_first_parent(&repo, "bench", branch, Timestamp::MIN, Timestamp::MAX) {
+    let window = (Timestamp::MIN, Timestamp::MAX);
+    match walk_first_parent_with(&repo, "bench", branch, window, &options) {
         Ok(commits) if dump => print_paths(&commits),
         Ok(commits) => {
             let paths: usize = commits.iter().map(|c| c.paths.len()).sum();

@@ -9,7 +9,8 @@ use std::path::Path;
 use git2::{Oid, Repository, Time};
 use itgc::facts::Commit;
 use itgc::source::git::{
-    CodeOwnersReader, GitError, codeowners_at, read_blob_at, walk_first_parent,
+    CodeOwnersReader, GitError, Threads, WalkOptions, codeowners_at, read_blob_at,
+    walk_first_parent, walk_first_parent_with,
 };
 use itgc::trailers::{CoAuthor, co_authors, trailers};
 use jiff::Timestamp;
@@ -690,6 +691,217 @@ fn a_long_history_comes_back_complete_and_in_chain_order() {
     assert_eq!(oids(&commits), want);
     for commit in commits.iter().step_by(37) {
         assert_eq!(commit.paths, libgit2_paths(&fx.repo, &commit.oid));
+    }
+}
+
+/// The walk with its diffs spread as `threads` says; `walked` counts the chain's commits.
+fn walk_on(fx: &Fixture, threads: Threads) -> Result<Vec<Commit>, GitError> {
+    let options = WalkOptions {
+        threads,
+        walked: None,
+    };
+    walk_first_parent_with(fx.path(), "demo", "main", (ts(FROM), ts(TO)), &options)
+}
+
+/// Every way of spreading the diffs a test compares with the serial walk: more workers than
+/// cores, and runs of one commit, of a few (runs that end inside a merge or a rename) and of
+/// the default size.
+fn spreads() -> Vec<Threads> {
+    let mut spreads = vec![Threads::all_cores()];
+    for workers in [2, 5] {
+        for run in [1, 3, 64] {
+            spreads.push(Threads { workers, run });
+        }
+    }
+    spreads
+}
+
+/// A history of every shape at once on a large tree (600 files in nested directories): a
+/// root commit listing them all, merges (one keeping the first parent's tree), empty commits,
+/// renames of a whole directory, deletions, a file turned into a directory, and commits
+/// before and after the period.
+fn every_shape(fx: &Fixture) -> Oid {
+    let mut files: BTreeMap<String, String> = (0..600)
+        .map(|i| {
+            (
+                format!("src/m{}/d{}/f{i}.rs", i % 6, i % 20),
+                "0".to_string(),
+            )
+        })
+        .collect();
+    let commit = |files: &BTreeMap<String, String>, parents: &[Oid], at: &str| {
+        let entries: Vec<_> = files
+            .iter()
+            .map(|(p, c)| (p.as_str(), c.as_str()))
+            .collect();
+        fx.commit(&entries, parents, at)
+    };
+    let mut tip = commit(&files, &[], "2026-06-30T23:00:00Z");
+    let base = ts("2026-07-01T00:00:00Z").as_second();
+    for i in 1..160i64 {
+        let at = Timestamp::from_second(base + i * 3600).unwrap().to_string();
+        let path = format!("src/m{}/d{}/f{}.rs", i % 6, i % 20, (i * 7) % 600);
+        files.insert(path, i.to_string());
+        match i % 8 {
+            0 => {
+                let side = commit(&BTreeMap::from([("side".into(), at.clone())]), &[tip], &at);
+                tip = commit(&files, &[tip, side], &at);
+                continue;
+            }
+            1 => {
+                // A change, an empty commit, then a merge that kept the first parent's tree.
+                tip = commit(&files, &[tip], &at);
+                tip = commit(&files, &[tip], &at);
+                let side = commit(&BTreeMap::new(), &[], &at);
+                tip = commit(&files, &[tip, side], &at);
+                continue;
+            }
+            2 => {
+                let moved: Vec<_> = files
+                    .keys()
+                    .filter(|p| p.starts_with("src/m2/"))
+                    .cloned()
+                    .collect();
+                for old in moved {
+                    let content = files.remove(&old).unwrap();
+                    files.insert(old.replacen("src/m2/", &format!("src/r{i}/"), 1), content);
+                }
+            }
+            3 => {
+                files.retain(|p, _| !p.ends_with(&format!("/f{i}.rs")));
+            }
+            4 => {
+                files.insert(format!("t{i}"), "file".into());
+            }
+            5 => {
+                files.remove(&format!("t{}", i - 1));
+                files.insert(format!("t{}/now-a-dir", i - 1), "dir".into());
+            }
+            _ => {}
+        }
+        tip = commit(&files, &[tip], &at);
+    }
+    commit(&files, &[tip], "2026-10-02T00:00:00Z")
+}
+
+/// The walk is exactly the serial walk however its diffs are spread: the same commits in the
+/// same order with the same paths, on a history of every shape.
+#[test]
+fn a_parallel_walk_is_exactly_the_serial_walk_on_every_shape() {
+    let fx = Fixture::new();
+    fx.branch(every_shape(&fx));
+    let serial = walk_on(&fx, Threads::SERIAL).unwrap();
+    // The shapes are really there: the root outside the period, the tip after it, empty
+    // commits and merges inside.
+    assert_eq!(serial.len(), 199, "commits in the period");
+    assert!(
+        serial
+            .iter()
+            .any(|c| c.parents.len() == 2 && c.paths.is_empty())
+    );
+    assert!(
+        serial
+            .iter()
+            .any(|c| c.parents.len() == 1 && c.paths.is_empty())
+    );
+    assert!(
+        serial.iter().any(|c| c.paths.len() > 100),
+        "a directory renamed"
+    );
+    for commit in serial.iter().step_by(11) {
+        assert_eq!(commit.paths, libgit2_paths(&fx.repo, &commit.oid));
+    }
+    for threads in spreads() {
+        assert_eq!(walk_on(&fx, threads).unwrap(), serial, "{threads:?}");
+    }
+}
+
+/// The same with the root commit inside the period (its diff lists every file) and a history
+/// shorter than one run.
+#[test]
+fn a_parallel_walk_is_the_serial_walk_from_the_root_and_on_a_short_chain() {
+    let fx = Fixture::new();
+    let files: Vec<(String, String)> = (0..300)
+        .map(|i| (format!("d{}/f{i}", i % 9), "x".into()))
+        .collect();
+    let entries: Vec<_> = files
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_str()))
+        .collect();
+    let root = fx.commit(&entries, &[], "2026-07-01T09:00:00Z");
+    let empty = fx.commit(&entries, &[root], "2026-07-01T10:00:00Z");
+    let tip = fx.commit(&entries[1..], &[empty], "2026-07-01T11:00:00Z");
+    fx.branch(tip);
+    let serial = walk_on(&fx, Threads::SERIAL).unwrap();
+    assert_eq!(oids(&serial), [s(tip), s(empty), s(root)]);
+    assert_eq!(serial[2].paths.len(), 300);
+    assert_eq!(serial[0].paths, ["d0/f0"]);
+    for threads in spreads() {
+        assert_eq!(walk_on(&fx, threads).unwrap(), serial, "{threads:?}");
+    }
+}
+
+/// A failure is the one the serial walk meets first, however the diffs are spread: a bad tree
+/// high in the chain beats a missing commit further down (the chain's walking thread meets
+/// that one while the diff is still on a worker), and a missing commit alone is reported as
+/// such; a walk never half-succeeds.
+#[test]
+fn a_parallel_walk_fails_with_the_serial_walks_first_error() {
+    let fx = Fixture::new();
+    let odb = fx.repo.odb().unwrap();
+    let bad_tree = odb
+        .write(git2::ObjectType::Tree, b"100644 no-nul-or-id")
+        .unwrap();
+    let raw = |tree: Oid, parent: Option<Oid>, at: i64| {
+        let parent = parent.map(|p| format!("parent {p}\n")).unwrap_or_default();
+        let text = format!(
+            "tree {tree}\n{parent}author A <a@x> {at} +0000\ncommitter A <a@x> {at} +0000\n\nc\n"
+        );
+        odb.write(git2::ObjectType::Commit, text.as_bytes())
+            .unwrap()
+    };
+    let good = fx.tree(&[("a", Kind::File("1"))]);
+    let missing = Oid::from_str("3333333333333333333333333333333333333333").unwrap();
+    let bottom = raw(good, Some(missing), 1_783_000_000);
+    let mut below_bad = bottom;
+    for i in 0..20 {
+        let tree = fx.tree(&[("a", Kind::File(&i.to_string()))]);
+        below_bad = raw(tree, Some(below_bad), 1_783_000_100 + i);
+    }
+    let bad = raw(bad_tree, Some(below_bad), 1_783_001_000);
+    let tip = raw(good, Some(bad), 1_783_002_000);
+    // The tip's own diff reads the bad tree (its first parent's) and fails first.
+    for (top, expect) in [(tip, tip.to_string()), (below_bad, missing.to_string())] {
+        fx.branch(top);
+        let serial = walk_on(&fx, Threads::SERIAL).unwrap_err().to_string();
+        assert!(serial.contains(&expect), "{serial}");
+        for threads in spreads() {
+            let err = walk_on(&fx, threads).unwrap_err().to_string();
+            assert_eq!(err, serial, "{threads:?}");
+        }
+    }
+}
+
+/// The progress counter sees every first-parent commit read, in the period or not.
+#[test]
+fn the_walk_counts_the_chain_commits_it_reads() {
+    let fx = Fixture::new();
+    fx.branch(every_shape(&fx));
+    for threads in [Threads::SERIAL, Threads { workers: 3, run: 4 }] {
+        let walked = std::sync::atomic::AtomicUsize::new(0);
+        let options = WalkOptions {
+            threads,
+            walked: Some(&walked),
+        };
+        let commits =
+            walk_first_parent_with(fx.path(), "demo", "main", (ts(FROM), ts(TO)), &options)
+                .unwrap();
+        assert_eq!(commits.len(), 199);
+        assert_eq!(
+            walked.into_inner(),
+            201,
+            "with the root and the tip outside"
+        );
     }
 }
 

@@ -1,5 +1,6 @@
 //! Progress on a terminal: one line under the output saying what a long step is doing
-//! (walking a branch; GitHub requests and the rate-limit budget left). Hidden when stderr is
+//! (walking a branch, with the commits read so far; GitHub requests and the rate-limit budget
+//! left). Hidden when stderr is
 //! not a terminal or with `-q`, so logs, pipes and tests see exactly the lines they always saw.
 
 use std::io::IsTerminal;
@@ -38,9 +39,10 @@ impl Progress {
         Progress { bar }
     }
 
-    /// What is being done now; data in it (repo and branch names) shown, never obeyed.
-    pub fn step(&self, what: &str) {
-        self.bar.set_message(terminal(what).into_owned());
+    /// While a branch (`repo@branch`) is walked: the first-parent commits read so far. The
+    /// names are data: shown, never obeyed.
+    pub fn walked(&self, branch: &str, commits: usize) {
+        self.bar.set_message(walk_line(&terminal(branch), commits));
     }
 
     /// After each GitHub answer.
@@ -62,6 +64,11 @@ impl Progress {
 /// Only for a person watching: stderr is a terminal and `-q` was not given.
 fn wanted(level: i8, terminal: bool) -> bool {
     terminal && level >= 0
+}
+
+fn walk_line(branch: &str, commits: usize) -> String {
+    let noun = if commits == 1 { "commit" } else { "commits" };
+    format!("walking {branch}: {commits} first-parent {noun} read")
 }
 
 fn github_line(requests: u64, remaining: Option<u64>) -> String {
@@ -99,8 +106,19 @@ mod tests {
             "GitHub: 12 requests, 4988 left in the rate-limit budget"
         );
         assert_eq!(github_line(1, None), "GitHub: 1 request");
+    }
+
+    #[test]
+    fn a_walk_says_its_branch_and_the_commits_read_so_far() {
+        assert_eq!(
+            walk_line("api@main", 1),
+            "walking api@main: 1 first-parent commit read"
+        );
         let p = Progress::shown(false);
-        p.step("walking pay\u{1b}[2Jments@main");
-        assert_eq!(p.bar.message(), "walking pay\\u{1b}[2Jments@main");
+        p.walked("pay\u{1b}[2Jments@main", 24_312);
+        assert_eq!(
+            p.bar.message(),
+            "walking pay\\u{1b}[2Jments@main: 24312 first-parent commits read"
+        );
     }
 }

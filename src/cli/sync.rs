@@ -92,7 +92,7 @@ fn sync(args: &SyncArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
     let hooks = Hooks {
         say: &|line| progress.suspend(|| ui.say(line)),
         notice,
-        step: &|what| progress.step(what),
+        walked: &|branch, commits| progress.walked(branch, commits),
         pages: Some(Arc::new(move |requests, left| {
             counter.github(requests, left)
         })),

@@ -120,7 +120,8 @@ async fn walk_cursor(
     Ok((source, value))
 }
 
-pub(super) async fn coverage(store: &Store, source: &str) -> Result<Option<Coverage>, StoreError> {
+/// What the branch cursor `source` holds; `None` before its first walk.
+pub async fn coverage(store: &Store, source: &str) -> Result<Option<Coverage>, StoreError> {
     let Some(cursor) = store.cursor(source).await? else {
         return Ok(None);
     };

@@ -16,15 +16,16 @@ use crate::exit::Exit;
 use crate::model::Catalog;
 use crate::model::policy::Repo;
 use crate::period::Period;
-use crate::source::git;
 
 use crate::source::github::api::{
     self, ApiConfig, Client, Notice, Pages, RepoRequest, RepoSync, Snapshot, Waits,
 };
 use crate::store::{Batch, NewRun, Store, StoreError};
 use access::GitHubList;
+use git::Walks;
 
 mod access;
+mod git;
 
 /// What one sync reads.
 pub struct Request<'a> {
@@ -47,8 +48,9 @@ pub struct Hooks<'a> {
     pub say: &'a dyn Fn(&str),
     /// Told by the GitHub client before each wait what it waits for and until when.
     pub notice: Notice,
-    /// Told what long step starts now (`walking payments-api@main`), for a progress line.
-    pub step: &'a dyn Fn(&str),
+    /// Told while a branch (`payments-api@main`) is walked how many first-parent commits
+    /// have been read so far.
+    pub walked: &'a dyn Fn(&str, usize),
     /// Told after each GitHub answer: requests so far, rate-limit budget left.
     pub pages: Option<Pages>,
     /// The wall clock, to whole seconds.
@@ -149,9 +151,16 @@ impl Job<'_> {
         // Everything read is stored at the end, in one transaction (see `store::Batch`): a
         // sync killed or failing midway leaves the store as it was before it.
         let mut batch = Batch::default();
+        // Every branch's walk starts now, several at once; each is taken in turn below.
+        let mut walks = if request.git {
+            Walks::start(self, &store, repos).await?
+        } else {
+            Walks::none()
+        };
         for repo in repos {
             if request.git {
-                self.git_repo(&store, &mut batch, repo, &mut gaps).await?;
+                self.git_repo(&store, &mut batch, (repo, &mut walks), &mut gaps)
+                    .await?;
             }
             if let (true, Some(github)) = (request.github, &repo.github) {
                 let at = GitHubRepo {
@@ -181,54 +190,6 @@ impl Job<'_> {
         store.close().await;
         Ok(gaps)
     }
-    async fn git_repo(
-        &self,
-        store: &Store,
-        batch: &mut Batch,
-        repo: &Repo,
-        gaps: &mut Vec<String>,
-    ) -> Result<(), Error> {
-        let location = self.config.root.join(&repo.location);
-        if !location.is_dir() {
-            gaps.push(format!(
-                "{}: no local clone at {}",
-                repo.name,
-                location.display()
-            ));
-            return Ok(());
-        }
-        for branch in &repo.branches {
-            let (from, to) = (self.period().start(), self.period().end());
-            (self.hooks.step)(&format!("walking {}@{branch}", repo.name));
-            match git::walk_first_parent(&location, &repo.name, branch, from, to) {
-                Ok(commits) => {
-                    self.say(format!(
-                        "git: {} first-parent commits of {}@{branch} in {}",
-                        commits.len(),
-                        repo.name,
-                        self.period()
-                    ));
-                    // Record the commits with the walked window: `check` builds a period only
-                    // from a branch whose walks cover it (an unwalked period is incomplete,
-                    // not empty).
-                    let names = (repo.name.as_str(), branch.as_str());
-                    crate::population::load::batch_walk(
-                        store,
-                        batch,
-                        names,
-                        (from, to),
-                        commits,
-                        self.now(),
-                    )
-                    .await
-                    .map_err(store_err)?;
-                }
-                Err(e) => gaps.push(format!("{}@{branch}: {e}", repo.name)),
-            }
-        }
-        Ok(())
-    }
-
     async fn github_repo(
         &self,
         store: &Store,

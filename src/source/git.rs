@@ -10,12 +10,14 @@
 pub mod at_commit;
 mod describe;
 mod history;
+mod parallel;
 mod repository;
 mod tree_diff;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use git2::{ErrorCode, Mailmap, Odb, Oid, Repository, Revwalk, Sort, Tree};
 use jiff::Timestamp;
@@ -23,6 +25,7 @@ use jiff::Timestamp;
 use crate::facts::{Commit, Signature};
 pub use describe::{Described, describe};
 pub use history::{Branch, BranchReader, MAX_BRANCH_COMMITS};
+pub use parallel::Threads;
 pub use repository::work_tree;
 use tree_diff::TreeDiff;
 
@@ -113,15 +116,48 @@ fn describe_branches(existing: &[String]) -> String {
 /// could be missing items with no way to tell. So is a repository with grafts, which rewrite
 /// parents to the same effect.
 ///
-/// One thread, one pass down the chain, each commit read once. (Threads were tried: libgit2
-/// shares one set of pack files per process behind locks, and two threads took longer than
-/// one.)
+/// One pass down the chain on the calling thread, each commit read once; the tree diffs run
+/// on one worker per core (see [`walk_first_parent_with`]).
 pub fn walk_first_parent(
     repo_path: &Path,
     repo_name: &str,
     branch: &str,
     from: Timestamp,
     to: Timestamp,
+) -> Result<Vec<Commit>, GitError> {
+    walk_first_parent_with(
+        repo_path,
+        repo_name,
+        branch,
+        (from, to),
+        &WalkOptions::default(),
+    )
+}
+
+/// How a walk runs: where its diffs are done, and a counter of the first-parent commits read
+/// so far, for a progress line (another thread may read it while the walk runs).
+pub struct WalkOptions<'a> {
+    pub threads: Threads,
+    pub walked: Option<&'a AtomicUsize>,
+}
+
+impl Default for WalkOptions<'_> {
+    fn default() -> Self {
+        WalkOptions {
+            threads: Threads::all_cores(),
+            walked: None,
+        }
+    }
+}
+
+/// [`walk_first_parent`] over `[from, to)` with the given options. The commits, their order
+/// and their paths do not depend on the threads: only the time taken does.
+pub fn walk_first_parent_with(
+    repo_path: &Path,
+    repo_name: &str,
+    branch: &str,
+    (from, to): (Timestamp, Timestamp),
+    options: &WalkOptions<'_>,
 ) -> Result<Vec<Commit>, GitError> {
     stop_object_cache();
     let repo = open(repo_path)?;
@@ -137,7 +173,49 @@ pub fn walk_first_parent(
     let odb = repo
         .odb()
         .map_err(|e| corrupt(repo_path, "the object database", e))?;
-    Reader::new(&job, &repo, &odb)?.read_chain(tip)
+    let mut reader = Reader::new(&job, &repo, &odb)?;
+    reader.walked = options.walked;
+    if !options.threads.parallel() {
+        return reader.chain(tip, &mut Diffs::Here);
+    }
+    let (chain, diffs) = parallel::with_workers(repo_path, options.threads, |jobs| {
+        reader.chain(tip, &mut Diffs::Workers(jobs))
+    });
+    fill_paths(repo_path, chain, diffs)
+}
+
+/// Puts each diff done on a worker into its commit. When something failed, the error is the
+/// one a serial walk would have met first: a diff of a commit the chain had read before it
+/// failed (diffs exist only for commits read before), or else the chain's own.
+fn fill_paths(
+    path: &Path,
+    chain: Result<Vec<Commit>, GitError>,
+    mut diffs: Vec<parallel::Done>,
+) -> Result<Vec<Commit>, GitError> {
+    diffs.sort_unstable_by_key(|d| d.index);
+    if let Some(failed) = diffs.iter_mut().find(|d| d.paths.is_err()) {
+        let what = format!("the changes of commit {}", failed.commit);
+        let paths = std::mem::replace(&mut failed.paths, Ok(Vec::new()));
+        if let Err(e) = paths {
+            return Err(corrupt(path, what, e));
+        }
+    }
+    let mut commits = chain?;
+    for done in diffs {
+        if let (Some(commit), Ok(paths)) = (commits.get_mut(done.index), done.paths) {
+            commit.paths = paths;
+        }
+    }
+    Ok(commits)
+}
+
+/// The commit `branch` points to now, as [`walk_first_parent`] would start from it: a sync
+/// compares it with the tip of its last walk to tell an unchanged branch without walking it.
+/// A shallow or grafted clone is refused here too.
+pub fn branch_tip(repo_path: &Path, branch: &str) -> Result<String, GitError> {
+    let repo = open(repo_path)?;
+    refuse_cut_history(&repo, repo_path)?;
+    Ok(resolve_branch(&repo, repo_path, branch)?.to_string())
 }
 
 /// Turns off libgit2's object cache, for the whole process. libgit2 keeps every commit and
@@ -281,6 +359,16 @@ struct Reader<'r> {
     /// `None` when the repository has no `.mailmap`.
     mailmap: Option<Mailmap>,
     diff: TreeDiff<'r>,
+    /// Counts first-parent commits read, for a progress line.
+    walked: Option<&'r AtomicUsize>,
+}
+
+/// Where a walk's tree diffs are done.
+enum Diffs<'j> {
+    /// On the walking thread, each as its commit is read.
+    Here,
+    /// Handed to worker threads (see `parallel`); the commits come back without paths.
+    Workers(&'j mut parallel::Jobs),
 }
 
 impl<'r> Reader<'r> {
@@ -297,25 +385,55 @@ impl<'r> Reader<'r> {
             job,
             mailmap,
             diff: TreeDiff::new(odb),
+            walked: None,
         })
     }
 
     /// Follows first parents from `tip` to the root. Each commit is read once: the parent
     /// read for its tree is the next commit of the chain. The chain cannot loop: a commit's id
     /// is the hash of its content, which names its parents' ids.
-    fn read_chain(&mut self, tip: Oid) -> Result<Vec<Commit>, GitError> {
+    fn chain(&mut self, tip: Oid, diffs: &mut Diffs<'_>) -> Result<Vec<Commit>, GitError> {
         let mut commits = Vec::new();
         let mut next = Some(self.find(tip)?);
         while let Some(commit) = next {
+            if let Some(walked) = self.walked {
+                walked.fetch_add(1, Ordering::Relaxed);
+            }
             let parent = commit.parent_ids().next();
             let parent = parent.map(|oid| self.find(oid)).transpose()?;
             if self.within_period(&commit)? {
                 let parent_tree = parent.as_ref().map(git2::Commit::tree_id);
-                commits.push(self.read(&commit, parent_tree)?);
+                let index = commits.len();
+                commits.push(self.read_in_chain(&commit, parent_tree, index, diffs)?);
             }
             next = parent;
         }
         Ok(commits)
+    }
+
+    /// A commit of the chain, the `index`th read: diffed here, or its diff handed out.
+    fn read_in_chain(
+        &mut self,
+        commit: &git2::Commit<'_>,
+        parent_tree: Option<Oid>,
+        index: usize,
+        diffs: &mut Diffs<'_>,
+    ) -> Result<Commit, GitError> {
+        let Diffs::Workers(jobs) = diffs else {
+            return self.read(commit, parent_tree);
+        };
+        let read = self.read_meta(commit)?;
+        let tree = commit.tree_id();
+        // An empty commit (or a merge that kept the first parent's tree) changes nothing.
+        if parent_tree != Some(tree) {
+            jobs.push(parallel::Job {
+                index,
+                commit: commit.id(),
+                old: parent_tree,
+                new: tree,
+            });
+        }
+        Ok(read)
     }
 
     fn find(&self, oid: Oid) -> Result<git2::Commit<'r>, GitError> {
@@ -343,6 +461,13 @@ impl<'r> Reader<'r> {
         commit: &git2::Commit<'_>,
         parent_tree: Option<Oid>,
     ) -> Result<Commit, GitError> {
+        let mut read = self.read_meta(commit)?;
+        read.paths = self.changed_paths(commit, parent_tree)?;
+        Ok(read)
+    }
+
+    /// Everything of a commit but its paths.
+    fn read_meta(&self, commit: &git2::Commit<'_>) -> Result<Commit, GitError> {
         let oid = commit.id();
         let path = self.job.path;
         let fail = |what: &str| {
@@ -370,7 +495,7 @@ impl<'r> Reader<'r> {
             author,
             committer,
             message: lossy(commit.message_bytes()),
-            paths: self.changed_paths(commit, parent_tree)?,
+            paths: Vec::new(),
             signed: has_signature(commit.raw_header_bytes()),
         })
     }
