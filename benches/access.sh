@@ -2,13 +2,15 @@
 # Imports 50 access lists of 20k accounts each (1M accounts), a 30k-person HR roster and a
 # review campaign covering every account, then evaluates all nine logical-access controls
 # (LA-01..LA-09). Prints the import time against a baseline measured in the same run —
-# `sqlite3 .import` of the very same CSV files into plain tables — and the evaluation's time
-# and peak RSS. The report is the human one (the summary and every finding) written to a file,
-# so the time is the evaluation's, not a renderer's.
+# `sqlite3 .import` of the very same CSV files into plain tables — as a ratio, the check's time
+# against the issue's target, and the peak RSS of both (`/usr/bin/time -v`; the import's is its
+# largest command's). The report is the human one (the summary and every finding) written to a
+# file, so the time is the evaluation's, not a renderer's.
 #
 #   benches/access.sh [SYSTEMS] [ACCOUNTS] [PEOPLE]   defaults: 50 systems, 20000, 30000
 #
-# Targets: import within 3x the baseline, evaluation under 10 s, peak RSS under 1 GB.
+# Targets (issue 19): import within 2x the baseline and under 500 MB peak; check under 3 s and
+# under 500 MB peak.
 set -euo pipefail
 
 SYSTEMS=${1:-50}
@@ -149,7 +151,8 @@ printf 'itgc check LA-01..LA-09: %.2f s, peak RSS %d MB, %d item results (exit %
     "$CHECK" "$((CHECK_RSS / 1024))" "$ITEMS" "$CODE"
 fail=0
 verdict() { if [ "$(echo "$2" | bc -l)" = 1 ]; then echo "target ($1): met"; else echo "target ($1): MISSED"; fail=1; fi; }
-verdict "import within 3x baseline" "$IMPORT <= 3 * $BASE"
-verdict "evaluation < 10 s" "$CHECK < 10"
-verdict "peak RSS < 1 GB" "$CHECK_RSS < 1048576"
+verdict "import within 2x baseline" "$IMPORT <= 2 * $BASE"
+verdict "import peak RSS < 500 MB" "$IMPORT_RSS < 512000"
+verdict "check < 3 s" "$CHECK < 3"
+verdict "check peak RSS < 500 MB" "$CHECK_RSS < 512000"
 exit $fail

@@ -397,3 +397,154 @@ fn a_roster_without_status_or_end_date_is_refused_not_read_as_all_active() {
         out.stderr
     );
 }
+
+/// The demo's review export with `extra` rows of its campaign after its own (2,500 of them:
+/// past the first batches the import writes), row `i` (counted from 1 after the demo's) given
+/// by `row(i)`; as CSV, and the line each extra row is on.
+fn long_review(org: &Path, extra: usize, row: impl Fn(usize) -> String) -> (String, usize) {
+    let demo = std::fs::read_to_string(org.join("exports/reviews/q3-access-review.csv")).unwrap();
+    let own = demo.lines().count();
+    let mut text = demo;
+    for i in 1..=extra {
+        text.push_str(&row(i));
+        text.push('\n');
+    }
+    (text, own)
+}
+
+/// Which row an extra review row is (counted from 1).
+type RowOf = Box<dyn Fn(usize) -> String>;
+
+fn bench_row(i: usize) -> String {
+    format!(
+        "2026-Q3 user access review (SEC-91),aws,bench-{i},,ReadOnly,r@demo-fintech.example,keep,2026-09-10T12:00:00Z,"
+    )
+}
+
+/// An access review streams into the store in batches inside one transaction. The
+/// reproduction: a bad row after the first batches were written must still leave the store as
+/// it was (the campaign it replaces is still there, no import is recorded) and name the file
+/// and line; so must a repeated row, in any batch (the last one is written only at the end of
+/// the file), found through the store instead of a set of every key.
+#[test]
+fn a_review_import_failing_after_its_first_batches_leaves_the_store_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let (org, _) = demo(dir.path());
+    let db = dir.path().join("stream.db");
+    import_all(&org, &db, "nothing skipped");
+    let before = check(&org, &db, &["LA-05", "LA-06", "LA-07"]);
+    assert_eq!(before.code, Some(1), "{}", before.stdout);
+    let (_, own) = long_review(&org, 0, bench_row);
+    let line = |i: usize| i + own;
+    let cases: Vec<(&str, RowOf, String)> = vec![
+        (
+            "bad-decision.csv",
+            Box::new(|i| {
+                let row = bench_row(i);
+                if i == 2_400 {
+                    row.replace(",keep,", ",maybe,")
+                } else {
+                    row
+                }
+            }),
+            format!(
+                "line {}, column 7 (decision): `maybe` is not a decision",
+                line(2_400)
+            ),
+        ),
+        (
+            "repeated.csv",
+            Box::new(|i| {
+                if i == 2_300 {
+                    bench_row(5).replace("bench-5", "BENCH-5")
+                } else {
+                    bench_row(i)
+                }
+            }),
+            format!(
+                "line {}: account BENCH-5 of aws appears twice in campaign `2026-Q3 user access review (SEC-91)` (first on line {})",
+                line(2_300),
+                line(5)
+            ),
+        ),
+        (
+            "repeated-last.csv",
+            Box::new(|i| {
+                if i == 2_499 {
+                    bench_row(1_500)
+                } else {
+                    bench_row(i)
+                }
+            }),
+            format!(
+                "line {}: account bench-1500 of aws appears twice in campaign `2026-Q3 user access review (SEC-91)` (first on line {})",
+                line(2_499),
+                line(1_500)
+            ),
+        ),
+    ];
+    for (name, row, expected) in cases {
+        let (text, _) = long_review(&org, 2_500, row);
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let shown = path.display().to_string();
+        let out = run(&org, &db, &["import", "access-review", &shown]);
+        assert_eq!(out.code, Some(2), "{name}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!("{shown}: {expected}")),
+            "{name}: {}",
+            out.stderr
+        );
+        let after = check(&org, &db, &["LA-05", "LA-06", "LA-07"]);
+        assert_eq!(after.stdout, before.stdout, "{name}");
+        assert_eq!(after.code, before.code, "{name}");
+    }
+    // The same rows without a fault import whole, replacing the campaign.
+    let (text, _) = long_review(&org, 2_500, bench_row);
+    let path = dir.path().join("good.csv");
+    std::fs::write(&path, text).unwrap();
+    let out = run(
+        &org,
+        &db,
+        &["import", "access-review", &path.display().to_string()],
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let demo_rows = own - 1;
+    assert!(
+        out.stdout.contains(&format!(
+            "imported {} review decisions from",
+            demo_rows + 2_500
+        )),
+        "{}",
+        out.stdout
+    );
+}
+
+/// A JSON review export is checked the same way: a repeated record names both records.
+#[test]
+fn a_repeated_record_in_a_json_review_export_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let (org, _) = demo(dir.path());
+    let db = dir.path().join("json.db");
+    let record = |account: &str| {
+        format!(
+            r#"{{"campaign":"Q3","system":"aws","account":"{account}","reviewer_email":"r@x.example","decision":"keep","decided_at":"2026-09-10T12:00:00Z"}}"#
+        )
+    };
+    let records: Vec<String> = (0..1_500)
+        .map(|i| record(&format!("u{i}")))
+        .chain([record("U7")])
+        .collect();
+    let path = dir.path().join("review.json");
+    std::fs::write(&path, format!("[{}]", records.join(","))).unwrap();
+    let shown = path.display().to_string();
+    let out = run(&org, &db, &["import", "access-review", &shown]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!(
+            "{shown}: record 1501 ([1500]): account U7 of aws appears twice in campaign `Q3` (first on record 8 ([7]))"
+        )),
+        "{}",
+        out.stderr
+    );
+}

@@ -533,7 +533,7 @@ async fn sqlite_creates_file_and_parents_in_wal_mode() {
     assert_eq!(
         tables,
         [
-            "access_reviews",
+            "access_review_decisions",
             "access_snapshots",
             "branch_commits",
             "commits",

@@ -275,8 +275,64 @@ async fn an_import_that_cannot_be_recorded_leaves_no_facts(store: &Store, url: &
     assert!(store.imports().await.unwrap().is_empty());
 }
 
+/// Review decisions stream into the store in batches inside one transaction. A decision that
+/// repeats an earlier one (its account in another case) in a later batch is found through the
+/// table's key, named by both places, and the import, dropped, leaves the campaign it was
+/// replacing and no import record; the same rows without the repeat replace the campaign whole,
+/// in the order given.
+async fn a_streamed_review_import_is_all_or_nothing(store: &Store) {
+    store.put_reviews(&[decision("Q3", "kept")]).await.unwrap();
+    let before = store.reviews().await.unwrap();
+    let row = |i: usize| decision("Q3", &format!("user-{i}"));
+    let mut import = store.begin_review_import().await.unwrap();
+    let mut failed = None;
+    for i in 0..2_500 {
+        let d = if i == 1_500 {
+            decision("Q3", "USER-5")
+        } else {
+            row(i)
+        };
+        if let Err(e) = import.push(d).await {
+            failed = Some(e);
+            break;
+        }
+    }
+    match failed {
+        Some(itgc::store::ReviewImportError::Repeated(r)) => {
+            assert_eq!((r.first, r.again), (5, 1_500));
+            assert_eq!(&*r.decision.account, "USER-5");
+        }
+        other => panic!("expected a repeated decision, got {other:?}"),
+    }
+    drop(import);
+    assert_eq!(store.reviews().await.unwrap(), before);
+    assert!(store.imports().await.unwrap().is_empty());
+    // A repeat in the last, partial batch is found when it is written.
+    let mut import = store.begin_review_import().await.unwrap();
+    for i in 0..1_200 {
+        import
+            .push(if i == 1_100 { row(3) } else { row(i) })
+            .await
+            .unwrap();
+    }
+    assert!(import.flush().await.is_err());
+    drop(import);
+    assert_eq!(store.reviews().await.unwrap(), before);
+    let mut import = store.begin_review_import().await.unwrap();
+    for i in (0..2_500).rev() {
+        import.push(row(i)).await.unwrap();
+    }
+    let (written, _) = import.finish(&record("access-review", 'd')).await.unwrap();
+    assert_eq!(written, 2_500);
+    let all = store.reviews().await.unwrap().unwrap();
+    let expected: Vec<ReviewDecision> = (0..2_500).rev().map(row).collect();
+    assert_eq!(all, expected);
+    assert_eq!(store.imports().await.unwrap().len(), 1);
+}
+
 common::suite! {
     store: [
+        a_streamed_review_import_is_all_or_nothing,
         access_lists_keep_every_snapshot_and_replace_the_same_instant,
         the_latest_roster_by_a_date_is_read,
         review_campaigns_are_replaced_whole,
@@ -285,4 +341,119 @@ common::suite! {
         reopening_keeps_access_facts,
         an_import_that_cannot_be_recorded_leaves_no_facts,
     ],
+}
+
+/// The migrations of `backend` before 0010, copied into `dir`.
+async fn migrations_before_0010(backend: &str, dir: &std::path::Path) -> sqlx::migrate::Migrator {
+    std::fs::create_dir(dir).unwrap();
+    for entry in std::fs::read_dir(format!("migrations/{backend}")).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().into_string().unwrap();
+        if name.as_str() < "0010" {
+            std::fs::copy(entry.path(), dir.join(&name)).unwrap();
+        }
+    }
+    sqlx::migrate::Migrator::new(dir).await.unwrap()
+}
+
+/// Campaigns as the store kept them before migration 0010: Q3 (with a decision without an
+/// entitlement, and one whose account is not lower case), then Q2.
+fn campaigns_before_0010() -> [(&'static str, Vec<ReviewDecision>); 2] {
+    let mut unnamed = decision("Q3", "Zoë");
+    unnamed.entitlement = None;
+    unnamed.comment = "".into();
+    [
+        (
+            "Q3",
+            vec![decision("Q3", "b"), unnamed, decision("Q3", "A")],
+        ),
+        ("Q2", vec![decision("Q2", "a")]),
+    ]
+}
+
+/// After 0010 the store reads back the same decisions in the same order, and a later export of
+/// a campaign still replaces that campaign whole.
+async fn campaigns_read_back_the_same_after_0010(url: &str) {
+    let [(_, q3), (_, q2)] = campaigns_before_0010();
+    let store = Store::open(url).await.unwrap();
+    let all = store.reviews().await.unwrap().unwrap();
+    let expected: Vec<ReviewDecision> = q2.iter().chain(&q3).cloned().collect();
+    assert_eq!(all, expected);
+    store.put_reviews(&[decision("Q3", "c")]).await.unwrap();
+    let all = store.reviews().await.unwrap().unwrap();
+    assert_eq!(all, [q2[0].clone(), decision("Q3", "c")]);
+    store.close().await;
+}
+
+const OLD_CAMPAIGN: &str =
+    "INSERT INTO access_reviews (campaign, decision_count, data) VALUES ($1, $2, $3)";
+
+/// Migration 0010 turns each campaign kept whole as JSON into a row per decision (SQLite).
+#[tokio::test]
+async fn campaigns_stored_whole_read_back_the_same_after_migration_0010() {
+    let dir = tempfile::tempdir().unwrap();
+    let migrator = migrations_before_0010("sqlite", &dir.path().join("migrations")).await;
+    let db = dir.path().join("old.db");
+    let url = format!("sqlite://{}", db.display());
+    let pool = sqlx::SqlitePool::connect(&format!("{url}?mode=rwc"))
+        .await
+        .unwrap();
+    migrator.run(&pool).await.unwrap();
+    for (campaign, list) in campaigns_before_0010() {
+        sqlx::query(OLD_CAMPAIGN)
+            .bind(campaign)
+            .bind(list.len() as i64)
+            .bind(serde_json::to_string(&list).unwrap())
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    pool.close().await;
+    campaigns_read_back_the_same_after_0010(&url).await;
+}
+
+/// The same on PostgreSQL, when a server is given (see `tests/common`).
+#[tokio::test]
+async fn postgres_campaigns_stored_whole_read_back_the_same_after_migration_0010() {
+    let Ok(admin_url) = std::env::var("ITGC_TEST_DATABASE_URL") else {
+        eprintln!("skipping: ITGC_TEST_DATABASE_URL is not set");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let migrator = migrations_before_0010("postgres", &dir.path().join("migrations")).await;
+    let schema = format!("itgc_test_0010_{}", std::process::id());
+    let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
+    let create = format!("CREATE SCHEMA {schema}");
+    sqlx::query(sqlx::AssertSqlSafe(create))
+        .execute(&admin)
+        .await
+        .unwrap();
+    let separator = if admin_url.contains('?') { '&' } else { '?' };
+    let url = format!("{admin_url}{separator}options[search_path]={schema}");
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    migrator.run(&pool).await.unwrap();
+    for (campaign, list) in campaigns_before_0010() {
+        sqlx::query(OLD_CAMPAIGN)
+            .bind(campaign)
+            .bind(list.len() as i64)
+            .bind(serde_json::to_string(&list).unwrap())
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    pool.close().await;
+    let outcome = tokio::spawn({
+        let url = url.clone();
+        async move { campaigns_read_back_the_same_after_0010(&url).await }
+    })
+    .await;
+    let drop = format!("DROP SCHEMA {schema} CASCADE");
+    sqlx::query(sqlx::AssertSqlSafe(drop))
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
 }

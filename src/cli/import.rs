@@ -14,6 +14,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use super::progress::Progress;
 use super::{Config, Failure, Ui};
 use crate::exit::Exit;
 use crate::run::import;
@@ -106,7 +107,16 @@ fn import(args: &ImportArgs, config: &Config, ui: &Ui) -> Result<(), Failure> {
             import::access::read_list(&catalog, system, list, as_of, path)?
         }
         (ImportKind::HrRoster, None) => import::access::read_roster(path, args.as_of.as_deref())?,
-        (ImportKind::AccessReview, None) => import::access::read_reviews(path)?,
+        (ImportKind::AccessReview, None) => {
+            let progress = Progress::new(ui);
+            let hooks = import::ImportHooks {
+                rows: &|n| progress.rows(n),
+            };
+            let line = import::access::reviews(path, config, hooks);
+            progress.finish();
+            ui.say(line?);
+            return Ok(());
+        }
         (ImportKind::GithubPrs, Some(repo)) => {
             // The repo must be one the policies declare.
             let catalog = super::validate::load_catalog(config, ui)?.catalog;

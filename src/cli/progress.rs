@@ -50,6 +50,11 @@ impl Progress {
         self.bar.set_message(github_line(requests, remaining));
     }
 
+    /// After every batch of rows an import reads.
+    pub fn rows(&self, rows: u64) {
+        self.bar.set_message(rows_line(rows));
+    }
+
     /// Runs `print` with the progress line lifted, so printed lines do not mix with it.
     pub fn suspend<R>(&self, print: impl FnOnce() -> R) -> R {
         self.bar.suspend(print)
@@ -77,6 +82,11 @@ fn github_line(requests: u64, remaining: Option<u64>) -> String {
         Some(left) => format!("GitHub: {requests} {noun}, {left} left in the rate-limit budget"),
         None => format!("GitHub: {requests} {noun}"),
     }
+}
+
+fn rows_line(rows: u64) -> String {
+    let noun = if rows == 1 { "row" } else { "rows" };
+    format!("importing: {rows} {noun} read")
 }
 
 #[cfg(test)]
@@ -120,5 +130,14 @@ mod tests {
             p.bar.message(),
             "walking pay\\u{1b}[2Jments@main: 24312 first-parent commits read"
         );
+    }
+
+    #[test]
+    fn says_how_many_rows_an_import_read() {
+        assert_eq!(rows_line(1), "importing: 1 row read");
+        assert_eq!(rows_line(20_000), "importing: 20000 rows read");
+        let p = Progress::shown(false);
+        p.rows(30_000);
+        assert_eq!(p.bar.message(), "importing: 30000 rows read");
     }
 }

@@ -1,14 +1,12 @@
-//! Logical access: access-list snapshots, HR rosters and access-review campaigns. Each is
-//! kept whole as JSON (`data`) beside the columns queries select on; the key columns are
-//! checked against the JSON when a row is read back.
-
-use std::collections::BTreeMap;
+//! Logical access: access-list snapshots and HR rosters. Each is kept whole as JSON (`data`)
+//! beside the columns queries select on; the key columns are checked against the JSON when a
+//! row is read back. (Review decisions are a row each: `access_reviews`.)
 
 use jiff::Timestamp;
 
 use super::row::{Columns, from_seconds, to_i64, to_seconds};
 use super::{Store, StoreError, Tx};
-use crate::facts::access::{ListSnapshot, ReviewDecision, Roster, share_names};
+use crate::facts::access::{ListSnapshot, Roster};
 
 const PUT_LIST: &str = "INSERT INTO access_snapshots \
      (system, list, as_of, sha256, account_count, data) VALUES ($1, $2, $3, $4, $5, $6) \
@@ -26,14 +24,8 @@ const PUT_ROSTER: &str = "INSERT INTO hr_rosters (as_of, sha256, person_count, d
 const LATEST_ROSTER: &str =
     "SELECT as_of, data FROM hr_rosters WHERE as_of <= $1 ORDER BY as_of DESC LIMIT 1";
 
-const PUT_REVIEWS: &str = "INSERT INTO access_reviews (campaign, decision_count, data) \
-     VALUES ($1, $2, $3) ON CONFLICT (campaign) DO UPDATE SET \
-     decision_count = excluded.decision_count, data = excluded.data";
-const REVIEWS: &str = "SELECT campaign, data FROM access_reviews ORDER BY campaign";
-
 const PUT_LIST_ACTION: &str = "writing an access-list snapshot";
 const PUT_ROSTER_ACTION: &str = "writing an HR roster";
-const PUT_REVIEWS_ACTION: &str = "writing access-review decisions";
 
 impl Store {
     /// Stores one access-list snapshot, replacing one of the same list taken at the same
@@ -119,31 +111,6 @@ impl Store {
                 .transpose()
         })
     }
-
-    /// Stores review decisions, replacing each campaign they belong to whole (in one
-    /// transaction); returns how many decisions were written.
-    pub async fn put_reviews(&self, decisions: &[ReviewDecision]) -> Result<usize, StoreError> {
-        self.in_transaction(PUT_REVIEWS_ACTION, async |tx| {
-            write_reviews(tx, decisions).await
-        })
-        .await
-    }
-
-    /// Every stored review decision, by campaign; `None` when no campaign was imported.
-    pub async fn reviews(&self) -> Result<Option<Vec<ReviewDecision>>, StoreError> {
-        const ACTION: &str = "reading access-review decisions";
-        let rows: Vec<Vec<ReviewDecision>> =
-            select_all!(self, ACTION, REVIEWS, [], decode_reviews)?;
-        if rows.is_empty() {
-            return Ok(None);
-        }
-        let mut all = Vec::with_capacity(rows.iter().map(Vec::len).sum());
-        for campaign in rows {
-            all.extend(campaign);
-        }
-        share_names(&mut all);
-        Ok(Some(all))
-    }
 }
 
 /// Writes one access-list snapshot in `tx`; returns how many accounts it holds.
@@ -189,28 +156,6 @@ pub(crate) async fn write_roster(tx: &mut Tx, roster: &Roster) -> Result<usize, 
     Ok(roster.people.len())
 }
 
-/// Writes review decisions in `tx`, each campaign whole; returns how many were written.
-pub(crate) async fn write_reviews(
-    tx: &mut Tx,
-    decisions: &[ReviewDecision],
-) -> Result<usize, StoreError> {
-    let mut campaigns: BTreeMap<&str, Vec<&ReviewDecision>> = BTreeMap::new();
-    for d in decisions {
-        campaigns.entry(&*d.campaign).or_default().push(d);
-    }
-    // One campaign's JSON at a time, handed to the driver rather than copied: a campaign of
-    // a million decisions is ~200 MB of text.
-    let json = |list: &[&ReviewDecision]| {
-        serde_json::to_string(list).map_err(|e| StoreError::invalid("access review", e.to_string()))
-    };
-    execute!(tx, PUT_REVIEWS_ACTION, PUT_REVIEWS, for (campaign, list) in &campaigns => [
-        *campaign,
-        to_i64(list.len() as u64, "decision count")?,
-        json(list)?,
-    ]);
-    Ok(decisions.len())
-}
-
 fn decode_list<R: Columns>(row: &R) -> Result<ListSnapshot, StoreError> {
     let mut snapshot: ListSnapshot = serde_json::from_str(&row.text("data")?)
         .map_err(|e| StoreError::corrupt("access-list snapshot data", e))?;
@@ -239,15 +184,4 @@ fn decode_roster<R: Columns>(row: &R) -> Result<Roster, StoreError> {
         ));
     }
     Ok(roster)
-}
-
-fn decode_reviews<R: Columns>(row: &R) -> Result<Vec<ReviewDecision>, StoreError> {
-    let decisions: Vec<ReviewDecision> = serde_json::from_str(&row.text("data")?)
-        .map_err(|e| StoreError::corrupt("access review data", e))?;
-    let campaign = row.text("campaign")?;
-    if decisions.iter().any(|d| *d.campaign != *campaign) {
-        let problem = format!("row {campaign} holds another campaign's decisions");
-        return Err(StoreError::corrupt("access review data", problem));
-    }
-    Ok(decisions)
 }

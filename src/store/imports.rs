@@ -127,7 +127,7 @@ async fn write_facts(tx: &mut Tx, facts: ImportFacts<'_>) -> Result<usize, Store
         ImportFacts::Tickets(tickets) => super::tickets::write_tickets(tx, tickets).await,
         ImportFacts::AccessList(list) => super::access::write_access_list(tx, list).await,
         ImportFacts::Roster(roster) => super::access::write_roster(tx, roster).await,
-        ImportFacts::Reviews(reviews) => super::access::write_reviews(tx, reviews).await,
+        ImportFacts::Reviews(reviews) => super::access_reviews::write_reviews(tx, reviews).await,
         ImportFacts::JobRuns(runs) => super::jobs::write_job_runs(tx, runs).await,
         ImportFacts::Incidents(incidents) => super::jobs::write_incidents(tx, incidents).await,
     }

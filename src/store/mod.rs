@@ -95,6 +95,7 @@ macro_rules! execute {
 }
 
 mod access;
+mod access_reviews;
 mod batch;
 mod commits;
 mod connect;
@@ -113,6 +114,7 @@ mod runs;
 mod tickets;
 mod url;
 
+pub use access_reviews::{RepeatedDecision, ReviewImport, ReviewImportError};
 pub use batch::Batch;
 pub use cursors::Cursor;
 pub use error::StoreError;

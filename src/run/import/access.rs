@@ -6,10 +6,12 @@ use std::path::Path;
 
 use jiff::Timestamp;
 
-use super::{Error, Facts, Parsed, fingerprint};
+use super::{Config, Error, Facts, ImportHooks, Parsed, RowCount, fingerprint};
 use crate::model::Catalog;
 use crate::model::policy::{AccessList, System};
+use crate::source::access::ReviewStream;
 use crate::source::{access, bounded};
+use crate::store::{ReviewImportError, Store};
 
 /// Reads the access-list export at `path` of system `system_id` (its only list, or `list_id`)
 /// with the mapping the catalogue's policies declare, true as of `as_of` when the file does
@@ -116,16 +118,82 @@ pub fn read_roster(path: &Path, as_of: Option<&str>) -> Result<Parsed, Error> {
     })
 }
 
-pub fn read_reviews(path: &Path) -> Result<Parsed, Error> {
-    let shown = path.display().to_string();
-    let bytes = bounded::read(path).map_err(|e| Error::usage(e.to_string()))?;
-    let digest = bounded::Digest::of(&bytes);
-    let reviews = access::read_reviews(&shown, &bytes, access::is_json(path))
-        .map_err(|e| Error::usage(e.to_string()))?;
-    let import = fingerprint("access-review", None, path, &digest.sha256)?;
-    Ok(Parsed {
-        facts: Facts::Reviews(reviews),
-        import,
-        shown,
+/// Streams the access-review export at `path` into the store: read and written in batches
+/// inside the one transaction that also records the import, so a campaign of a million
+/// decisions needs the memory of a batch; a bad or repeated row on line N rolls everything
+/// back and names the file and the line (exit 2). The export's columns are checked before the
+/// store is opened. Returns the line to print.
+pub fn reviews(path: &Path, config: &Config, hooks: ImportHooks<'_>) -> Result<String, Error> {
+    let stream = open_reviews(path)?;
+    let runtime = crate::run::runtime()?;
+    runtime.block_on(async {
+        let store = Store::open(&config.database_url)
+            .await
+            .map_err(|e| Error::usage(format!("store: {e}")))?;
+        let line = import_reviews(&store, stream, path, hooks).await;
+        store.close().await;
+        line
     })
+}
+
+/// Opens a review export and checks its columns (see [`access::ReviewStream::open`]).
+pub(super) fn open_reviews(path: &Path) -> Result<ReviewStream, Error> {
+    ReviewStream::open(path).map_err(|e| Error::usage(e.to_string()))
+}
+
+/// Streams `stream` (opened from `path`) into `store`; returns the line to print.
+pub(super) async fn import_reviews(
+    store: &Store,
+    mut stream: ReviewStream,
+    path: &Path,
+    hooks: ImportHooks<'_>,
+) -> Result<String, Error> {
+    let usage = |e: access::AccessError| Error::usage(e.to_string());
+    let mut import = store.begin_review_import().await.map_err(store_error)?;
+    let mut count = RowCount::new(hooks);
+    while let Some(decision) = stream.next_decision().map_err(usage)? {
+        count.add(1);
+        import
+            .push(decision)
+            .await
+            .map_err(|e| review_error(&stream, e))?;
+    }
+    // The last batch is written while the stream can still name a repeated row's lines.
+    import.flush().await.map_err(|e| review_error(&stream, e))?;
+    let rows = import.count();
+    let digest = stream.finish().map_err(usage)?;
+    let record = super::parsed_import("access-review", path, &digest, rows);
+    let (written, outcome) = match import.finish(&record).await {
+        Ok(done) => done,
+        Err(ReviewImportError::Store(e)) => return Err(store_error(e)),
+        // Nothing is pending: every decision was checked above.
+        Err(e @ ReviewImportError::Repeated(_)) => return Err(Error::usage(e.to_string())),
+    };
+    count.done();
+    Ok(super::imported_line(
+        written,
+        "review decisions",
+        &record,
+        outcome,
+        &path.display().to_string(),
+    ))
+}
+
+fn store_error(error: crate::store::StoreError) -> Error {
+    Error::usage(format!("store: {error}"))
+}
+
+/// A repeated decision is bad input (`FILE: line N: …`); anything else is the store's.
+fn review_error(stream: &ReviewStream, error: ReviewImportError) -> Error {
+    match error {
+        ReviewImportError::Repeated(r) => {
+            let at = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+            Error::usage(
+                stream
+                    .repeated(at(r.first), at(r.again), &r.decision)
+                    .to_string(),
+            )
+        }
+        ReviewImportError::Store(e) => store_error(e),
+    }
 }

@@ -130,7 +130,13 @@ async fn import_exports(
                 access_list(catalog, export)?
             }
             "hr-roster" => super::access::read_roster(&export.path, None)?,
-            "access-review" => super::access::read_reviews(&export.path)?,
+            "access-review" => {
+                let stream = super::access::open_reviews(&export.path)?;
+                let silent = super::ImportHooks::SILENT;
+                let line = super::access::import_reviews(store, stream, &export.path, silent);
+                (hooks.say)(&line.await?);
+                continue;
+            }
             _ => continue,
         };
         let line = super::write(store, &parsed)

@@ -16,7 +16,7 @@ mod roster;
 pub mod table;
 
 pub use list::read_list;
-pub use review::read_reviews;
+pub use review::{ReviewStream, read_reviews};
 pub use roster::read_roster;
 
 use jiff::Timestamp;

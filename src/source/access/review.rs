@@ -6,9 +6,15 @@
 //! rather than read as every decision pending, undated or by nobody. Optional: `entitlement`
 //! and `comment` (free text, the one cell that may span lines).
 
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
 use super::AccessError;
 use super::table::{self, Row, Table};
 use crate::facts::access::{Decision, ReviewDecision};
+use crate::source::bounded::{self, Digest, Hashing, ReadError};
+use crate::source::{strict_csv, table as shared};
 
 const CAMPAIGN: &[&str] = &["campaign", "campaign name"];
 const SYSTEM: &[&str] = &["system", "application"];
@@ -19,15 +25,14 @@ const DECISION: &[&str] = &["decision", "action"];
 const DECIDED_AT: &[&str] = &["decided_at", "decided at", "decision date", "reviewed_at"];
 const COMMENT: &[&str] = &["comment", "comments", "justification"];
 
-/// Reads a review campaign export.
-pub fn read_reviews(
-    file: &str,
-    bytes: &[u8],
-    json: bool,
-) -> Result<Vec<ReviewDecision>, AccessError> {
-    // The reviewer's comment is free text and may span lines; every other cell is one line.
-    let comment = |h: &str| COMMENT.iter().any(|c| h.eq_ignore_ascii_case(c));
-    let table = Table::parse_with(file, bytes, json, &comment)?;
+/// The reviewer's comment is free text and may span lines; every other cell is one line.
+fn is_comment(header: &str) -> bool {
+    COMMENT.iter().any(|c| header.eq_ignore_ascii_case(c))
+}
+
+/// The campaign, system and account columns, once every column the rules need is known to be
+/// there.
+fn columns(table: &Table) -> Result<[usize; 3], AccessError> {
     let required = |names: &[&str], what: &str| {
         table.any_column(names).ok_or_else(|| {
             let q: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
@@ -48,6 +53,163 @@ pub fn read_reviews(
     ] {
         required(names, what)?;
     }
+    Ok(columns)
+}
+
+/// A review export handed out one decision at a time, checked as [`read_reviews`] checks it,
+/// except for repeated rows: finding those needs every key, which the store keeps (see
+/// `store::ReviewImport`), and [`ReviewStream::repeated`] names them. A CSV export is read
+/// as it is handed out, so memory holds a record (and each record's line number), however
+/// long the file; a JSON one is read whole first.
+pub struct ReviewStream {
+    /// The header (and, for JSON, every row).
+    table: Table,
+    columns: [usize; 3],
+    rows: Rows,
+    /// How many decisions were handed out.
+    read: usize,
+}
+
+enum Rows {
+    Csv {
+        reader: Box<strict_csv::Reader<BufReader<Hashing<File>>>>,
+        /// The line each decision handed out starts on, for naming a repeated one's first.
+        lines: Vec<u64>,
+    },
+    Json(Digest),
+}
+
+/// Enough of a file to see a UTF-16 byte order mark or a UTF-8 one.
+const PEEK_BYTES: usize = 64 * 1024;
+
+impl ReviewStream {
+    /// Opens the export at `path` (JSON by its extension) and checks its columns; no decision
+    /// is read yet from a CSV file.
+    pub fn open(path: &Path) -> Result<ReviewStream, AccessError> {
+        let file = path.display().to_string();
+        if super::is_json(path) {
+            let bytes = bounded::read(path)?;
+            let table = Table::parse_with(&file, &bytes, true, &is_comment)?;
+            let columns = columns(&table)?;
+            let rows = Rows::Json(Digest::of(&bytes));
+            return Ok(ReviewStream {
+                table,
+                columns,
+                rows,
+                read: 0,
+            });
+        }
+        let io = |source| ReadError::Io {
+            path: file.clone(),
+            source,
+        };
+        let opened = File::open(path).map_err(io)?;
+        let mut input = BufReader::with_capacity(PEEK_BYTES, Hashing::new(opened));
+        let start = input.fill_buf().map_err(io)?;
+        table::refuse_utf16(&file, start)?;
+        let bom = usize::from(start.starts_with(b"\xEF\xBB\xBF")) * 3;
+        input.consume(bom);
+        let reader = shared::open_csv(&file, input, is_comment)?;
+        let table = Table::csv_header(&file, reader.headers())?;
+        let columns = columns(&table)?;
+        let rows = Rows::Csv {
+            reader: Box::new(reader),
+            lines: Vec::new(),
+        };
+        Ok(ReviewStream {
+            table,
+            columns,
+            rows,
+            read: 0,
+        })
+    }
+
+    /// The file as the user named it.
+    pub fn file(&self) -> &str {
+        &self.table.file
+    }
+
+    /// The next decision, or `None` after the last; an unreadable row is an error naming its
+    /// place.
+    pub fn next_decision(&mut self) -> Result<Option<ReviewDecision>, AccessError> {
+        let table = &self.table;
+        let decision = match &mut self.rows {
+            Rows::Json(_) => match table.rows.get(self.read) {
+                Some(row) => decision(table, row, self.columns)?,
+                None => return Ok(None),
+            },
+            Rows::Csv { reader, lines } => {
+                let fail = |p| shared::TableError::csv(&table.file, p);
+                let Some(line) = reader.advance().map_err(fail)? else {
+                    return Ok(None);
+                };
+                let row = Row::csv(line, reader.record().clone());
+                let decision = decision(table, &row, self.columns)?;
+                lines.push(line);
+                decision
+            }
+        };
+        self.read += 1;
+        Ok(Some(decision))
+    }
+
+    /// The error for decision `again` (counted from 0 in the order handed out), which repeats
+    /// decision `first`'s campaign, system, account and entitlement.
+    pub fn repeated(&self, first: usize, again: usize, d: &ReviewDecision) -> AccessError {
+        AccessError::at(
+            &self.table.file,
+            self.place(again),
+            format!(
+                "account {} of {} appears twice in campaign `{}` (first on {})",
+                d.account,
+                d.system,
+                d.campaign,
+                self.place(first)
+            ),
+        )
+    }
+
+    fn place(&self, index: usize) -> String {
+        match &self.rows {
+            Rows::Json(_) => self
+                .table
+                .rows
+                .get(index)
+                .map_or_else(|| format!("record {}", index + 1), |r| self.table.place(r)),
+            Rows::Csv { lines, .. } => match lines.get(index) {
+                Some(line) => format!("line {line}"),
+                None => format!("row {}", index + 1),
+            },
+        }
+    }
+
+    /// The digest of every byte of the file; call it once every decision was read.
+    pub fn finish(self) -> Result<Digest, AccessError> {
+        match self.rows {
+            Rows::Json(digest) => Ok(digest),
+            Rows::Csv { reader, .. } => {
+                let mut input = reader.into_inner();
+                // The reader stops at the end of the last record: hash anything after it too.
+                std::io::copy(&mut input, &mut std::io::sink()).map_err(|source| {
+                    ReadError::Io {
+                        path: self.table.file.clone(),
+                        source,
+                    }
+                })?;
+                Ok(input.into_inner().digest())
+            }
+        }
+    }
+}
+
+/// Reads a review campaign export.
+pub fn read_reviews(
+    file: &str,
+    bytes: &[u8],
+    json: bool,
+) -> Result<Vec<ReviewDecision>, AccessError> {
+    let table = Table::parse_with(file, bytes, json, &is_comment)?;
+    let columns = columns(&table)?;
     let decisions = table
         .rows
         .iter()

@@ -150,8 +150,36 @@ impl Row {
     }
 }
 
+impl Row {
+    /// A CSV record read one at a time (see `review::ReviewStream`), starting on `line`.
+    pub(super) fn csv(line: u64, record: csv::StringRecord) -> Row {
+        Row {
+            line,
+            path: None,
+            cells: Cells::Csv(record),
+        }
+    }
+}
+
+impl Table {
+    /// A CSV export's table without its rows, for reading them one at a time: the header as
+    /// [`Table::parse`] reads it (trimmed, no name twice).
+    pub(super) fn csv_header(file: &str, header: &[String]) -> Result<Table, AccessError> {
+        let headers: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();
+        // Columns are looked up by name (policy maps them), so a repeated name is ambiguous.
+        shared::refuse_duplicate_headers(file, &headers)?;
+        Ok(Table {
+            file: file.to_string(),
+            json: false,
+            headers,
+            rows: Vec::new(),
+            meta: BTreeMap::new(),
+        })
+    }
+}
+
 /// Refuses encodings other than UTF-8 up front, with the fix.
-fn refuse_utf16(file: &str, bytes: &[u8]) -> Result<(), AccessError> {
+pub(super) fn refuse_utf16(file: &str, bytes: &[u8]) -> Result<(), AccessError> {
     if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
         return Err(AccessError::File {
             file: file.to_string(),
@@ -169,25 +197,13 @@ fn csv_table(
     multi_line: &dyn Fn(&str) -> bool,
 ) -> Result<Table, AccessError> {
     let csv = shared::read_csv(file, bytes, multi_line)?;
-    let headers: Vec<String> = csv.headers.iter().map(|h| h.trim().to_string()).collect();
-    // Columns are looked up by name (policy maps them), so a repeated name is ambiguous.
-    shared::refuse_duplicate_headers(file, &headers)?;
-    let rows = csv
+    let mut table = Table::csv_header(file, &csv.headers)?;
+    table.rows = csv
         .records
         .into_iter()
-        .map(|r| Row {
-            line: r.line,
-            path: None,
-            cells: Cells::Csv(r.record),
-        })
+        .map(|r| Row::csv(r.line, r.record))
         .collect();
-    Ok(Table {
-        file: file.to_string(),
-        json: false,
-        headers,
-        rows,
-        meta: BTreeMap::new(),
-    })
+    Ok(table)
 }
 
 fn json_table(file: &str, bytes: &[u8]) -> Result<Table, AccessError> {

@@ -1,4 +1,5 @@
 use super::*;
+use crate::facts::access::ReviewDecision;
 use crate::model::policy::{AccessColumns, AccessList, ExportFormat};
 
 fn aws() -> AccessList {
@@ -564,4 +565,79 @@ fn an_mfa_cell_that_is_no_yes_no_value_is_refused_at_its_line_and_column() {
     .unwrap_err()
     .to_string();
     assert!(err.contains("columns.mfa"), "{err}");
+
+/// Everything a streamed review export hands out, with its digest; or the first error.
+fn stream_all(path: &std::path::Path) -> Result<(Vec<ReviewDecision>, String), String> {
+    let mut stream = ReviewStream::open(path).map_err(|e| e.to_string())?;
+    let mut all = Vec::new();
+    while let Some(d) = stream.next_decision().map_err(|e| e.to_string())? {
+        all.push(d);
+    }
+    let digest = stream.finish().map_err(|e| e.to_string())?;
+    Ok((all, digest.sha256))
+}
+
+/// A CSV review export streamed hands out exactly what reading it whole gives, and its digest
+/// covers every byte (a BOM, CRLF line ends, a comment spanning lines, trailing blank lines);
+/// its errors name the same places (the line a record starts on, the column).
+#[test]
+fn a_streamed_review_export_reads_as_the_whole_one_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [&[u8]; 3] = [
+        b"campaign,system,account,entitlement,reviewer_email,decision,decided_at,comment\n\
+          Q3,aws,alice,Admins,Bob@x,approve,2026-09-16T10:05:00Z,\n\
+          Q3,aws,carol,Developers,bob@x,,,\n",
+        b"\xEF\xBB\xBFcampaign,system,account,decision,decided_at,reviewer,comment\r\n\
+          Q3,aws,alice,keep,2026-09-16,r@x,\"two\r\nlines\"\r\nQ3,okta,Alice,revoke,,r@x,\r\n\r\n",
+        b"campaign,system,account,decision,decided_at,reviewer\n",
+    ];
+    for (n, bytes) in cases.iter().enumerate() {
+        let path = dir.path().join(format!("r{n}.csv"));
+        std::fs::write(&path, bytes).unwrap();
+        let shown = path.display().to_string();
+        let whole = read_reviews(&shown, bytes, false).unwrap();
+        let (streamed, sha256) = stream_all(&path).unwrap();
+        assert_eq!(streamed, whole, "case {n}");
+        assert_eq!(sha256, crate::source::bounded::Digest::of(bytes).sha256);
+    }
+    let bad: [&[u8]; 4] = [
+        b"campaign,system,account,decision,decided_at,reviewer\nQ3,aws,alice,,,\n\
+          Q3,aws,bob,maybe,,\n",
+        b"campaign,system,account,decision,decided_at,reviewer,comment\nQ3,aws,alice,,,,\"a\nb\"\n\
+          Q3,aws,bob,keep,yesterday,,\n",
+        b"campaign,system,account,decision,decided_at\nQ3,aws,alice,,\n",
+        b"\xFF\xFEc\0a\0",
+    ];
+    for (n, bytes) in bad.iter().enumerate() {
+        let path = dir.path().join(format!("bad{n}.csv"));
+        std::fs::write(&path, bytes).unwrap();
+        let shown = path.display().to_string();
+        let whole = read_reviews(&shown, bytes, false).unwrap_err().to_string();
+        assert_eq!(stream_all(&path).unwrap_err(), whole, "bad case {n}");
+    }
+}
+
+/// A repeated row is named by both places, as [`read_reviews`] names it: lines for CSV
+/// (counted as the records start), records for JSON.
+#[test]
+fn a_streamed_review_export_names_a_repeated_row_and_its_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = b"campaign,system,account,decision,decided_at,reviewer,comment\n\
+                Q3,aws,alice,,,,\"a\nb\"\nQ3,aws,bob,,,,\nQ3,aws,Alice,,,,\n";
+    let json = br#"[{"campaign":"Q3","system":"aws","account":"alice","decision":null,"decided_at":null,"reviewer":null},
+        {"campaign":"Q3","system":"aws","account":"ALICE","decision":null,"decided_at":null,"reviewer":null}]"#;
+    for (name, bytes, json) in [("r.csv", &csv[..], false), ("r.json", &json[..], true)] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let shown = path.display().to_string();
+        let whole = read_reviews(&shown, bytes, json).unwrap_err().to_string();
+        let mut stream = ReviewStream::open(&path).unwrap();
+        let mut all = Vec::new();
+        while let Some(d) = stream.next_decision().unwrap() {
+            all.push(d);
+        }
+        let again = all.len() - 1;
+        let named = stream.repeated(0, again, &all[again]).to_string();
+        assert_eq!(named, whole, "{name}");
+    }
 }
