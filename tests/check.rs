@@ -248,6 +248,14 @@ fn reports_are_written_whole_in_every_format() {
         );
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains("pushed directly"), "{format}: {text}");
+        // Streamed to a file or to stdout, the same bytes.
+        let stdout = itgc(&demo().root)
+            .args(["check", "--period", "2026-Q3", "--control", "CM-01"])
+            .args(["--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(stdout.status.code(), Some(1), "{format}");
+        assert_eq!(String::from_utf8(stdout.stdout).unwrap(), text, "{format}");
     }
     let sarif: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.sarif")).unwrap())

@@ -141,3 +141,83 @@ common::suite! {
     ],
     url: [],
 }
+
+/// Migration 0011 rebuilds `job_runs` on SQLite in its key's order (WITHOUT ROWID): a store
+/// written before it keeps every run, field for field, and takes new ones after it.
+#[tokio::test]
+async fn sqlite_job_runs_survive_their_rebuild_in_key_order() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/itgc.db", dir.path().display());
+    let options = url.parse::<sqlx::sqlite::SqliteConnectOptions>().unwrap();
+    let mut conn = sqlx::SqliteConnection::connect_with(&options.clone().create_if_missing(true))
+        .await
+        .unwrap();
+    let mut before = sqlx::migrate::Migrator::new(std::path::Path::new("migrations/sqlite"))
+        .await
+        .unwrap();
+    let old: Vec<_> = before.iter().filter(|m| m.version < 11).cloned().collect();
+    assert_eq!(
+        old.len(),
+        before.iter().count() - 1,
+        "0011 is the only later one"
+    );
+    before.migrations = old.into();
+    before.run(&mut conn).await.unwrap();
+    for (job, id, ticket) in [
+        ("b", "2", None),
+        ("a", "9", Some("INC-1")),
+        ("a", "10", None),
+    ] {
+        sqlx::query(
+            "INSERT INTO job_runs (job, run_id, scheduled_for, started_at, finished_at, status, \
+             exit_code, ticket) VALUES ($1, $2, 1780000000, 1780000003, NULL, 'failed', 2, $3)",
+        )
+        .bind(job)
+        .bind(id)
+        .bind(ticket)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    let with_rowid = sqlx::query("SELECT rowid FROM job_runs")
+        .fetch_all(&mut conn)
+        .await;
+    assert!(with_rowid.is_ok());
+    conn.close().await.unwrap();
+
+    let store = Store::open(&url).await.unwrap();
+    let runs = all_runs(&store, 1_780_000_000, 1_780_000_010).await;
+    let keys: Vec<(&str, &str, Option<&str>)> = runs
+        .iter()
+        .map(|r| (r.job.as_str(), r.id.as_str(), r.ticket.as_deref()))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            ("a", "10", None),
+            ("a", "9", Some("INC-1")),
+            ("b", "2", None)
+        ]
+    );
+    assert!(runs.iter().all(|r| r.exit_code == Some(2)
+        && r.status == RunStatus::Failed
+        && r.scheduled_for == Some(at(1_780_000_000))
+        && r.finished_at.is_none()));
+    store
+        .upsert_job_runs(&[run("a", "9", 1_780_000_005)])
+        .await
+        .unwrap();
+    assert_eq!(
+        all_runs(&store, 1_780_000_000, 1_780_000_010).await.len(),
+        3
+    );
+    store.close().await;
+    let mut conn = sqlx::SqliteConnection::connect_with(&options)
+        .await
+        .unwrap();
+    let without_rowid = sqlx::query("SELECT rowid FROM job_runs")
+        .fetch_all(&mut conn)
+        .await;
+    assert!(without_rowid.is_err(), "job_runs still has a rowid");
+}

@@ -308,7 +308,46 @@ fn a_streamed_import_refused_midway_leaves_nothing() {
         twice_far[2200] = "nightly,7,2026-08-18T05:30:00Z,ok\n".into();
         let mut twice_near = rows.clone();
         twice_near[2210] = "nightly,2205,2026-08-18T05:30:00Z,ok\n".into();
+        // The reader runs ahead of the store: a bad row in its first batch, and in the last,
+        // partial one, are refused as one in the middle is.
+        let mut bad_first = rows.clone();
+        bad_first[0] = "nightly,0,2026-08-17T05:30:00Z,meh\n".into();
+        let mut bad_last = rows.clone();
+        bad_last[2999] = "nightly,2999,,ok\n".into();
+        let mut twice_last = rows.clone();
+        twice_last[2999] = "nightly,0,2026-08-18T05:30:00Z,ok\n".into();
+        let items: Vec<String> = (0..1500)
+            .map(|i| {
+                let id = if i == 1399 { 2 } else { i };
+                format!(r#"{{"job":"nightly","run_id":"{id}","started_at":"2026-08-17T05:30:00Z","status":"ok"}}"#)
+            })
+            .collect();
+        std::fs::write(dir.join("twice.json"), format!("[{}]", items.join(",\n"))).unwrap();
+        let (code, _, stderr) = import(dir, url, &["job-runs", "twice.json"]);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(
+            stderr.contains(
+                "twice.json: item 1400: run `2` of job `nightly` appears twice (first at item 3)"
+            ),
+            "{stderr}"
+        );
+        assert_eq!(stored(url), (Default::default(), 0), "twice.json");
         for (name, lines, expected) in [
+            (
+                "bad-first.csv",
+                &bad_first,
+                "bad-first.csv: line 2, column 4 (status)",
+            ),
+            (
+                "bad-last.csv",
+                &bad_last,
+                "bad-last.csv: line 3001, column 3 (started_at): the start time is empty",
+            ),
+            (
+                "twice-last.csv",
+                &twice_last,
+                "twice-last.csv: line 3001: run `0` of job `nightly` appears twice (first at line 2)",
+            ),
             ("bad.csv", &bad, "bad.csv: line 2502, column 3 (started_at)"),
             (
                 "far.csv",

@@ -1,6 +1,7 @@
 //! `itgc check --period P`: build every selected control's population from the store, test
 //! each item, render the results. Exit 0 effective, 1 deviations, 3 incomplete data.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -63,11 +64,19 @@ fn check(args: &CheckArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
     let inputs = super::validate::load_catalog(config, ui)?;
     let Checked { results, drift, .. } = pipeline(config, &inputs, &request(args), ui)?;
     let color = ui.color && args.output.is_none() && args.format == Format::Human;
-    let text = match args.format {
-        Format::Json => report::json::render_with_drift(&results, &drift),
-        format => report::render(format, &results, color),
-    };
-    write(args.output.as_ref(), &text)?;
+    // JSON and JUnit list every item: written as they are produced, never held whole.
+    match args.format {
+        Format::Json => emit(args.output.as_ref(), |out| {
+            report::json::write_with_drift(out, &results, &drift)
+        })?,
+        Format::Junit => emit(args.output.as_ref(), |out| {
+            report::junit::write(out, &results)
+        })?,
+        format => write(
+            args.output.as_ref(),
+            &report::render(format, &results, color),
+        )?,
+    }
     Ok(run::exit_for(&results))
 }
 
@@ -145,6 +154,23 @@ fn print_note(note: &Note, ui: &Ui) {
             eprintln!("redacted and unredacted evaluations agree")
         }
         Note::RedactionAgrees => {}
+    }
+}
+
+/// Streams what `produce` writes to standard output or (whole or not at all) to `output`.
+fn emit(
+    output: Option<&PathBuf>,
+    produce: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), Failure> {
+    match output {
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            produce(&mut out)
+                .and_then(|()| out.flush())
+                .map_err(|e| Failure::usage(format!("cannot write the report: {e}")))
+        }
+        Some(path) => super::write_atomically_with(path, produce)
+            .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display()))),
     }
 }
 

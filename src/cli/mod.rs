@@ -280,6 +280,16 @@ pub fn fail(ui: &Ui, failure: Failure) -> Exit {
 /// Writes a report file whole or not at all: a temporary file beside it, then a rename, so a
 /// reader (or a CI step) never sees half a report.
 pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomically_with(path, |out| out.write_all(bytes))
+}
+
+/// [`write_atomically`] of what `produce` writes as it goes (a report streamed, never held
+/// whole); if it fails, the temporary file is removed and `path` is untouched.
+pub fn write_atomically_with(
+    path: &std::path::Path,
+    produce: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    use std::io::Write as _;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => std::path::Path::new("."),
@@ -289,10 +299,16 @@ pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
     let temp = dir.join(format!(".{name}.itgc-tmp-{}", std::process::id()));
-    std::fs::write(&temp, bytes)?;
-    std::fs::rename(&temp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&temp);
-    })
+    let written = std::fs::File::create(&temp).and_then(|file| {
+        let mut out = std::io::BufWriter::new(file);
+        produce(&mut out)?;
+        out.flush()
+    });
+    written
+        .and_then(|()| std::fs::rename(&temp, path))
+        .inspect_err(|_| {
+            let _ = std::fs::remove_file(&temp);
+        })
 }
 
 /// A current-thread async runtime for one command (the store and the GitHub client are async).
@@ -325,6 +341,34 @@ mod tests {
         );
         let failure = Failure::from(crate::run::Error::Verify("changed".into()));
         assert_eq!(fail(&QUIET, failure), Exit::VerifyFailed);
+    }
+
+    /// A report streamed to a file lands whole or not at all: a failure part-way leaves the
+    /// earlier file as it was and no temporary file beside it.
+    #[test]
+    fn a_streamed_report_that_fails_part_way_leaves_the_file_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.json");
+        std::fs::write(&path, "old").unwrap();
+        for fail_after in [0usize, 1, 3] {
+            let err = write_atomically_with(&path, |out| {
+                for _ in 0..fail_after {
+                    out.write_all(b"new piece")?;
+                }
+                Err(std::io::Error::other("gone"))
+            })
+            .unwrap_err();
+            assert_eq!(err.to_string(), "gone");
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
+            let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+            assert_eq!(left.len(), 1, "{left:?}");
+        }
+        write_atomically_with(&path, |out| {
+            out.write_all(b"new ")?;
+            out.write_all(b"report")
+        })
+        .unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new report");
     }
 
     #[test]

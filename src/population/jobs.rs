@@ -185,9 +185,8 @@ impl RunRecord {
     fn from_fact(run: JobRun) -> RunRecord {
         let scheduled = run.scheduled_for.map(|t| t.as_second());
         let derived = scheduled.unwrap_or(run.started_at.as_second());
-        let derived_id = Timestamp::from_second(derived).ok().map(|t| t.to_string());
         RunRecord {
-            id: if derived_id.as_deref() == Some(run.id.as_str()) {
+            id: if is_derived_id(&run.id, derived) {
                 String::new()
             } else {
                 run.id
@@ -209,6 +208,21 @@ impl RunRecord {
     /// Failed by its status, or by a non-zero exit code whatever the status says.
     pub fn failed(&self) -> bool {
         self.status == RunStatus::Failed || self.exit_code.is_some_and(|c| c != 0)
+    }
+}
+
+/// Instants from 0000-01-01T00:00:00Z to 9999-12-31T23:59:59Z, which display in the one shape
+/// `source::job_runs::utc_second` reads (`YYYY-MM-DDTHH:MM:SSZ`).
+const FOUR_DIGIT_YEARS: std::ops::RangeInclusive<i64> = -62_167_219_200..=253_402_300_799;
+
+/// Whether `id` is the id a log without run ids gives a run at `derived` (its `to_string`),
+/// without formatting the instant for each of millions of runs: such an id reads back as
+/// exactly that instant, and an instant of four-digit years displays in no other shape.
+fn is_derived_id(id: &str, derived: i64) -> bool {
+    match crate::source::job_runs::utc_second(id) {
+        Some(at) => at.as_second() == derived,
+        None if FOUR_DIGIT_YEARS.contains(&derived) => false,
+        None => Timestamp::from_second(derived).is_ok_and(|t| t.to_string() == id),
     }
 }
 
@@ -621,6 +635,53 @@ fn effects(before: &State, after: &State) -> Vec<Effect> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The shortcut gives what formatting the instant and comparing the text gives.
+    #[test]
+    fn derived_ids_are_recognised_as_formatting_them_would() {
+        let slow = |id: &str, derived: i64| {
+            Timestamp::from_second(derived).is_ok_and(|t| t.to_string() == id)
+        };
+        let instants = [
+            0,
+            1_780_000_000,
+            -62_167_219_200,
+            -62_167_219_201,
+            253_402_300_799,
+            253_402_300_800,
+            -100_000_000_000,
+        ];
+        for derived in instants {
+            let shown = Timestamp::from_second(derived)
+                .map(|t| t.to_string())
+                .unwrap_or_default();
+            for id in [
+                shown.clone(),
+                format!(" {shown}"),
+                shown.replace('Z', "+00:00"),
+                "2026-08-17T05:30:00Z".to_string(),
+                "run-42".to_string(),
+                String::new(),
+            ] {
+                assert_eq!(
+                    is_derived_id(&id, derived),
+                    slow(&id, derived),
+                    "{id:?} {derived}"
+                );
+            }
+            if Timestamp::from_second(derived).is_ok() {
+                assert!(is_derived_id(&shown, derived), "{shown}");
+            }
+        }
+        let first = Timestamp::from_second(*FOUR_DIGIT_YEARS.start()).unwrap();
+        assert_eq!(first.to_string(), "0000-01-01T00:00:00Z");
+        let before = Timestamp::from_second(FOUR_DIGIT_YEARS.start() - 1).unwrap();
+        assert!(before.to_string().starts_with('-'), "{before}");
+        // The last instant jiff holds is in 9999, so every later second is refused anyway.
+        let last = Timestamp::from_second(Timestamp::MAX.as_second()).unwrap();
+        assert!(last.to_string().starts_with("9999-12-"), "{last}");
+        assert!(FOUR_DIGIT_YEARS.contains(&last.as_second()));
+    }
 
     fn def(name: &str, schedule: &str, digest: &str) -> JobDefinition {
         JobDefinition {

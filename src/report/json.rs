@@ -1,7 +1,13 @@
 //! JSON output: its own versioned types, so internal result types can change without breaking
 //! the scripts and dashboards that read `itgc check --format json`.
+//!
+//! The output is serialized straight to a writer as it is produced: controls and items are
+//! borrowed from the results and turned into output types one at a time, so a check of
+//! millions of items holds neither its text nor an output copy of every item.
 
-use serde::Serialize;
+use std::io::{self, Write};
+
+use serde::{Serialize, Serializer};
 
 use crate::evaluate::{ControlResult, ItemResult, Results, Tally};
 use crate::population::drift::Drift;
@@ -17,7 +23,7 @@ pub struct CheckOutput<'a> {
     pub period: &'a str,
     pub conclusion: &'static str,
     pub totals: Totals,
-    pub controls: Vec<ControlOutput<'a>>,
+    pub controls: Controls<'a>,
     /// The results grouped by the owner each item is routed to, by owner name.
     pub owners: Vec<OwnerOutput>,
     /// Drift against earlier runs (`check` only; absent when there is none). Informational:
@@ -70,7 +76,27 @@ pub struct ControlOutput<'a> {
     pub totals: Totals,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     pub gaps: &'a [String],
-    pub items: Vec<ItemOutput<'a>>,
+    pub items: Items<'a>,
+}
+
+/// Every control of the results, serialized one at a time.
+#[derive(Debug)]
+pub struct Controls<'a>(pub &'a [ControlResult]);
+
+impl Serialize for Controls<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(control))
+    }
+}
+
+/// Every item of a control, serialized one at a time.
+#[derive(Debug)]
+pub struct Items<'a>(pub &'a [ItemResult]);
+
+impl Serialize for Items<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(item))
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -127,7 +153,7 @@ pub fn output(results: &Results) -> CheckOutput<'_> {
         period: &results.period,
         conclusion: results.conclusion().as_str(),
         totals: totals(results.tally()),
-        controls: results.controls.iter().map(control).collect(),
+        controls: Controls(&results.controls),
         owners: super::owners::by_owner(results)
             .into_iter()
             .map(|(owner, counts)| OwnerOutput { owner, counts })
@@ -150,7 +176,7 @@ fn control(c: &ControlResult) -> ControlOutput<'_> {
         },
         totals: totals(c.tally()),
         gaps: &c.gaps,
-        items: c.items.iter().map(item).collect(),
+        items: Items(&c.items),
     }
 }
 
@@ -178,22 +204,31 @@ fn item(i: &ItemResult) -> ItemOutput<'_> {
 
 /// Pretty JSON with a trailing newline.
 pub fn render(results: &Results) -> String {
-    let mut text = serde_json::to_string_pretty(&output(results)).unwrap_or_default();
-    text.push('\n');
-    text
+    render_with_drift(results, &[])
 }
 
 /// `render` with the drift `check` found.
 pub fn render_with_drift(results: &Results, drift: &[Drift]) -> String {
-    let mut out = output(results);
-    out.drift = drift
+    let mut text = Vec::new();
+    // Writing to memory fails only if serializing does, which these types never do.
+    let _ = write_with_drift(&mut text, results, drift);
+    String::from_utf8(text).unwrap_or_default()
+}
+
+/// Writes `render_with_drift`'s text to `out` as it is produced.
+pub fn write_with_drift<W: Write + ?Sized>(
+    out: &mut W,
+    results: &Results,
+    drift: &[Drift],
+) -> io::Result<()> {
+    let mut output = output(results);
+    output.drift = drift
         .iter()
         .map(|d| DriftOutput {
             drift: d,
             message: d.message(),
         })
         .collect();
-    let mut text = serde_json::to_string_pretty(&out).unwrap_or_default();
-    text.push('\n');
-    text
+    serde_json::to_writer_pretty(&mut *out, &output)?;
+    out.write_all(b"\n")
 }

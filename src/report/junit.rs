@@ -1,11 +1,20 @@
 //! JUnit XML, for CI systems that show test results: a test suite per control, a test case
 //! per item; deviations are failures, unevaluated items errors, not-applicable items skipped.
+//! Written to a writer as it is produced, a test case at a time.
 
-use std::fmt::Write;
+use std::io::{self, Write};
 
 use crate::evaluate::{ControlResult, ItemResult, Outcome, Results};
 
 pub fn render(results: &Results) -> String {
+    let mut out = Vec::new();
+    // Writing to memory cannot fail.
+    let _ = write(&mut out, results);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Writes `render`'s text to `out` as it is produced.
+pub fn write<W: Write + ?Sized>(out: &mut W, results: &Results) -> io::Result<()> {
     let t = results.tally();
     // A control whose population is incomplete adds one erroring "population" test case.
     let gaps = results
@@ -13,8 +22,8 @@ pub fn render(results: &Results) -> String {
         .iter()
         .filter(|c| !c.gaps.is_empty())
         .count();
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
+    out.write_all(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")?;
+    writeln!(
         out,
         "<testsuites name=\"itgc {}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
         xml(&results.period),
@@ -22,18 +31,17 @@ pub fn render(results: &Results) -> String {
         t.deviation,
         t.not_evaluated + gaps,
         t.not_applicable
-    );
+    )?;
     for control in &results.controls {
-        suite(&mut out, control);
+        suite(out, control)?;
     }
-    out.push_str("</testsuites>\n");
-    out
+    out.write_all(b"</testsuites>\n")
 }
 
-fn suite(out: &mut String, c: &ControlResult) {
+fn suite<W: Write + ?Sized>(out: &mut W, c: &ControlResult) -> io::Result<()> {
     let t = c.tally();
     let gaps = usize::from(!c.gaps.is_empty());
-    let _ = writeln!(
+    writeln!(
         out,
         "  <testsuite name=\"{} {}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
         xml(&c.control),
@@ -42,29 +50,29 @@ fn suite(out: &mut String, c: &ControlResult) {
         t.deviation,
         t.not_evaluated + gaps,
         t.not_applicable
-    );
+    )?;
     if !c.gaps.is_empty() {
-        let _ = writeln!(
+        writeln!(
             out,
             "    <testcase classname=\"{}\" name=\"population\">\n      <error message=\"population incomplete\">{}</error>\n    </testcase>",
             xml(&c.control),
             xml(&c.gaps.join("\n"))
-        );
+        )?;
     }
     for item in &c.items {
-        case(out, &c.control, item);
+        case(out, &c.control, item)?;
     }
-    out.push_str("  </testsuite>\n");
+    out.write_all(b"  </testsuite>\n")
 }
 
-fn case(out: &mut String, control: &str, item: &ItemResult) {
-    let _ = write!(
+fn case<W: Write + ?Sized>(out: &mut W, control: &str, item: &ItemResult) -> io::Result<()> {
+    write!(
         out,
         "    <testcase classname=\"{}\" name=\"{} {}\"",
         xml(control),
         xml(&item.item),
         xml(&item.label)
-    );
+    )?;
     let text: Vec<String> = super::reasons(item)
         .map(|r| format!("{}: {}", r.rule, r.message))
         .collect();
@@ -76,12 +84,8 @@ fn case(out: &mut String, control: &str, item: &ItemResult) {
         Outcome::NotApplicable => Some("<skipped/>".to_string()),
     };
     match inner {
-        Some(inner) => {
-            let _ = writeln!(out, ">\n      {inner}\n    </testcase>");
-        }
-        None => {
-            let _ = writeln!(out, "/>");
-        }
+        Some(inner) => writeln!(out, ">\n      {inner}\n    </testcase>"),
+        None => writeln!(out, "/>"),
     }
 }
 

@@ -260,3 +260,74 @@ fn contains_string(v: &serde_json::Value, wanted: &str) -> bool {
         _ => false,
     }
 }
+
+/// Records each write: a streamed renderer hands its text over piece by piece as it is
+/// produced, never as one text of the whole report.
+#[derive(Default)]
+struct Pieces {
+    sizes: Vec<usize>,
+    text: Vec<u8>,
+}
+
+impl std::io::Write for Pieces {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.sizes.push(buf.len());
+        self.text.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Fails every write after `left` bytes, as a full disk or a closed pipe does.
+struct FailsAfter {
+    left: usize,
+}
+
+impl std::io::Write for FailsAfter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if buf.len() > self.left {
+            return Err(std::io::Error::other("disk full"));
+        }
+        self.left -= buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn json_and_junit_are_written_as_they_are_produced_and_equal_the_rendered_text() {
+    for r in [results(), hostile_results()] {
+        let mut json = Pieces::default();
+        super::json::write_with_drift(&mut json, &r, &[]).unwrap();
+        assert_eq!(json.text, super::json::render(&r).into_bytes());
+        let mut junit = Pieces::default();
+        super::junit::write(&mut junit, &r).unwrap();
+        assert_eq!(junit.text, super::junit::render(&r).into_bytes());
+        for (name, out) in [("json", &json), ("junit", &junit)] {
+            let largest = out.sizes.iter().max().copied().unwrap_or_default();
+            assert!(
+                out.sizes.len() > 10 && largest * 4 < out.text.len(),
+                "{name}: {} writes, the largest {largest} of {} bytes",
+                out.sizes.len(),
+                out.text.len()
+            );
+        }
+    }
+}
+
+#[test]
+fn a_failing_writer_stops_json_and_junit_with_its_error() {
+    let r = results();
+    for left in [0, 10, 200] {
+        let err = super::json::write_with_drift(&mut FailsAfter { left }, &r, &[]).unwrap_err();
+        assert_eq!(err.to_string(), "disk full");
+        let err = super::junit::write(&mut FailsAfter { left }, &r).unwrap_err();
+        assert_eq!(err.to_string(), "disk full");
+    }
+}

@@ -3,6 +3,7 @@
 //! runs streams through a callback instead of being held twice (rows and facts) in memory.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use jiff::Timestamp;
 use sqlx::AssertSqlSafe;
@@ -150,7 +151,7 @@ pub(crate) async fn write_job_runs(tx: &mut Tx, runs: &[JobRun]) -> Result<usize
     let backend = tx.backend();
     with_tx!(tx, |conn| {
         for batch in rows.chunks(BATCH_ROWS) {
-            let mut query = sqlx::query(AssertSqlSafe(upsert_runs_sql(batch.len(), backend)));
+            let mut query = sqlx::query(AssertSqlSafe(upsert_runs_sql_for(batch.len(), backend)));
             for row in batch {
                 query = query
                     .bind(row.run.job.as_str())
@@ -241,6 +242,17 @@ fn encode_runs(runs: &[JobRun]) -> Result<Vec<RunRow<'_>>, StoreError> {
             })
         })
         .collect()
+}
+
+/// The statement writing `rows` runs; a full batch's is built once per backend (an import
+/// of millions of runs writes thousands of them).
+fn upsert_runs_sql_for(rows: usize, backend: Backend) -> String {
+    static FULL: [OnceLock<String>; 2] = [OnceLock::new(), OnceLock::new()];
+    let slot = &FULL[usize::from(backend == Backend::Postgres)];
+    if rows == BATCH_ROWS {
+        return slot.get_or_init(|| upsert_runs_sql(rows, backend)).clone();
+    }
+    upsert_runs_sql(rows, backend)
 }
 
 fn upsert_runs_sql(rows: usize, backend: Backend) -> String {
