@@ -565,6 +565,7 @@ fn an_mfa_cell_that_is_no_yes_no_value_is_refused_at_its_line_and_column() {
     .unwrap_err()
     .to_string();
     assert!(err.contains("columns.mfa"), "{err}");
+}
 
 /// Everything a streamed review export hands out, with its digest; or the first error.
 fn stream_all(path: &std::path::Path) -> Result<(Vec<ReviewDecision>, String), String> {
