@@ -23,7 +23,9 @@ mod read;
 mod redact;
 mod reperform;
 mod replace;
+mod scan;
 pub mod sign;
+mod spool;
 mod tarball;
 mod verify;
 mod write;
@@ -40,6 +42,7 @@ pub use path::{PathError, validate_path};
 pub use redact::{PseudonymKey, RedactError, Redactor};
 pub use reperform::{NotSupported, PacketFiles, Reperform, ReperformError};
 pub use replace::check_target;
+pub use spool::Pending;
 pub use verify::{
     ChainStatus, Problem, ProblemKind, ReperformStatus, Report, SignatureStatus, VerifyOptions,
     verify,
