@@ -77,7 +77,11 @@ pub struct PacketBuilder {
     redactor: Redactor,
     forbidden: Vec<String>,
     signer: Option<SigningKey>,
+    written: Option<Written>,
 }
+
+/// Told the path and size of each file once it is complete (for a progress line).
+pub type Written = Box<dyn Fn(&str, u64) + Send + Sync>;
 
 /// A built packet: its manifest, root, files and optional signature, ready to write.
 #[derive(Debug)]
@@ -125,12 +129,28 @@ impl PacketBuilder {
             redactor,
             forbidden: Vec::new(),
             signer: None,
+            written: None,
         }
     }
 
     /// Adds a file with exactly these bytes (controls, policies, reports).
     pub fn add_file(&mut self, path: &str, bytes: impl Into<Vec<u8>>) -> Result<(), PacketError> {
-        self.files.add(path, bytes.into())
+        let bytes = bytes.into();
+        let size = bytes.len() as u64;
+        self.files.add(path, bytes)?;
+        self.tell(path, size);
+        Ok(())
+    }
+
+    /// Calls `written` with each file's path and size once it is complete.
+    pub fn on_written(&mut self, written: Written) {
+        self.written = Some(written);
+    }
+
+    fn tell(&self, path: &str, size: u64) {
+        if let Some(written) = &self.written {
+            written(path, size);
+        }
     }
 
     /// Starts a file to be written piece by piece (a snapshot of a million lines), then
@@ -142,7 +162,10 @@ impl PacketBuilder {
 
     /// Completes a file started with [`begin`](Self::begin).
     pub fn commit(&mut self, pending: Pending) -> Result<(), PacketError> {
-        self.files.commit(pending)
+        let (path, size) = (pending.path().to_string(), pending.size());
+        self.files.commit(pending)?;
+        self.tell(&path, size);
+        Ok(())
     }
 
     /// Reads back a file already added, exactly as it will be in the packet (from disk when

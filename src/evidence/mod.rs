@@ -30,7 +30,7 @@ mod tarball;
 mod verify;
 mod write;
 
-pub use builder::{Packet, PacketBuilder, PacketError, PacketMeta};
+pub use builder::{Packet, PacketBuilder, PacketError, PacketMeta, Written};
 pub use canonical::to_canonical;
 pub use digest::{Digest, DigestError};
 pub use manifest::{
@@ -44,6 +44,6 @@ pub use reperform::{NotSupported, PacketFiles, Reperform, ReperformError};
 pub use replace::check_target;
 pub use spool::Pending;
 pub use verify::{
-    ChainStatus, Problem, ProblemKind, ReperformStatus, Report, SignatureStatus, VerifyOptions,
-    verify,
+    ChainStatus, Problem, ProblemKind, Progress, ReperformStatus, Report, SignatureStatus,
+    VerifyOptions, verify,
 };

@@ -215,6 +215,11 @@ impl Pending {
     pub fn path(&self) -> &str {
         &self.path
     }
+
+    /// Bytes written so far.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
 }
 
 /// So that a serialiser can write straight into a packet file.

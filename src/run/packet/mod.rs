@@ -76,7 +76,12 @@ pub struct PacketInput<'a> {
     pub previous_root: Option<Digest>,
     /// Draw each control's sample into `results/samples/` (seeded by the packet's results).
     pub sample: Option<super::sample::Sampling>,
+    /// Told the path and size of each file once it is on disk.
+    pub progress: Option<FileWritten>,
 }
+
+/// Told the path and size of each packet file once it is on disk (for a progress line).
+pub type FileWritten = std::sync::Arc<dyn Fn(&str, u64) + Send + Sync>;
 
 /// Writes the packet to `out` (a directory, or a `.tar` file) and returns its root and the
 /// results it records (those of the redacted snapshot).
@@ -89,6 +94,9 @@ pub fn write(
     // one file at a time, not the packet.
     let mut builder = PacketBuilder::to(out, is_tar(out), meta(input), redactor(input.catalog)?)
         .map_err(Error::usage)?;
+    if let Some(progress) = input.progress.clone() {
+        builder.on_written(Box::new(move |path, size| progress(path, size)));
+    }
     if let Some(token) = std::env::var("GITHUB_TOKEN").ok().filter(|t| !t.is_empty()) {
         builder.forbid(&token);
     }
