@@ -138,6 +138,20 @@ fn signing_key() -> PrivateKey {
 
 fn builder(period: &str, previous: Option<Digest>) -> PacketBuilder {
     let mut b = PacketBuilder::new(meta("demo-fintech/sox", period, previous), redactor());
+    fill(&mut b);
+    b
+}
+
+/// The same packet as [`builder`], streamed into a staging directory beside `target`.
+fn staged(target: &Path, tar: bool, period: &str, previous: Option<Digest>) -> PacketBuilder {
+    let meta = meta("demo-fintech/sox", period, previous);
+    let mut b = PacketBuilder::to(target, tar, meta, redactor())
+        .unwrap_or_else(|e| panic!("stage {}: {e}", target.display()));
+    fill(&mut b);
+    b
+}
+
+fn fill(b: &mut PacketBuilder) {
     let steps: [Result<(), PacketError>; 8] = [
         b.add_file("inputs/controls/CM-01.yaml", CONTROL),
         // Over 100 bytes: the tar form needs a GNU long-name entry for it.
@@ -161,7 +175,6 @@ fn builder(period: &str, previous: Option<Digest>) -> PacketBuilder {
     for step in steps {
         step.unwrap_or_else(|e| panic!("sample packet: {e}"));
     }
-    b
 }
 
 fn build(b: PacketBuilder) -> Packet {
@@ -1052,10 +1065,20 @@ fn writer_child() {
     let Some(target) = std::env::var_os("ITGC_WRITER_CHILD").map(PathBuf::from) else {
         return;
     };
-    let mut b = builder("2026-Q3", None);
-    for i in 0..400 {
-        let _ = b.add_file(&format!("reports/many/{i:04}.md"), format!("report {i}\n"));
+    let many = |b: &mut PacketBuilder| {
+        for i in 0..400 {
+            let _ = b.add_file(&format!("reports/many/{i:04}.md"), format!("report {i}\n"));
+        }
+    };
+    if std::env::var_os("ITGC_WRITER_STAGED").is_some() {
+        loop {
+            let mut b = staged(&target, false, "2026-Q3", None);
+            many(&mut b);
+            let _ = build(b).write();
+        }
     }
+    let mut b = builder("2026-Q3", None);
+    many(&mut b);
     let packet = build(b);
     loop {
         write_dir(&packet, &target);
@@ -1066,6 +1089,17 @@ fn writer_child() {
 /// verifying packet, or nothing.
 #[test]
 fn interrupted_writes_never_leave_a_partial_packet() {
+    interrupted_writes(false);
+}
+
+/// The same for a packet streamed into a staging directory as its files are added: and
+/// whatever the kill left beside the target, the next write proves it ours and removes it.
+#[test]
+fn interrupted_streamed_writes_never_leave_a_partial_packet_or_a_leftover() {
+    interrupted_writes(true);
+}
+
+fn interrupted_writes(streamed: bool) {
     let exe = std::env::current_exe().unwrap_or_else(|e| panic!("{e}"));
     let mut seen = (0, 0);
     for delay_ms in [20, 60, 150, 300, 600, 1000, 1500] {
@@ -1080,6 +1114,14 @@ fn interrupted_writes_never_leave_a_partial_packet() {
                 "1",
             ])
             .env("ITGC_WRITER_CHILD", &target)
+            .env(
+                if streamed {
+                    "ITGC_WRITER_STAGED"
+                } else {
+                    "ITGC_WRITER_NOT_STAGED"
+                },
+                "1",
+            )
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn();
@@ -1097,6 +1139,17 @@ fn interrupted_writes_never_leave_a_partial_packet() {
             seen.0 += 1;
         } else {
             seen.1 += 1;
+        }
+        if streamed {
+            let again = build(staged(&target, false, "2026-Q4", None)).write();
+            assert!(again.is_ok(), "killed after {delay_ms} ms: {again:?}");
+            let left: Vec<_> = std::fs::read_dir(tmp.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.file_name())
+                .collect();
+            assert_eq!(left, ["packet"], "killed after {delay_ms} ms");
         }
     }
     eprintln!(
@@ -1241,6 +1294,145 @@ fn the_writer_reproduces_the_golden_packets_byte_for_byte() {
             committed.ok() == std::fs::read(&tar).ok(),
             "{name}.tar changed"
         );
+    }
+}
+
+/// A packet streamed to disk as its files are added is the very packet the in-memory
+/// writer makes: the golden ones, byte for byte, as a directory and as a tar, signed or not;
+/// and nothing of its staging is left beside the target.
+#[test]
+fn a_streamed_packet_is_the_golden_packet_byte_for_byte() {
+    if std::env::var_os("ITGC_UPDATE_GOLDEN").is_some() {
+        return;
+    }
+    let first_root = build(builder("2026-Q2", None)).root();
+    for (name, period, previous, sign) in [
+        ("v1-first", "2026-Q2", None, false),
+        ("v1-signed", "2026-Q3", Some(first_root), true),
+    ] {
+        for tar in [false, true] {
+            let tmp = tempdir();
+            let file = if tar {
+                format!("{name}.tar")
+            } else {
+                name.to_string()
+            };
+            let target = tmp.path().join(&file);
+            let mut b = staged(&target, tar, period, previous);
+            if sign {
+                b.sign_with(signing_key());
+            }
+            let written = build(b).write();
+            assert!(written.is_ok(), "{file}: {written:?}");
+            match tar {
+                true => assert!(
+                    std::fs::read(&target).ok() == std::fs::read(golden_dir().join(&file)).ok(),
+                    "{file} differs from the golden tar"
+                ),
+                false => assert_eq!(files_of(&target), files_of(&golden_dir().join(name))),
+            }
+            assert_eq!(
+                std::fs::read_dir(tmp.path()).map(Iterator::count).ok(),
+                Some(1)
+            );
+        }
+    }
+}
+
+/// Whatever ends a streamed packet early (a credential found at build, a path refused while
+/// adding, the builder dropped), the files already on disk go, with their staging directory:
+/// nothing partial is left, the target is untouched, and what was there before stays.
+#[test]
+fn a_streamed_packet_that_fails_leaves_nothing_behind() {
+    let secret = format!("ghp_{}", "a1B2".repeat(9));
+    type Spoil = fn(&mut PacketBuilder, &str) -> bool;
+    let cases: [(&str, bool, Spoil); 4] = [
+        ("credential", false, |b, secret| {
+            b.add_file("reports/leak.md", format!("token {secret}"))
+                .is_ok()
+        }),
+        ("credential-tar", true, |b, secret| {
+            b.add_file("inputs/leak.yaml", secret.to_string()).is_ok()
+        }),
+        ("case-collision", false, |b, _| {
+            b.add_file("Reports/x.md", "x").is_ok() && b.add_file("reports/X.md", "y").is_ok()
+        }),
+        ("file-is-directory", true, |b, _| {
+            b.add_file("findings.json/x", "x").is_ok()
+        }),
+    ];
+    for (name, tar, spoil) in cases {
+        let tmp = tempdir();
+        let target = tmp.path().join(name);
+        let keep = tmp.path().join("keep.txt");
+        std::fs::write(&keep, "someone's").unwrap_or_else(|e| panic!("{e}"));
+        let mut b = staged(&target, tar, "2026-Q3", None);
+        let added = spoil(&mut b, &secret);
+        let result = match added {
+            true => b.build().map(drop),
+            false => {
+                drop(b);
+                Ok(())
+            }
+        };
+        assert!(
+            !added || result.is_err(),
+            "{name}: a spoiled packet was built"
+        );
+        let left: Vec<_> = std::fs::read_dir(tmp.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(left, ["keep.txt"], "{name}");
+    }
+    // Dropped half-way without building: the same.
+    let tmp = tempdir();
+    drop(staged(&tmp.path().join("p"), false, "2026-Q3", None));
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).map(Iterator::count).ok(),
+        Some(0)
+    );
+}
+
+/// A staging directory whose writer died is removed by the next write only while it holds
+/// nothing but what its journal named; a file someone else put in it keeps it, untouched.
+#[test]
+fn a_dead_writers_staging_is_removed_only_when_provably_its_own() {
+    for foreign in [false, true] {
+        let tmp = tempdir();
+        let target = tmp.path().join("p");
+        // Forgotten, not dropped: as if the process had been killed (same id as ours, which
+        // the writer takes for an earlier process's).
+        let b = staged(&target, false, "2026-Q3", None);
+        std::mem::forget(b);
+        let stage = tmp
+            .path()
+            .join(format!(".p.itgc-tmp-{}", std::process::id()));
+        assert!(stage.join("inputs/controls/CM-01.yaml").is_file());
+        if foreign {
+            std::fs::write(stage.join("inputs/notes.txt"), "not itgc's")
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let again = PacketBuilder::to(&target, false, meta("s", "2026-Q3", None), redactor());
+        match foreign {
+            false => {
+                let again = again.unwrap_or_else(|e| panic!("{e}"));
+                // The new staging has the same name (same process id), and none of the old files.
+                assert!(!stage.join("inputs/controls/CM-01.yaml").exists());
+                drop(again);
+                assert!(!stage.exists(), "the dead writer's staging was kept");
+            }
+            true => {
+                assert!(
+                    again.is_err(),
+                    "wrote over a staging it cannot prove its own"
+                );
+                assert!(stage.join("inputs/notes.txt").is_file());
+                assert!(stage.join("inputs/controls/CM-01.yaml").is_file());
+            }
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::progress::Progress;
 use super::{Config, Failure, Ui};
 use crate::exit::Exit;
 use crate::report::escape::{terminal, terminal_block};
@@ -62,7 +63,23 @@ pub fn run(args: &CheckArgs, config: &Config, ui: &Ui) -> Exit {
 
 fn check(args: &CheckArgs, config: &Config, ui: &Ui) -> Result<Exit, Failure> {
     let inputs = super::validate::load_catalog(config, ui)?;
-    let Checked { results, drift, .. } = pipeline(config, &inputs, &request(args), ui)?;
+    let progress = Progress::new(ui);
+    let mut request = request(args);
+    if let Scope::Period {
+        packet: Some(packet),
+        ..
+    } = &mut request.scope
+    {
+        let line = progress.clone();
+        let counted = std::sync::Mutex::new((0u64, 0u64));
+        packet.progress = Some(std::sync::Arc::new(move |_: &str, size: u64| {
+            if let Ok(mut counted) = counted.lock() {
+                *counted = (counted.0 + 1, counted.1 + size);
+                line.hashed("writing the packet", counted.0, None, counted.1, None);
+            }
+        }));
+    }
+    let Checked { results, drift, .. } = pipeline(config, &inputs, &request, ui, Some(&progress))?;
     let color = ui.color && args.output.is_none() && args.format == Format::Human;
     // JSON and JUnit list every item: written as they are produced, never held whole.
     match args.format {
@@ -89,6 +106,7 @@ fn request(args: &CheckArgs) -> Request {
         sample: args.sample.then_some(run::sample::Sampling {
             stratify: args.stratify,
         }),
+        progress: None,
     });
     Request {
         scope: Scope::Period {
@@ -107,9 +125,12 @@ pub fn pipeline(
     inputs: &Inputs,
     request: &Request,
     ui: &Ui,
+    progress: Option<&Progress>,
 ) -> Result<Checked, Failure> {
     let mut notes = Vec::new();
     let checked = run::pipeline(config, inputs, request, &mut notes);
+    // The progress line goes before anything is printed under it.
+    progress.inspect(|p| p.finish());
     print_notes(&notes, ui);
     let checked = checked?;
     if let (

@@ -78,13 +78,14 @@ fn demo(args: &DemoArgs, config: &Config, ui: &Ui) -> Result<(), Failure> {
                 // The demo packet shows an auditor's sample per control, re-drawn by verify
                 // --reperform.
                 sample: Some(Sampling { stratify: None }),
+                progress: None,
             }),
         },
         controls: Vec::new(),
         keep: crate::report::Format::Human.keep(),
         now: now(),
     };
-    let results = super::check::pipeline(&project, &inputs, &check, ui)?.results;
+    let results = super::check::pipeline(&project, &inputs, &check, ui, None)?.results;
     let exit = run::exit_for(&results);
     runtime.block_on(record_demo_run(&project.database_url, started, exit, &now))?;
     verify(out, &keys, ui)?;

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
+use super::progress::Progress;
 use super::{Failure, Ui, fail};
 use crate::evidence::sign::{self, KeyError};
 use crate::evidence::{
@@ -78,13 +79,29 @@ fn verify_packet(args: &VerifyArgs, ui: &Ui) -> Exit {
     };
     // Evaluation re-run from the packet's own controls, policies and snapshot.
     let hook = crate::run::packet::CheckReperform;
+    // On a terminal, how far hashing has got; elsewhere (or with -q) nothing is drawn.
+    let progress = Progress::new(ui);
+    let show = |p: crate::evidence::Progress| {
+        // Every 64th file of a many-file packet is enough for the eye.
+        if p.files % 64 == 0 || p.files == p.of_files || p.of_files < 1024 {
+            progress.hashed(
+                "verifying",
+                p.files,
+                Some(p.of_files),
+                p.bytes,
+                Some(p.of_bytes),
+            );
+        }
+    };
     let options = VerifyOptions {
         public_key: key.as_ref(),
         previous: args.previous.as_deref(),
         reperform: args.reperform.then_some(&hook as _),
+        progress: Some(&show),
         ..VerifyOptions::default()
     };
     let report = verify(&args.packet, &options);
+    progress.finish();
     if report.ok() {
         ui.say(format!("verified: {}", args.packet.display()));
         summary(&report).iter().for_each(|line| ui.say(line));

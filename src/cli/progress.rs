@@ -55,6 +55,19 @@ impl Progress {
         self.bar.set_message(rows_line(rows));
     }
 
+    /// Files hashed so far, verifying or writing a packet (totals when known).
+    pub fn hashed(
+        &self,
+        doing: &str,
+        files: u64,
+        of_files: Option<u64>,
+        bytes: u64,
+        of_bytes: Option<u64>,
+    ) {
+        self.bar
+            .set_message(hashed_line(doing, files, of_files, bytes, of_bytes));
+    }
+
     /// Runs `print` with the progress line lifted, so printed lines do not mix with it.
     pub fn suspend<R>(&self, print: impl FnOnce() -> R) -> R {
         self.bar.suspend(print)
@@ -89,6 +102,27 @@ fn rows_line(rows: u64) -> String {
     format!("importing: {rows} {noun} read")
 }
 
+fn hashed_line(
+    doing: &str,
+    files: u64,
+    of_files: Option<u64>,
+    bytes: u64,
+    of_bytes: Option<u64>,
+) -> String {
+    let of = |total: Option<String>| total.map(|t| format!(" of {t}")).unwrap_or_default();
+    let noun = if of_files.unwrap_or(files) == 1 {
+        "file"
+    } else {
+        "files"
+    };
+    format!(
+        "{doing}: {files}{} {noun}, {}{}",
+        of(of_files.map(|n| n.to_string())),
+        indicatif::HumanBytes(bytes),
+        of(of_bytes.map(|n| indicatif::HumanBytes(n).to_string())),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,6 +150,14 @@ mod tests {
             "GitHub: 12 requests, 4988 left in the rate-limit budget"
         );
         assert_eq!(github_line(1, None), "GitHub: 1 request");
+        assert_eq!(
+            hashed_line("verifying", 3, Some(64), 48 << 20, Some(1 << 30)),
+            "verifying: 3 of 64 files, 48.00 MiB of 1.00 GiB"
+        );
+        assert_eq!(
+            hashed_line("writing the packet", 1, None, 512, None),
+            "writing the packet: 1 file, 512 B"
+        );
     }
 
     #[test]

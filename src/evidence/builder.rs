@@ -1,8 +1,10 @@
 //! Assembling a packet: files by path, metadata from the caller, manifest and root computed
-//! here. Nothing is written until [`Packet::write_dir`] or [`Packet::write_tar`].
+//! here. A builder made with [`PacketBuilder::new`] keeps every file in memory and writes
+//! nothing until [`Packet::write_dir`] or [`Packet::write_tar`]; one made with
+//! [`PacketBuilder::to`] streams each file into a staging directory beside its target as it
+//! is added (see `spool`), and [`Packet::write`] turns that into the packet.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use ed25519_dalek::SigningKey;
 use serde::Serialize;
@@ -13,6 +15,7 @@ use super::manifest::{FORMAT, FileEntry, Manifest, SourceRecord, Tool};
 use super::merkle;
 use super::path::{PathError, check_set, validate_path};
 use super::redact::{Guard, RedactError, Redactor};
+use super::spool::{Pending, Spool, Staging};
 
 /// What the caller knows about the run; the builder never looks anything up itself.
 #[derive(Debug, Clone)]
@@ -68,21 +71,25 @@ impl PacketError {
 /// Collects a packet's files. See the module docs of `evidence` for the overall flow.
 pub struct PacketBuilder {
     meta: PacketMeta,
-    files: BTreeMap<String, Vec<u8>>,
+    files: Spool,
     /// Files rendered from other files of the packet (see [`add_rendering`](Self::add_rendering)).
     renderings: std::collections::BTreeSet<String>,
     redactor: Redactor,
     forbidden: Vec<String>,
     signer: Option<SigningKey>,
+    written: Option<Written>,
 }
 
+/// Told the path and size of each file once it is complete (for a progress line).
+pub type Written = Box<dyn Fn(&str, u64) + Send + Sync>;
+
 /// A built packet: its manifest, root, files and optional signature, ready to write.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Packet {
     pub(super) manifest: Manifest,
     pub(super) manifest_bytes: Vec<u8>,
     pub(super) envelope: Option<Vec<u8>>,
-    pub(super) files: BTreeMap<String, Vec<u8>>,
+    pub(super) files: Spool,
 }
 
 /// Secrets shorter than this are not searched for: too many innocent matches.
@@ -92,27 +99,79 @@ impl PacketBuilder {
     /// `redactor` redacts snapshots added with [`add_snapshot`](Self::add_snapshot); its
     /// rules and counts go into the manifest.
     pub fn new(meta: PacketMeta, redactor: Redactor) -> PacketBuilder {
+        PacketBuilder::with(meta, redactor, Spool::Memory(Default::default()))
+    }
+
+    /// A builder that writes each file into a fresh staging directory beside `target` as it
+    /// is added, so that memory holds paths and digests, not contents; [`Packet::write`]
+    /// finishes the packet at `target` (a tar file when `tar`, else a directory). Refuses a
+    /// target the writer may not replace, before anything is written. If the build fails or
+    /// the builder is dropped, the staging directory is removed: exactly the files it made.
+    pub fn to(
+        target: &Path,
+        tar: bool,
+        meta: PacketMeta,
+        redactor: Redactor,
+    ) -> Result<PacketBuilder, PacketError> {
+        super::replace::check_target(target, tar)?;
+        super::replace::clean_leftovers(target);
+        let tag = if tar { "stage" } else { "tmp" };
+        let dir = super::write::fresh_sibling(target, tag)?;
+        let staging = Staging::create_dir(target, tar, dir)?;
+        Ok(PacketBuilder::with(meta, redactor, Spool::Staged(staging)))
+    }
+
+    fn with(meta: PacketMeta, redactor: Redactor, files: Spool) -> PacketBuilder {
         PacketBuilder {
             meta,
-            files: BTreeMap::new(),
+            files,
             renderings: std::collections::BTreeSet::new(),
             redactor,
             forbidden: Vec::new(),
             signer: None,
+            written: None,
         }
     }
 
     /// Adds a file with exactly these bytes (controls, policies, reports).
     pub fn add_file(&mut self, path: &str, bytes: impl Into<Vec<u8>>) -> Result<(), PacketError> {
-        validate_path(path)?;
-        if self.files.contains_key(path) {
-            return Err(PathError::Duplicate {
-                path: path.to_string(),
-            }
-            .into());
-        }
-        self.files.insert(path.to_string(), bytes.into());
+        let bytes = bytes.into();
+        let size = bytes.len() as u64;
+        self.files.add(path, bytes)?;
+        self.tell(path, size);
         Ok(())
+    }
+
+    /// Calls `written` with each file's path and size once it is complete.
+    pub fn on_written(&mut self, written: Written) {
+        self.written = Some(written);
+    }
+
+    fn tell(&self, path: &str, size: u64) {
+        if let Some(written) = &self.written {
+            written(path, size);
+        }
+    }
+
+    /// Starts a file to be written piece by piece (a snapshot of a million lines), then
+    /// completed with [`commit`](Self::commit). The pending file borrows nothing, so the
+    /// redactor may be used between writes.
+    pub fn begin(&mut self, path: &str) -> Result<Pending, PacketError> {
+        self.files.begin(path)
+    }
+
+    /// Completes a file started with [`begin`](Self::begin).
+    pub fn commit(&mut self, pending: Pending) -> Result<(), PacketError> {
+        let (path, size) = (pending.path().to_string(), pending.size());
+        self.files.commit(pending)?;
+        self.tell(&path, size);
+        Ok(())
+    }
+
+    /// Reads back a file already added, exactly as it will be in the packet (from disk when
+    /// staged), without holding it whole.
+    pub fn open(&self, path: &str) -> Result<Box<dyn std::io::BufRead + '_>, PacketError> {
+        self.files.open(path)
     }
 
     /// Adds a file rendered only from strings of files already added (a report of the results
@@ -130,9 +189,11 @@ impl PacketBuilder {
     }
 
     /// Adds `value` as canonical JSON (populations, results, findings).
+    /// Streamed into the file: a million results are never one buffer here.
     pub fn add_json<T: Serialize>(&mut self, path: &str, value: &T) -> Result<(), PacketError> {
-        let bytes = to_canonical(value)?;
-        self.add_file(path, bytes)
+        let mut file = self.begin(path)?;
+        serde_json_canonicalizer::to_writer(value, &mut file)?;
+        self.commit(file)
     }
 
     /// Adds a JSON Lines snapshot, redacted and normalised to one canonical record a line.
@@ -151,7 +212,7 @@ impl PacketBuilder {
     /// The manifest entries of the files added so far, in path order: lets a caller derive
     /// a value (a sample seed) from some of them before adding more.
     pub fn file_entries(&self) -> Vec<FileEntry> {
-        self.files.iter().map(|(p, b)| entry(p, b)).collect()
+        self.files.entries()
     }
 
     /// The redactor, for callers that redact other text with the same rules and pseudonyms.
@@ -174,7 +235,7 @@ impl PacketBuilder {
 
     /// Checks everything and computes the manifest and root.
     pub fn build(self) -> Result<Packet, PacketError> {
-        check_set(self.files.keys().map(String::as_str))?;
+        check_set(self.files.paths())?;
         self.guard()?;
         let mut manifest = self.manifest()?;
         manifest.root = root_of(&manifest)?;
@@ -206,12 +267,14 @@ impl PacketBuilder {
             true => None,
             false => Some(bytes_regex(&secrets.join("|"))?),
         };
-        for (path, bytes) in &self.files {
-            let what = if secrets.as_ref().is_some_and(|r| r.is_match(bytes)) {
+        // One file at a time: a staged file is read back from disk and dropped after.
+        for path in self.files.paths() {
+            let bytes = self.files.read(path)?;
+            let what = if secrets.as_ref().is_some_and(|r| r.is_match(&bytes)) {
                 "a configured secret".to_string()
             } else if self.renderings.contains(path) {
                 continue;
-            } else if let Some(hit) = shapes.scan(path, bytes) {
+            } else if let Some(hit) = shapes.scan(path, &bytes) {
                 match hit.field {
                     Some(field) => format!("a credential ({}) in `{field}`", hit.kind),
                     None => format!("a credential ({})", hit.kind),
@@ -220,7 +283,7 @@ impl PacketBuilder {
                 continue;
             };
             return Err(PacketError::Credential {
-                path: path.clone(),
+                path: path.to_string(),
                 what,
             });
         }
@@ -251,7 +314,7 @@ impl PacketBuilder {
             sources,
             redaction: self.redactor.record(),
             previous_root: meta.previous_root,
-            files: self.files.iter().map(|(p, b)| entry(p, b)).collect(),
+            files: self.files.entries(),
             root: Digest([0; 32]),
         })
     }
@@ -281,14 +344,6 @@ pub(super) fn is_commit(text: &str) -> bool {
     matches!(text.len(), 40 | 64) && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
-fn entry(path: &str, bytes: &[u8]) -> FileEntry {
-    FileEntry {
-        path: path.to_string(),
-        size: bytes.len() as u64,
-        sha256: Digest::of(bytes),
-    }
-}
-
 /// The root a manifest's fields and entries determine (its own `root` field aside).
 pub(super) fn root_of(manifest: &Manifest) -> Result<Digest, serde_json::Error> {
     let leaves: Vec<Digest> = manifest.files.iter().map(merkle::file_leaf).collect();
@@ -314,13 +369,16 @@ impl Packet {
     }
 
     /// Every file of the packet as it is written, manifest and signature included, in the
-    /// order the tar form stores them.
+    /// order the tar form stores them. A staged packet's content files are on disk, not
+    /// here: for it this is the manifest and signature only (its files are in `manifest()`).
     pub fn entries(&self) -> Vec<(&str, &[u8])> {
         let mut out = vec![(super::MANIFEST, self.manifest_bytes.as_slice())];
         if let Some(envelope) = &self.envelope {
             out.push((super::SIGNATURE, envelope.as_slice()));
         }
-        out.extend(self.files.iter().map(|(p, b)| (p.as_str(), b.as_slice())));
+        if let Spool::Memory(files) = &self.files {
+            out.extend(files.iter().map(|(p, b)| (p.as_str(), b.as_slice())));
+        }
         out
     }
 }

@@ -23,12 +23,14 @@ mod read;
 mod redact;
 mod reperform;
 mod replace;
+mod scan;
 pub mod sign;
+mod spool;
 mod tarball;
 mod verify;
 mod write;
 
-pub use builder::{Packet, PacketBuilder, PacketError, PacketMeta};
+pub use builder::{Packet, PacketBuilder, PacketError, PacketMeta, Written};
 pub use canonical::to_canonical;
 pub use digest::{Digest, DigestError};
 pub use manifest::{
@@ -40,7 +42,8 @@ pub use path::{PathError, validate_path};
 pub use redact::{PseudonymKey, RedactError, Redactor};
 pub use reperform::{NotSupported, PacketFiles, Reperform, ReperformError};
 pub use replace::check_target;
+pub use spool::Pending;
 pub use verify::{
-    ChainStatus, Problem, ProblemKind, ReperformStatus, Report, SignatureStatus, VerifyOptions,
-    verify,
+    ChainStatus, Problem, ProblemKind, Progress, ReperformStatus, Report, SignatureStatus,
+    VerifyOptions, verify,
 };

@@ -106,6 +106,57 @@ pub fn check_set<'a>(paths: impl IntoIterator<Item = &'a str>) -> Result<(), Pat
     }
 }
 
+/// The paths of a packet being written, checked one at a time as they are added (the rules
+/// of [`check_set`]), so that a file written to disk at once never collides with an earlier
+/// one: not on a case-insensitive file system, not as a file where a directory is needed.
+#[derive(Debug, Default)]
+pub struct PathSet {
+    files: BTreeSet<String>,
+    /// Lowercased path -> the path as added.
+    folded: BTreeMap<String, String>,
+    /// Every directory some added path needs -> the first path that needed it.
+    dirs: BTreeMap<String, String>,
+}
+
+impl PathSet {
+    /// Adds `path` (already valid on its own) if it fits with every path added before.
+    pub fn insert(&mut self, path: &str) -> Result<(), PathError> {
+        if self.files.contains(path) {
+            return Err(PathError::Duplicate {
+                path: path.to_string(),
+            });
+        }
+        if let Some(other) = self.folded.get(&path.to_ascii_lowercase()) {
+            return Err(PathError::CaseCollision {
+                a: other.clone(),
+                b: path.to_string(),
+            });
+        }
+        if let Some(under) = self.dirs.get(path) {
+            return Err(PathError::FileIsDirectory {
+                file: path.to_string(),
+                under: under.clone(),
+            });
+        }
+        let parents: Vec<&str> = path.match_indices('/').map(|(i, _)| &path[..i]).collect();
+        if let Some(file) = parents.iter().find(|p| self.files.contains(**p)) {
+            return Err(PathError::FileIsDirectory {
+                file: file.to_string(),
+                under: path.to_string(),
+            });
+        }
+        for parent in parents {
+            self.dirs
+                .entry(parent.to_string())
+                .or_insert_with(|| path.to_string());
+        }
+        self.folded
+            .insert(path.to_ascii_lowercase(), path.to_string());
+        self.files.insert(path.to_string());
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,5 +212,29 @@ mod tests {
             check_set(["a/b-x", "a/b", "a/b/c"]),
             Err(PathError::FileIsDirectory { .. })
         ));
+    }
+
+    /// Added one at a time, paths obey exactly the rules `check_set` applies to all of them.
+    #[test]
+    fn a_path_set_refuses_what_check_set_refuses_in_either_order() {
+        let sets: [&[&str]; 6] = [
+            &["a/b", "a/c", "b"],
+            &["a", "a"],
+            &["A.json", "a.json"],
+            &["a/b-x", "a/b", "a/b/c"],
+            &["a/b/c", "a/b"],
+            &["x/Y/z", "x/y"],
+        ];
+        for set in sets {
+            for order in [set.to_vec(), set.iter().rev().copied().collect()] {
+                let mut added = PathSet::default();
+                let one_by_one = order.iter().try_for_each(|p| added.insert(p));
+                assert_eq!(
+                    one_by_one.is_ok(),
+                    check_set(order.clone()).is_ok(),
+                    "{order:?}"
+                );
+            }
+        }
     }
 }

@@ -149,65 +149,89 @@ impl Listing {
 
     /// Hashes the chosen regular files (as listed), each expected to be `size` bytes;
     /// results in order. A file is read no further than one byte past its expected size.
-    pub fn hash(&self, chosen: &[Chosen], threads: usize) -> Vec<Seen> {
+    /// `hashed` is told after each file (its size), from whichever thread hashed it.
+    pub fn hash(&self, chosen: &[Chosen], threads: usize, hashed: &Hashed<'_>) -> Vec<Seen> {
         match &self.source {
-            Source::Directory(root) => Self::hash_dir(root, chosen, threads),
-            Source::Archive(path) => Self::hash_tar(path, chosen),
+            Source::Directory(root) => spread(
+                chosen,
+                threads,
+                hashed,
+                || (),
+                |(), one, buffer| hash_dir_file(root, &one.path, &one.at, one.size, buffer),
+            ),
+            // Entries are independent byte ranges: each thread reads its own through its own
+            // handle on the archive.
+            Source::Archive(path) => spread(
+                chosen,
+                threads,
+                hashed,
+                || File::open(path).map_err(|e| e.to_string()),
+                |file, one, buffer| match file {
+                    Ok(file) => hash_tar_entry(file, &one.at, one.size, buffer),
+                    Err(e) => Seen::Unreadable(e.clone()),
+                },
+            ),
         }
     }
+}
 
-    fn hash_dir(root: &Path, chosen: &[Chosen], threads: usize) -> Vec<Seen> {
-        let next = AtomicUsize::new(0);
-        let threads = threads.clamp(1, chosen.len().max(1));
-        let mut results: Vec<Option<Seen>> = vec![None; chosen.len()];
-        let done: Vec<Vec<(usize, Seen)>> = std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..threads)
-                .map(|_| scope.spawn(|| Self::dir_worker(root, chosen, &next)))
-                .collect();
-            workers
-                .into_iter()
-                .map(|w| w.join().unwrap_or_default())
-                .collect()
-        });
-        for (i, seen) in done.into_iter().flatten() {
-            results[i] = Some(seen);
-        }
-        let lost = || Seen::Unreadable("hashing thread failed".into());
-        results
-            .into_iter()
-            .map(|r| r.unwrap_or_else(lost))
-            .collect()
-    }
+/// Told the size of each file once it is hashed (for progress); called from hashing threads.
+pub type Hashed<'a> = dyn Fn(u64) + Sync + 'a;
 
-    fn dir_worker(root: &Path, chosen: &[Chosen], next: &AtomicUsize) -> Vec<(usize, Seen)> {
+/// Hashes `chosen` on `threads` threads, largest file first, and returns the results in
+/// `chosen` order. Threads take the next file as they finish one, so the work is balanced by
+/// bytes: a packet of one huge file and many small ones starts the huge one at once while
+/// the others share the small ones, instead of leaving it to one thread at the end. Each
+/// thread keeps one buffer and `state` (an open archive): memory does not grow with files.
+fn spread<S>(
+    chosen: &[Chosen],
+    threads: usize,
+    hashed: &Hashed<'_>,
+    state: impl Fn() -> S + Sync,
+    hash: impl Fn(&mut S, &Chosen, &mut [u8]) -> Seen + Sync,
+) -> Vec<Seen> {
+    let mut order: Vec<usize> = (0..chosen.len()).collect();
+    // Stable: files of one size keep manifest (path) order, which is also disk order for a tar.
+    order.sort_by_key(|&i| std::cmp::Reverse(chosen[i].size));
+    let next = AtomicUsize::new(0);
+    let threads = threads.clamp(1, chosen.len().max(1));
+    let worker = || {
         let mut buffer = vec![0u8; BUFFER];
+        let mut state = state();
         let mut out = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(one) = chosen.get(i) else {
-                return out;
-            };
-            let seen = hash_dir_file(root, &one.path, &one.at, one.size, &mut buffer);
+        while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+            let seen = hash(&mut state, &chosen[i], &mut buffer);
+            hashed(chosen[i].size);
             out.push((i, seen));
         }
+        out
+    };
+    let done: Vec<Vec<(usize, Seen)>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads).map(|_| scope.spawn(worker)).collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
+    let mut results: Vec<Option<Seen>> = vec![None; chosen.len()];
+    for (i, seen) in done.into_iter().flatten() {
+        results[i] = Some(seen);
     }
+    let lost = || Seen::Unreadable("hashing thread failed".into());
+    results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(lost))
+        .collect()
+}
 
-    fn hash_tar(archive: &Path, chosen: &[Chosen]) -> Vec<Seen> {
-        let mut buffer = vec![0u8; BUFFER];
-        let mut file = match File::open(archive) {
-            Ok(file) => file,
-            Err(e) => return vec![Seen::Unreadable(e.to_string()); chosen.len()],
-        };
-        let mut one = |at: &Locator, size: u64| -> Seen {
-            let Locator::Offset(offset) = at else {
-                return Seen::NotRegular;
-            };
-            match file.seek(SeekFrom::Start(*offset)) {
-                Ok(_) => hash_reader((&mut file).take(size), &mut buffer),
-                Err(e) => Seen::Unreadable(e.to_string()),
-            }
-        };
-        chosen.iter().map(|c| one(&c.at, c.size)).collect()
+/// Hashes the `size` bytes of a tar entry whose data starts at `at`.
+fn hash_tar_entry(file: &mut File, at: &Locator, size: u64, buffer: &mut [u8]) -> Seen {
+    let Locator::Offset(offset) = at else {
+        return Seen::NotRegular;
+    };
+    match file.seek(SeekFrom::Start(*offset)) {
+        Ok(_) => hash_reader(file.take(size), buffer),
+        Err(e) => Seen::Unreadable(e.to_string()),
     }
 }
 
@@ -559,4 +583,81 @@ pub fn read_file(packet: &Path, path: &str) -> io::Result<Vec<u8>> {
         io::ErrorKind::NotFound,
         format!("{path} is not in the archive"),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    /// Files of very different sizes, in path order the largest last.
+    fn contents() -> Vec<(String, Vec<u8>)> {
+        let sizes = [3usize, 0, 70_000, 1, 513, 300_000, 12, 2_000_000];
+        sizes
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| {
+                let byte = u8::try_from(i).unwrap_or(0);
+                (format!("d/f{i}.bin"), vec![byte; n])
+            })
+            .collect()
+    }
+
+    fn chosen(listing: &Listing) -> Vec<Chosen> {
+        let files = listing.files.iter();
+        let regular = files.filter_map(|(path, found)| match found {
+            Found::Regular { size, at } => Some(Chosen {
+                path: path.clone(),
+                size: *size,
+                at: at.clone(),
+            }),
+            Found::NotRegular(_) => None,
+        });
+        regular.collect()
+    }
+
+    /// Spread over any number of threads, largest first, the results are the serial ones, in
+    /// the caller's order, for a directory and for a tar; one thread takes files by size.
+    #[test]
+    fn hashing_on_threads_largest_first_gives_the_serial_results_in_order() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("p");
+        for (path, bytes) in contents() {
+            std::fs::create_dir_all(dir.join(&path).parent().unwrap()).unwrap();
+            std::fs::write(dir.join(&path), &bytes).unwrap();
+        }
+        let tar = tmp.path().join("p.tar");
+        let entries = contents();
+        let refs: Vec<(&str, &[u8])> = entries
+            .iter()
+            .map(|(p, b)| (p.as_str(), b.as_slice()))
+            .collect();
+        let out = super::super::tarball::write(&refs, Vec::new()).unwrap();
+        std::fs::write(&tar, out).unwrap();
+        let expected: Vec<Seen> = contents()
+            .iter()
+            .map(|(_, b)| Seen::File {
+                size: b.len() as u64,
+                sha256: Digest::of(b),
+            })
+            .collect();
+        for packet in [&dir, &tar] {
+            let listing = list(packet);
+            let chosen = chosen(&listing);
+            assert_eq!(chosen.len(), expected.len());
+            for threads in [1, 2, 3, 16] {
+                let order = Mutex::new(Vec::new());
+                let told = |size| order.lock().unwrap().push(size);
+                assert_eq!(listing.hash(&chosen, threads, &told), expected, "{threads}");
+                let order = order.into_inner().unwrap();
+                assert_eq!(order.len(), expected.len());
+                if threads == 1 {
+                    let mut by_size = order.clone();
+                    by_size.sort_by(|a, b| b.cmp(a));
+                    assert_eq!(order, by_size, "one thread hashes largest first");
+                }
+            }
+        }
+    }
 }

@@ -31,6 +31,7 @@ use sha2::Sha256;
 
 use super::canonical::to_canonical;
 use super::manifest::{RedactionRecord, RuleRecord};
+use super::scan::{Scanned, is_json, scan_json};
 use crate::model::policy::{RedactionAction, RedactionRule};
 
 type HmacSha256 = Hmac<Sha256>;
@@ -117,7 +118,7 @@ impl std::fmt::Display for CredentialHit {
 }
 
 /// Control characters of untrusted text (member names) escaped for a terminal.
-fn printable(text: &str) -> String {
+pub(super) fn printable(text: &str) -> String {
     text.chars()
         .flat_map(|c| {
             let escaped: Vec<char> = if c.is_control() {
@@ -155,20 +156,12 @@ impl Guard {
     /// The first credential in the file at `path`, if any.
     pub fn scan(&self, path: &str, bytes: &[u8]) -> Option<GuardHit> {
         if path.ends_with(".json") {
-            if let Ok(value) = serde_json::from_slice::<Value>(bytes) {
-                return self.scan_value(&value, &mut String::new());
+            if let Scanned::Json(found) = scan_json(self, bytes, "") {
+                return found;
             }
         } else if path.ends_with(".jsonl") {
-            let lines: Result<Vec<Value>, _> = bytes
-                .split(|b| *b == b'\n')
-                .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
-                .map(serde_json::from_slice::<Value>)
-                .collect();
-            if let Ok(lines) = lines {
-                return lines.iter().enumerate().find_map(|(i, v)| {
-                    let mut field = format!("line {}: ", i + 1);
-                    self.scan_value(v, &mut field)
-                });
+            if let Some(found) = self.scan_lines(bytes) {
+                return found;
             }
         }
         // Not JSON (or not valid JSON: then searched as text, fail closed).
@@ -176,6 +169,28 @@ impl Guard {
         Some(GuardHit { field: None, kind })
     }
 
+    /// JSON Lines, a line at a time (one parsed line in memory, not all of them): the first
+    /// hit, or `None` when some line is not JSON (then the whole file is searched as text).
+    /// Numbering counts non-blank lines, as it always has.
+    fn scan_lines(&self, bytes: &[u8]) -> Option<Option<GuardHit>> {
+        let lines = bytes
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.iter().all(u8::is_ascii_whitespace));
+        let mut first = None;
+        for (i, line) in lines.enumerate() {
+            if first.is_some() {
+                is_json(line).then_some(())?;
+                continue;
+            }
+            match scan_json(self, line, &format!("line {}: ", i + 1)) {
+                Scanned::Json(found) => first = found,
+                Scanned::NotJson => return None,
+            }
+        }
+        Some(first)
+    }
+
+    #[cfg(test)]
     fn scan_value(&self, value: &Value, field: &mut String) -> Option<GuardHit> {
         let found = |kind, field: &str| {
             Some(GuardHit {
@@ -212,7 +227,7 @@ impl Guard {
         }
     }
 
-    fn kind_in(&self, text: &str) -> Option<&'static str> {
+    pub(super) fn kind_in(&self, text: &str) -> Option<&'static str> {
         self.shapes
             .iter()
             .find(|(_, re)| re.is_match(text))
@@ -376,22 +391,35 @@ impl Redactor {
     pub fn redact_jsonl(&mut self, input: &[u8]) -> Result<Vec<u8>, RedactError> {
         let mut out = Vec::with_capacity(input.len());
         for (i, line) in input.split(|b| *b == b'\n').enumerate() {
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            let mut value: Value =
-                serde_json::from_slice(line).map_err(|e| RedactError::Jsonl {
-                    line: i + 1,
-                    message: position(&e),
-                })?;
-            self.line = Some(i + 1);
-            let redacted = self.redact_value(&mut value);
-            self.line = None;
-            redacted?;
-            out.extend(to_canonical(&value)?);
-            out.push(b'\n');
+            self.redact_line(i + 1, line, &mut out)?;
         }
         Ok(out)
+    }
+
+    /// Redacts line `number` (1-based) of a JSON Lines file and appends it to `out` as one
+    /// line of canonical JSON, or nothing when it is blank: lets a caller stream a file a
+    /// line at a time with the same result as [`redact_jsonl`](Self::redact_jsonl) on the
+    /// whole of it.
+    pub fn redact_line(
+        &mut self,
+        number: usize,
+        line: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), RedactError> {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return Ok(());
+        }
+        let mut value: Value = serde_json::from_slice(line).map_err(|e| RedactError::Jsonl {
+            line: number,
+            message: position(&e),
+        })?;
+        self.line = Some(number);
+        let redacted = self.redact_value(&mut value);
+        self.line = None;
+        redacted?;
+        out.extend(to_canonical(&value)?);
+        out.push(b'\n');
+        Ok(())
     }
 
     /// Redacts one JSON document and returns its canonical form.

@@ -8,9 +8,10 @@
 //! - A tar target is replaced only if it is empty, or verifies completely and is byte-for-byte
 //!   in the writer's own form (FORMAT.md §8): manifest first, fixed metadata, nothing after
 //!   the end-of-archive marker. `tar -cf` of a directory, or any other archive, is refused.
-//! - Leftovers of an interrupted run (`.NAME.itgc-tmp-PID`, `.NAME.itgc-old-PID`) are removed
-//!   only when the process that made them is gone and they hold nothing but the packet's
-//!   own files.
+//! - Leftovers of an interrupted run (`.NAME.itgc-tmp-PID`, `.NAME.itgc-old-PID`,
+//!   `.NAME.itgc-stage-PID`) are removed only when the process that made them is gone and they
+//!   hold nothing but the packet's own files: those its manifest lists, or, for a staging
+//!   directory still being filled, those its journal named before creating them.
 
 use std::collections::BTreeSet;
 use std::fs::{self, File};
@@ -19,7 +20,9 @@ use std::path::{Path, PathBuf};
 
 use super::builder::PacketError;
 use super::manifest::{MANIFEST, MARKER, Manifest, SIGNATURE, marker_bytes};
+use super::path::validate_path;
 use super::read::{self, Found};
+use super::spool::{JOURNAL, NEW_MARKER, STAGING_MARKER, read_journal};
 use super::verify::{VerifyOptions, verify};
 
 /// Where a directory packet keeps its manifest while it is being written: renamed to
@@ -166,7 +169,7 @@ pub fn remove_own_dir(dir: &Path, manifest: &Manifest) {
         let _ = fs::rename(dir.join(MANIFEST), &pending);
     }
     let listed = manifest.files.iter().map(|f| f.path.as_str());
-    let specials = [MANIFEST, SIGNATURE, PENDING_MANIFEST];
+    let specials = [MANIFEST, SIGNATURE, PENDING_MANIFEST, JOURNAL, NEW_MARKER];
     remove_listed(dir, listed.chain(specials));
     remove_marker(dir);
 }
@@ -235,7 +238,7 @@ pub fn clean_leftovers(target: &Path) {
         let Some(rest) = file_name.strip_prefix(&prefix) else {
             continue;
         };
-        let pid = ["tmp-", "old-"]
+        let pid = ["tmp-", "old-", "stage-"]
             .iter()
             .find_map(|tag| rest.strip_prefix(tag))
             .and_then(|pid| pid.parse::<u32>().ok());
@@ -275,10 +278,65 @@ fn clean_dir(dir: &Path) {
     }
     if let Some(manifest) = leftover_manifest(dir) {
         remove_own_dir(dir, &manifest);
+    } else if let Some(journal) = leftover_journal(dir) {
+        remove_staged(dir, journal.iter().map(String::as_str));
     } else if only_marker(dir) {
         // A removal interrupted just before its last steps.
         remove_marker(dir);
     }
+}
+
+/// The journal of a staging directory whose writer is gone, if every file in it is one the
+/// journal names (written before the file was created) and the marker is the staging one.
+fn leftover_journal(dir: &Path) -> Option<Vec<String>> {
+    let mut listing = read::list(dir);
+    if listing.marker.as_deref() != Some(STAGING_MARKER) || !listing.problems.is_empty() {
+        return None;
+    }
+    let journal = read_journal(dir).ok()?;
+    // Only packet paths and the writer's own special names: never a path leading out.
+    let own = [PENDING_MANIFEST, SIGNATURE, NEW_MARKER];
+    if !journal
+        .iter()
+        .all(|p| own.contains(&p.as_str()) || validate_path(p).is_ok())
+    {
+        return None;
+    }
+    listing.files.remove(JOURNAL);
+    let named: BTreeSet<&str> = journal.iter().map(String::as_str).collect();
+    let specials = [listing.manifest.is_some(), listing.signature.is_some()];
+    let unnamed_special = [MANIFEST, SIGNATURE]
+        .iter()
+        .zip(specials)
+        .any(|(name, present)| present && !named.contains(name));
+    let all_named = listing.files.iter().all(|(path, found)| {
+        matches!(found, Found::Regular { .. }) && named.contains(path.as_str())
+    });
+    (all_named && !unnamed_special).then_some(journal)
+}
+
+/// Removes what a staging directory created (the paths named), its journal, then its marker
+/// and the directories: as `remove_own_dir`, marker last.
+pub fn remove_staged<'a>(dir: &Path, created: impl Iterator<Item = &'a str>) {
+    let mut dirs = BTreeSet::new();
+    for path in created.chain([JOURNAL]) {
+        let file = dir.join(path);
+        if fs::symlink_metadata(&file).is_ok_and(|m| m.is_file()) {
+            let _ = fs::remove_file(&file);
+        }
+        let parents = Path::new(path).ancestors().skip(1);
+        dirs.extend(
+            parents
+                .filter(|p| !p.as_os_str().is_empty())
+                .map(Path::to_path_buf),
+        );
+    }
+    let mut dirs: Vec<PathBuf> = dirs.into_iter().collect();
+    dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+    for sub in dirs {
+        let _ = fs::remove_dir(dir.join(sub));
+    }
+    remove_marker(dir);
 }
 
 /// Whether the directory holds the marker and nothing else (empty directories aside).
@@ -296,6 +354,8 @@ fn only_marker(dir: &Path) -> bool {
 fn leftover_manifest(dir: &Path) -> Option<Manifest> {
     let mut listing = read::list(dir);
     let pending = listing.files.remove(PENDING_MANIFEST);
+    // A staging directory killed between its final marker and closing its journal.
+    listing.files.remove(JOURNAL);
     let bytes = match (listing.manifest.take(), pending) {
         (Some(bytes), None) => bytes,
         (None, Some(Found::Regular { size, .. })) if size <= read::MAX_MANIFEST => {

@@ -4,6 +4,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use ed25519_dalek::VerifyingKey;
 
@@ -142,8 +143,19 @@ pub struct VerifyOptions<'a> {
     /// The previous packet of the same scope, to check the chain link against.
     pub previous: Option<&'a Path>,
     pub reperform: Option<&'a dyn Reperform>,
-    /// Hashing threads for a directory packet.
+    /// Hashing threads (a directory's files, or a tar's entries, spread over them).
     pub threads: usize,
+    /// Told how far hashing has got after each file, from the hashing threads.
+    pub progress: Option<&'a (dyn Fn(Progress) + Sync)>,
+}
+
+/// How far hashing a packet's files has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub files: u64,
+    pub of_files: u64,
+    pub bytes: u64,
+    pub of_bytes: u64,
 }
 
 impl Default for VerifyOptions<'_> {
@@ -152,7 +164,9 @@ impl Default for VerifyOptions<'_> {
             public_key: None,
             previous: None,
             reperform: None,
-            threads: 2,
+            // Hashing is CPU-bound once the files are cached: one thread per core.
+            threads: std::thread::available_parallelism().map_or(2, |n| n.get().min(16)),
+            progress: None,
         }
     }
 }
@@ -178,7 +192,7 @@ pub fn verify(packet: &Path, options: &VerifyOptions<'_>) -> Report {
         return report;
     };
     check_root(&manifest, &mut report);
-    compare_files(&manifest, &mut observed, options.threads, &mut report);
+    compare_files(&manifest, &mut observed, options, &mut report);
     check_marker(&manifest, observed.marker.as_deref(), &mut report);
     check_signature(
         &manifest,
@@ -298,7 +312,12 @@ fn entry_problems(m: &Manifest) -> Vec<String> {
 /// Compares what the manifest lists with what is there. Sizes are compared from the listing
 /// (`lstat` or the tar header) first: only a file of the listed size is hashed, so a file
 /// that is too large, unlisted or not regular is reported without reading a byte of it.
-fn compare_files(manifest: &Manifest, observed: &mut Listing, threads: usize, report: &mut Report) {
+fn compare_files(
+    manifest: &Manifest,
+    observed: &mut Listing,
+    options: &VerifyOptions<'_>,
+    report: &mut Report,
+) {
     let mut chosen = Vec::new();
     for entry in &manifest.files {
         let kind = match observed.files.remove(&entry.path) {
@@ -322,7 +341,11 @@ fn compare_files(manifest: &Manifest, observed: &mut Listing, threads: usize, re
     for path in std::mem::take(&mut observed.files).into_keys() {
         report.problem(&path, ProblemKind::Extra);
     }
-    let seen = observed.hash(&chosen, threads);
+    let seen = observed.hash(
+        &chosen,
+        options.threads,
+        &counter(&chosen, options.progress),
+    );
     let expected: std::collections::HashMap<&str, &super::manifest::FileEntry> = manifest
         .files
         .iter()
@@ -354,6 +377,26 @@ fn compare_files(manifest: &Manifest, observed: &mut Listing, threads: usize, re
             }
         };
         report.problem(path, kind);
+    }
+}
+
+/// Counts files and bytes as they are hashed and tells `progress`, if any.
+fn counter<'a>(
+    chosen: &[Chosen],
+    progress: Option<&'a (dyn Fn(Progress) + Sync)>,
+) -> impl Fn(u64) + Sync + 'a {
+    let of_files = chosen.len() as u64;
+    let of_bytes = chosen.iter().map(|c| c.size).sum();
+    let files = AtomicU64::new(0);
+    let bytes = AtomicU64::new(0);
+    move |size| {
+        let Some(progress) = progress else { return };
+        progress(Progress {
+            files: files.fetch_add(1, Ordering::Relaxed) + 1,
+            of_files,
+            bytes: bytes.fetch_add(size, Ordering::Relaxed) + size,
+            of_bytes,
+        });
     }
 }
 

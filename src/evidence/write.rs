@@ -12,15 +12,43 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::builder::{Packet, PacketError};
-use super::manifest::{MANIFEST, MARKER, Manifest, marker_bytes};
+use super::manifest::{MANIFEST, MARKER, Manifest, SIGNATURE, marker_bytes};
 use super::replace::{self, PENDING_MANIFEST, Target};
+use super::spool::{NEW_MARKER, Spool, Staging};
 use super::tarball;
 
 impl Packet {
+    /// Writes a packet built with `PacketBuilder::to` at the target given there: a staged
+    /// directory gets its marker, manifest and signature and is renamed into place; for a tar
+    /// target the staged files are copied into the archive and the staging removed.
+    pub fn write(self) -> Result<(), PacketError> {
+        let Packet {
+            manifest,
+            manifest_bytes,
+            envelope,
+            files,
+        } = self;
+        let Spool::Staged(mut staging) = files else {
+            return Err(PacketError::Meta(
+                "this packet was built in memory: write it with write_dir or write_tar".into(),
+            ));
+        };
+        let specials = Specials {
+            manifest: &manifest,
+            manifest_bytes: &manifest_bytes,
+            envelope: envelope.as_deref(),
+        };
+        match staging.tar {
+            true => finish_tar(&staging, &specials),
+            false => finish_dir(&mut staging, &specials),
+        }
+    }
+
     /// Writes the packet as directory `dir`. An existing empty directory, or a packet this
     /// writer wrote (its marker present and the packet verifying), is replaced; anything
     /// else is refused and left untouched.
     pub fn write_dir(&self, dir: &Path) -> Result<(), PacketError> {
+        self.in_memory()?;
         let target = replace::dir_target(dir)?;
         replace::clean_leftovers(dir);
         let tmp = fresh_sibling(dir, "tmp")?;
@@ -34,6 +62,7 @@ impl Packet {
     /// Writes the packet as one tar file (see `evidence/FORMAT.md`). An existing file is
     /// replaced only if it is empty or a packet tar in this writer's own form that verifies.
     pub fn write_tar(&self, path: &Path) -> Result<(), PacketError> {
+        self.in_memory()?;
         replace::tar_target(path)?;
         replace::clean_leftovers(path);
         let tmp = fresh_sibling(path, "tmp")?;
@@ -44,6 +73,16 @@ impl Packet {
         // rename() replaces a file atomically: the target is the old tar or the new one.
         fs::rename(&tmp, path).map_err(PacketError::io(path))?;
         sync_parent(path)
+    }
+
+    fn in_memory(&self) -> Result<(), PacketError> {
+        match &self.files {
+            Spool::Memory(_) => Ok(()),
+            Spool::Staged(staging) => Err(PacketError::Target {
+                path: staging.target.clone(),
+                why: "this packet was staged for its own target: finish it with write()".into(),
+            }),
+        }
     }
 
     /// Writes every file into the fresh directory `tmp`: the marker first (so a leftover can
@@ -81,6 +120,96 @@ impl Packet {
         fs::rename(&pending, &manifest).map_err(PacketError::io(&manifest))?;
         sync_dir(tmp)
     }
+}
+
+/// What a built packet adds to its content files.
+struct Specials<'a> {
+    manifest: &'a Manifest,
+    manifest_bytes: &'a [u8],
+    envelope: Option<&'a [u8]>,
+}
+
+/// Turns a staging directory into the packet at its target. Every step keeps the directory
+/// one that `replace::clean_leftovers` can prove ours: staging marker and journal until the
+/// manifest is there under its pending name, then the final marker bound to that manifest.
+fn finish_dir(staging: &mut Staging, specials: &Specials<'_>) -> Result<(), PacketError> {
+    let tmp = staging.dir.clone();
+    let pending = tmp.join(PENDING_MANIFEST);
+    let mut written: Vec<PathBuf> = staging.files().collect();
+    staging.journal(PENDING_MANIFEST)?;
+    write_file(&pending, specials.manifest_bytes)?;
+    written.push(pending.clone());
+    if let Some(envelope) = specials.envelope {
+        staging.journal(SIGNATURE)?;
+        write_file(&tmp.join(SIGNATURE), envelope)?;
+        written.push(tmp.join(SIGNATURE));
+    }
+    staging.journal(NEW_MARKER)?;
+    let marker = tmp.join(NEW_MARKER);
+    write_file(&marker, &marker_bytes(&specials.manifest.root))?;
+    written.push(marker.clone());
+    sync_files(&written)?;
+    staging.dirs.iter().try_for_each(|d| sync_dir(d))?;
+    fs::rename(&marker, tmp.join(MARKER)).map_err(PacketError::io(&marker))?;
+    staging.close_journal()?;
+    sync_dir(&tmp)?;
+    let manifest = tmp.join(MANIFEST);
+    fs::rename(&pending, &manifest).map_err(PacketError::io(&manifest))?;
+    sync_dir(&tmp)?;
+    // Decided again just before replacing: the target may have changed since the builder
+    // checked it.
+    let target = replace::dir_target(&staging.target)?;
+    staging.kept = true;
+    let swapped = swap_into_place(&tmp, &staging.target, target);
+    if swapped.is_err() && fs::symlink_metadata(&tmp).is_ok() {
+        // Not moved: still ours to remove (the manifest lists the files now).
+        replace::remove_own_dir(&tmp, specials.manifest);
+    }
+    swapped
+}
+
+/// Copies the staged files into a tar beside the target and renames it into place; the
+/// staging directory is removed when `staging` is dropped.
+fn finish_tar(staging: &Staging, specials: &Specials<'_>) -> Result<(), PacketError> {
+    let path = &staging.target;
+    let tmp = fresh_sibling(path, "tmp")?;
+    if let Err(e) = write_staged_tar(&tmp, staging, specials) {
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
+    }
+    if let Err(e) = replace::tar_target(path) {
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
+    }
+    fs::rename(&tmp, path).map_err(PacketError::io(path))?;
+    sync_parent(path)
+}
+
+fn write_staged_tar(
+    tmp: &Path,
+    staging: &Staging,
+    specials: &Specials<'_>,
+) -> Result<(), PacketError> {
+    let file = File::create_new(tmp).map_err(PacketError::io(tmp))?;
+    let mut tar = tar::Builder::new(BufWriter::with_capacity(256 << 10, file));
+    let io = PacketError::io(tmp);
+    let mut head = vec![(MANIFEST, specials.manifest_bytes)];
+    head.extend(specials.envelope.map(|e| (SIGNATURE, e)));
+    for (name, bytes) in head {
+        tarball::append(&mut tar, name, bytes.len() as u64, bytes).map_err(PacketError::io(tmp))?;
+    }
+    for entry in specials.manifest.files.iter() {
+        let source = staging.dir.join(&entry.path);
+        let data = File::open(&source).map_err(PacketError::io(&source))?;
+        tarball::append(&mut tar, &entry.path, entry.size, data)
+            .map_err(PacketError::io(&source))?;
+    }
+    let out = tar.into_inner().map_err(PacketError::io(tmp))?;
+    let file = out.into_inner().map_err(|e| PacketError::Io {
+        path: tmp.to_path_buf(),
+        source: e.into_error(),
+    })?;
+    file.sync_all().map_err(io)
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), PacketError> {
@@ -139,7 +268,7 @@ fn write_tar_file(tmp: &Path, entries: &[(&str, &[u8])]) -> Result<(), PacketErr
 /// `.NAME.itgc-TAG-PID` beside `path`: hidden, and unique to this process. A leftover of
 /// that name (an earlier process with the same id) that `clean_leftovers` could not prove
 /// ours is refused, never deleted.
-fn fresh_sibling(path: &Path, tag: &str) -> Result<PathBuf, PacketError> {
+pub(super) fn fresh_sibling(path: &Path, tag: &str) -> Result<PathBuf, PacketError> {
     let name = path.file_name().ok_or_else(|| PacketError::Target {
         path: path.to_path_buf(),
         why: "has no file name".into(),

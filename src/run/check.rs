@@ -47,6 +47,8 @@ pub struct PacketRequest {
     pub previous: Option<PathBuf>,
     /// Draw each control's sample into the packet.
     pub sample: Option<Sampling>,
+    /// Told the path and size of each packet file once it is on disk (a progress line).
+    pub progress: Option<packet::FileWritten>,
 }
 
 /// What a check concluded (the packet's own evaluation when one was written), the drift it
@@ -131,6 +133,7 @@ pub fn pipeline(
             provenance,
             previous_root,
             sample: wanted.sample.clone(),
+            progress: wanted.progress.clone(),
         };
         let (root, recorded) = packet::write(&wanted.out, &input, notes)?;
         notes.push(redaction_note(&results, &recorded));

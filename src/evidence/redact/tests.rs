@@ -328,3 +328,53 @@ fn the_guard_still_finds_credentials_in_text_and_json_strings() {
         );
     }
 }
+
+/// The guard reads JSON as a stream of strings now, not as a `Value` tree: it must find the
+/// same first credential, at the same field, as the tree walk did, on every shape: nested
+/// arrays and objects, a credential as a member name, two in one document (the first in
+/// document order wins), none at all, and JSON Lines with the hit on a later line.
+#[test]
+fn the_streaming_guard_finds_what_the_tree_walk_found() {
+    let guard = Guard::new().unwrap();
+    let tree = |bytes: &[u8], prefix: &str| {
+        let value: Value = serde_json::from_slice(bytes).unwrap();
+        guard.scan_value(&value, &mut prefix.to_string())
+    };
+    for (_, secret) in secrets() {
+        let docs = [
+            json!({"results": [{"label": secret}]}),
+            json!({"a": 1, "b": [[null, true, 2.5], [{"c": {"d": [secret, "x"]}}]]}),
+            json!({"m": {secret.clone(): 1}, "z": secret}),
+            json!([{"first": secret}, {"second": secret}]),
+            json!({"nothing": ["here", 1, null, {"k": "v"}]}),
+            json!(secret),
+        ];
+        for doc in docs {
+            let bytes = doc.to_string().into_bytes();
+            assert_eq!(guard.scan("f.json", &bytes), tree(&bytes, ""), "{doc}");
+        }
+        let second = json!({"b": [secret]}).to_string();
+        let lines = format!("{{\"a\":\"clean\"}}\n\n{second}\n");
+        let found = guard.scan("f.jsonl", lines.as_bytes()).unwrap();
+        let expected = tree(second.as_bytes(), "line 2: ");
+        assert_eq!(Some(found), expected);
+    }
+}
+
+/// Invalid JSON is still searched as text, whole: a credential after the point where the
+/// parse fails, or in a JSON Lines file one of whose lines is not JSON, is found.
+#[test]
+fn the_streaming_guard_searches_invalid_json_as_text() {
+    let guard = Guard::new().unwrap();
+    for (kind, secret) in secrets() {
+        let broken = format!("{{\"a\": [1, 2,, \"{secret}\"]}}");
+        let hit = guard.scan("f.json", broken.as_bytes()).unwrap();
+        assert_eq!((hit.field, hit.kind), (None, kind));
+        let trailing = format!("{{\"a\": 1}} {secret}");
+        let hit = guard.scan("f.json", trailing.as_bytes()).unwrap();
+        assert_eq!((hit.field, hit.kind), (None, kind));
+        let lines = format!("{{\"a\":\"{secret}\"}}\nnot json\n");
+        let hit = guard.scan("f.jsonl", lines.as_bytes()).unwrap();
+        assert_eq!((hit.field, hit.kind), (None, kind));
+    }
+}

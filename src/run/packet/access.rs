@@ -51,16 +51,16 @@ pub fn lines(access: &AccessSnapshot) -> impl Iterator<Item = Written<'_>> {
 }
 
 /// Reads the part from its lines (each already split off), in either layout.
-pub fn read<'l>(
-    mut lines: impl Iterator<Item = (usize, &'l [u8])>,
+pub fn read<L: AsRef<[u8]>>(
+    mut lines: impl Iterator<Item = (usize, L)>,
 ) -> Result<AccessSnapshot, (usize, String)> {
     let Some((n, first)) = lines.next() else {
         return Err((0, "the access part is empty".into()));
     };
-    let frame = match serde_json::from_slice::<Read>(first) {
+    let frame = match serde_json::from_slice::<Read>(first.as_ref()) {
         Ok(Line::Frame(frame)) => frame,
         Ok(_) => return Err((n, "the first line must be the frame".into())),
-        Err(_) => return read_whole(n, first, lines),
+        Err(_) => return read_whole(n, first.as_ref(), lines),
     };
     let mut access = AccessSnapshot {
         start: frame.start,
@@ -71,7 +71,7 @@ pub fn read<'l>(
         gaps: frame.gaps,
     };
     for (n, line) in lines {
-        match serde_json::from_slice::<Read>(line).map_err(|e| (n, e.to_string()))? {
+        match serde_json::from_slice::<Read>(line.as_ref()).map_err(|e| (n, e.to_string()))? {
             Line::List(list) => access.lists.push(list),
             Line::Review(decision) => match access.reviews.as_mut() {
                 Some(reviews) => reviews.push(decision),
@@ -84,10 +84,10 @@ pub fn read<'l>(
 }
 
 /// The layout of earlier packets: the whole part on its only line.
-fn read_whole<'l>(
+fn read_whole<L>(
     n: usize,
     line: &[u8],
-    mut rest: impl Iterator<Item = (usize, &'l [u8])>,
+    mut rest: impl Iterator<Item = (usize, L)>,
 ) -> Result<AccessSnapshot, (usize, String)> {
     let access = serde_json::from_slice(line).map_err(|e| (n, e.to_string()))?;
     match rest.next() {

@@ -10,6 +10,7 @@ mod access;
 pub mod read;
 
 use std::collections::BTreeMap;
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -75,7 +76,12 @@ pub struct PacketInput<'a> {
     pub previous_root: Option<Digest>,
     /// Draw each control's sample into `results/samples/` (seeded by the packet's results).
     pub sample: Option<super::sample::Sampling>,
+    /// Told the path and size of each file once it is on disk.
+    pub progress: Option<FileWritten>,
 }
+
+/// Told the path and size of each packet file once it is on disk (for a progress line).
+pub type FileWritten = std::sync::Arc<dyn Fn(&str, u64) + Send + Sync>;
 
 /// Writes the packet to `out` (a directory, or a `.tar` file) and returns its root and the
 /// results it records (those of the redacted snapshot).
@@ -84,7 +90,13 @@ pub fn write(
     input: &PacketInput<'_>,
     notes: &mut Vec<Note>,
 ) -> Result<(String, Results), Error> {
-    let mut builder = PacketBuilder::new(meta(input), redactor(input.catalog)?);
+    // Each file goes to disk (a staging directory beside `out`) as it is made: memory holds
+    // one file at a time, not the packet.
+    let mut builder = PacketBuilder::to(out, is_tar(out), meta(input), redactor(input.catalog)?)
+        .map_err(Error::usage)?;
+    if let Some(progress) = input.progress.clone() {
+        builder.on_written(Box::new(move |path, size| progress(path, size)));
+    }
     if let Some(token) = std::env::var("GITHUB_TOKEN").ok().filter(|t| !t.is_empty()) {
         builder.forbid(&token);
     }
@@ -102,13 +114,9 @@ pub fn write(
         builder.sign_with(key);
     }
     let packet = builder.build().map_err(Error::usage)?;
-    let written = if is_tar(out) {
-        packet.write_tar(out)
-    } else {
-        packet.write_dir(out)
-    };
-    written.map_err(Error::usage)?;
-    Ok((packet.root().hex(), results))
+    let root = packet.root().hex();
+    packet.write().map_err(Error::usage)?;
+    Ok((root, results))
 }
 
 fn meta(input: &PacketInput<'_>) -> PacketMeta {
@@ -223,43 +231,81 @@ fn add_snapshot(
         gaps: s.gaps.clone(),
         sampling: input.sample.clone(),
     };
-    let mut files: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
-    files.insert(CHANGES, jsonl(&s.changes)?);
-    files.insert(TICKETS, jsonl(s.tickets.as_deref().unwrap_or_default())?);
-    files.insert(MEMBERS, jsonl(s.members.as_deref().unwrap_or_default())?);
+    let fail = |path: &str, e: String| Error::Usage(format!("{path}: {e}"));
+    let mut written = vec![CHANGES, TICKETS, MEMBERS];
+    add_jsonl(builder, CHANGES, &s.changes, notes)?;
+    add_jsonl(
+        builder,
+        TICKETS,
+        s.tickets.as_deref().unwrap_or_default(),
+        notes,
+    )?;
+    add_jsonl(
+        builder,
+        MEMBERS,
+        s.members.as_deref().unwrap_or_default(),
+        notes,
+    )?;
     if let Some(access) = &s.access {
-        files.insert(ACCESS, jsonl(access::lines(access))?);
+        add_jsonl(builder, ACCESS, access::lines(access), notes)?;
+        written.push(ACCESS);
     }
     if let Some(jobs) = &s.jobs {
-        files.insert(JOBS, jsonl(std::slice::from_ref(jobs))?);
+        add_jsonl(builder, JOBS, std::slice::from_ref(jobs), notes)?;
+        written.push(JOBS);
     }
     if !identities.is_empty() {
-        files.insert(IDENTITIES, jsonl(&identities)?);
-    }
-    let fail = |path: &str, e: String| Error::Usage(format!("{path}: {e}"));
-    let mut redacted = BTreeMap::new();
-    for (path, bytes) in files {
-        // The identity map pairs policy text (already in the packet, unredacted, as input)
-        // with its pseudonym; redacting it would erase the pairing.
-        let text = if path == IDENTITIES {
-            bytes
-        } else {
-            let text = builder
-                .redactor()
-                .redact_jsonl(&bytes)
-                .map_err(|e| fail(path, e.to_string()))?;
-            note_redacted(builder, path, notes);
-            text
-        };
-        builder
-            .add_file(path, text.clone())
-            .map_err(|e| fail(path, e.to_string()))?;
-        redacted.insert(path.to_string(), text);
+        add_jsonl(builder, IDENTITIES, &identities, notes)?;
+        written.push(IDENTITIES);
     }
     builder
         .add_json(META, &meta)
         .map_err(|e| fail(META, e.to_string()))?;
-    read_snapshot(&meta, &redacted).map_err(Error::usage)
+    // Read back from the packet's own bytes, a line at a time.
+    let open = |path: &str| -> Result<Box<dyn BufRead + '_>, SnapshotError> {
+        match written.contains(&path) {
+            true => builder.open(path).map_err(|e| SnapshotError {
+                path: path.to_string(),
+                message: e.to_string(),
+            }),
+            false => Err(missing(path)),
+        }
+    };
+    read_snapshot(&meta, &open).map_err(Error::usage)
+}
+
+/// Writes `records` as the JSON Lines file `path`, a line at a time: each record in
+/// canonical JSON, redacted (except the identity map, which pairs policy text, already in the
+/// packet unredacted as input, with its pseudonym: redacting it would erase the pairing).
+fn add_jsonl<T: Serialize>(
+    builder: &mut PacketBuilder,
+    path: &str,
+    records: impl IntoIterator<Item = T>,
+    notes: &mut Vec<Note>,
+) -> Result<(), Error> {
+    let fail = |e: String| Error::Usage(format!("{path}: {e}"));
+    let mut file = builder.begin(path).map_err(|e| fail(e.to_string()))?;
+    let mut out = Vec::new();
+    for (i, record) in records.into_iter().enumerate() {
+        let line = evidence::to_canonical(&record)
+            .map_err(|e| Error::Usage(format!("cannot serialise a snapshot record: {e}")))?;
+        out.clear();
+        if path == IDENTITIES {
+            out.extend(line);
+            out.push(b'\n');
+        } else {
+            builder
+                .redactor()
+                .redact_line(i + 1, &line, &mut out)
+                .map_err(|e| fail(e.to_string()))?;
+        }
+        file.write(&out).map_err(|e| fail(e.to_string()))?;
+    }
+    builder.commit(file).map_err(|e| fail(e.to_string()))?;
+    if path != IDENTITIES {
+        note_redacted(builder, path, notes);
+    }
+    Ok(())
 }
 
 /// Notes where redaction removed a credential from the snapshot file at `path` (which field,
@@ -295,17 +341,6 @@ fn identities(builder: &mut PacketBuilder, catalog: &Catalog) -> Result<Vec<Iden
         .filter(|(policy, packet)| policy != packet)
         .map(|(policy, packet)| Identity { policy, packet })
         .collect())
-}
-
-fn jsonl<T: Serialize>(records: impl IntoIterator<Item = T>) -> Result<Vec<u8>, Error> {
-    let mut out = Vec::new();
-    for record in records {
-        let line = evidence::to_canonical(&record)
-            .map_err(|e| Error::Usage(format!("cannot serialise a snapshot record: {e}")))?;
-        out.extend(line);
-        out.push(b'\n');
-    }
-    Ok(out)
 }
 
 fn add_results(builder: &mut PacketBuilder, results: &Results) -> Result<(), Error> {
@@ -349,22 +384,22 @@ struct SnapshotError {
     message: String,
 }
 
-fn read_snapshot(
-    meta: &Meta,
-    files: &BTreeMap<String, Vec<u8>>,
-) -> Result<Snapshot, SnapshotError> {
-    let changes: Vec<Change> = lines(files, CHANGES)?;
-    let tickets: Vec<Ticket> = lines(files, TICKETS)?;
-    let members: Vec<OrgMember> = lines(files, MEMBERS)?;
+/// Opens one snapshot file of the packet for reading, a line at a time.
+type Open<'o> = dyn Fn(&str) -> Result<Box<dyn BufRead + 'o>, SnapshotError> + 'o;
+
+fn read_snapshot(meta: &Meta, open: &Open<'_>) -> Result<Snapshot, SnapshotError> {
+    let changes: Vec<Change> = lines(open, CHANGES)?;
+    let tickets: Vec<Ticket> = lines(open, TICKETS)?;
+    let members: Vec<OrgMember> = lines(open, MEMBERS)?;
     Ok(Snapshot {
         period: meta.period.clone(),
         changes,
         tickets: meta.has_tickets.then_some(tickets),
         members: meta.has_members.then_some(members),
-        access: access_part(meta.has_access, files)?,
-        jobs: part(meta.has_jobs, files, JOBS)?,
+        access: access_part(meta.has_access, open)?,
+        jobs: part(meta.has_jobs, open, JOBS)?,
         identities: if meta.has_identities {
-            lines::<Identity>(files, IDENTITIES)?
+            lines::<Identity>(open, IDENTITIES)?
                 .into_iter()
                 .map(|i| (i.policy, i.packet))
                 .collect()
@@ -375,15 +410,22 @@ fn read_snapshot(
     })
 }
 
+fn missing(path: &str) -> SnapshotError {
+    SnapshotError {
+        path: path.to_string(),
+        message: "missing from the packet".into(),
+    }
+}
+
 /// The access part (see [`access`]), when the meta file says it exists.
-fn access_part(
-    present: bool,
-    files: &BTreeMap<String, Vec<u8>>,
-) -> Result<Option<AccessSnapshot>, SnapshotError> {
+fn access_part(present: bool, open: &Open<'_>) -> Result<Option<AccessSnapshot>, SnapshotError> {
     if !present {
         return Ok(None);
     }
-    access::read(raw_lines(files, ACCESS)?)
+    let mut lines = Lines::new(open(ACCESS)?);
+    let access = access::read(&mut lines);
+    lines.finish(ACCESS)?;
+    access
         .map(Some)
         .map_err(|(n, message)| line_error(ACCESS, n, message))
 }
@@ -391,13 +433,13 @@ fn access_part(
 /// A snapshot part stored as a single JSON line, when the meta file says it exists.
 fn part<T: serde::de::DeserializeOwned>(
     present: bool,
-    files: &BTreeMap<String, Vec<u8>>,
+    open: &Open<'_>,
     path: &str,
 ) -> Result<Option<T>, SnapshotError> {
     if !present {
         return Ok(None);
     }
-    let mut values: Vec<T> = lines(files, path)?;
+    let mut values: Vec<T> = lines(open, path)?;
     match (values.pop(), values.is_empty()) {
         (Some(value), true) => Ok(Some(value)),
         _ => Err(SnapshotError {
@@ -408,27 +450,69 @@ fn part<T: serde::de::DeserializeOwned>(
 }
 
 fn lines<T: serde::de::DeserializeOwned>(
-    files: &BTreeMap<String, Vec<u8>>,
+    open: &Open<'_>,
     path: &str,
 ) -> Result<Vec<T>, SnapshotError> {
-    raw_lines(files, path)?
-        .map(|(n, line)| serde_json::from_slice(line).map_err(|e| line_error(path, n, e)))
-        .collect()
+    let mut lines = Lines::new(open(path)?);
+    let values = (&mut lines)
+        .map(|(n, line)| serde_json::from_slice(&line).map_err(|e| line_error(path, n, e)))
+        .collect::<Result<Vec<T>, _>>()?;
+    lines.finish(path)?;
+    Ok(values)
 }
 
-/// The non-empty lines of the file at `path`, with their index (0-based).
-fn raw_lines<'f>(
-    files: &'f BTreeMap<String, Vec<u8>>,
-    path: &str,
-) -> Result<impl Iterator<Item = (usize, &'f [u8])>, SnapshotError> {
-    let bytes = files.get(path).ok_or_else(|| SnapshotError {
-        path: path.to_string(),
-        message: "missing from the packet".into(),
-    })?;
-    Ok(bytes
-        .split(|b| *b == b'\n')
-        .enumerate()
-        .filter(|(_, line)| !line.is_empty()))
+/// The non-empty lines of a file, with their index (0-based), read one at a time. A read
+/// error ends the lines and is kept for [`finish`](Lines::finish).
+struct Lines<'r> {
+    reader: Box<dyn BufRead + 'r>,
+    index: usize,
+    error: Option<std::io::Error>,
+}
+
+impl<'r> Lines<'r> {
+    fn new(reader: Box<dyn BufRead + 'r>) -> Lines<'r> {
+        Lines {
+            reader,
+            index: 0,
+            error: None,
+        }
+    }
+
+    fn finish(self, path: &str) -> Result<(), SnapshotError> {
+        match self.error {
+            Some(e) => Err(SnapshotError {
+                path: path.to_string(),
+                message: e.to_string(),
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Iterator for Lines<'_> {
+    type Item = (usize, Vec<u8>);
+
+    fn next(&mut self) -> Option<(usize, Vec<u8>)> {
+        loop {
+            let mut line = Vec::new();
+            match self.reader.read_until(b'\n', &mut line) {
+                Ok(0) => return None,
+                Ok(_) => {}
+                Err(e) => {
+                    self.error = Some(e);
+                    return None;
+                }
+            }
+            let index = self.index;
+            self.index += 1;
+            if line.last() == Some(&b'\n') {
+                line.pop();
+            }
+            if !line.is_empty() {
+                return Some((index, line));
+            }
+        }
+    }
 }
 
 fn line_error(path: &str, index: usize, problem: impl std::fmt::Display) -> SnapshotError {
@@ -490,11 +574,16 @@ impl Reperform for CheckReperform {
                 snapshot_files.insert(path.to_string(), read(path)?);
             }
         }
-        let snapshot =
-            read_snapshot(&meta, &snapshot_files).map_err(|e| ReperformError::Input {
-                path: e.path.clone(),
-                message: e.message,
-            })?;
+        let open = |path: &str| -> Result<Box<dyn BufRead + '_>, SnapshotError> {
+            match snapshot_files.get(path) {
+                Some(bytes) => Ok(Box::new(bytes.as_slice())),
+                None => Err(missing(path)),
+            }
+        };
+        let snapshot = read_snapshot(&meta, &open).map_err(|e| ReperformError::Input {
+            path: e.path.clone(),
+            message: e.message,
+        })?;
         let results = evaluate::evaluate(&catalog, &snapshot, &meta.controls);
         let bytes = evidence::to_canonical(&results)
             .map_err(|e| ReperformError::Failed(format!("cannot serialise results: {e}")))?;
