@@ -196,6 +196,13 @@ fn remove_empty_dirs(dir: &Path) {
 }
 
 fn remove_listed<'a>(dir: &Path, paths: impl Iterator<Item = &'a str>) {
+    remove_files_and_their_dirs(dir, paths);
+    let _ = fs::remove_dir(dir);
+}
+
+/// Removes the files named (only regular files) and then the directories above them that
+/// are left empty, deepest first; `dir` itself stays.
+fn remove_files_and_their_dirs<'a>(dir: &Path, paths: impl Iterator<Item = &'a str>) {
     let mut dirs = BTreeSet::new();
     for path in paths {
         let file = dir.join(path);
@@ -215,7 +222,6 @@ fn remove_listed<'a>(dir: &Path, paths: impl Iterator<Item = &'a str>) {
     for sub in dirs {
         let _ = fs::remove_dir(dir.join(sub));
     }
-    let _ = fs::remove_dir(dir);
 }
 
 /// Removes the leftovers of interrupted writes to `target` (`.NAME.itgc-tmp-PID` and
@@ -318,24 +324,7 @@ fn leftover_journal(dir: &Path) -> Option<Vec<String>> {
 /// Removes what a staging directory created (the paths named), its journal, then its marker
 /// and the directories: as `remove_own_dir`, marker last.
 pub fn remove_staged<'a>(dir: &Path, created: impl Iterator<Item = &'a str>) {
-    let mut dirs = BTreeSet::new();
-    for path in created.chain([JOURNAL]) {
-        let file = dir.join(path);
-        if fs::symlink_metadata(&file).is_ok_and(|m| m.is_file()) {
-            let _ = fs::remove_file(&file);
-        }
-        let parents = Path::new(path).ancestors().skip(1);
-        dirs.extend(
-            parents
-                .filter(|p| !p.as_os_str().is_empty())
-                .map(Path::to_path_buf),
-        );
-    }
-    let mut dirs: Vec<PathBuf> = dirs.into_iter().collect();
-    dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
-    for sub in dirs {
-        let _ = fs::remove_dir(dir.join(sub));
-    }
+    remove_files_and_their_dirs(dir, created.chain([JOURNAL]));
     remove_marker(dir);
 }
 
