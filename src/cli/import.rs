@@ -128,7 +128,13 @@ fn import(args: &ImportArgs, config: &Config, ui: &Ui) -> Result<(), Failure> {
         }
         (ImportKind::Tickets, None) => import::read_tickets(path)?,
         (ImportKind::JobRuns, None) => {
-            ui.say(import::job_runs(path, config)?);
+            let progress = Progress::new(ui);
+            let hooks = import::ImportHooks {
+                rows: &|n| progress.rows(n),
+            };
+            let line = import::job_runs(path, config, hooks);
+            progress.finish();
+            ui.say(line?);
             return Ok(());
         }
         (ImportKind::Incidents, None) => import::read_incidents(path)?,

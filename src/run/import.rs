@@ -106,15 +106,16 @@ pub fn read_tickets(path: &Path) -> Result<Parsed, Error> {
     })
 }
 
-/// Streams the job run log at `path` into the store (see `runs`); returns the line to print.
-pub fn job_runs(path: &Path, config: &Config) -> Result<String, Error> {
+/// Streams the job run log at `path` into the store (see `runs`), telling `hooks` the rows
+/// written; returns the line to print.
+pub fn job_runs(path: &Path, config: &Config, hooks: ImportHooks<'_>) -> Result<String, Error> {
     let log = runs::open(path)?;
     let runtime = super::runtime()?;
     runtime.block_on(async {
         let store = Store::open(&config.database_url)
             .await
             .map_err(|e| Error::usage(format!("store: {e}")))?;
-        let line = runs::import(&store, log, path).await;
+        let line = runs::import(&store, log, path, hooks).await;
         store.close().await;
         line
     })
@@ -271,5 +272,56 @@ impl<'a> RowCount<'a> {
     /// Every row was read: reports the total.
     pub fn done(&self) {
         (self.hooks.rows)(self.rows);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+
+    fn recorded(reports: &RefCell<Vec<u64>>) -> impl Fn(u64) + '_ {
+        |n| reports.borrow_mut().push(n)
+    }
+
+    #[test]
+    fn rows_are_reported_each_time_a_multiple_is_passed_and_once_at_the_end() {
+        let reports = RefCell::new(Vec::new());
+        let report = recorded(&reports);
+        let mut count = RowCount::new(ImportHooks { rows: &report });
+        for batch in [1_000; 25] {
+            count.add(batch);
+        }
+        count.add(1);
+        count.done();
+        assert_eq!(*reports.borrow(), [10_000, 20_000, 25_001]);
+    }
+
+    /// The job-run import tells its hooks what it wrote: every 10,000 runs and the total.
+    #[test]
+    fn a_job_run_import_reports_the_runs_it_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("runs.csv");
+        let mut text = String::from("job,started_at,status\n");
+        let start = jiff::Timestamp::from_second(1_780_000_000).unwrap();
+        for i in 0..20_500i64 {
+            let at = start + jiff::SignedDuration::from_secs(60 * i);
+            text.push_str(&format!("nightly,{at},success\n"));
+        }
+        std::fs::write(&log, text).unwrap();
+        let config = Config {
+            root: dir.path().to_path_buf(),
+            controls: dir.path().join("controls"),
+            policies: dir.path().join("policies"),
+            database_url: format!("sqlite://{}", dir.path().join("itgc.db").display()),
+            database_url_explicit: true,
+            time_zone: "UTC".into(),
+        };
+        let reports = RefCell::new(Vec::new());
+        let report = recorded(&reports);
+        let line = job_runs(&log, &config, ImportHooks { rows: &report }).unwrap();
+        assert!(line.starts_with("imported 20500 job runs"), "{line}");
+        assert_eq!(*reports.borrow(), [10_000, 20_000, 20_500]);
     }
 }

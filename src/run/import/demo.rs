@@ -120,7 +120,9 @@ async fn import_exports(
             "tickets" => super::read_tickets(&export.path)?,
             "job-runs" => {
                 let log = super::runs::open(&export.path)?;
-                (hooks.say)(&super::runs::import(store, log, &export.path).await?);
+                let silent = super::ImportHooks::SILENT;
+                let line = super::runs::import(store, log, &export.path, silent);
+                (hooks.say)(&line.await?);
                 continue;
             }
             "access-list" => {

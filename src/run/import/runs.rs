@@ -36,13 +36,18 @@ pub(crate) fn open(path: &Path) -> Result<RunLog, Error> {
 }
 
 /// Streams `log` (opened from `path`) into `store`; returns the line to print.
-pub(crate) async fn import(store: &Store, log: RunLog, path: &Path) -> Result<String, Error> {
+pub(crate) async fn import(
+    store: &Store,
+    log: RunLog,
+    path: &Path,
+    hooks: super::ImportHooks<'_>,
+) -> Result<String, Error> {
     let file = log.file().to_string();
     let place = log.place();
     let mut import = store.begin_run_import().await.map_err(store_error)?;
     let (sender, batches) = sync_channel(AHEAD);
     let reader = std::thread::spawn(move || read(log, &sender));
-    let written = write(&mut import, &batches, &file, place).await;
+    let written = write(&mut import, &batches, &file, place, hooks).await;
     // Dropping the receiver first stops a reader still at work (its next send fails).
     drop(batches);
     let read_through = reader.join();
@@ -71,8 +76,10 @@ async fn write(
     batches: &Receiver<Result<Read, ExportError>>,
     file: &str,
     place: Place,
+    hooks: super::ImportHooks<'_>,
 ) -> Result<(u64, Digest), Error> {
     let mut rows = 0u64;
+    let mut count = super::RowCount::new(hooks);
     loop {
         // Blocking is fine here: nothing else runs on this runtime while the import waits.
         let Ok(next) = batches.recv() else {
@@ -80,6 +87,7 @@ async fn write(
         };
         match next.map_err(export_error)? {
             Read::Runs(runs) => {
+                count.add(runs.len() as u64);
                 for (run, at) in runs {
                     rows += 1;
                     import
@@ -88,7 +96,10 @@ async fn write(
                         .map_err(|e| run_error(file, place, e))?;
                 }
             }
-            Read::Done(digest) => return Ok((rows, digest)),
+            Read::Done(digest) => {
+                count.done();
+                return Ok((rows, digest));
+            }
         }
     }
 }
