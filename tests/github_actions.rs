@@ -524,10 +524,7 @@ chmod +x "$root/bin/itgc"
             log = self.log().display()
         );
         for (name, text) in [("gh", gh), ("cargo", cargo)] {
-            let path = bin.join(name);
-            std::fs::write(&path, text).unwrap();
-            let status = Command::new("chmod").arg("+x").arg(&path).status().unwrap();
-            assert!(status.success());
+            executable(&bin.join(name), &text);
         }
     }
 
@@ -558,6 +555,13 @@ chmod +x "$root/bin/itgc"
         let run = run_step(&action, "install", &context, runner.path(), runner.path());
         (runner, run)
     }
+}
+
+/// Writes a script and makes it executable.
+fn executable(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+    let status = Command::new("chmod").arg("+x").arg(path).status().unwrap();
+    assert!(status.success());
 }
 
 fn installed(runner: &Path) -> PathBuf {
@@ -607,15 +611,7 @@ fn the_action_installs_the_packaged_release_binary_after_checking_its_digest() {
 fn a_release_asset_that_does_not_match_its_digest_is_never_installed() {
     let fake = tempfile::tempdir().unwrap();
     let binary = fake.path().join("itgc");
-    std::fs::write(&binary, "#!/bin/sh\necho itgc 0.1.0\n").unwrap();
-    assert!(
-        Command::new("chmod")
-            .arg("+x")
-            .arg(&binary)
-            .status()
-            .unwrap()
-            .success()
-    );
+    executable(&binary, "#!/bin/sh\necho itgc 0.1.0\n");
     let release = Release::packaged(&binary);
 
     // A well-formed archive of another binary, swapped in after the digest was written (a
@@ -623,15 +619,7 @@ fn a_release_asset_that_does_not_match_its_digest_is_never_installed() {
     let other = fake.path().join("other");
     std::fs::create_dir(&other).unwrap();
     let evil = other.join("itgc");
-    std::fs::write(&evil, "#!/bin/sh\necho itgc 6.6.6\n").unwrap();
-    assert!(
-        Command::new("chmod")
-            .arg("+x")
-            .arg(&evil)
-            .status()
-            .unwrap()
-            .success()
-    );
+    executable(&evil, "#!/bin/sh\necho itgc 6.6.6\n");
     let swapped = Release::packaged(&evil);
     std::fs::copy(swapped.asset(), release.asset()).unwrap();
 
@@ -661,15 +649,7 @@ fn a_release_asset_that_does_not_match_its_digest_is_never_installed() {
 fn without_a_release_asset_the_action_builds_its_own_source() {
     let fake = tempfile::tempdir().unwrap();
     let binary = fake.path().join("itgc");
-    std::fs::write(&binary, "#!/bin/sh\necho itgc 0.1.0\n").unwrap();
-    assert!(
-        Command::new("chmod")
-            .arg("+x")
-            .arg(&binary)
-            .status()
-            .unwrap()
-            .success()
-    );
+    executable(&binary, "#!/bin/sh\necho itgc 0.1.0\n");
     let release = Release::packaged(&binary);
     std::fs::remove_file(release.asset()).unwrap();
 
