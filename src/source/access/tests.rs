@@ -457,6 +457,18 @@ fn iam_with_factors() -> AccessList {
     list
 }
 
+/// Reads `text` as the AWS report mapped with `mfa`, `password` and `never_disabled`.
+fn read_factors(text: &str) -> Result<crate::facts::access::ListSnapshot, AccessError> {
+    read_list(
+        "iam.csv",
+        text.as_bytes(),
+        "aws",
+        &iam_with_factors(),
+        None,
+        "00",
+    )
+}
+
 const FACTORS: &str =
     "user,user_creation_time,password_last_used,password_enabled,mfa_active,as_of\n";
 
@@ -468,15 +480,7 @@ fn mfa_and_password_columns_read_as_yes_no_and_unknown_where_the_export_cannot_t
          bot,2024-01-02,N/A,false,,2026-10-01\n\
          cy,2024-01-02,N/A,Enabled,N/A,2026-10-01\n"
     );
-    let list = read_list(
-        "iam.csv",
-        text.as_bytes(),
-        "aws",
-        &iam_with_factors(),
-        None,
-        "00",
-    )
-    .unwrap();
+    let list = read_factors(&text).unwrap();
     let by = |id: &str| list.accounts.iter().find(|a| a.user_id == id).unwrap();
     assert!(list.has.mfa && list.has.password);
     assert!(list.has.disabled, "never_disabled: known, and false");
@@ -526,44 +530,17 @@ fn aws_plain() -> AccessList {
 fn an_mfa_cell_that_is_no_yes_no_value_is_refused_at_its_line_and_column() {
     for (cell, column) in [("sometimes", "mfa_active"), ("2", "mfa_active")] {
         let text = format!("{FACTORS}ana,2024-01-02,N/A,true,{cell},2026-10-01\n");
-        let err = read_list(
-            "iam.csv",
-            text.as_bytes(),
-            "aws",
-            &iam_with_factors(),
-            None,
-            "00",
-        )
-        .unwrap_err()
-        .to_string();
+        let err = read_factors(&text).unwrap_err().to_string();
         assert!(err.contains("iam.csv") && err.contains("line 2"), "{err}");
         assert!(err.contains(column) || err.contains("column 5"), "{err}");
         assert!(err.contains("is not a yes/no value"), "{err}");
     }
     let text = format!("{FACTORS}ana,2024-01-02,N/A,maybe,true,2026-10-01\n");
-    let err = read_list(
-        "iam.csv",
-        text.as_bytes(),
-        "aws",
-        &iam_with_factors(),
-        None,
-        "00",
-    )
-    .unwrap_err()
-    .to_string();
+    let err = read_factors(&text).unwrap_err().to_string();
     assert!(err.contains("`maybe` is not a yes/no value"), "{err}");
     // A mapped column the export lacks names the policy key.
     let text = "user,user_creation_time,password_last_used,password_enabled,as_of\nana,2024-01-02,N/A,true,2026-10-01\n";
-    let err = read_list(
-        "iam.csv",
-        text.as_bytes(),
-        "aws",
-        &iam_with_factors(),
-        None,
-        "00",
-    )
-    .unwrap_err()
-    .to_string();
+    let err = read_factors(text).unwrap_err().to_string();
     assert!(err.contains("columns.mfa"), "{err}");
 }
 
