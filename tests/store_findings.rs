@@ -109,6 +109,31 @@ async fn a_failed_save_writes_nothing(store: &Store, url: &str) {
     assert_eq!(store.findings().await.unwrap(), Vec::new());
 }
 
+/// More findings and history entries than one statement takes (they are written a thousand
+/// rows at a time) round-trip exactly, and a later save of all of them changes every row:
+/// no batch is dropped, repeated or bound to another batch's placeholders.
+async fn many_findings_span_statements(store: &Store) {
+    let q2 = sighting("2026-Q2", 1_775_001_600, 1_775_100_000);
+    let mut all: Vec<StoredFinding> = (0..2_345)
+        .map(|i| {
+            let mut f = finding(&format!("eeee{i:012}"), &format!("repo@{i:05}"));
+            if i % 3 == 0 {
+                f.state = "open".into();
+                f.history.push(transition(q2.clone(), "open", None));
+            }
+            f
+        })
+        .collect();
+    store.save_findings(&all).await.unwrap();
+    assert_eq!(store.findings().await.unwrap(), all);
+    for (i, f) in all.iter_mut().enumerate() {
+        f.runs_open = 2 + i as u64;
+        f.last_seen = q2.clone();
+    }
+    store.save_findings(&all).await.unwrap();
+    assert_eq!(store.findings().await.unwrap(), all);
+}
+
 /// The state names are the lifecycle's, nothing else.
 async fn an_unknown_state_is_refused(store: &Store) {
     let mut f = finding("dddd000000000001", "x");
@@ -122,6 +147,7 @@ common::suite! {
         findings_round_trip_exactly,
         a_later_save_updates_and_appends,
         an_unknown_state_is_refused,
+        many_findings_span_statements,
     ],
     url: [a_failed_save_writes_nothing],
 }

@@ -263,23 +263,10 @@ fn key(d: &ReviewDecision) -> (String, &str) {
 }
 
 fn insert_sql(rows: usize, backend: Backend) -> String {
-    const COLUMNS: usize = 6;
-    let placeholder = |i: usize| match backend {
-        Backend::Postgres => format!("${i}"),
-        Backend::Sqlite => "?".to_string(),
-    };
-    let tuples: Vec<String> = (0..rows)
-        .map(|row| {
-            let cells: Vec<String> = (1..=COLUMNS)
-                .map(|i| placeholder(row * COLUMNS + i))
-                .collect();
-            format!("({})", cells.join(", "))
-        })
-        .collect();
     format!(
         "INSERT INTO access_review_decisions \
          (campaign, seq, system, account_key, entitlement, data) VALUES {} ON CONFLICT DO NOTHING",
-        tuples.join(", ")
+        super::values::values(rows, 6, backend)
     )
 }
 

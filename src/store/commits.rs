@@ -6,6 +6,7 @@ use jiff::Timestamp;
 use sqlx::AssertSqlSafe;
 
 use super::row::{Columns, ceil_seconds, from_seconds, to_seconds};
+use super::values::values;
 use super::{Backend, Store, StoreError, Tx};
 use crate::facts::{Commit, Signature};
 
@@ -28,6 +29,9 @@ const COLUMNS: [&str; 12] = [
 /// Rows per INSERT statement: 12,000 bind parameters, under SQLite's 32,766 and PostgreSQL's
 /// 65,535, and large enough that 100k commits take ~100 statements.
 const BATCH_ROWS: usize = 1000;
+
+const INSERT_BRANCH_COMMITS: &str =
+    "INSERT INTO branch_commits (repo, branch, oid) VALUES {values} ON CONFLICT DO NOTHING";
 
 const SELECT_PERIOD: &str = "SELECT repo, oid, parents, author_name, author_email, author_time, \
      committer_name, committer_email, committer_time, message, paths, signed \
@@ -196,11 +200,6 @@ fn encode_one(commit: &Commit) -> Result<CommitRow<'_>, StoreError> {
 
 /// `INSERT … VALUES (…), (…) … ON CONFLICT DO UPDATE` for `rows` rows. PostgreSQL refuses to
 /// update one row twice in a statement, which `encode`'s de-duplication rules out.
-///
-/// The one place where the SQL text differs per backend: PostgreSQL needs numbered `$n`
-/// placeholders, and SQLite, which accepts them too, looks each numbered one up by a linear scan
-/// while binding (quadratic in a 12,000-parameter statement: 100k commits took 24 s instead of
-/// 1 s in a debug build), so it gets anonymous `?` placeholders.
 fn upsert_sql(rows: usize, backend: Backend) -> String {
     let updates: Vec<String> = COLUMNS[2..]
         .iter()
@@ -212,21 +211,6 @@ fn upsert_sql(rows: usize, backend: Backend) -> String {
         values(rows, COLUMNS.len(), backend),
         updates.join(", ")
     )
-}
-
-/// `(…), (…)`: `rows` tuples of `width` placeholders, spelt for the backend (see `upsert_sql`).
-fn values(rows: usize, width: usize, backend: Backend) -> String {
-    let placeholder = |i: usize| match backend {
-        Backend::Postgres => format!("${i}"),
-        Backend::Sqlite => "?".to_string(),
-    };
-    let tuples: Vec<String> = (0..rows)
-        .map(|row| {
-            let params: Vec<String> = (1..=width).map(|i| placeholder(row * width + i)).collect();
-            format!("({})", params.join(", "))
-        })
-        .collect();
-    tuples.join(", ")
 }
 
 fn decode<R: Columns>(row: &R) -> Result<Commit, StoreError> {
@@ -307,23 +291,11 @@ async fn write_branch_commits(
             "empty repo or branch",
         ));
     }
-    let backend = tx.backend();
-    with_tx!(tx, |conn| {
-        for batch in oids.chunks(BATCH_ROWS) {
-            let sql = format!(
-                "INSERT INTO branch_commits (repo, branch, oid) VALUES {} ON CONFLICT DO NOTHING",
-                values(batch.len(), 3, backend)
-            );
-            let mut query = sqlx::query(AssertSqlSafe(sql));
-            for oid in batch {
-                query = query.bind(repo).bind(branch).bind(oid.as_str());
-            }
-            query
-                .execute(&mut *conn)
-                .await
-                .map_err(StoreError::query(BRANCH_ACTION))?;
-        }
-    });
+    insert_rows!(tx, BRANCH_ACTION, INSERT_BRANCH_COMMITS, for oid in oids => [
+        repo,
+        branch,
+        oid.as_str(),
+    ]);
     Ok(())
 }
 

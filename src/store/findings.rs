@@ -46,7 +46,7 @@ pub struct StoredFinding {
 const UPSERT: &str = "INSERT INTO findings (id, control, item, rule, owner, system, label, \
      reason, state, detail, first_period, first_period_start, first_at, last_period, \
      last_period_start, last_at, runs_open) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+     VALUES {values} \
      ON CONFLICT (id) DO UPDATE SET owner = excluded.owner, system = excluded.system, \
      label = excluded.label, reason = excluded.reason, state = excluded.state, \
      detail = excluded.detail, last_period = excluded.last_period, \
@@ -56,7 +56,7 @@ const UPSERT: &str = "INSERT INTO findings (id, control, item, rule, owner, syst
 /// History is append-only: an entry already stored is kept as it is.
 const INSERT_TRANSITION: &str = "INSERT INTO finding_transitions \
      (finding, seq, period, period_start, at, state, detail) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (finding, seq) DO NOTHING";
+     VALUES {values} ON CONFLICT (finding, seq) DO NOTHING";
 
 const SELECT_ALL: &str = "SELECT id, control, item, rule, owner, system, label, reason, state, \
      detail, first_period, first_period_start, first_at, last_period, last_period_start, \
@@ -83,43 +83,44 @@ impl Store {
     pub async fn save_findings(&self, findings: &[StoredFinding]) -> Result<(), StoreError> {
         const ACTION: &str = "recording findings";
         let rows = encode(findings)?;
+        let history: Vec<(&str, i64, &StoredTransition, Sighting<'_>)> = rows
+            .iter()
+            .flat_map(|row| {
+                let id = row.finding.id.as_str();
+                row.history
+                    .iter()
+                    .map(move |(seq, t, seen)| (id, *seq, *t, *seen))
+            })
+            .collect();
         self.in_transaction(ACTION, async |tx| {
-            for row in &rows {
-                let f = row.finding;
-                execute!(
-                    tx,
-                    ACTION,
-                    UPSERT,
-                    [
-                        f.id.as_str(),
-                        f.control.as_str(),
-                        f.item.as_str(),
-                        f.rule.as_str(),
-                        f.owner.as_deref(),
-                        f.system.as_deref(),
-                        f.label.as_str(),
-                        f.reason.as_str(),
-                        f.state.as_str(),
-                        f.detail.as_deref(),
-                        row.first.0,
-                        row.first.1,
-                        row.first.2,
-                        row.last.0,
-                        row.last.1,
-                        row.last.2,
-                        row.runs_open,
-                    ]
-                );
-                execute!(tx, ACTION, INSERT_TRANSITION, for (seq, t, seen) in &row.history => [
-                    f.id.as_str(),
-                    *seq,
-                    seen.0,
-                    seen.1,
-                    seen.2,
-                    t.state.as_str(),
-                    t.detail.as_deref(),
-                ]);
-            }
+            insert_rows!(tx, ACTION, UPSERT, for row in &rows[..] => [
+                row.finding.id.as_str(),
+                row.finding.control.as_str(),
+                row.finding.item.as_str(),
+                row.finding.rule.as_str(),
+                row.finding.owner.as_deref(),
+                row.finding.system.as_deref(),
+                row.finding.label.as_str(),
+                row.finding.reason.as_str(),
+                row.finding.state.as_str(),
+                row.finding.detail.as_deref(),
+                row.first.0,
+                row.first.1,
+                row.first.2,
+                row.last.0,
+                row.last.1,
+                row.last.2,
+                row.runs_open,
+            ]);
+            insert_rows!(tx, ACTION, INSERT_TRANSITION, for (id, seq, t, seen) in &history[..] => [
+                *id,
+                *seq,
+                seen.0,
+                seen.1,
+                seen.2,
+                t.state.as_str(),
+                t.detail.as_deref(),
+            ]);
             Ok(())
         })
         .await

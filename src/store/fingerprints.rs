@@ -37,7 +37,7 @@ const INSERT: &str = "INSERT INTO population_records \
      (period, period_start, period_end, recorded_at, scope) VALUES ($1, $2, $3, $4, $5) RETURNING id";
 
 const INSERT_FINGERPRINT: &str = "INSERT INTO population_fingerprints \
-     (record, control, kind, items, tested, sha256) VALUES ($1, $2, $3, $4, $5, $6)";
+     (record, control, kind, items, tested, sha256) VALUES {values}";
 
 /// The latest record of each period that ended by $1, newest period first, at most $2.
 const HISTORY: &str = "SELECT id, period, period_start, period_end, recorded_at, scope \
@@ -79,7 +79,7 @@ impl Store {
                     .await
                     .map_err(StoreError::query(ACTION))?
             });
-            execute!(tx, ACTION, INSERT_FINGERPRINT, for (f, items, tested) in &rows => [
+            insert_rows!(tx, ACTION, INSERT_FINGERPRINT, for (f, items, tested) in &rows[..] => [
                 id,
                 f.control.as_str(),
                 f.kind.as_str(),

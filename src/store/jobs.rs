@@ -58,7 +58,7 @@ fn select_runs_sql(backend: Backend) -> String {
 }
 
 const UPSERT_INCIDENT: &str = "INSERT INTO incidents (key, job, created_at, resolved_at, status, \
-     summary) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO UPDATE SET job = excluded.job, \
+     summary) VALUES {values} ON CONFLICT (key) DO UPDATE SET job = excluded.job, \
      created_at = excluded.created_at, resolved_at = excluded.resolved_at, \
      status = excluded.status, summary = excluded.summary";
 
@@ -189,7 +189,8 @@ pub(crate) async fn write_incidents(
             .transpose()?;
         unique.insert(incident.key.as_str(), (incident, created, resolved));
     }
-    execute!(tx, INCIDENTS_ACTION, UPSERT_INCIDENT, for (incident, created, resolved) in unique.values() => [
+    let rows: Vec<_> = unique.values().collect();
+    insert_rows!(tx, INCIDENTS_ACTION, UPSERT_INCIDENT, for (incident, created, resolved) in &rows[..] => [
         incident.key.as_str(),
         incident.job.as_deref(),
         *created,
@@ -256,17 +257,6 @@ fn upsert_runs_sql_for(rows: usize, backend: Backend) -> String {
 }
 
 fn upsert_runs_sql(rows: usize, backend: Backend) -> String {
-    let width = RUN_COLUMNS.len();
-    let placeholder = |i: usize| match backend {
-        Backend::Postgres => format!("${i}"),
-        Backend::Sqlite => "?".to_string(),
-    };
-    let tuples: Vec<String> = (0..rows)
-        .map(|row| {
-            let params: Vec<String> = (1..=width).map(|i| placeholder(row * width + i)).collect();
-            format!("({})", params.join(", "))
-        })
-        .collect();
     let updates: Vec<String> = RUN_COLUMNS[2..]
         .iter()
         .map(|column| format!("{column} = excluded.{column}"))
@@ -274,7 +264,7 @@ fn upsert_runs_sql(rows: usize, backend: Backend) -> String {
     format!(
         "INSERT INTO job_runs ({}) VALUES {} ON CONFLICT (job, run_id) DO UPDATE SET {}",
         RUN_COLUMNS.join(", "),
-        tuples.join(", "),
+        super::values::values(rows, RUN_COLUMNS.len(), backend),
         updates.join(", ")
     )
 }

@@ -5,7 +5,7 @@ use super::{Store, StoreError};
 use crate::facts::OrgMember;
 
 const DELETE_ORG: &str = "DELETE FROM org_members WHERE org = $1";
-const INSERT: &str = "INSERT INTO org_members (org, login, data) VALUES ($1, $2, $3)";
+const INSERT: &str = "INSERT INTO org_members (org, login, data) VALUES {values}";
 const SELECT_ALL: &str = "SELECT login, data FROM org_members ORDER BY org, login";
 
 impl Store {
@@ -20,7 +20,7 @@ impl Store {
         let rows = encode(members)?;
         self.in_transaction(ACTION, async |tx| {
             execute!(tx, ACTION, DELETE_ORG, [org]);
-            execute!(tx, ACTION, INSERT, for (login, data) in &rows => [
+            insert_rows!(tx, ACTION, INSERT, for (login, data) in &rows[..] => [
                 org,
                 login.as_str(),
                 data.as_str(),

@@ -16,8 +16,8 @@
 //! or a `PgPool`, and every operation is written once: the SQL text is shared (both backends
 //! accept `$1` placeholders, `ON CONFLICT` and `RETURNING`), and the Rust that binds and reads is
 //! expanded for each pool by the `with_pool!` macro. The migrations differ per backend, where the
-//! types genuinely differ, and so do the placeholders of the bulk commit insert, for speed (see
-//! `commits::upsert_sql`).
+//! types genuinely differ, and so do the placeholders of multi-row inserts, for speed (see
+//! `values`).
 
 use std::fmt;
 
@@ -68,21 +68,9 @@ macro_rules! select_all {
     };
 }
 
-/// Runs `$sql` in the write transaction `$tx` with `$bind`s: once, or once per item of `$rows`
-/// (`for PATTERN in ROWS => [binds]`). The "bind rows" of every writer; the transaction
-/// around it is [`Store::in_transaction`]'s.
+/// Runs `$sql` in the write transaction `$tx` with `$bind`s, once. Rows go through
+/// [`insert_rows!`] instead: one statement per batch, not per row.
 macro_rules! execute {
-    ($tx:expr, $action:expr, $sql:expr, for $row:pat in $rows:expr => [$($bind:expr),* $(,)?]) => {
-        with_tx!($tx, |conn| {
-            for $row in $rows {
-                sqlx::query($sql)
-                    $(.bind($bind))*
-                    .execute(&mut *conn)
-                    .await
-                    .map_err($crate::store::StoreError::query($action))?;
-            }
-        })
-    };
     ($tx:expr, $action:expr, $sql:expr, [$($bind:expr),* $(,)?]) => {
         with_tx!($tx, |conn| {
             sqlx::query($sql)
@@ -92,6 +80,32 @@ macro_rules! execute {
                 .map_err($crate::store::StoreError::query($action))?;
         })
     };
+}
+
+/// Runs `$template` (an INSERT whose `VALUES {values}` is filled in per batch, see
+/// `values::statement`) in the write transaction `$tx` for every item of the slice `$rows`,
+/// binding each item's `[binds]`: the "bind rows" of every writer, one statement per batch of
+/// rows. An `ON CONFLICT … DO UPDATE` template needs rows with distinct keys (PostgreSQL
+/// refuses to update a row twice in one statement); the writers de-duplicate first.
+macro_rules! insert_rows {
+    ($tx:expr, $action:expr, $template:expr, for $row:pat in $rows:expr => [$($bind:expr),+ $(,)?]) => {{
+        let width = [$(stringify!($bind)),+].len();
+        let backend = $tx.backend();
+        let rows = $rows;
+        with_tx!($tx, |conn| {
+            for batch in rows.chunks($crate::store::values::rows_per_statement(width)) {
+                let sql = $crate::store::values::statement($template, batch.len(), width, backend);
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for $row in batch {
+                    $(query = query.bind($bind);)+
+                }
+                query
+                    .execute(&mut *conn)
+                    .await
+                    .map_err($crate::store::StoreError::query($action))?;
+            }
+        })
+    }};
 }
 
 mod access;
@@ -113,6 +127,7 @@ mod run_import;
 mod runs;
 mod tickets;
 mod url;
+mod values;
 
 pub use access_reviews::{RepeatedDecision, ReviewImport, ReviewImportError};
 pub use batch::Batch;

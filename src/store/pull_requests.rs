@@ -12,7 +12,7 @@ use super::{Store, StoreError, Tx};
 use crate::facts::PullRequest;
 
 const UPSERT: &str = "INSERT INTO pull_requests \
-     (repo, number, merged_at, merge_commit, head_oid, data) VALUES ($1, $2, $3, $4, $5, $6) \
+     (repo, number, merged_at, merge_commit, head_oid, data) VALUES {values} \
      ON CONFLICT (repo, number) DO UPDATE SET merged_at = excluded.merged_at, \
      merge_commit = excluded.merge_commit, head_oid = excluded.head_oid, data = excluded.data";
 
@@ -79,7 +79,7 @@ pub(crate) async fn write_pull_requests(
     prs: &[PullRequest],
 ) -> Result<usize, StoreError> {
     let rows = encode(prs)?;
-    execute!(tx, WRITE_ACTION, UPSERT, for row in &rows => [
+    insert_rows!(tx, WRITE_ACTION, UPSERT, for row in &rows[..] => [
         row.pr.repo.as_str(),
         row.number,
         row.merged_at,

@@ -189,18 +189,8 @@ fn insert_keys_sql(rows: usize, backend: Backend) -> String {
 }
 
 fn keys_sql(rows: usize, backend: Backend) -> String {
-    let placeholder = |i: usize| match backend {
-        Backend::Postgres => format!("${i}"),
-        Backend::Sqlite => "?".to_string(),
-    };
-    let tuples: Vec<String> = (0..rows)
-        .map(|row| {
-            let [a, b, c] = [1, 2, 3].map(|i| placeholder(row * 3 + i));
-            format!("({a}, {b}, {c})")
-        })
-        .collect();
     format!(
         "INSERT INTO import_run_keys (job, run_id, at) VALUES {} ON CONFLICT DO NOTHING",
-        tuples.join(", ")
+        super::values::values(rows, 3, backend)
     )
 }

@@ -9,7 +9,7 @@ use super::row::{Columns, to_seconds};
 use super::{Store, StoreError, Tx};
 use crate::facts::Ticket;
 
-const UPSERT: &str = "INSERT INTO tickets (key, status, created_at, data) VALUES ($1, $2, $3, $4) \
+const UPSERT: &str = "INSERT INTO tickets (key, status, created_at, data) VALUES {values} \
      ON CONFLICT (key) DO UPDATE SET status = excluded.status, \
      created_at = excluded.created_at, data = excluded.data";
 
@@ -44,7 +44,7 @@ impl Store {
 /// Writes `tickets` in `tx` (see [`Store::upsert_tickets`]).
 pub(crate) async fn write_tickets(tx: &mut Tx, tickets: &[Ticket]) -> Result<usize, StoreError> {
     let rows = encode(tickets)?;
-    execute!(tx, WRITE_ACTION, UPSERT, for row in &rows => [
+    insert_rows!(tx, WRITE_ACTION, UPSERT, for row in &rows[..] => [
         row.ticket.key.as_str(),
         row.ticket.status.as_str(),
         row.created_at,
