@@ -115,7 +115,7 @@ fn stop_token() -> String {
     if getrandom::fill(&mut bytes).is_err() {
         return "itgc-report-ends-here".to_string();
     }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex::hex(&bytes)
 }
 
 /// Workflow commands (`::error title=…::message`), one per finding; every piece of data in

@@ -83,7 +83,7 @@ pub(crate) fn roster() -> (String, u64) {
 /// Okta's 20-character user ids, derived from the email so they are stable.
 fn okta_id(person: &Person) -> String {
     let digest = Sha256::digest(person.email.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = crate::hex::hex(&digest);
     format!("00u{}", &hex[..17])
 }
 
