@@ -66,8 +66,8 @@ pub(super) fn items(run: &Run, control: &Control, out: &mut Collector) -> Vec<St
 
 fn item(run: &Run, control: &Control, exprs: &Exprs, view: &ChangeView) -> ItemResult {
     let change = view.change;
-    let context = exprs.needs_context().then(|| context::change_context(view));
-    let checks: Vec<(&str, Check)> = match exprs.filter(context.as_ref()) {
+    let context = exprs.needs_context().then(|| view.context());
+    let checks: Vec<(&str, Check)> = match exprs.filter(context) {
         Some(check) => vec![("population", check)],
         None => control
             .rules
@@ -75,7 +75,7 @@ fn item(run: &Run, control: &Control, exprs: &Exprs, view: &ChangeView) -> ItemR
             .enumerate()
             .map(|(i, rule)| {
                 let check = match rule {
-                    Rule::Expr { message, .. } => exprs.rule(i, context.as_ref(), message),
+                    Rule::Expr { message, .. } => exprs.rule(i, context, message),
                     _ => check(run, rule, view),
                 };
                 (rule.code(), check)
@@ -86,11 +86,13 @@ fn item(run: &Run, control: &Control, exprs: &Exprs, view: &ChangeView) -> ItemR
     if let Some(pr) = view.pr {
         evidence.push(format!("pr:{}#{}", change.repo, pr.number));
     }
-    let owner = run.facts.policy.owner(&OwnerTarget {
-        system: Some(&change.system),
-        repo: Some(&change.repo),
-        paths: &change.commit.paths,
-        job: None,
+    let owner = view.owner(|| {
+        run.facts.policy.owner(&OwnerTarget {
+            system: Some(&change.system),
+            repo: Some(&change.repo),
+            paths: &change.commit.paths,
+            job: None,
+        })
     });
     let day = change
         .commit

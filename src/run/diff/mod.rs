@@ -139,32 +139,45 @@ async fn evaluate_both(
         .await
         .map_err(|e| Error::Usage(format!("store: {e}")))?;
     let same = unchanged_controls(old, new);
-    let after = load::load(&store, new, period, &config.root, only).await;
     // Same policies, same scope: the snapshot would be the same, so it is read once.
-    let before = match same {
-        Some(_) => Ok(None),
-        None => load::load(&store, old, period, &config.root, only)
-            .await
-            .map(Some),
+    // Otherwise both are read at once: their queries overlap on the store's connections.
+    let before = async {
+        match same {
+            Some(_) => Ok(None),
+            None => load::load(&store, old, period, &config.root, only)
+                .await
+                .map(Some),
+        }
     };
+    let (after, before) = tokio::join!(load::load(&store, new, period, &config.root, only), before);
     store.close().await;
     let incomplete = |e| Error::Incomplete(format!("store: {e}"));
     let (before, after) = (before.map_err(incomplete)?, after.map_err(incomplete)?);
-    let current = evaluate::evaluate(new, &after, only);
-    let base = match (before, same) {
-        (Some(snapshot), _) => evaluate::evaluate(old, &snapshot, only),
-        (None, same) => reuse(old, &after, only, &current, &same.unwrap_or_default()),
-    };
-    Ok((base, current))
+    let same = same.unwrap_or_default();
+    // The two sides are independent pure evaluations: one runs on another core.
+    let (base, current) = std::thread::scope(|scope| {
+        let base = scope.spawn(|| match &before {
+            Some(snapshot) => evaluate::evaluate(old, snapshot, only),
+            None => evaluate_changed(old, &after, only, &same),
+        });
+        let current = evaluate::evaluate(new, &after, only);
+        let base = base
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (base, current)
+    });
+    Ok(match before {
+        Some(_) => (base, current),
+        None => (with_kept(base, &current, &same), current),
+    })
 }
 
-/// The base results when policies are unchanged: controls whose definition is unchanged are
-/// taken from the current results (same inputs, same pure evaluation), the rest evaluated.
-fn reuse(
+/// With unchanged policies, the base evaluates only the controls whose definition changed:
+/// the others are taken from the current results (same inputs, same pure evaluation).
+fn evaluate_changed(
     old: &Catalog,
     snapshot: &crate::population::Snapshot,
     only: &[String],
-    current: &Results,
     same: &[String],
 ) -> Results {
     let changed: Vec<String> = only
@@ -172,11 +185,19 @@ fn reuse(
         .filter(|id| !same.contains(id))
         .cloned()
         .collect();
-    let mut controls = Vec::new();
     // `evaluate` reads an empty list as "every control".
-    if !changed.is_empty() {
-        controls = evaluate::evaluate(old, snapshot, &changed).controls;
+    if changed.is_empty() {
+        return Results {
+            period: String::new(),
+            controls: Vec::new(),
+        };
     }
+    evaluate::evaluate(old, snapshot, &changed)
+}
+
+/// The base results: the changed controls evaluated, and the unchanged ones as now.
+fn with_kept(changed: Results, current: &Results, same: &[String]) -> Results {
+    let mut controls = changed.controls;
     let kept = current
         .controls
         .iter()
