@@ -2,7 +2,7 @@
 # Times `itgc diff --base` over 10k changes and 20 change-management controls, and prints the
 # median against `itgc check` over the same store and controls in the same run (diff builds
 # and evaluates two snapshots, so about 2x check is expected; the ratio is context, the target
-# is absolute: under 5 s).
+# is absolute: under 2 s, issue 19's "keep" figure).
 #
 #   benches/diff.sh [RUNS] [CHANGES]   defaults: 5 runs, 10000 synthetic changes
 #
@@ -20,6 +20,8 @@ OUT="${CARGO_TARGET_DIR:-$ROOT/target}/release"
 
 cargo build --quiet --release --manifest-path "$ROOT/Cargo.toml" --bin itgc --example diff_bench
 mkdir -p "$DATA"
+# The bench made this directory on an earlier run (it adds a .git, so the demo would refuse it).
+rm -rf "$ORG"
 (cd "$DATA" && "$OUT/itgc" -q demo --out diff-demo >/dev/null)
 rm -rf "$ORG/.git"
 TOTAL=$("$OUT/examples/diff_bench" "$ORG" "$CHANGES")
@@ -74,4 +76,4 @@ printf 'diff --base over %d changes, 20 base controls: median %.0f ms (%d runs)\
 printf '  ... when the policies change too: median %.0f ms\n' "$(echo "$P*1000" | bc -l)"
 printf 'check over the same store and controls: median %.0f ms\n' "$(echo "$C*1000" | bc -l)"
 printf 'ratio diff / check: %.1fx (policies changed: %.1fx)\n' "$(echo "$D/$C" | bc -l)" "$(echo "$P/$C" | bc -l)"
-if [ "$(echo "$D < 5.0 && $P < 5.0" | bc -l)" = 1 ]; then echo "target (< 5 s, both cases): met"; else echo "target (< 5 s, both cases): MISSED"; exit 1; fi
+if [ "$(echo "$D < 2.0 && $P < 2.0" | bc -l)" = 1 ]; then echo "target (< 2 s, both cases): met"; else echo "target (< 2 s, both cases): MISSED"; exit 1; fi

@@ -26,7 +26,8 @@
 #   same repository after `git gc`, which writes a commit-graph as a real repository would have
 #   (git log lists commits from it; the walk reads every commit anyway and does not use it).
 #   The walk keeps libgit2's object re-hashing on (git does not re-hash on read; a tampered
-#   pack must not change a population) and diffs on one worker per core, as `itgc sync` does;
+#   pack must not change a population) and diffs as `itgc sync` does: on worker threads when
+#   there are more than two cores, else on the walking thread (src/source/git/parallel.rs);
 #   git log runs on one thread. INFO, not a target: the walk on one thread (`--serial`).
 #   Each command runs once untimed to warm the page cache, then RUNS times, alternating, so
 #   noise from other processes lands on both. Medians are reported. hyperfine is used instead

@@ -6,7 +6,7 @@
 //! the walk and `git log --name-only` found exactly the same changes.
 //! `--no-verify` turns off libgit2's re-hashing of every object it reads (git does not
 //! re-hash on read either). For measurement only: `itgc` keeps it on.
-//! `--serial` diffs on the walking thread instead of one worker per core.
+//! `--serial` diffs on the walking thread instead of as `itgc sync` does (`Threads::all_cores`).
 
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
@@ -15,6 +15,11 @@ use std::process::ExitCode;
 use itgc::facts::Commit;
 use itgc::source::git::{Threads, WalkOptions, walk_first_parent_with};
 use jiff::Timestamp;
+
+// The allocator `itgc` itself runs with (src/main.rs), so the bench times the walk as `sync`
+// runs it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -117,7 +117,7 @@ fn describe_branches(existing: &[String]) -> String {
 /// parents to the same effect.
 ///
 /// One pass down the chain on the calling thread, each commit read once; the tree diffs run
-/// on one worker per core (see [`walk_first_parent_with`]).
+/// on worker threads when there are cores to spare (see [`Threads::all_cores`]).
 pub fn walk_first_parent(
     repo_path: &Path,
     repo_name: &str,
