@@ -5,7 +5,8 @@
 //! that were parsed, not from a second read, so the fingerprint an import records is the one
 //! of the data it stored even if the file changes meanwhile.
 
-use std::io::Read;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use sha2::{Digest as _, Sha256};
@@ -48,6 +49,26 @@ impl Digest {
             bytes: bytes.len() as u64,
         }
     }
+}
+
+/// How much of a streamed file its reader buffers: enough of the start to find the first
+/// non-space byte (JSON or CSV) or a byte order mark without consuming them.
+const PEEK_BYTES: usize = 64 * 1024;
+
+/// Opens the export at `path` (`file` as the user named it, for messages) to be streamed:
+/// every byte read is hashed (see [`Hashing`]), a UTF-8 byte order mark is skipped, and the
+/// reader's buffer holds the start of the file for the caller to peek at with `fill_buf`.
+pub fn open_streamed(path: &Path, file: &str) -> Result<BufReader<Hashing<File>>, ReadError> {
+    let io = |source| ReadError::Io {
+        path: file.to_string(),
+        source,
+    };
+    let opened = File::open(path).map_err(io)?;
+    let mut input = BufReader::with_capacity(PEEK_BYTES, Hashing::new(opened));
+    let start = input.fill_buf().map_err(io)?;
+    let bom = usize::from(start.starts_with(b"\xEF\xBB\xBF")) * 3;
+    input.consume(bom);
+    Ok(input)
 }
 
 /// A reader that takes the digest of every byte read through it: an export streamed (never

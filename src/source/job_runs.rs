@@ -225,9 +225,6 @@ impl Place {
     }
 }
 
-/// Enough of the file to find its first non-space byte (JSON or CSV) without consuming it.
-const PEEK_BYTES: usize = 64 * 1024;
-
 impl RunLog {
     /// Opens the log at `path` and reads its header (CSV), or starts parsing it (JSON): a CSV
     /// log without a required column is refused here; every other problem, and any in a JSON
@@ -238,15 +235,15 @@ impl RunLog {
             path: file.clone(),
             source,
         };
-        let opened = File::open(path).map_err(io)?;
-        let mut input = BufReader::with_capacity(PEEK_BYTES, Hashing::new(opened));
-        let start = input.fill_buf().map_err(io)?;
-        let bom = usize::from(start.starts_with(b"\xEF\xBB\xBF")) * 3;
+        let mut input = bounded::open_streamed(path, &file)?;
         let json = matches!(
-            start[bom..].iter().find(|b| !b.is_ascii_whitespace()),
+            input
+                .fill_buf()
+                .map_err(io)?
+                .iter()
+                .find(|b| !b.is_ascii_whitespace()),
             Some(b'[' | b'{')
         );
-        input.consume(bom);
         let rows = if json {
             Rows::Json {
                 items: json_stream::start(file.clone(), input, &RUN_FIELDS, "runs"),

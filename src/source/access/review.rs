@@ -79,9 +79,6 @@ enum Rows {
     Json(Digest),
 }
 
-/// Enough of a file to see a UTF-16 byte order mark or a UTF-8 one.
-const PEEK_BYTES: usize = 64 * 1024;
-
 impl ReviewStream {
     /// Opens the export at `path` (JSON by its extension) and checks its columns; no decision
     /// is read yet from a CSV file.
@@ -103,12 +100,9 @@ impl ReviewStream {
             path: file.clone(),
             source,
         };
-        let opened = File::open(path).map_err(io)?;
-        let mut input = BufReader::with_capacity(PEEK_BYTES, Hashing::new(opened));
-        let start = input.fill_buf().map_err(io)?;
-        table::refuse_utf16(&file, start)?;
-        let bom = usize::from(start.starts_with(b"\xEF\xBB\xBF")) * 3;
-        input.consume(bom);
+        let mut input = bounded::open_streamed(path, &file)?;
+        // A UTF-16 mark cannot follow the UTF-8 one skipped: this sees the file's first bytes.
+        table::refuse_utf16(&file, input.fill_buf().map_err(io)?)?;
         let reader = shared::open_csv(&file, input, is_comment)?;
         let table = Table::csv_header(&file, reader.headers())?;
         let columns = columns(&table)?;
