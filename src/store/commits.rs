@@ -3,32 +3,21 @@
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
-use sqlx::AssertSqlSafe;
 
 use super::row::{Columns, ceil_seconds, from_seconds, to_seconds};
-use super::values::values;
-use super::{Backend, Store, StoreError, Tx};
+use super::{Store, StoreError, Tx};
 use crate::facts::{Commit, Signature};
 
-/// Columns in insert order; `upsert_sql` and `bind_commit!` must agree on it.
-const COLUMNS: [&str; 12] = [
-    "repo",
-    "oid",
-    "parents",
-    "author_name",
-    "author_email",
-    "author_time",
-    "committer_name",
-    "committer_email",
-    "committer_time",
-    "message",
-    "paths",
-    "signed",
-];
-
-/// Rows per INSERT statement: 12,000 bind parameters, under SQLite's 32,766 and PostgreSQL's
-/// 65,535, and large enough that 100k commits take ~100 statements.
-const BATCH_ROWS: usize = 1000;
+/// Inserts or replaces commits; `write_commits` binds each row's values in this column order.
+/// PostgreSQL refuses to update one row twice in a statement, which `encode`'s
+/// de-duplication rules out.
+const UPSERT: &str = "INSERT INTO commits (repo, oid, parents, author_name, author_email, \
+     author_time, committer_name, committer_email, committer_time, message, paths, signed) \
+     VALUES {values} ON CONFLICT (repo, oid) DO UPDATE SET parents = excluded.parents, \
+     author_name = excluded.author_name, author_email = excluded.author_email, \
+     author_time = excluded.author_time, committer_name = excluded.committer_name, \
+     committer_email = excluded.committer_email, committer_time = excluded.committer_time, \
+     message = excluded.message, paths = excluded.paths, signed = excluded.signed";
 
 const INSERT_BRANCH_COMMITS: &str =
     "INSERT INTO branch_commits (repo, branch, oid) VALUES {values} ON CONFLICT DO NOTHING";
@@ -52,26 +41,6 @@ struct CommitRow<'a> {
     paths: String,
     author_time: i64,
     committer_time: i64,
-}
-
-/// Binds one row's values in `COLUMNS` order. A macro, not a function, because the query type
-/// differs per backend (see `with_pool!`).
-macro_rules! bind_commit {
-    ($query:expr, $row:expr) => {
-        $query
-            .bind($row.commit.repo.as_str())
-            .bind($row.commit.oid.as_str())
-            .bind($row.parents.as_str())
-            .bind($row.commit.author.name.as_str())
-            .bind($row.commit.author.email.as_str())
-            .bind($row.author_time)
-            .bind($row.commit.committer.name.as_str())
-            .bind($row.commit.committer.email.as_str())
-            .bind($row.committer_time)
-            .bind($row.commit.message.as_str())
-            .bind($row.paths.as_str())
-            .bind($row.commit.signed)
-    };
 }
 
 const COMMITS_ACTION: &str = "writing commits";
@@ -198,21 +167,6 @@ fn encode_one(commit: &Commit) -> Result<CommitRow<'_>, StoreError> {
     })
 }
 
-/// `INSERT … VALUES (…), (…) … ON CONFLICT DO UPDATE` for `rows` rows. PostgreSQL refuses to
-/// update one row twice in a statement, which `encode`'s de-duplication rules out.
-fn upsert_sql(rows: usize, backend: Backend) -> String {
-    let updates: Vec<String> = COLUMNS[2..]
-        .iter()
-        .map(|column| format!("{column} = excluded.{column}"))
-        .collect();
-    format!(
-        "INSERT INTO commits ({}) VALUES {} ON CONFLICT (repo, oid) DO UPDATE SET {}",
-        COLUMNS.join(", "),
-        values(rows, COLUMNS.len(), backend),
-        updates.join(", ")
-    )
-}
-
 fn decode<R: Columns>(row: &R) -> Result<Commit, StoreError> {
     Ok(Commit {
         repo: row.text("repo")?,
@@ -248,19 +202,20 @@ fn from_json(text: &str, column: &'static str) -> Result<Vec<String>, StoreError
 /// Writes `commits` in `tx` (see [`Store::upsert_commits`]).
 async fn write_commits(tx: &mut Tx, commits: &[Commit]) -> Result<usize, StoreError> {
     let rows = encode(commits)?;
-    let backend = tx.backend();
-    with_tx!(tx, |conn| {
-        for batch in rows.chunks(BATCH_ROWS) {
-            let mut query = sqlx::query(AssertSqlSafe(upsert_sql(batch.len(), backend)));
-            for row in batch {
-                query = bind_commit!(query, row);
-            }
-            query
-                .execute(&mut *conn)
-                .await
-                .map_err(StoreError::query(COMMITS_ACTION))?;
-        }
-    });
+    insert_rows!(tx, COMMITS_ACTION, UPSERT, for row in &rows[..] => [
+        row.commit.repo.as_str(),
+        row.commit.oid.as_str(),
+        row.parents.as_str(),
+        row.commit.author.name.as_str(),
+        row.commit.author.email.as_str(),
+        row.author_time,
+        row.commit.committer.name.as_str(),
+        row.commit.committer.email.as_str(),
+        row.committer_time,
+        row.commit.message.as_str(),
+        row.paths.as_str(),
+        row.commit.signed,
+    ]);
     Ok(rows.len())
 }
 
@@ -302,9 +257,11 @@ async fn write_branch_commits(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Backend;
 
     #[test]
-    fn upsert_sql_numbers_parameters_across_rows() {
+    fn upsert_numbers_parameters_across_rows() {
+        let upsert_sql = |rows, backend| super::super::values::statement(UPSERT, rows, 12, backend);
         let sql = upsert_sql(2, Backend::Postgres);
         assert!(sql.contains("($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12), ($13,"));
         assert!(sql.ends_with("paths = excluded.paths, signed = excluded.signed"));
