@@ -46,9 +46,8 @@ pub struct ChangeView<'a> {
     pub later_approvals: Vec<Approval>,
     /// The policy bot that pushed the change directly, if one did.
     pub bot_push: Option<&'a Bot>,
-    /// The `change` variable of `expr` rules, built when a control first needs it: every
-    /// control of a run reads the same one (twenty controls over 10k changes built it 200k
-    /// times, most of a `diff --base`).
+    /// The `change` variable of `expr` rules, built when a control first needs it: it does
+    /// not depend on the control, so every control of a run with `expr` rules reads this one.
     context: OnceCell<Context>,
     /// The team accountable for the change; the same for every control of a run.
     owner: OnceCell<Option<String>>,
