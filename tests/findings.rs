@@ -69,6 +69,27 @@ fn the_demo_records_findings_and_a_second_check_keeps_them_open() {
         .collect();
     assert_eq!(history, ["new", "open"]);
 
+    // A third check sees them again and nothing else: each open one counts a run and moves
+    // its last sighting (the store writes only that), its history and words unchanged.
+    let (code, _, stderr) = run(&root, &["-q", "check", "--period", "2026-Q3"]);
+    assert_eq!(code, 1, "{stderr}");
+    let third = findings(&root, &[]);
+    let by_id = |doc: &Value, id: &Value| -> Value {
+        let all = doc["findings"].as_array().unwrap();
+        all.iter().find(|f| f["id"] == *id).unwrap().clone()
+    };
+    for before in second["findings"].as_array().unwrap() {
+        let after = by_id(&third, &before["id"]);
+        assert_eq!(after["history"], before["history"], "{after}");
+        assert_eq!(after["reason"], before["reason"], "{after}");
+        // Two checks can run within one second: the sighting moves, or stays at that second.
+        let at = |f: &Value| f["last_seen"]["at"].as_str().unwrap().to_string();
+        assert!(at(&after) >= at(before), "{after}");
+        let runs = |f: &Value| f["runs_open"].as_u64().unwrap();
+        let counted = u64::from(before["state"] == "open");
+        assert_eq!(runs(&after), runs(before) + counted, "{after}");
+    }
+
     // The filters select; a period nothing was tested in lists nothing.
     let only_open = findings(&root, &["--state", "open"]);
     assert!(states(&only_open).iter().all(|s| *s == "open"));

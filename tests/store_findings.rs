@@ -3,7 +3,7 @@
 
 mod common;
 
-use itgc::store::{Store, StoreError, StoredFinding, StoredSighting, StoredTransition};
+use itgc::store::{Resighted, Store, StoreError, StoredFinding, StoredSighting, StoredTransition};
 use jiff::Timestamp;
 
 fn sighting(period: &str, start: i64, at: i64) -> StoredSighting {
@@ -134,6 +134,109 @@ async fn many_findings_span_statements(store: &Store) {
     assert_eq!(store.findings().await.unwrap(), all);
 }
 
+/// Findings only seen again move their last sighting and count their runs, in groups larger
+/// than one statement takes, beside findings rewritten whole in the same transaction; the
+/// rest of each row is left as it was.
+async fn findings_seen_again_move_only_their_sighting(store: &Store) {
+    let q1 = sighting("2026-Q1", 1_767_225_600, 1_767_300_000);
+    let later = sighting("2026-Q1", 1_767_225_600, 1_767_400_000);
+    let mut all: Vec<StoredFinding> = (0..12_345)
+        .map(|i| finding(&format!("ffff{i:012}"), &format!("repo@{i:05}")))
+        .collect();
+    all[7].runs_open = 5;
+    store.save_findings(&all).await.unwrap();
+    let (counted, kept): (Vec<String>, Vec<String>) = all[1..]
+        .iter()
+        .map(|f| f.id.clone())
+        .partition(|id| !id.ends_with('3'));
+    let groups = [
+        Resighted {
+            was: q1.clone(),
+            now: later.clone(),
+            more_runs: 1,
+            ids: counted,
+        },
+        Resighted {
+            was: q1.clone(),
+            now: later.clone(),
+            more_runs: 0,
+            ids: kept,
+        },
+    ];
+    let mut relabelled = all[0].clone();
+    relabelled.label = "renamed".into();
+    relabelled.last_seen = later.clone();
+    store
+        .record_findings(std::slice::from_ref(&relabelled), &groups)
+        .await
+        .unwrap();
+    for f in &mut all[1..] {
+        f.last_seen = later.clone();
+        if !f.id.ends_with('3') {
+            f.runs_open += 1;
+        }
+    }
+    all[0] = relabelled;
+    assert_eq!(all[7].runs_open, 6);
+    assert_eq!(store.findings().await.unwrap(), all);
+}
+
+/// A finding seen again must still be where the run read it: if another run moved it
+/// meanwhile, the whole transaction writes nothing, the rewritten findings included.
+async fn a_finding_moved_meanwhile_records_nothing(store: &Store) {
+    let q1 = sighting("2026-Q1", 1_767_225_600, 1_767_300_000);
+    let other_run = sighting("2026-Q1", 1_767_225_600, 1_767_350_000);
+    let later = sighting("2026-Q1", 1_767_225_600, 1_767_400_000);
+    let a = finding("ab00000000000001", "a");
+    let mut b = finding("ab00000000000002", "b");
+    b.last_seen = other_run;
+    store.save_findings(&[a.clone(), b.clone()]).await.unwrap();
+    let group = Resighted {
+        was: q1,
+        now: later,
+        more_runs: 1,
+        ids: vec![a.id.clone(), b.id.clone()],
+    };
+    let fresh = finding("ab00000000000003", "c");
+    let err = store
+        .record_findings(std::slice::from_ref(&fresh), &[group])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid { .. }), "{err}");
+    assert!(err.to_string().contains("1 of 2 findings"), "{err}");
+    assert_eq!(store.findings().await.unwrap(), vec![a, b]);
+}
+
+/// A finding and its history are read back as one JSON array: text holding what looks like
+/// JSON or control characters reads back as written, and a long history in order.
+async fn history_text_cannot_forge_an_entry(store: &Store) {
+    let q1 = sighting("2026-Q1", 1_767_225_600, 1_767_300_000);
+    let mut forged = finding("ac00000000000001", "x\"],[9,\"y");
+    forged.state = "accepted".into();
+    forged.detail = Some("EX-1\"]]".into());
+    forged.reason = "\u{1e}\u{1f}\u{7}\\\"],\n".into();
+    forged.history.push(transition(
+        q1.clone(),
+        "accepted",
+        Some("EX-1\u{1e}9\u{1f}2026-Q1\u{1f}0\u{1f}0\u{1f}open\"]"),
+    ));
+    let mut long = finding("ac00000000000002", "y");
+    for i in 0..40 {
+        let (state, detail) = match i % 3 {
+            0 => ("resolved", Some("passes")),
+            1 => ("reopened", None),
+            _ => ("accepted", Some("EX-2026-7")),
+        };
+        let seen = sighting("2026-Q1", 1_767_225_600, 1_767_300_000 + i);
+        long.history.push(transition(seen, state, detail));
+    }
+    store
+        .save_findings(&[forged.clone(), long.clone()])
+        .await
+        .unwrap();
+    assert_eq!(store.findings().await.unwrap(), vec![forged, long]);
+}
+
 /// The state names are the lifecycle's, nothing else.
 async fn an_unknown_state_is_refused(store: &Store) {
     let mut f = finding("dddd000000000001", "x");
@@ -148,6 +251,9 @@ common::suite! {
         a_later_save_updates_and_appends,
         an_unknown_state_is_refused,
         many_findings_span_statements,
+        findings_seen_again_move_only_their_sighting,
+        a_finding_moved_meanwhile_records_nothing,
+        history_text_cannot_forge_an_entry,
     ],
     url: [a_failed_save_writes_nothing],
 }

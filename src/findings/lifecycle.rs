@@ -29,7 +29,7 @@
 //! keeps findings only drops passing items, and an item dropped that way would look as if
 //! it had left the population.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{HashMap, HashSet};
 
 use super::FindingId;
 use super::finding::{Finding, FindingState, Resolution, Seen, Transition};
@@ -63,18 +63,102 @@ enum Observed {
 /// Where every finding stands after `run`, given the findings as they stood (`previous`)
 /// and the run's `results`; ordered by control, item and rule.
 pub fn advance(previous: Vec<Finding>, results: &Results, run: &Seen) -> Vec<Finding> {
-    let mut findings: BTreeMap<FindingId, Finding> =
-        previous.into_iter().map(|f| (f.id.clone(), f)).collect();
+    let mut out: Vec<Finding> = advance_tracked(previous, results, run)
+        .into_iter()
+        .map(|a| a.finding)
+        .collect();
+    out.sort_by(|a, b| (&a.control, &a.item, &a.rule).cmp(&(&b.control, &b.item, &b.rule)));
+    out
+}
+
+/// What a run did to a finding, as far as saving it goes: the store writes a finding only
+/// seen again as a move of its last sighting, not as a whole new row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Left as it was.
+    Unchanged,
+    /// Seen again and nothing else: its last sighting moved from the run at `was` to this
+    /// run, and `runs_open` grew by `more_runs`.
+    Sighted { was: Seen, more_runs: u32 },
+    /// New, or its state, history, owner, system, label or reason changed.
+    Rewritten,
+}
+
+/// A finding after a run, and what the run changed in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Advanced {
+    pub finding: Finding,
+    pub change: Change,
+}
+
+/// A finding while a run moves it: how it stood before, to tell what changed.
+struct Tracked {
+    finding: Finding,
+    /// Its last sighting and runs open as loaded; `None` for a finding this run created.
+    before: Option<(Seen, u32)>,
+    rewritten: bool,
+}
+
+impl Tracked {
+    fn loaded(finding: Finding) -> Tracked {
+        let before = Some((finding.last_seen.clone(), finding.runs_open));
+        Tracked {
+            finding,
+            before,
+            rewritten: false,
+        }
+    }
+
+    fn change(&self) -> Change {
+        let Some((seen, runs)) = &self.before else {
+            return Change::Rewritten;
+        };
+        let f = &self.finding;
+        if self.rewritten {
+            Change::Rewritten
+        } else if f.last_seen != *seen || f.runs_open != *runs {
+            Change::Sighted {
+                was: seen.clone(),
+                more_runs: f.runs_open - runs,
+            }
+        } else {
+            Change::Unchanged
+        }
+    }
+}
+
+/// As [`advance`], also saying what the run changed in each finding; the findings come in
+/// the order of `previous`, then the new ones in the order of `results`.
+pub fn advance_tracked(previous: Vec<Finding>, results: &Results, run: &Seen) -> Vec<Advanced> {
+    let mut findings: Vec<Tracked> = previous.into_iter().map(Tracked::loaded).collect();
+    // A hash index, and each control's findings apart: a million findings looked up in a
+    // B-tree, and scanned whole once per control, took most of a run's time.
+    let mut index: HashMap<FindingId, usize> = findings
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.finding.id.clone(), i))
+        .collect();
+    let mut by_control: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, t) in findings.iter().enumerate() {
+        match by_control.get_mut(&t.finding.control) {
+            Some(of_control) => of_control.push(i),
+            None => {
+                by_control.insert(t.finding.control.clone(), vec![i]);
+            }
+        }
+    }
     for control in &results.controls {
-        let mut failing = BTreeSet::new();
+        let mut failing = HashSet::new();
         for item in &control.items {
             for (rule, reason) in failed_rules(item) {
                 let id = FindingId::new(&control.control, &item.item, rule);
                 if !failing.insert(id.clone()) {
                     // The rule failed more than once on the item (a job's several failed
                     // runs): one finding, observed once, with every reason.
-                    if let Some(f) = findings.get_mut(&id) {
-                        f.reason = format!("{}; {reason}", f.reason);
+                    if let Some(&i) = index.get(&id) {
+                        let f = &mut findings[i];
+                        f.finding.reason = format!("{}; {reason}", f.finding.reason);
+                        f.rewritten = true;
                     }
                     continue;
                 }
@@ -82,21 +166,34 @@ pub fn advance(previous: Vec<Finding>, results: &Results, run: &Seen) -> Vec<Fin
                     (Outcome::Exception, Some(e)) => Observed::Excepted(e.clone()),
                     _ => Observed::Failing,
                 };
-                let finding = findings
-                    .entry(id.clone())
-                    .or_insert_with(|| fresh(id, &control.control, item, rule, run));
-                if run.period_start < finding.last_seen.period_start {
+                let i = *index.entry(id.clone()).or_insert_with(|| {
+                    findings.push(Tracked {
+                        finding: fresh(id, &control.control, item, rule, run),
+                        before: None,
+                        rewritten: true,
+                    });
+                    findings.len() - 1
+                });
+                let tracked = &mut findings[i];
+                if run.period_start < tracked.finding.last_seen.period_start {
                     continue;
                 }
-                refresh(finding, item, Some(reason));
-                observe(finding, observed, run);
+                tracked.rewritten |= refresh(&mut tracked.finding, item, Some(reason));
+                tracked.rewritten |= observe(&mut tracked.finding, observed, run);
             }
         }
-        resolve_the_rest(&mut findings, control, &failing, run);
+        let earlier = by_control
+            .get(control.control.as_str())
+            .map_or(&[][..], Vec::as_slice);
+        resolve_the_rest(&mut findings, earlier, control, &failing, run);
     }
-    let mut out: Vec<Finding> = findings.into_values().collect();
-    out.sort_by(|a, b| (&a.control, &a.item, &a.rule).cmp(&(&b.control, &b.item, &b.rule)));
-    out
+    findings
+        .into_iter()
+        .map(|t| Advanced {
+            change: t.change(),
+            finding: t.finding,
+        })
+        .collect()
 }
 
 /// The rules that failed on `item`, with their messages.
@@ -107,22 +204,25 @@ fn failed_rules(item: &ItemResult) -> impl Iterator<Item = (&str, &str)> {
         .map(|r| (r.rule.as_str(), r.message.as_str()))
 }
 
-/// The control's earlier findings that this run did not see failing: resolved where the
-/// run proves it, left alone where it cannot.
+/// The control's earlier findings (`earlier`, indices into `findings`) that this run did not
+/// see failing: resolved where the run proves it, left alone where it cannot.
 fn resolve_the_rest(
-    findings: &mut BTreeMap<FindingId, Finding>,
+    findings: &mut [Tracked],
+    earlier: &[usize],
     control: &ControlResult,
-    failing: &BTreeSet<FindingId>,
+    failing: &HashSet<FindingId>,
     run: &Seen,
 ) {
     if !control.gaps.is_empty() {
         return;
     }
-    let items: BTreeMap<&str, &ItemResult> =
+    let items: HashMap<&str, &ItemResult> =
         control.items.iter().map(|i| (i.item.as_str(), i)).collect();
     let carried = CARRIED_OVER.contains(&control.population.kind.as_str());
-    for finding in findings.values_mut() {
-        if finding.control != control.control || failing.contains(&finding.id) {
+    for &i in earlier {
+        let tracked = &mut findings[i];
+        let finding = &mut tracked.finding;
+        if failing.contains(&finding.id) {
             continue;
         }
         let item = items.get(finding.item.as_str()).copied();
@@ -130,9 +230,9 @@ fn resolve_the_rest(
             continue;
         };
         if let Some(item) = item {
-            refresh(finding, item, None);
+            tracked.rewritten |= refresh(finding, item, None);
         }
-        observe(finding, Observed::Resolved(resolution), run);
+        tracked.rewritten |= observe(finding, Observed::Resolved(resolution), run);
     }
 }
 
@@ -162,14 +262,17 @@ fn resolution(
 }
 
 /// Applies one run's conclusion: the new state, the counters, and a history entry when the
-/// state changed or this is the first test in a new period.
-fn observe(finding: &mut Finding, observed: Observed, run: &Seen) {
+/// state changed or this is the first test in a new period. True when the state or the
+/// history changed (more than the last sighting and the count of runs).
+fn observe(finding: &mut Finding, observed: Observed, run: &Seen) -> bool {
     let next = next_state(finding, observed.clone());
     if observed == Observed::Failing {
         finding.runs_open += 1;
     }
     let new_period = finding.last_seen.period != run.period;
-    if next != finding.state || new_period || finding.history.is_empty() {
+    let moved = next != finding.state;
+    let entry = moved || new_period || finding.history.is_empty();
+    if entry {
         finding.history.push(Transition {
             seen: run.clone(),
             state: next.clone(),
@@ -177,6 +280,7 @@ fn observe(finding: &mut Finding, observed: Observed, run: &Seen) {
     }
     finding.state = next;
     finding.last_seen = run.clone();
+    moved || entry
 }
 
 /// The state after `observed`, from the state before.
@@ -214,17 +318,24 @@ fn fresh(id: FindingId, control: &str, item: &ItemResult, rule: &str, run: &Seen
 
 /// Takes the item's latest words (owner, system, label, and the reason when it failed). A
 /// run that keeps findings only may hold a passing item without its label: the old one stays.
-fn refresh(finding: &mut Finding, item: &ItemResult, reason: Option<&str>) {
-    if item.owner.is_some() {
+/// True when any of them changed.
+fn refresh(finding: &mut Finding, item: &ItemResult, reason: Option<&str>) -> bool {
+    let mut changed = false;
+    if item.owner.is_some() && finding.owner != item.owner {
         finding.owner = item.owner.clone();
+        changed = true;
     }
-    if item.system.is_some() {
+    if item.system.is_some() && finding.system != item.system {
         finding.system = item.system.clone();
+        changed = true;
     }
-    if !item.label.is_empty() {
+    if !item.label.is_empty() && finding.label != item.label {
         finding.label = item.label.clone();
+        changed = true;
     }
-    if let Some(reason) = reason {
+    if let Some(reason) = reason.filter(|r| *r != finding.reason) {
         finding.reason = reason.to_string();
+        changed = true;
     }
+    changed
 }

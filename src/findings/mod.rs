@@ -8,7 +8,7 @@ mod lifecycle;
 
 pub use finding::{Finding, FindingState, Resolution, Seen, Transition, days_between};
 pub use id::FindingId;
-pub use lifecycle::{Watch, advance, watch};
+pub use lifecycle::{Advanced, Change, Watch, advance, advance_tracked, watch};
 
 #[cfg(test)]
 mod tests;

@@ -1,5 +1,6 @@
 //! Each transition of the lifecycle, on hand-built results.
 
+use super::lifecycle::{Advanced, Change};
 use super::*;
 use crate::evaluate::{ControlResult, ItemResult, Outcome, Reason, Results, Verdict};
 use crate::population::Fingerprint;
@@ -324,4 +325,123 @@ fn a_rule_failing_twice_on_one_item_is_one_finding_observed_once() {
     let second = advance(first, &changes(vec![twice]), &q1(2));
     assert_eq!(states(only(&second)), ["new", "open"]);
     assert_eq!(only(&second).reason, "approval Failed; again");
+}
+
+/// `advance_tracked` as the store applies it: a finding `Unchanged` must equal the one before,
+/// and one `Sighted` must differ from it only by its last sighting (now the run) and its runs
+/// open (grown by `more_runs`). Anything else must say `Rewritten`. Returns the findings.
+fn replay(previous: Vec<Finding>, results: &Results, run: &Seen) -> Vec<Finding> {
+    let before: std::collections::HashMap<FindingId, Finding> =
+        previous.iter().map(|f| (f.id.clone(), f.clone())).collect();
+    let plain = advance(previous.clone(), results, run);
+    let tracked = advance_tracked(previous, results, run);
+    let mut after: Vec<Finding> = Vec::new();
+    for Advanced { finding, change } in tracked {
+        let old = before.get(&finding.id);
+        match (&change, old) {
+            (Change::Unchanged, Some(old)) => assert_eq!(&finding, old),
+            (Change::Sighted { was, more_runs }, Some(old)) => {
+                assert_eq!(was, &old.last_seen);
+                let mut moved = old.clone();
+                moved.last_seen = run.clone();
+                moved.runs_open += more_runs;
+                assert_eq!(finding, moved, "a sighting moved and more changed");
+            }
+            (Change::Rewritten, _) => {}
+            (change, None) => panic!("a new finding says {change:?}"),
+        }
+        after.push(finding);
+    }
+    after.sort_by(|a, b| (&a.control, &a.item, &a.rule).cmp(&(&b.control, &b.item, &b.rule)));
+    assert_eq!(after, plain, "tracked and plain advance disagree");
+    after
+}
+
+fn change_of(findings: Vec<Advanced>, item: &str) -> Change {
+    let found = findings.into_iter().find(|a| a.finding.item == item);
+    found.expect("the item has a finding").change
+}
+
+#[test]
+fn what_a_run_changed_is_only_the_sighting_when_nothing_else_moved() {
+    let first = replay(Vec::new(), &changes(vec![failing("c1")]), &q1(1));
+    // Failing a second time: new becomes open, a new state.
+    let again = advance_tracked(first.clone(), &changes(vec![failing("c1")]), &q1(2));
+    assert_eq!(change_of(again, "c1"), Change::Rewritten);
+    // Open and failing again in the period: the sighting moves and one more run counts.
+    let second = replay(first.clone(), &changes(vec![failing("c1")]), &q1(2));
+    let third = replay(second.clone(), &changes(vec![failing("c1")]), &q1(3));
+    assert_eq!(
+        change_of(
+            advance_tracked(second, &changes(vec![failing("c1")]), &q1(3)),
+            "c1"
+        ),
+        Change::Sighted {
+            was: q1(2),
+            more_runs: 1
+        }
+    );
+    // New words (a new label) are a rewrite, as is a new state.
+    let mut relabelled = failing("c1");
+    relabelled.label = "renamed".into();
+    let relabel = advance_tracked(third.clone(), &changes(vec![relabelled]), &q1(4));
+    assert_eq!(change_of(relabel, "c1"), Change::Rewritten);
+    let fixed = advance_tracked(third.clone(), &changes(vec![passing("c1")]), &q1(4));
+    assert_eq!(change_of(fixed, "c1"), Change::Rewritten);
+    // Resolved and still passing: the sighting moves, no run counts.
+    let resolved = replay(third, &changes(vec![passing("c1")]), &q1(4));
+    let still = advance_tracked(resolved.clone(), &changes(vec![passing("c1")]), &q1(5));
+    assert_eq!(
+        change_of(still, "c1"),
+        Change::Sighted {
+            was: q1(4),
+            more_runs: 0
+        }
+    );
+    // A new period is a history entry: a rewrite.
+    let q2_run = advance_tracked(resolved.clone(), &accounts(vec![]), &q2(91));
+    assert!(q2_run.iter().all(|a| a.change == Change::Unchanged));
+    let next = advance_tracked(first.clone(), &changes(vec![failing("c1")]), &q2(91));
+    assert_eq!(change_of(next, "c1"), Change::Rewritten);
+    // Not evaluated, or not selected: unchanged.
+    let unknown = item(
+        "c1",
+        Outcome::NotEvaluated,
+        vec![reason("approval", Verdict::NotEvaluated)],
+    );
+    let left = advance_tracked(first, &changes(vec![unknown]), &q1(2));
+    assert_eq!(change_of(left, "c1"), Change::Unchanged);
+}
+
+#[test]
+fn every_transition_replays_as_the_store_applies_it() {
+    let mut twice = failing("job");
+    twice.reasons.push(Reason {
+        rule: "approval".into(),
+        verdict: Verdict::Failed,
+        message: "again".into(),
+    });
+    let runs: Vec<(Results, Seen)> = vec![
+        (
+            changes(vec![failing("c1"), failing("c2"), twice.clone()]),
+            q1(1),
+        ),
+        (
+            changes(vec![failing("c1"), passing("c2"), twice.clone()]),
+            q1(2),
+        ),
+        (changes(vec![excepted("c1"), passing("c2"), twice]), q1(3)),
+        (changes(vec![excepted("c1"), failing("c2")]), q1(4)),
+        (changes(vec![failing("c1"), failing("c2")]), q1(5)),
+        (accounts(vec![failing("alice")]), q1(6)),
+        (changes(vec![failing("c1")]), q2(91)),
+        (accounts(vec![failing("alice")]), q2(92)),
+        (accounts(vec![]), q2(93)),
+        (accounts(vec![failing("alice")]), q1(94)),
+    ];
+    let mut findings = Vec::new();
+    for (results, run) in &runs {
+        findings = replay(findings, results, run);
+    }
+    assert_eq!(findings.len(), 4);
 }

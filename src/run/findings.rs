@@ -4,9 +4,11 @@
 
 use super::{Config, Error};
 use crate::evaluate::Results;
-use crate::findings::{self, Finding, FindingId, FindingState, Seen, Transition};
+use std::collections::BTreeMap;
+
+use crate::findings::{self, Advanced, Change, Finding, FindingId, FindingState, Seen, Transition};
 use crate::period::Period;
-use crate::store::{Store, StoreError, StoredFinding, StoredSighting, StoredTransition};
+use crate::store::{Resighted, Store, StoreError, StoredFinding, StoredSighting, StoredTransition};
 
 /// What a run recorded: how many findings it wrote (only those that changed are) and how
 /// many are open after it.
@@ -48,32 +50,53 @@ pub fn previous(config: &Config) -> Result<Vec<Finding>, String> {
 }
 
 /// Advances `previous` by the run's `results` and saves every finding that changed, in one
-/// transaction.
+/// transaction: those only seen again as a move of their last sighting.
 pub fn record(
     config: &Config,
     previous: Vec<Finding>,
     results: &Results,
     run: &Seen,
 ) -> Result<Recorded, String> {
-    let before: std::collections::BTreeMap<FindingId, Finding> =
-        previous.iter().map(|f| (f.id.clone(), f.clone())).collect();
-    let now = findings::advance(previous, results, run);
-    let changed: Vec<StoredFinding> = now
-        .iter()
-        .filter(|f| before.get(&f.id) != Some(*f))
-        .map(to_stored)
-        .collect();
+    let now = findings::advance_tracked(previous, results, run);
+    let mut rewritten = Vec::new();
+    let mut resighted: BTreeMap<(i64, i64, String, u32), Resighted> = BTreeMap::new();
+    for Advanced { finding, change } in &now {
+        match change {
+            Change::Unchanged => {}
+            Change::Rewritten => rewritten.push(to_stored(finding)),
+            Change::Sighted { was, more_runs } => {
+                let key = (
+                    was.period_start.as_second(),
+                    was.at.as_second(),
+                    was.period.clone(),
+                    *more_runs,
+                );
+                resighted
+                    .entry(key)
+                    .or_insert_with(|| Resighted {
+                        was: to_sighting(was),
+                        now: to_sighting(&finding.last_seen),
+                        more_runs: u64::from(*more_runs),
+                        ids: Vec::new(),
+                    })
+                    .ids
+                    .push(finding.id.to_string());
+            }
+        }
+    }
+    let resighted: Vec<Resighted> = resighted.into_values().collect();
     let recorded = Recorded {
-        written: changed.len(),
-        open: now.iter().filter(|f| f.state.is_open()).count(),
+        written: rewritten.len() + resighted.iter().map(|g| g.ids.len()).sum::<usize>(),
+        open: now.iter().filter(|a| a.finding.state.is_open()).count(),
     };
-    if changed.is_empty() {
+    drop(now);
+    if recorded.written == 0 {
         return Ok(recorded);
     }
     let rt = super::runtime().map_err(|e| e.to_string())?;
     rt.block_on(async {
         let store = Store::open(&config.database_url).await?;
-        let saved = store.save_findings(&changed).await;
+        let saved = store.record_findings(&rewritten, &resighted).await;
         store.close().await;
         saved
     })

@@ -4,7 +4,7 @@
 use jiff::Timestamp;
 
 use super::row::{Columns, from_seconds, to_i64, to_seconds, to_u64};
-use super::{Store, StoreError};
+use super::{Backend, Store, StoreError};
 
 /// A run as a finding records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,12 +58,64 @@ const INSERT_TRANSITION: &str = "INSERT INTO finding_transitions \
      (finding, seq, period, period_start, at, state, detail) \
      VALUES {values} ON CONFLICT (finding, seq) DO NOTHING";
 
-const SELECT_ALL: &str = "SELECT id, control, item, rule, owner, system, label, reason, state, \
-     detail, first_period, first_period_start, first_at, last_period, last_period_start, \
-     last_at, runs_open FROM findings ORDER BY control, item, rule";
+/// Findings a run saw again and nothing more: each one's last sighting moves from the run
+/// at `was` to the run at `now`, and its runs open grow by `more_runs`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resighted {
+    pub was: StoredSighting,
+    pub now: StoredSighting,
+    pub more_runs: u64,
+    pub ids: Vec<String>,
+}
 
-const SELECT_TRANSITIONS: &str = "SELECT finding, seq, period, period_start, at, state, detail \
-     FROM finding_transitions ORDER BY finding, seq";
+/// Ids in one `IN (…)` list at most (one bind each, beside the five of the sightings).
+const IDS_PER_STATEMENT: usize = 10_000;
+
+/// Every finding as one JSON array — its columns, then its history as an array of entries
+/// (`[seq, period, period_start, at, state, detail]`, in no order) — ordered by control, item
+/// and rule. The driver copies each column of each row on its own: reading a million findings
+/// column by column, and their histories row by row, took most of a check's reading.
+fn select_all(backend: Backend) -> String {
+    let columns = "id, control, item, rule, owner, system, label, reason, state, detail, \
+         first_period, first_period_start, first_at, last_period, last_period_start, last_at, \
+         runs_open";
+    let entry = "t.seq, t.period, t.period_start, t.at, t.state, t.detail";
+    let from = "FROM finding_transitions t WHERE t.finding = findings.id";
+    match backend {
+        Backend::Sqlite => format!(
+            "SELECT json_array({columns}, (SELECT json_group_array(json_array({entry})) {from})) \
+             AS finding FROM findings ORDER BY control, item, rule"
+        ),
+        Backend::Postgres => format!(
+            "SELECT json_build_array({columns}, (SELECT coalesce(json_agg(json_build_array(\
+             {entry})), '[]'::json) {from}))::text AS finding FROM findings \
+             ORDER BY control, item, rule"
+        ),
+    }
+}
+
+/// A finding as [`select_all`] reads it.
+#[derive(serde::Deserialize)]
+struct Packed(
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    i64,
+    i64,
+    String,
+    i64,
+    i64,
+    i64,
+    Vec<(i64, String, i64, i64, String, Option<String>)>,
+);
 
 /// A sighting's columns as bound: period, start and instant in whole seconds.
 type Sighting<'a> = (&'a str, i64, i64);
@@ -81,6 +133,19 @@ impl Store {
     /// Writes `findings` (new ones inserted, known ones updated, their new history entries
     /// appended) in one transaction: a run's findings land whole or not at all.
     pub async fn save_findings(&self, findings: &[StoredFinding]) -> Result<(), StoreError> {
+        self.record_findings(findings, &[]).await
+    }
+
+    /// Writes a run's findings in one transaction: those it changed in more than their last
+    /// sighting whole (as [`Store::save_findings`]), and those it only saw again as a move of
+    /// their sighting (a run that sees a million open findings again writes four columns of
+    /// each, not seventeen). A finding seen again must still stand where the run read it: if
+    /// another run moved it meanwhile, nothing is written.
+    pub async fn record_findings(
+        &self,
+        findings: &[StoredFinding],
+        resighted: &[Resighted],
+    ) -> Result<(), StoreError> {
         const ACTION: &str = "recording findings";
         let rows = encode(findings)?;
         let history: Vec<(&str, i64, &StoredTransition, Sighting<'_>)> = rows
@@ -112,6 +177,9 @@ impl Store {
                 row.last.2,
                 row.runs_open,
             ]);
+            for group in resighted {
+                move_sightings(tx, group).await?;
+            }
             insert_rows!(tx, ACTION, INSERT_TRANSITION, for (id, seq, t, seen) in &history[..] => [
                 *id,
                 *seq,
@@ -129,25 +197,68 @@ impl Store {
     /// Every finding with its history, ordered by control, item and rule.
     pub async fn findings(&self) -> Result<Vec<StoredFinding>, StoreError> {
         const ACTION: &str = "reading findings";
-        let mut findings: Vec<StoredFinding> = select_all!(self, ACTION, SELECT_ALL, [], decode)?;
-        let transitions: Vec<(String, i64, StoredTransition)> =
-            select_all!(self, ACTION, SELECT_TRANSITIONS, [], decode_transition)?;
-        let mut by_id: std::collections::BTreeMap<String, Vec<(i64, StoredTransition)>> =
-            Default::default();
-        for (id, seq, t) in transitions {
-            by_id.entry(id).or_default().push((seq, t));
-        }
-        for f in &mut findings {
-            let history = by_id.remove(&f.id).unwrap_or_default();
-            for (expected, (seq, t)) in history.into_iter().enumerate() {
-                if seq != expected as i64 {
-                    let problem = format!("finding {}: history entry {seq} out of sequence", f.id);
-                    return Err(StoreError::corrupt("finding history", problem));
-                }
-                f.history.push(t);
+        let sql = select_all(self.backend());
+        select_all!(self, ACTION, sqlx::AssertSqlSafe(sql), [], decode)
+    }
+}
+
+/// Moves the sightings of one group of findings seen again, a statement per batch of ids;
+/// a finding not where the run read it (another run moved it) fails the whole transaction.
+async fn move_sightings(tx: &mut super::Tx, group: &Resighted) -> Result<(), StoreError> {
+    const ACTION: &str = "recording findings seen again";
+    let was = sighting(&group.was, "finding last seen")?;
+    let now = sighting(&group.now, "finding last seen")?;
+    let more = to_i64(group.more_runs, "runs open")?;
+    let backend = tx.backend();
+    for ids in group.ids.chunks(IDS_PER_STATEMENT) {
+        let sql = format!(
+            "UPDATE findings SET last_period = {}, last_period_start = {}, last_at = {}, \
+             runs_open = runs_open + {} WHERE last_period_start = {} AND last_at = {} \
+             AND id IN ({})",
+            param(1, backend),
+            param(2, backend),
+            param(3, backend),
+            param(4, backend),
+            param(5, backend),
+            param(6, backend),
+            super::values::list(6, ids.len(), backend),
+        );
+        let moved = with_tx!(tx, |conn| {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(now.0)
+                .bind(now.1)
+                .bind(now.2)
+                .bind(more)
+                .bind(was.1)
+                .bind(was.2);
+            for id in ids {
+                query = query.bind(id.as_str());
             }
+            query
+                .execute(&mut *conn)
+                .await
+                .map_err(StoreError::query(ACTION))?
+                .rows_affected()
+        });
+        if moved != ids.len() as u64 {
+            let problem = format!(
+                "{} of {} findings seen again were no longer where this run read them \
+                 (another check recorded findings meanwhile?); nothing was recorded, run the \
+                 check again",
+                ids.len() as u64 - moved,
+                ids.len()
+            );
+            return Err(StoreError::invalid("findings", problem));
         }
-        Ok(findings)
+    }
+    Ok(())
+}
+
+/// The `n`th bind parameter (from 1), spelt for the backend.
+fn param(n: usize, backend: super::Backend) -> String {
+    match backend {
+        super::Backend::Postgres => format!("${n}"),
+        super::Backend::Sqlite => "?".to_string(),
     }
 }
 
@@ -182,46 +293,46 @@ fn encode(findings: &[StoredFinding]) -> Result<Vec<Encoded<'_>>, StoreError> {
     Ok(rows)
 }
 
-fn read_sighting<R: Columns>(
-    row: &R,
-    period: &'static str,
-    start: &'static str,
-    at: &'static str,
-) -> Result<StoredSighting, StoreError> {
-    Ok(StoredSighting {
-        period: row.text(period)?,
-        period_start: from_seconds(row.int(start)?, start)?,
-        at: from_seconds(row.int(at)?, at)?,
-    })
-}
-
 fn decode<R: Columns>(row: &R) -> Result<StoredFinding, StoreError> {
+    let text = row.text("finding")?;
+    let p: Packed = serde_json::from_str(&text)
+        .map_err(|e| StoreError::corrupt("finding", format!("{e}: {text}")))?;
+    let sighting = |period: String, start: i64, at: i64, what: &'static str| {
+        Ok::<_, StoreError>(StoredSighting {
+            period,
+            period_start: from_seconds(start, what)?,
+            at: from_seconds(at, what)?,
+        })
+    };
+    let mut entries = p.17;
+    entries.sort_unstable_by_key(|e| e.0);
+    let mut history = Vec::with_capacity(entries.len());
+    for (expected, (seq, period, start, at, state, detail)) in entries.into_iter().enumerate() {
+        if seq != expected as i64 {
+            let problem = format!("finding {}: history entry {seq} out of sequence", p.0);
+            return Err(StoreError::corrupt("finding history", problem));
+        }
+        let seen = sighting(period, start, at, "finding transition")?;
+        history.push(StoredTransition {
+            seen,
+            state,
+            detail,
+        });
+    }
     Ok(StoredFinding {
-        id: row.text("id")?,
-        control: row.text("control")?,
-        item: row.text("item")?,
-        rule: row.text("rule")?,
-        owner: row.opt_text("owner")?,
-        system: row.opt_text("system")?,
-        label: row.text("label")?,
-        reason: row.text("reason")?,
-        state: row.text("state")?,
-        detail: row.opt_text("detail")?,
-        first_seen: read_sighting(row, "first_period", "first_period_start", "first_at")?,
-        last_seen: read_sighting(row, "last_period", "last_period_start", "last_at")?,
-        runs_open: to_u64(row.int("runs_open")?, "runs_open")?,
-        history: Vec::new(),
+        first_seen: sighting(p.10, p.11, p.12, "first_at")?,
+        last_seen: sighting(p.13, p.14, p.15, "last_at")?,
+        runs_open: to_u64(p.16, "runs_open")?,
+        history,
+        id: p.0,
+        control: p.1,
+        item: p.2,
+        rule: p.3,
+        owner: p.4,
+        system: p.5,
+        label: p.6,
+        reason: p.7,
+        state: p.8,
+        detail: p.9,
     })
-}
-
-fn decode_transition<R: Columns>(row: &R) -> Result<(String, i64, StoredTransition), StoreError> {
-    Ok((
-        row.text("finding")?,
-        row.int("seq")?,
-        StoredTransition {
-            seen: read_sighting(row, "period", "period_start", "at")?,
-            state: row.text("state")?,
-            detail: row.opt_text("detail")?,
-        },
-    ))
 }

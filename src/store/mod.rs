@@ -54,16 +54,14 @@ macro_rules! with_tx {
 
 /// Reads every row `$sql` selects (with `$bind`s, in order) from the store's pool and decodes
 /// each with `$decode` (a function over `row::Columns`, instantiated per backend): the
-/// "select / decode" of every reader, giving `Result<Vec<_>, StoreError>`.
+/// "select / decode" of every reader, giving `Result<Vec<_>, StoreError>`. Rows are decoded
+/// as they arrive: a driver row holds every column as a copy of its own, so holding them all
+/// before decoding (a million findings) doubled a read's peak memory.
 macro_rules! select_all {
     ($store:expr, $action:expr, $sql:expr, [$($bind:expr),* $(,)?], $decode:expr) => {
         with_pool!($store, |pool| {
-            sqlx::query($sql)
-                $(.bind($bind))*
-                .fetch_all(pool)
-                .await
-                .map_err($crate::store::StoreError::query($action))
-                .and_then(|rows| rows.iter().map($decode).collect())
+            let rows = sqlx::query($sql)$(.bind($bind))*.fetch(pool);
+            $crate::store::decode_rows(rows, $action, $decode).await
         })
     };
 }
@@ -133,7 +131,7 @@ pub use access_reviews::{RepeatedDecision, ReviewImport, ReviewImportError};
 pub use batch::Batch;
 pub use cursors::Cursor;
 pub use error::StoreError;
-pub use findings::{StoredFinding, StoredSighting, StoredTransition};
+pub use findings::{Resighted, StoredFinding, StoredSighting, StoredTransition};
 pub use fingerprints::{PopulationRecord, StoredFingerprint};
 pub use imports::{ImportFacts, ImportId, ImportOutcome};
 pub use notifications::SentNotification;
@@ -242,6 +240,20 @@ impl Store {
     pub async fn close(&self) {
         with_pool!(self, |pool| pool.close().await)
     }
+}
+
+/// Decodes each row of `rows` with `decode` as it arrives (see [`select_all!`]).
+pub(crate) async fn decode_rows<R, T>(
+    mut rows: impl futures_util::Stream<Item = Result<R, sqlx::Error>> + Unpin,
+    action: &'static str,
+    decode: impl Fn(&R) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    use futures_util::TryStreamExt as _;
+    let mut decoded = Vec::new();
+    while let Some(row) = rows.try_next().await.map_err(StoreError::query(action))? {
+        decoded.push(decode(&row)?);
+    }
+    Ok(decoded)
 }
 
 /// Brings a SQLite schema up to date. PostgreSQL's migrator takes an advisory lock; SQLite's

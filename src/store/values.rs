@@ -48,6 +48,25 @@ pub(super) fn values(rows: usize, width: usize, backend: Backend) -> String {
     sql
 }
 
+/// `?, ?, …` or `$n, $n+1, …`: `count` placeholders for the parameters after the first
+/// `after` (an `IN (…)` list after a statement's own parameters).
+pub(super) fn list(after: usize, count: usize, backend: Backend) -> String {
+    let mut sql = String::with_capacity(count * 8);
+    for i in 0..count {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        match backend {
+            Backend::Postgres => {
+                sql.push('$');
+                sql.push_str(&(after + i + 1).to_string());
+            }
+            Backend::Sqlite => sql.push('?'),
+        }
+    }
+    sql
+}
+
 /// `template` with its `{values}` replaced by `rows` tuples of `width` placeholders.
 pub(super) fn statement(template: &str, rows: usize, width: usize, backend: Backend) -> String {
     debug_assert!(template.contains("{values}"), "{template}");
@@ -66,6 +85,13 @@ mod tests {
         );
         assert_eq!(values(2, 3, Backend::Sqlite), "(?, ?, ?), (?, ?, ?)");
         assert_eq!(values(1, 1, Backend::Sqlite), "(?)");
+    }
+
+    #[test]
+    fn a_list_continues_the_numbering() {
+        assert_eq!(list(6, 3, Backend::Postgres), "$7, $8, $9");
+        assert_eq!(list(6, 3, Backend::Sqlite), "?, ?, ?");
+        assert_eq!(list(0, 0, Backend::Sqlite), "");
     }
 
     #[test]
