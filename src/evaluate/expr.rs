@@ -5,6 +5,7 @@
 //! Unknown is not empty ([`super::variables`]): an expression that reads an unknown (or
 //! misspelt) attribute is not evaluated, with a reason naming it.
 
+use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
 use minijinja::{Environment, Expression};
@@ -143,6 +144,28 @@ impl<'c> Exprs<'c> {
         self.filter.is_some() || self.rules.iter().any(Option::is_some)
     }
 
+    /// The fields of `variable` the control's expressions read by name (`account.disabled`
+    /// reads `disabled`), or `None` when one reads it any other way (`account | length`,
+    /// `account[key]`), or cannot be compiled: then every field must be there.
+    pub fn fields_read(&self, variable: &str) -> Option<BTreeSet<String>> {
+        let mut fields = BTreeSet::new();
+        let compiled = self.filter.iter().chain(self.rules.iter().flatten());
+        for c in compiled {
+            let expression = c.compiled.as_ref().ok()?;
+            for path in expression.undeclared_variables(true) {
+                let Some(rest) = path.strip_prefix(variable) else {
+                    continue;
+                };
+                match rest.strip_prefix('.') {
+                    Some(rest) => fields.insert(rest.split('.').next()?.to_string()),
+                    None if rest.is_empty() => return None,
+                    None => continue, // another variable that starts alike (`accounts`)
+                };
+            }
+        }
+        Some(fields)
+    }
+
     /// The population filter's verdict on an item it excludes (recorded, never silent);
     /// `None` when the item stays, or the control has no filter.
     pub fn filter(&self, ctx: Option<&Context>) -> Option<Check> {
@@ -204,6 +227,35 @@ mod tests {
             let env = environment();
             assert!(compile(&env, &text).is_err());
         }
+    }
+
+    #[test]
+    fn the_fields_an_expression_reads_by_name_are_known_and_any_other_read_is_everything() {
+        let control = |filter: &str, rule: &str| -> Control {
+            let yaml = format!(
+                "id: T-1\ntitle: t\nobjective: o\nrisk: r\ndomain: logical-access\n\
+                 frameworks: {{sox: [access-to-programs-and-data]}}\nowner: o\nfrequency: monthly\nseverity: high\n\
+                 population:\n  kind: accounts\n  filter: '{filter}'\n\
+                 rules:\n  - kind: expr\n    expr: '{rule}'\n    message: m\n"
+            );
+            serde_saphyr::from_str(&yaml).expect("a control")
+        };
+        let read = |filter: &str, rule: &str| {
+            let c = control(filter, rule);
+            Exprs::new(&c).fields_read("account")
+        };
+        let names = |n: &[&str]| Some(n.iter().map(|s| s.to_string()).collect());
+        assert_eq!(read("not account.disabled", "true"), names(&["disabled"]));
+        assert_eq!(
+            read(
+                "account.person.status == \"x\"",
+                "accounts.mfa or account.mfa"
+            ),
+            names(&["mfa", "person"])
+        );
+        assert_eq!(read("account | length > 1", "true"), None);
+        assert_eq!(read("account[\"disabled\"]", "true"), None);
+        assert_eq!(read("true", "account.disabled and"), None, "not compiled");
     }
 
     #[test]

@@ -46,13 +46,27 @@ pub(super) fn items(run: &Run, control: &Control, out: &mut Collector) -> Vec<St
         return gaps;
     }
     let exprs = Exprs::new(control);
+    let needed = context::Needed::of(exprs.fields_read("account"));
+    #[cfg(test)]
+    let needed = if tests::BUILD_EVERY_FIELD.get() {
+        context::Needed::of(None)
+    } else {
+        needed
+    };
     for view in &scope.views {
         let owner = run.facts.policy.owner(&super::policy::OwnerTarget {
             system: Some(view.system),
             ..Default::default()
         });
         for item in view.accounts(shared) {
-            let result = scope.result(run, control, &exprs, &item, owner.as_ref(), out.keep());
+            let result = scope.result(
+                run,
+                control,
+                (&exprs, &needed),
+                &item,
+                owner.as_ref(),
+                out.keep(),
+            );
             out.push(result);
         }
     }
@@ -389,7 +403,7 @@ impl<'s> Scope<'s> {
         &self,
         run: &Run,
         control: &Control,
-        exprs: &Exprs,
+        (exprs, needed): (&Exprs, &context::Needed),
         item: &Item,
         owner: Option<&String>,
         keep: Keep,
@@ -397,7 +411,7 @@ impl<'s> Scope<'s> {
         let ctx = self.ctx(run, item);
         let value = exprs
             .needs_context()
-            .then(|| context::account_context(&ctx));
+            .then(|| context::account_context(&ctx, needed));
         let checks: Vec<(&str, Check)> = match exprs.filter(value.as_ref()) {
             Some(check) => vec![("population", check)],
             None => control

@@ -959,3 +959,47 @@ fn dormancy_reads_every_activity_column_of_a_credential_report() {
         "{reason}"
     );
 }
+
+std::thread_local! {
+    /// Makes `items` build every field of `account`, whatever the expressions read: the
+    /// reference the fields it builds by need are compared with.
+    pub(super) static BUILD_EVERY_FIELD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Building only the fields an expression reads never changes a verdict or a reason: each
+/// expression concludes on each account as it does with every field built.
+#[test]
+fn fields_built_by_need_conclude_as_every_field_does() {
+    let mut mfa = account("mfa", Some("a@corp.example"), &["Admins"]);
+    mfa.mfa = Some(true);
+    mfa.attributes
+        .insert("team".into(), serde_json::json!("red"));
+    let mut off = account("off", None, &[]);
+    off.disabled = true;
+    let snap = snapshot(vec![list(
+        date(2026, 10, 1),
+        vec![mfa, off, account("plain", None, &[])],
+    )]);
+    let expressions = [
+        "not account.disabled",
+        "account.mfa or not account.password_enabled",
+        "account.person.terminated is none",
+        "account.attributes.team == \"red\"",
+        "account.disabeld",
+        "account.items() | length > 3",
+        "account | length > 3",
+        "account[\"disabled\"]",
+        "account.privileged and account.roles | length > 0",
+        "account.id ~ account.system ~ account.as_of",
+    ];
+    for expr in expressions {
+        let rule = format!("  - kind: expr\n    expr: '{expr}'\n    message: m\n");
+        let c = catalog("accounts", &rule, &format!("  filter: '{expr} or true'\n"));
+        let by_need = run(&c, &snap);
+        BUILD_EVERY_FIELD.set(true);
+        let every = run(&c, &snap);
+        BUILD_EVERY_FIELD.set(false);
+        assert_eq!(by_need, every, "{expr}");
+        assert_eq!(by_need.0.len(), 3, "{expr}: {by_need:?}");
+    }
+}
