@@ -310,14 +310,20 @@ fn states_round_trip_through_their_stored_parts() {
     assert_eq!(FindingState::from_parts("open", Some("x")), None);
 }
 
-#[test]
-fn a_rule_failing_twice_on_one_item_is_one_finding_observed_once() {
-    let mut twice = failing("job");
+/// A job whose rule failed on two of its runs: two failed reasons of one rule.
+fn failing_twice(id: &str) -> ItemResult {
+    let mut twice = failing(id);
     twice.reasons.push(Reason {
         rule: "approval".into(),
         verdict: Verdict::Failed,
         message: "again".into(),
     });
+    twice
+}
+
+#[test]
+fn a_rule_failing_twice_on_one_item_is_one_finding_observed_once() {
+    let twice = failing_twice("job");
     let first = advance(Vec::new(), &changes(vec![twice.clone()]), &q1(1));
     let f = only(&first);
     assert_eq!((f.state.clone(), f.runs_open), (FindingState::New, 1));
@@ -415,12 +421,7 @@ fn what_a_run_changed_is_only_the_sighting_when_nothing_else_moved() {
 
 #[test]
 fn every_transition_replays_as_the_store_applies_it() {
-    let mut twice = failing("job");
-    twice.reasons.push(Reason {
-        rule: "approval".into(),
-        verdict: Verdict::Failed,
-        message: "again".into(),
-    });
+    let twice = failing_twice("job");
     let runs: Vec<(Results, Seen)> = vec![
         (
             changes(vec![failing("c1"), failing("c2"), twice.clone()]),

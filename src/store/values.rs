@@ -31,25 +31,14 @@ pub(super) fn values(rows: usize, width: usize, backend: Backend) -> String {
             sql.push_str(", ");
         }
         sql.push('(');
-        for column in 0..width {
-            if column > 0 {
-                sql.push_str(", ");
-            }
-            match backend {
-                Backend::Postgres => {
-                    sql.push('$');
-                    sql.push_str(&(row * width + column + 1).to_string());
-                }
-                Backend::Sqlite => sql.push('?'),
-            }
-        }
+        sql.push_str(&list(row * width, width, backend));
         sql.push(')');
     }
     sql
 }
 
 /// `?, ?, …` or `$n, $n+1, …`: `count` placeholders for the parameters after the first
-/// `after` (an `IN (…)` list after a statement's own parameters).
+/// `after` (a tuple of [`values`], or an `IN (…)` list after a statement's own parameters).
 pub(super) fn list(after: usize, count: usize, backend: Backend) -> String {
     let mut sql = String::with_capacity(count * 8);
     for i in 0..count {
