@@ -59,18 +59,15 @@ pub fn record(
 ) -> Result<Recorded, String> {
     let now = findings::advance_tracked(previous, results, run);
     let mut rewritten = Vec::new();
-    let mut resighted: BTreeMap<(i64, i64, String, u32), Resighted> = BTreeMap::new();
+    // Grouped by the sighting the store checks (its period start and instant) and the runs
+    // added: one group in a run that follows another.
+    let mut resighted: BTreeMap<(i64, i64, u32), Resighted> = BTreeMap::new();
     for Advanced { finding, change } in &now {
         match change {
             Change::Unchanged => {}
             Change::Rewritten => rewritten.push(to_stored(finding)),
             Change::Sighted { was, more_runs } => {
-                let key = (
-                    was.period_start.as_second(),
-                    was.at.as_second(),
-                    was.period.clone(),
-                    *more_runs,
-                );
+                let key = (was.period_start.as_second(), was.at.as_second(), *more_runs);
                 resighted
                     .entry(key)
                     .or_insert_with(|| Resighted {

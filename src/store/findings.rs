@@ -68,7 +68,7 @@ pub struct Resighted {
     pub ids: Vec<String>,
 }
 
-/// Ids in one `IN (…)` list at most (one bind each, beside the five of the sightings).
+/// Ids in one `IN (…)` list at most (one bind each, beside the six of the sightings).
 const IDS_PER_STATEMENT: usize = 10_000;
 
 /// Every finding as one JSON array — its columns, then its history as an array of entries
@@ -211,16 +211,18 @@ async fn move_sightings(tx: &mut super::Tx, group: &Resighted) -> Result<(), Sto
     let more = to_i64(group.more_runs, "runs open")?;
     let backend = tx.backend();
     for ids in group.ids.chunks(IDS_PER_STATEMENT) {
+        // The run's sighting and the runs it adds, the sighting the run read, then the ids.
+        let p = |n: usize| super::values::list(n - 1, 1, backend);
         let sql = format!(
             "UPDATE findings SET last_period = {}, last_period_start = {}, last_at = {}, \
              runs_open = runs_open + {} WHERE last_period_start = {} AND last_at = {} \
              AND id IN ({})",
-            param(1, backend),
-            param(2, backend),
-            param(3, backend),
-            param(4, backend),
-            param(5, backend),
-            param(6, backend),
+            p(1),
+            p(2),
+            p(3),
+            p(4),
+            p(5),
+            p(6),
             super::values::list(6, ids.len(), backend),
         );
         let moved = with_tx!(tx, |conn| {
@@ -252,14 +254,6 @@ async fn move_sightings(tx: &mut super::Tx, group: &Resighted) -> Result<(), Sto
         }
     }
     Ok(())
-}
-
-/// The `n`th bind parameter (from 1), spelt for the backend.
-fn param(n: usize, backend: super::Backend) -> String {
-    match backend {
-        super::Backend::Postgres => format!("${n}"),
-        super::Backend::Sqlite => "?".to_string(),
-    }
 }
 
 fn sighting<'a>(s: &'a StoredSighting, what: &'static str) -> Result<Sighting<'a>, StoreError> {
