@@ -84,14 +84,7 @@ impl Store {
     /// when no campaign was imported.
     pub async fn reviews(&self) -> Result<Option<Vec<ReviewDecision>>, StoreError> {
         const READ: &str = "reading access-review decisions";
-        use futures_util::TryStreamExt;
-        let mut all = Vec::new();
-        with_pool!(self, |pool| {
-            let mut rows = sqlx::query(REVIEWS).fetch(pool);
-            while let Some(row) = rows.try_next().await.map_err(StoreError::query(READ))? {
-                all.push(decode(&row)?);
-            }
-        });
+        let mut all: Vec<ReviewDecision> = select_all!(self, READ, REVIEWS, [], decode)?;
         if all.is_empty() {
             return Ok(None);
         }
